@@ -1,0 +1,27 @@
+"""Shared test fixtures: keep tests off the network and out of the user's cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point the z2h cache at a fresh folder and silence progress bars for every test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("Z2H_PROGRESS", "0")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The folder holding the real data sets (Z2H_DATA_DIR, else ../shared/data); skip if absent."""
+    env = os.environ.get("Z2H_DATA_DIR")
+    path = Path(env) if env else SHARED_DATA
+    if not (path / "names.txt").is_file():
+        pytest.skip(f"real data sets not found in {path} (set Z2H_DATA_DIR)")
+    return path

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from z2h import run
+from z2h.cli import main
+
+
+def test_seed_everything_repeats():
+    run.seed_everything(3)
+    a = random.random()
+    run.seed_everything(3)
+    assert random.random() == a
+
+
+def test_metrics_atomic_and_strict_json(tmp_path):
+    run.write_metrics(tmp_path, {"loss": 1.5, "bad": math.nan, "steps": 3})
+    assert json.loads((tmp_path / "metrics.json").read_text()) == {
+        "loss": 1.5,
+        "bad": None,
+        "steps": 3,
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "f.txt"
+    run.write_text_atomic(target, "old")
+
+    def boom(f):
+        f.write(b"partial")
+        raise RuntimeError("crash mid-write")
+
+    with pytest.raises(RuntimeError):
+        run.atomic_write(target, boom)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_scalar_log_roundtrip_and_truncate(tmp_path):
+    path = tmp_path / "scalars.csv"
+    with run.ScalarLog(path) as log:
+        for step in range(5):
+            log.log(step, loss=1.0 / (step + 1))
+    run.ScalarLog.truncate_after(path, 2)
+    rows = list(run.read_scalars(path))
+    assert [r[0] for r in rows] == [0, 1, 2]
+    assert rows[1][2] == pytest.approx(0.5)
+
+
+def test_cli_help_and_unknown(capsys):
+    assert main([]) == 0
+    assert "micrograd" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        main(["nonsense"])
+    assert e.value.code != 0
