@@ -1,0 +1,387 @@
+"""The one training loop of z2h, shared by makemore and gpt.
+
+A system hands the ``Trainer`` a model that honours the language-model contract
+``forward(idx, targets) -> (logits, loss)``, a function that draws a training batch from a
+``torch.Generator``, and a function that evaluates the model (returning e.g. ``{"dev": 2.05}``).
+The trainer owns everything else: optimizer, learning-rate schedule over the run (by steps or by
+wall time), gradient clipping and accumulation, bf16 autocast, periodic evaluation, the best and the
+last checkpoint, exact resume, divergence detection, a progress bar, scalar logs and, under
+``torchrun``, data-parallel training with DDP.
+
+Files in the run directory:
+
+- ``last.pt``: everything needed to resume (model, optimizer, step, elapsed time, RNG states),
+  written atomically at every evaluation;
+- ``best.pt``: the model at its best evaluation so far (what ``sample`` and ``eval`` load);
+- ``scalars.csv``: ``step,name,value`` rows (train loss, learning rate, evaluations).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from z2h.checkpoint import load_checkpoint, save_checkpoint
+from z2h.errors import CheckpointError, Z2HError
+from z2h.run import SCALARS_FILE, ScalarLog, progress
+
+LAST_CHECKPOINT = "last.pt"
+BEST_CHECKPOINT = "best.pt"
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class TrainingDiverged(Z2HError):
+    """The loss became NaN/inf or exploded; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of the training loop (the model's own live in its config)."""
+
+    max_steps: int | None = None  # stop after this many optimizer steps (None: no step limit)
+    time_budget: float | None = None  # stop after this many seconds, evaluations included
+    optimizer: str = "adamw"  # "adamw" or "sgd"
+    lr: float = 1e-3  # peak learning rate
+    min_lr_frac: float = 0.1  # cosine decays to lr * min_lr_frac
+    weight_decay: float = 0.01  # AdamW/SGD decay, applied to matrices only (dim >= 2)
+    betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
+    momentum: float = 0.0  # SGD momentum
+    schedule: str = "cosine"  # "constant", "step" (lecture 3/4) or "cosine" (warmup + cosine)
+    warmup_frac: float = 0.0  # fraction of the run spent in linear warmup (cosine schedule)
+    step_decay_at: tuple[float, ...] = (0.5,)  # "step" schedule: run fractions where lr drops
+    step_decay_factor: float = 0.1  # "step" schedule: multiply lr by this at each drop
+    grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    grad_accum: int = 1  # micro-batches per optimizer step
+    eval_interval: int = 500  # steps between evaluations (and checkpoints)
+    eval_interval_seconds: float | None = None  # also evaluate when this much time has passed
+    log_interval: int = 10  # steps between scalar-log rows
+    autocast: str = "fp32"  # "fp32" or "bf16" (bf16 autocast of matmuls on CPU/CUDA)
+    compile: bool = False  # wrap the model in torch.compile
+    explode_factor: float = 10.0  # stop if the loss exceeds this multiple of the first loss
+    seed: int = 1337  # seeds the batch generator (identical on every DDP rank)
+
+    def validate(self) -> None:
+        if self.max_steps is None and self.time_budget is None:
+            raise Z2HError("give --max-steps or --time-budget (or both)")
+        if self.max_steps is not None and self.max_steps <= 0:
+            raise Z2HError(f"--max-steps must be positive, got {self.max_steps}")
+        if self.time_budget is not None and not self.time_budget > 0:
+            raise Z2HError(f"--time-budget must be positive seconds, got {self.time_budget}")
+        if self.optimizer not in ("adamw", "sgd"):
+            raise Z2HError(f"unknown optimizer {self.optimizer!r}: choose adamw or sgd")
+        if self.schedule not in ("constant", "step", "cosine"):
+            raise Z2HError(f"unknown schedule {self.schedule!r}: choose constant, step or cosine")
+        if self.autocast not in ("fp32", "bf16"):
+            raise Z2HError(f"unknown autocast {self.autocast!r}: choose fp32 or bf16")
+        if not self.lr > 0:
+            raise Z2HError(f"--lr must be positive, got {self.lr}")
+        if self.grad_accum < 1 or self.eval_interval < 1 or self.log_interval < 1:
+            raise Z2HError("grad_accum, eval_interval and log_interval must be at least 1")
+
+    def lr_at(self, frac: float) -> float:
+        """Learning rate at ``frac`` in [0, 1] of the run."""
+        frac = min(max(frac, 0.0), 1.0)
+        if self.schedule == "constant":
+            return self.lr
+        if self.schedule == "step":
+            drops = sum(1 for at in self.step_decay_at if frac >= at)
+            return self.lr * self.step_decay_factor**drops
+        if frac < self.warmup_frac:
+            return self.lr * frac / self.warmup_frac
+        t = (frac - self.warmup_frac) / max(1e-12, 1.0 - self.warmup_frac)
+        floor = self.lr * self.min_lr_frac
+        return floor + 0.5 * (self.lr - floor) * (1.0 + math.cos(math.pi * t))
+
+
+@dataclass
+class TrainResult:
+    steps: int  # optimizer steps taken in total (including before a resume)
+    seconds: float  # training wall time in total (including before a resume)
+    best_step: int  # step of the best evaluation
+    best: dict[str, float]  # the evaluation at best_step
+    last_eval: dict[str, float]  # the final evaluation
+    train_loss: float  # mean training loss over the last log interval
+    samples: int  # training sequences/examples seen (global batch, all ranks)
+    history: list[dict[str, float]] = field(default_factory=list)  # every evaluation
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else float("nan")
+
+
+def dist_info() -> tuple[int, int]:
+    """(rank, world size); (0, 1) when not running under torch.distributed."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW or SGD with weight decay on matrices only (biases, norms' gains: no decay)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": cfg.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    groups = [g for g in groups if g["params"]]
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+
+
+class Trainer:
+    """Train ``model`` in ``run_dir``; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        cfg: TrainConfig,
+        *,
+        train_batch: Callable[[torch.Generator], Batch],
+        evaluate: Callable[[nn.Module], dict[str, float]],
+        run_dir: str | os.PathLike[str],
+        kind: str,
+        extra: dict[str, Any] | None = None,
+        select: str = "dev",
+        desc: str = "train",
+    ):
+        cfg.validate()
+        self.model = model
+        self.cfg = cfg
+        self.train_batch = train_batch
+        self.evaluate = evaluate
+        self.run_dir = Path(run_dir)
+        self.kind = kind
+        self.extra = dict(extra or {})
+        self.select = select
+        self.desc = desc
+        self.rank, self.world = dist_info()
+        self.is_main = self.rank == 0
+        self.optimizer = make_optimizer(model, cfg)
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.step = 0
+        self.elapsed = 0.0
+        self.best_metric = math.inf
+        self.best_step = -1
+        self.best_eval: dict[str, float] = {}
+        self.history: list[dict[str, float]] = []
+        self.samples = 0
+        self._train_model: nn.Module = model
+        if self.world > 1:
+            self._train_model = nn.parallel.DistributedDataParallel(model)
+        if cfg.compile:
+            self._train_model = torch.compile(self._train_model)
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def _payload(self) -> dict[str, Any]:
+        return {
+            **self.extra,
+            "model_state": self.model.state_dict(),
+            "train_config": asdict(self.cfg),
+        }
+
+    def save_last(self) -> None:
+        state = {
+            **self._payload(),
+            "optimizer_state": self.optimizer.state_dict(),
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "samples": self.samples,
+            "best_metric": self.best_metric,
+            "best_step": self.best_step,
+            "best_eval": self.best_eval,
+            "history": self.history,
+            "torch_rng": torch.get_rng_state(),
+            "batch_rng": self.gen.get_state(),
+        }
+        save_checkpoint(self.run_dir / LAST_CHECKPOINT, state, kind=self.kind)
+
+    def save_best(self) -> None:
+        payload = {**self._payload(), "step": self.step, "eval": self.best_eval}
+        save_checkpoint(self.run_dir / BEST_CHECKPOINT, payload, kind=self.kind)
+
+    def restore(self) -> bool:
+        """Load ``last.pt`` if present; returns whether a run was resumed."""
+        path = self.run_dir / LAST_CHECKPOINT
+        if not path.exists():
+            return False
+        ckpt = load_checkpoint(path, kind=self.kind)
+        for key in ("model", "model_config", "vocab"):
+            if key in self.extra and key in ckpt and ckpt[key] != self.extra[key]:
+                raise CheckpointError(
+                    f"cannot resume: {path} was trained with a different {key.replace('_', ' ')}"
+                    f" ({ckpt[key]!r} vs {self.extra[key]!r}); use a new --out"
+                )
+        self.model.load_state_dict(ckpt["model_state"])
+        self.optimizer.load_state_dict(ckpt["optimizer_state"])
+        self.step = int(ckpt["step"])
+        self.elapsed = float(ckpt["elapsed"])
+        self.samples = int(ckpt["samples"])
+        self.best_metric = float(ckpt["best_metric"])
+        self.best_step = int(ckpt["best_step"])
+        self.best_eval = dict(ckpt["best_eval"])
+        self.history = list(ckpt["history"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        self.gen.set_state(ckpt["batch_rng"])
+        if self.is_main:
+            ScalarLog.truncate_after(self.run_dir / SCALARS_FILE, self.step)
+        return True
+
+    # -- the loop ----------------------------------------------------------------------------
+    def _progress_frac(self) -> float:
+        fracs = []
+        if self.cfg.max_steps is not None:
+            fracs.append(self.step / self.cfg.max_steps)
+        if self.cfg.time_budget is not None:
+            fracs.append(self.elapsed / self.cfg.time_budget)
+        return max(fracs)
+
+    def _should_stop(self) -> bool:
+        stop = self._progress_frac() >= 1.0
+        if self.world > 1:
+            # subtle: ranks measure time separately; rank 0 decides so all stop at the same step.
+            flag = torch.tensor([1.0 if stop else 0.0])
+            torch.distributed.broadcast(flag, src=0)
+            stop = bool(flag.item())
+        return stop
+
+    def _autocast(self) -> Any:
+        device = next(self.model.parameters()).device.type
+        return torch.autocast(device, dtype=torch.bfloat16, enabled=self.cfg.autocast == "bf16")
+
+    def _train_step(self, lr: float) -> float:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self._train_model.train()
+        total = 0.0
+        for micro in range(self.cfg.grad_accum):
+            x, y = self.train_batch(self.gen)
+            if self.world > 1:
+                # every rank draws the same global batch and keeps its own slice of it
+                x, y = x[self.rank :: self.world], y[self.rank :: self.world]
+            sync = micro == self.cfg.grad_accum - 1
+            ctx = self._train_model.no_sync() if self.world > 1 and not sync else _null()
+            with ctx, self._autocast():
+                _, loss = self._train_model(x, y)
+            (loss / self.cfg.grad_accum).backward()
+            total += loss.item() / self.cfg.grad_accum
+            self.samples += len(x) * self.world
+        if self.cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return total
+
+    def _run_eval(self) -> dict[str, float]:
+        self.model.eval()
+        with torch.no_grad(), self._autocast():
+            result = {k: float(v) for k, v in self.evaluate(self.model).items()}
+        self.model.train()
+        return result
+
+    def _eval_and_checkpoint(self, log: ScalarLog | None) -> dict[str, float]:
+        result = self._run_eval()
+        self.history.append({"step": self.step, **result})
+        if log is not None:
+            log.log(self.step, **{f"eval_{k}": v for k, v in result.items()})
+        metric = result.get(self.select, math.inf)
+        if metric < self.best_metric:
+            self.best_metric, self.best_step, self.best_eval = metric, self.step, result
+            self.save_best()
+        self.save_last()
+        return result
+
+    def fit(self, resume: bool = False) -> TrainResult:
+        cfg = self.cfg
+        if self.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        resumed = resume and self.restore()
+        if not resumed and (self.run_dir / LAST_CHECKPOINT).exists() and self.is_main:
+            raise CheckpointError(
+                f"{self.run_dir} already holds a run; pass --resume to continue it "
+                "or choose another --out"
+            )
+        if not resumed and self.is_main:
+            (self.run_dir / SCALARS_FILE).unlink(missing_ok=True)
+        log = ScalarLog(self.run_dir / SCALARS_FILE) if self.is_main else None
+        first_loss: float | None = None
+        window: list[float] = []
+        last_eval: dict[str, float] = self.history[-1] if self.history else {}
+        last_eval_time = self.elapsed
+        bar = progress(total=cfg.max_steps, initial=self.step, desc=self.desc, unit="step")
+        if not self.is_main:
+            bar.disable = True
+        t0 = time.perf_counter() - self.elapsed
+        try:
+            while not self._should_stop():
+                lr = cfg.lr_at(self._progress_frac())
+                loss = self._train_step(lr)
+                self.step += 1
+                self.elapsed = time.perf_counter() - t0
+                if first_loss is None:
+                    first_loss = loss
+                if not math.isfinite(loss) or loss > cfg.explode_factor * max(first_loss, 1e-3):
+                    raise TrainingDiverged(
+                        f"training loss became {loss:.4g} at step {self.step} "
+                        f"(first loss {first_loss:.4g}); stopped. The last good checkpoint is "
+                        f"{self.run_dir / LAST_CHECKPOINT}. Try a lower --lr or gradient clipping."
+                    )
+                window.append(loss)
+                if self.step % cfg.log_interval == 0 and log is not None:
+                    log.log(self.step, train_loss=sum(window) / len(window), lr=lr)
+                    bar.set_postfix(loss=f"{sum(window) / len(window):.4f}", lr=f"{lr:.2e}")
+                    window = window[-cfg.log_interval :]
+                bar.update(1)
+                due = self.step % cfg.eval_interval == 0 or (
+                    cfg.eval_interval_seconds is not None
+                    and self.elapsed - last_eval_time >= cfg.eval_interval_seconds
+                )
+                if due and self.is_main:
+                    last_eval = self._eval_and_checkpoint(log)
+                    last_eval_time = self.elapsed = time.perf_counter() - t0
+            if self.is_main and (not self.history or self.history[-1]["step"] != self.step):
+                last_eval = self._eval_and_checkpoint(log)
+            self.elapsed = time.perf_counter() - t0
+        finally:
+            bar.close()
+            if log is not None:
+                log.close()
+        recent = window[-cfg.log_interval :] or [math.nan]
+        return TrainResult(
+            steps=self.step,
+            seconds=self.elapsed,
+            best_step=self.best_step,
+            best=self.best_eval,
+            last_eval=last_eval,
+            train_loss=sum(recent) / len(recent),
+            samples=self.samples,
+            history=self.history,
+        )
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def load_model_state(run_dir: str | os.PathLike[str], kind: str) -> dict[str, Any]:
+    """Load the best checkpoint of a run directory (falling back to the last one)."""
+    run_dir = Path(run_dir)
+    for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
+        if (run_dir / name).exists():
+            return load_checkpoint(run_dir / name, kind=kind)
+    raise CheckpointError(f"{run_dir} holds no checkpoint ({BEST_CHECKPOINT} or {LAST_CHECKPOINT})")

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from z2h.checkpoint import load_checkpoint
+from z2h.errors import CheckpointError, Z2HError
+from z2h.run import read_scalars
+from z2h.train import TrainConfig, Trainer, TrainingDiverged, load_model_state
+
+VOCAB = 7
+
+
+class Tiny(nn.Module):
+    """A bigram-ish model honouring forward(idx, targets) -> (logits, loss)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB, 8)
+        self.drop = nn.Dropout(0.1)
+        self.head = nn.Linear(8, VOCAB)
+
+    def forward(self, idx, targets=None):
+        logits = self.head(self.drop(self.emb(idx)))
+        loss = None if targets is None else F.cross_entropy(logits, targets)
+        return logits, loss
+
+
+DATA_X = torch.randint(0, VOCAB, (256,), generator=torch.Generator().manual_seed(0))
+DATA_Y = (DATA_X * 3 + 1) % VOCAB
+
+
+def batch(gen):
+    ix = torch.randint(0, len(DATA_X), (16,), generator=gen)
+    return DATA_X[ix], DATA_Y[ix]
+
+
+def evaluate(model):
+    _, loss = model(DATA_X, DATA_Y)
+    return {"dev": loss.item()}
+
+
+def make(tmp_path, boom_at=None, **cfg):
+    torch.manual_seed(0)
+    model = Tiny()
+    calls = {"n": 0}
+
+    def maybe_boom(gen):
+        calls["n"] += 1
+        if boom_at is not None and calls["n"] == boom_at:
+            raise KeyboardInterrupt("simulated kill")
+        return batch(gen)
+
+    cfg = TrainConfig(**{"max_steps": 30, "eval_interval": 10, "lr": 0.05, **cfg})
+    return model, Trainer(
+        model,
+        cfg,
+        train_batch=maybe_boom,
+        evaluate=evaluate,
+        run_dir=tmp_path,
+        kind="test",
+        extra={"model": "tiny"},
+    )
+
+
+def test_trains_and_writes_checkpoints(tmp_path):
+    _, trainer = make(tmp_path)
+    result = trainer.fit()
+    assert result.steps == 30
+    assert result.best["dev"] < math.log(VOCAB)
+    assert [h["step"] for h in result.history] == [10, 20, 30]
+    best = load_model_state(tmp_path, kind="test")
+    assert best["model"] == "tiny" and best["step"] == result.best_step
+    names = {name for _, name, _ in read_scalars(tmp_path / "scalars.csv")}
+    assert {"train_loss", "lr", "eval_dev"} <= names
+
+
+def test_resume_after_kill_is_exact(tmp_path):
+    ref_model, ref = make(tmp_path / "ref")
+    ref.fit()
+    _, killed = make(tmp_path / "run", boom_at=16)
+    with pytest.raises(KeyboardInterrupt):
+        killed.fit()
+    assert load_checkpoint(tmp_path / "run" / "last.pt", kind="test")["step"] == 10
+    model, again = make(tmp_path / "run")
+    result = again.fit(resume=True)
+    assert result.steps == 30
+    for a, b in zip(model.parameters(), ref_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_refuses_to_overwrite_a_run(tmp_path):
+    make(tmp_path)[1].fit()
+    with pytest.raises(CheckpointError, match="--resume"):
+        make(tmp_path)[1].fit()
+
+
+def test_divergence_stops_and_keeps_last_good(tmp_path):
+    _, trainer = make(tmp_path, lr=1e6, grad_clip=0.0, optimizer="sgd", eval_interval=1)
+    with pytest.raises(TrainingDiverged, match="last good checkpoint"):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "last.pt", kind="test")["step"] >= 1
+
+
+def test_time_budget_stops(tmp_path):
+    _, trainer = make(tmp_path, max_steps=None, time_budget=0.3)
+    result = trainer.fit()
+    assert result.steps > 0 and result.seconds >= 0.3
+
+
+@pytest.mark.parametrize(
+    "bad", [{"max_steps": 0}, {"max_steps": None}, {"time_budget": -1.0}, {"optimizer": "lbfgs"}]
+)
+def test_bad_config(tmp_path, bad):
+    with pytest.raises(Z2HError):
+        make(tmp_path, **bad)
+
+
+def test_schedules():
+    cos = TrainConfig(max_steps=10, lr=1.0, min_lr_frac=0.1, warmup_frac=0.1)
+    assert cos.lr_at(0.05) == pytest.approx(0.5)
+    assert cos.lr_at(0.1) == pytest.approx(1.0)
+    assert cos.lr_at(1.0) == pytest.approx(0.1)
+    step = TrainConfig(max_steps=10, lr=0.1, schedule="step", step_decay_at=(0.5,))
+    assert step.lr_at(0.49) == pytest.approx(0.1) and step.lr_at(0.5) == pytest.approx(0.01)
