@@ -19,7 +19,7 @@ is ``nan`` for ``a < 0`` (and ``0`` for ``a == 0``, as torch masks it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 Number = int | float
 
@@ -38,6 +38,8 @@ class Value:
       steps; calling ``backward()`` twice doubles every leaf's gradient.
     - an *inner* node's ``grad`` is reset and recomputed on every call: it is d(output)/d(node).
     """
+
+    __slots__ = ("_backward", "_op", "_prev", "data", "grad", "label")
 
     def __init__(
         self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""
@@ -193,20 +195,18 @@ def topological_order(root: Value) -> list[Value]:
     would give, so z2h.autograd.fast replays gradients in exactly the same order.
     """
     topo: list[Value] = []
-    visited: set[int] = set()
-    # each stack entry: a node and an iterator over the children still to visit
-    stack: list[tuple[Value, Iterable[Value]]] = [(root, iter(root._prev))]
-    visited.add(id(root))
+    visited: set[Value] = set()
+    # an explicit stack replaces recursion: (node, False) means "visit", (node, True) "emit"
+    stack: list[tuple[Value, bool]] = [(root, False)]
     while stack:
-        node, children = stack[-1]
-        for child in children:
-            if id(child) not in visited:
-                visited.add(id(child))
-                stack.append((child, iter(child._prev)))
-                break
-        else:  # every child is done: the node can follow them
-            stack.pop()
+        node, children_done = stack.pop()
+        if children_done:
             topo.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            # reversed, so the first operand is popped (and visited) first
+            stack.extend((c, False) for c in reversed(node._prev) if c not in visited)
     return topo
 
 
