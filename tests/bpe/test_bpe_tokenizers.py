@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_bpe_train import SAMPLE
 
 import z2h.bpe
@@ -190,3 +192,12 @@ def test_loading_the_wrong_kind(tmp_path):
     path = BasicTokenizer().train(SAMPLE, 260).save(tmp_path / "b")
     with pytest.raises(TokenizerError, match="basic"):
         RegexTokenizer().load(path)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=40))
+def test_round_trip_any_text(trained: Tokenizer, text: str):
+    fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    assert trained.decode(trained.encode(text, allowed_special="none")) == fixed

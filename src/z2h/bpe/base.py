@@ -147,6 +147,11 @@ class Tokenizer:
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Encode text, treating special-token strings as ordinary text."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # as tiktoken: join surrogate pairs, and lone surrogates become U+FFFD
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         ids: list[int] = []
         for chunk in self.split(text):
             ids.extend(self._encode_chunk(chunk.encode("utf-8")))

@@ -121,10 +121,12 @@ def _merge(
     weight: list[int],
     counts: dict[tuple[int, int], int],
     where: dict[tuple[int, int], list[int]],
-) -> set[tuple[int, int]]:
+) -> list[tuple[int, int]]:
     """Replace every occurrence of ``pair`` (left to right) by ``new_id``; return the new pairs."""
     a, b = pair
-    created: set[tuple[int, int]] = set()
+    created: list[tuple[int, int]] = []
+    count_of = counts.get
+    where_of = where.get
     for p in where[pair]:
         # subtle: an earlier merge in this loop may have consumed this occurrence ("aaa")
         if tok[p] != a:
@@ -138,23 +140,25 @@ def _merge(
             x = tok[left]
             counts[(x, a)] -= w
             key = (x, new_id)
-            counts[key] = counts.get(key, 0) + w
-            if key in created:
-                where[key].append(left)
-            else:
-                created.add(key)
+            counts[key] = count_of(key, 0) + w
+            positions = where_of(key)
+            if positions is None:
                 where[key] = [left]
+                created.append(key)
+            else:
+                positions.append(left)
         right = nxt[q]
         if right != -1:
             y = tok[right]
             counts[(b, y)] -= w
             key = (new_id, y)
-            counts[key] = counts.get(key, 0) + w
-            if key in created:
-                where[key].append(p)
-            else:
-                created.add(key)
+            counts[key] = count_of(key, 0) + w
+            positions = where_of(key)
+            if positions is None:
                 where[key] = [p]
+                created.append(key)
+            else:
+                positions.append(p)
             prv[right] = p
         nxt[p] = right
         tok[p] = new_id
