@@ -8,8 +8,8 @@ import math
 
 import pytest
 import torch
+from autograd_graphs import build_graph, leaves_st, program_st
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from z2h.autograd import Value
 
@@ -71,60 +71,14 @@ def test_op_forward_and_grad_match_torch(name):
         assert g == pytest.approx(e, rel=RTOL, abs=ATOL, nan_ok=True), (name, got, expected)
 
 
-OPS = ["add", "sub", "mul", "div", "tanh", "exp_small", "sigmoid", "relu", "square", "log_abs"]
-
-
-def _apply(op: str, x, y, lib):
-    if op == "add":
-        return x + y
-    if op == "sub":
-        return x - y
-    if op == "mul":
-        return x * y
-    if op == "div":  # keep away from 0: divide by 1 + y*y
-        return x / (1.0 + y * y)
-    if op == "tanh":
-        return x.tanh()
-    if op == "exp_small":
-        return (x.tanh()).exp()
-    if op == "sigmoid":
-        return x.sigmoid()
-    if op == "relu":
-        return x.relu()
-    if op == "square":
-        return x**2
-    if op == "log_abs":  # log(1 + x^2) stays in the domain
-        return (1.0 + x * x).log()
-    raise AssertionError(op)
-
-
-def _build(program, leaves, lib):
-    nodes = list(leaves)
-    for op, i, j in program:
-        nodes.append(_apply(op, nodes[i % len(nodes)], nodes[j % len(nodes)], lib))
-    # sum several nodes so that reuse and fan-out are exercised
-    out = nodes[-1]
-    for n in nodes[-4:-1]:
-        out = out + n
-    return out
-
-
-program_st = st.lists(
-    st.tuples(st.sampled_from(OPS), st.integers(0, 1000), st.integers(0, 1000)),
-    min_size=1,
-    max_size=25,
-)
-leaves_st = st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=4)
-
-
 @settings(max_examples=150, deadline=None)
 @given(program=program_st, xs=leaves_st)
 def test_random_graphs_match_torch(program, xs):
     vals = [Value(x) for x in xs]
-    out = _build(program, vals, "ours")
+    out = build_graph(program, vals, "ours")
     out.backward()
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    tout = _build(program, ts, "torch")
+    tout = build_graph(program, ts, "torch")
     tout.backward()
     assert out.data == pytest.approx(tout.item(), rel=1e-9, abs=1e-9)
     for v, t in zip(vals, ts, strict=True):
