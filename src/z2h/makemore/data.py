@@ -192,21 +192,23 @@ def context_examples(
     gives ``... -> e``, ``..e -> m``, ..., ``mma -> .``. Returns ``X (N, k)`` and ``Y (N,)``, both
     int64, with ``N = sum(len(w) + 1)``.
     """
+    import numpy as np
     import torch
 
     if k < 0:
         raise Z2HError(f"context length must be at least 0, got {k}")
-    xs: list[list[int]] = []
-    ys: list[int] = []
+    # one stream: k boundary tokens, the word, one boundary token, for every word
+    stream: list[int] = []
+    is_target: list[bool] = []
     for w in words:
-        context = [0] * k
-        for ix in [*vocab.encode(w), 0]:
-            xs.append(context)
-            ys.append(ix)
-            context = [*context[1:], ix] if k else context
-    X = torch.tensor(xs, dtype=torch.long).reshape(len(ys), k)
-    Y = torch.tensor(ys, dtype=torch.long)
-    return X, Y
+        ids = vocab.encode(w)
+        stream += [0] * k + ids + [0]
+        is_target += [False] * k + [True] * (len(ids) + 1)
+    ids_np = np.asarray(stream, dtype=np.int64)
+    ends = np.flatnonzero(np.asarray(is_target, dtype=bool))  # (N,) positions of targets
+    # (N, k): the k positions before each target, all inside the same word's padded segment
+    X = ids_np[ends[:, None] - np.arange(k, 0, -1)[None, :]] if k else np.zeros((len(ends), 0))
+    return torch.as_tensor(X, dtype=torch.long), torch.as_tensor(ids_np[ends], dtype=torch.long)
 
 
 def sequence_examples(

@@ -1,0 +1,198 @@
+"""``z2h makemore``: train, sample from and evaluate any registry model; the lecture exercises.
+
+Only argument parsing lives here; ``z2h.makemore.pipeline`` does the work (imported inside the
+handlers, so ``z2h makemore --help`` does not import torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import time
+
+from z2h.errors import Z2HError
+
+DEFAULT_MODEL = "ngram"  # the model `train` uses when --model is not given
+DEFAULT_DATA = "names"
+DEFAULT_SEED = 1337
+
+
+def _parse_set(items: list[str]) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise Z2HError(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            fields[key.strip().replace("-", "_")] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            fields[key.strip().replace("-", "_")] = raw
+    return fields
+
+
+def _train(args: argparse.Namespace) -> int:
+    from z2h.makemore import pipeline
+
+    model_fields = _parse_set(args.set or [])
+    if args.n is not None:
+        model_fields["n"] = args.n
+    if args.block_size is not None:
+        model_fields["block_size"] = args.block_size
+    train_fields = {
+        "max_steps": args.max_steps,
+        "time_budget": args.time_budget,
+        "lr": args.lr,
+        "optimizer": args.optimizer,
+        "schedule": args.schedule,
+        "warmup_frac": args.warmup_frac,
+        "weight_decay": args.weight_decay,
+        "grad_clip": args.grad_clip,
+        "eval_interval": args.eval_interval,
+        "autocast": args.autocast,
+        "compile": True if args.compile else None,
+    }
+    if args.max_steps is not None and args.max_steps <= 0:
+        raise Z2HError(f"--max-steps must be positive, got {args.max_steps}")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise Z2HError(f"--time-budget must be positive seconds, got {args.time_budget}")
+    out = args.out or f"runs/makemore/{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    opts = pipeline.TrainOptions(
+        model=args.model,
+        out=out,
+        data=args.data,
+        seed=args.seed,
+        preset=args.preset,
+        smoothing=args.smoothing,
+        model_fields=model_fields,
+        train_fields={k: v for k, v in train_fields.items() if v is not None},
+        batch_size=args.batch_size,
+        resume=args.resume,
+    )
+    metrics = pipeline.train(opts)
+    print(pipeline.format_summary(metrics))
+    if "chosen_k" in metrics:
+        print(f"smoothing: k = {metrics['chosen_k']:g} chosen on dev (sweep in {out})")
+    print(f"run directory: {out}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from z2h.makemore import pipeline
+
+    words = pipeline.sample_run(
+        args.out, n=args.num, seed=args.seed, temperature=args.temperature, top_k=args.top_k
+    )
+    for w in words:
+        print(w)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from z2h.makemore import pipeline
+
+    loss = pipeline.evaluate_run(args.out, split=args.split, data=args.data)
+    print(f"{args.split} loss {loss:.4f}")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from z2h.makemore import registry
+
+    for name in registry.names():
+        entry = registry.get(name)
+        presets = ", ".join(sorted(entry.presets)) or "-"
+        print(f"{name:14s} {entry.input_kind:9s} presets: {presets:28s} {entry.description}")
+    return 0
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from z2h.makemore import exercises
+
+    report = exercises.run(args.lecture, data=args.data, seed=args.seed, out=args.out)
+    print(report["markdown"])
+    if args.json:
+        print(json.dumps(report["rows"], indent=2), file=sys.stderr)
+    return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "train",
+        help="train (or count) a model; writes a checkpoint and metrics.json",
+        description="Train any registered model (see 'z2h makemore models') on a word list. "
+        "Counted models are fit by counting; the rest by the shared training loop. Flags left "
+        "out take the model's preset and recipe defaults.",
+    )
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
+    p.add_argument("--preset", help="named configuration of the model (e.g. bigram, lecture3)")
+    p.add_argument("--n", type=int, help="n-gram order: context of n-1 characters")
+    p.add_argument("--block-size", type=int, help="context length / longest sequence")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a model config field, e.g. --set n_embd=64 (repeatable)",
+    )
+    p.add_argument(
+        "--smoothing",
+        metavar="auto|K|kneser-ney",
+        help="counted n-grams: add-k with K, 'auto' to tune k on dev, or 'kneser-ney'",
+    )
+    p.add_argument("--data", default=DEFAULT_DATA, help="data set name or a word-list file")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and training seed")
+    p.add_argument("--out", help="run directory (default runs/makemore/MODEL-TIMESTAMP)")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--time-budget", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--batch-size", type=int, help="examples per step (0: whole training set)")
+    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--optimizer", choices=["adamw", "sgd"])
+    p.add_argument("--schedule", choices=["constant", "step", "cosine"])
+    p.add_argument("--warmup-frac", type=float, help="fraction of the run in linear warmup")
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--grad-clip", type=float, help="max gradient norm (0: off)")
+    p.add_argument("--eval-interval", type=int, help="steps between dev evaluations")
+    p.add_argument("--autocast", choices=["fp32", "bf16"])
+    p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser(
+        "sample",
+        help="print words sampled from a trained run",
+        description="Rebuild the model of a run directory and print sampled words.",
+    )
+    p.add_argument("--out", required=True, help="run directory written by train")
+    p.add_argument("-n", "--num", type=int, default=20, help="number of words (default 20)")
+    p.add_argument("--seed", type=int, help="sampling seed (default: random)")
+    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature")
+    p.add_argument("--top-k", type=int, help="sample only from the k most likely characters")
+    p.set_defaults(func=_sample)
+
+    p = sub.add_parser(
+        "eval",
+        help="print a trained run's loss on a split",
+        description="Mean negative log-likelihood per character (nats) of a run's model.",
+    )
+    p.add_argument("--out", required=True, help="run directory written by train")
+    p.add_argument("--split", choices=["train", "dev", "test"], default="dev")
+    p.add_argument("--data", help="word list to split (default: the run's own data)")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("models", help="list the registered models")
+    p.set_defaults(func=_models)
+
+    p = sub.add_parser(
+        "exercises",
+        help="run a lecture's exercises and print the results table",
+        description="lecture2: exercises E01-E06 of makemore part 1 on the names data set.",
+    )
+    p.add_argument("lecture", choices=["lecture2"])
+    p.add_argument("--data", default=DEFAULT_DATA, help="data set name or a word-list file")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split seed")
+    p.add_argument("--out", help="folder for the table (markdown, JSON) and pictures")
+    p.add_argument("--json", action="store_true", help="also print the rows as JSON (stderr)")
+    p.set_defaults(func=_exercises)
