@@ -110,7 +110,9 @@ def _models(args: argparse.Namespace) -> int:
 def _exercises(args: argparse.Namespace) -> int:
     from z2h.makemore import exercises
 
-    report = exercises.run(args.lecture, data=args.data, seed=args.seed, out=args.out)
+    report = exercises.run(
+        args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick
+    )
     print(report["markdown"])
     if args.json:
         print(json.dumps(report["rows"], indent=2), file=sys.stderr)
@@ -195,4 +197,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split seed")
     p.add_argument("--out", help="folder for the table (markdown, JSON) and pictures")
     p.add_argument("--json", action="store_true", help="also print the rows as JSON (stderr)")
+    p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)

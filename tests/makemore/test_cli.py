@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from z2h.cli import main
+from z2h.run import read_metrics
+
+WORDS = (
+    "emma olivia ava isabella sophia charlotte mia amelia harper "
+    "evelyn abigail emily elizabeth mila ella avery sofia camila"
+).replace(" ", "\n")
+VOCAB_SIZE = 1 + len(set(WORDS) - {"\n"})
+
+
+@pytest.fixture
+def words_file(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_text(WORDS + "\n", encoding="utf-8")
+    return path
+
+
+def run(*argv):
+    return main(["makemore", *map(str, argv)])
+
+
+def check_metrics(out, model):
+    m = read_metrics(out)
+    assert m["model"] == model
+    for key in ("params", "train_loss", "dev_loss", "test_loss", "seconds", "steps"):
+        assert key in m
+    assert 0 < m["test_loss"] < 10
+    return m
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--n", "2"], ["--n", "3", "--smoothing", "auto"], ["--n", "4", "--smoothing", "kneser-ney"]],
+)
+def test_ngram_train_sample_eval(tmp_path, words_file, capsys, extra):
+    out = tmp_path / "run"
+    assert run("train", "--model", "ngram", *extra, "--data", words_file, "--out", out) == 0
+    m = check_metrics(out, "ngram")
+    assert m["steps"] == 0
+    if "auto" in extra:
+        assert {"smoothing_sweep.png", "smoothing_sweep.md", "smoothing_sweep.json"} <= {
+            p.name for p in out.iterdir()
+        }
+    if extra[1] == "2":
+        assert (out / "bigram_counts.png").stat().st_size > 0
+    capsys.readouterr()
+    assert run("sample", "--out", out, "-n", "7", "--seed", "3", "--top-k", "5") == 0
+    first = capsys.readouterr().out.splitlines()
+    assert len(first) == 7
+    run("sample", "--out", out, "-n", "7", "--seed", "3", "--top-k", "5")
+    assert capsys.readouterr().out.splitlines() == first
+    assert run("eval", "--out", out, "--split", "test") == 0
+    printed = float(capsys.readouterr().out.split()[-1])
+    assert printed == pytest.approx(m["test_loss"], abs=1e-4)
+
+
+def test_neural_ngram_train_sample_eval(tmp_path, words_file, capsys):
+    out = tmp_path / "run"
+    args = ["--model", "neural-ngram", "--n", "3", "--data", words_file, "--out", out]
+    assert run("train", *args, "--max-steps", "30", "--eval-interval", "10") == 0
+    m = check_metrics(out, "neural-ngram")
+    assert (m["steps"] == 30 and m["params"] == 2 * 27 * 27) or m["params"] > 0
+    assert (out / "best.pt").exists() and (out / "scalars.csv").exists()
+    capsys.readouterr()
+    assert run("sample", "--out", out, "-n", "3", "--temperature", "0.5") == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert run("eval", "--out", out, "--split", "dev") == 0
+    assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(m["dev_loss"], abs=1e-4)
+    # same command again without --resume refuses; with --resume it continues
+    assert run("train", *args, "--max-steps", "30") == 2
+    assert run("train", *args, "--max-steps", "40", "--resume") == 0
+    assert read_metrics(out)["steps"] == 40
+
+
+def test_models_and_help(capsys):
+    assert run("models") == 0
+    listed = capsys.readouterr().out
+    assert "ngram" in listed and "neural-ngram" in listed
+    with pytest.raises(SystemExit) as e:
+        run("train", "--help")
+    assert e.value.code == 0
+
+
+def test_exercises_toy(tmp_path, words_file, capsys):
+    out = tmp_path / "ex"
+    assert run("exercises", "lecture2", "--data", words_file, "--out", out, "--quick") == 0
+    text = capsys.readouterr().out
+    for ex in ("E01", "E02", "E03", "E04", "E05", "E06"):
+        assert ex in text
+    rows = json.loads((out / "lecture2.json").read_text())
+    assert rows and (out / "lecture2.md").exists() and (out / "bigram_counts.png").exists()
+
+
+# -- bad input -----------------------------------------------------------------------------------
+def test_unknown_model_lists_valid_names(tmp_path, words_file, capsys):
+    assert run("train", "--model", "nope", "--data", words_file, "--out", tmp_path / "r") == 2
+    err = capsys.readouterr().err
+    assert "unknown model 'nope'" in err and "ngram" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [("", "no words"), ("a\n" + "x" * 400, "more than the limit"), (b"\x00\x01", "binary")],
+)
+def test_bad_word_list(tmp_path, capsys, content, match):
+    path = tmp_path / "bad.txt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    assert run("train", "--data", path, "--out", tmp_path / "r") == 2
+    assert match in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--smoothing", "lots"],
+        ["--model", "neural-ngram", "--smoothing", "auto"],
+        ["--model", "neural-ngram", "--max-steps", "0"],
+        ["--model", "neural-ngram", "--time-budget", "-1"],
+        ["--n", "0"],
+        ["--set", "nope=1"],
+    ],
+)
+def test_bad_train_flags(tmp_path, words_file, capsys, args):
+    assert run("train", *args, "--data", words_file, "--out", tmp_path / "r") == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_bad_run_directories(tmp_path, words_file, capsys):
+    assert run("sample", "--out", tmp_path / "empty") == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    out = tmp_path / "run"
+    assert run("train", "--data", words_file, "--out", out) == 0
+    # a training run on the same folder refuses to overwrite it
+    assert run("train", "--data", words_file, "--out", out) == 2
+    # a word list with characters the model never saw
+    other = tmp_path / "other.txt"
+    other.write_text("xyzq\nqqq\nzzz\n")
+    assert run("eval", "--out", out, "--data", other) == 2
+    assert "another word list" in capsys.readouterr().err
+    # a checkpoint of another kind, and a corrupted one
+    from z2h.checkpoint import save_checkpoint
+
+    save_checkpoint(out / "best.pt", {"x": 1}, kind="gpt")
+    assert run("eval", "--out", out) == 2
+    assert "'gpt' checkpoint" in capsys.readouterr().err
+    (out / "best.pt").write_bytes(b"not a checkpoint at all")
+    assert run("sample", "--out", out) == 2
+    assert "corrupted" in capsys.readouterr().err
+
+
+def test_checkpoint_that_does_not_fit_its_model(tmp_path, words_file, capsys):
+    import torch
+
+    from z2h.checkpoint import load_checkpoint, save_checkpoint
+
+    out = tmp_path / "run"
+    assert (
+        run(
+            "train",
+            "--model",
+            "neural-ngram",
+            "--data",
+            words_file,
+            "--out",
+            out,
+            "--max-steps",
+            "2",
+        )
+        == 0
+    )
+    ckpt = load_checkpoint(out / "best.pt", kind="makemore")
+    ckpt["model_state"] = {"W": torch.zeros(3, 3)}
+    save_checkpoint(out / "best.pt", ckpt, kind="makemore")
+    assert run("eval", "--out", out) == 2
+    assert "does not fit" in capsys.readouterr().err
+    ckpt["vocab"] = [".", "a"]
+    save_checkpoint(out / "best.pt", ckpt, kind="makemore")
+    assert run("sample", "--out", out) == 2
