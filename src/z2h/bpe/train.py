@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
+from itertools import pairwise
 
 
 def train_merges(
@@ -35,36 +36,32 @@ def train_merges(
     for chunk in chunks:
         weights[chunk] = weights.get(chunk, 0) + 1  # dict order = order of first occurrence
 
-    # flat layout: position p holds token tok[p] (-1 once merged into its left neighbour)
+    # flat layout: position p holds token tok[p] (-1 once merged into its left neighbour);
+    # prv/nxt link the live tokens of one chunk, -1 at its ends: pairs never cross chunks
     tok: list[int] = []
     weight: list[int] = []
+    prv: list[int] = []
     nxt: list[int] = []
+    counts: dict[tuple[int, int], int] = {}
+    where: dict[tuple[int, int], list[int]] = {}
     for chunk, w in weights.items():
-        if not chunk:
+        n = len(chunk)
+        if n == 0:
             continue
         start = len(tok)
         tok.extend(chunk)
-        weight.extend([w] * len(chunk))
-        nxt.extend(range(start + 1, start + len(chunk)))
-        nxt.append(-1)  # pairs never cross a chunk boundary
-    prv = [p - 1 for p in range(len(tok))]
-    for p, q in enumerate(nxt):
-        if q == -1 and p + 1 < len(tok):
-            prv[p + 1] = -1
-    if tok:
-        prv[0] = -1
-
-    counts: dict[tuple[int, int], int] = {}
-    where: dict[tuple[int, int], list[int]] = {}
-    for p, q in enumerate(nxt):
-        if q == -1:
-            continue
-        pair = (tok[p], tok[q])
-        counts[pair] = counts.get(pair, 0) + weight[p]
-        if pair in where:
-            where[pair].append(p)
-        else:
-            where[pair] = [p]
+        weight.extend([w] * n)
+        prv.append(-1)
+        prv.extend(range(start, start + n - 1))
+        nxt.extend(range(start + 1, start + n))
+        nxt.append(-1)
+        for p, pair in enumerate(pairwise(chunk), start):
+            counts[pair] = counts.get(pair, 0) + w
+            positions = where.get(pair)
+            if positions is None:
+                where[pair] = [p]
+            else:
+                positions.append(p)
 
     heap = [(-c, where[pair][0], pair) for pair, c in counts.items()]
     heapq.heapify(heap)
@@ -79,7 +76,7 @@ def train_merges(
                 if i:
                     del positions[:i]
                 return p
-        raise AssertionError(f"pair {pair} has a count but no occurrence")  # internal invariant
+        raise RuntimeError(f"internal error: pair {pair} has a count but no occurrence")
 
     merges: list[tuple[int, int]] = []
     for new_id in range(first_id, first_id + num_merges):
