@@ -392,3 +392,44 @@ def train_manual(
         dev_loss=evaluate(params, bn_mean, bn_var, Xdev, Ydev, eps),
         losses=losses,
     )
+
+
+LECTURE5 = {"train": 2.0718, "dev": 2.1099}  # lecture 5's final losses (on its own split)
+
+
+def format_checks(by_dtype: dict[str, list[GradCheck]]) -> str:
+    """One row per checked tensor, one column of max |manual - autograd| per dtype."""
+    labels = list(by_dtype)
+    lines = [f"{'stage':<7} {'tensor':<15} " + " ".join(f"{k:>10}" for k in labels)]
+    for rows in zip(*by_dtype.values(), strict=True):
+        diffs = " ".join(f"{r.max_abs_diff:>10.2e}" for r in rows)
+        lines.append(f"{rows[0].stage:<7} {rows[0].name:<15} {diffs}")
+    worst = ", ".join(f"{k} {max(r.max_abs_diff for r in v):.2e}" for k, v in by_dtype.items())
+    lines.append(f"largest difference: {worst} (bounds: float64 1e-10, float32 1e-5)")
+    return "\n".join(lines)
+
+
+def run_lecture5(
+    data: str = "names", seed: int = 1337, steps: int = 200_000, n_hidden: int = 200
+) -> dict[str, float | int]:
+    """Train the lecture-5 network on hand-written gradients only; losses on the full splits."""
+    from z2h.makemore.data import context_examples, prepare
+
+    words = prepare(data, seed=seed)
+    cfg = ManualMLPConfig(vocab_size=len(words.vocab), n_hidden=n_hidden)
+    Xtr, Ytr = context_examples(words.train, words.vocab, cfg.block_size)
+    Xdev, Ydev = context_examples(words.dev, words.vocab, cfg.block_size)
+    params = init_params(cfg)
+    init_dev = evaluate(params, *bn_calibrate(params, Xtr), Xdev, Ydev)
+    result = train_manual(params, Xtr, Ytr, Xdev, Ydev, steps=steps)
+    return {
+        "steps": result.steps,
+        "n_hidden": n_hidden,
+        "params": sum(p.numel() for p in params.values()),
+        "uniform_loss": math.log(cfg.vocab_size),
+        "init_dev_loss": init_dev,
+        "train_loss": result.train_loss,
+        "dev_loss": result.dev_loss,
+        "seconds": result.seconds,
+        "ms_per_step": 1e3 * result.seconds / result.steps,
+    }

@@ -1,0 +1,311 @@
+"""The diagnostics commands of ``z2h makemore`` (lectures 3-5).
+
+``configure_diagnostics(sub)`` adds them to makemore's subcommands: ``diagnose``, ``lr-find``,
+``embeddings``, ``init-report``, ``fold-bn`` and ``manual-backprop``. Only argument parsing lives
+here; torch and the work are imported inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from z2h.errors import Z2HError
+
+DEFAULT_DATA = "names"
+DEFAULT_SEED = 1337
+
+
+def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
+    from z2h.makemore.diagnostics import runs
+
+    if getattr(args, "run", None):
+        return runs.load(args.run, data=args.data)
+    if not args.model:
+        raise Z2HError("give --model NAME (a fresh model) or --run DIR (a trained run)")
+    setup = runs.fresh(
+        args.model,
+        preset=args.preset,
+        data=args.data or DEFAULT_DATA,
+        seed=args.seed,
+        max_steps=max_steps,
+    )
+    if getattr(args, "batch_size", None):
+        setup.train_defaults["batch_size"] = args.batch_size
+        setup.__post_init__()
+    return setup
+
+
+def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.schedule}
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from z2h.makemore.diagnostics.diagnose import diagnose
+    from z2h.makemore.diagnostics.report import layer_table
+
+    setup = _setup(args, args.steps)
+    if args.run:
+        out = Path(args.out or Path(args.run) / "diagnostics")
+    else:
+        out = Path(args.out or f"runs/makemore/diagnose-{setup.name}")
+    result = diagnose(
+        setup,
+        out,
+        steps=args.steps,
+        train=not args.run,
+        seed=args.seed,
+        **({} if args.run else _train_overrides(args)),
+    )
+    print(f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}")
+    print(layer_table(result.final))
+    print("findings:")
+    for note in result.findings or ["nothing alarming"]:
+        print(f"- {note}")
+    print(f"pictures and diagnostics.json in {out}")
+    return 0
+
+
+def _lr_find(args: argparse.Namespace) -> int:
+    from z2h.makemore.diagnostics.lr_find import explain, lr_sweep
+    from z2h.makemore.diagnostics.plots import plot_lr_sweep
+    from z2h.run import write_json_atomic
+
+    setup = _setup(args, args.steps)
+    sweep = lr_sweep(
+        setup, steps=args.steps, lo=args.lo, hi=args.hi, optimizer=args.optimizer, seed=args.seed
+    )
+    out = Path(args.out or f"runs/makemore/lr-find-{setup.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    plot_lr_sweep(
+        sweep.lrs,
+        sweep.losses,
+        sweep.smoothed,
+        sweep.suggested,
+        out / "lr_find.png",
+        f"{setup.name}: learning-rate sweep ({sweep.optimizer})",
+    )
+    write_json_atomic(out / "lr_find.json", {"model": setup.name, **sweep.to_dict()})
+    print(explain(sweep))
+    print(f"picture: {out / 'lr_find.png'}")
+    return 0
+
+
+def _embeddings(args: argparse.Namespace) -> int:
+    from z2h.makemore.diagnostics import runs
+    from z2h.makemore.diagnostics.embeddings import plot_model_embeddings
+
+    setup = runs.load(args.run, data=args.data)
+    path = Path(args.png or Path(args.run) / "embeddings.png")
+    written = plot_model_embeddings(setup.model, setup.vocab, path)
+    if written is None:
+        raise Z2HError(f"model {setup.name!r} has no character embedding table to draw")
+    print(f"embeddings of {setup.name}: {written}")
+    return 0
+
+
+def _init_report(args: argparse.Namespace) -> int:
+    from z2h.makemore.data import prepare
+    from z2h.makemore.diagnostics import init_report, runs
+
+    data = prepare(args.data or DEFAULT_DATA, seed=args.seed)
+    rows = init_report.init_losses(data, seed=args.seed, names=args.model or None)
+    print("loss at initialisation against a uniform prediction, ln(vocab):")
+    print(init_report.format_init_table(rows))
+    report: dict[str, Any] = {"init_losses": [{**r.__dict__, "gap": r.gap} for r in rows]}
+    if args.zero_init_steps > 0:
+        setup = runs.fresh("bnmlp", data=args.data or DEFAULT_DATA, seed=args.seed)
+        z = init_report.zero_init_experiment(setup, steps=args.zero_init_steps, seed=args.seed)
+        print(f"\nlecture 4 E01: bnmlp with every weight and bias zero, {z.steps} SGD steps")
+        print(f"  receive gradient and move: {', '.join(z.moved) or '(none)'}")
+        print(f"  stuck at exactly zero:     {', '.join(z.stuck)}")
+        print(
+            f"  loss: first step {z.first_loss:.4f} (ln(vocab) {z.uniform:.4f}); dev after "
+            f"training {z.zero_dev:.4f} vs {z.normal_dev:.4f} from the normal init; unigram "
+            f"entropy {z.unigram:.4f}"
+        )
+        print(f"  why: {z.explanation}")
+        report["zero_init"] = z.__dict__
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+def _fold_bn(args: argparse.Namespace) -> int:
+    import torch
+
+    from z2h.checkpoint import save_checkpoint
+    from z2h.makemore.diagnostics import fold_bn, runs
+    from z2h.run import write_json_atomic
+
+    setup = runs.load(args.out, data=args.data)
+    folded, names = fold_bn.fold_batchnorm(setup.model)
+    Xdev = setup.splits["dev"][0]
+    report = fold_bn.verify_and_time(setup.model, folded, names, Xdev, tol=args.tol)
+    payload = {
+        **setup.extra(),
+        "folded_batchnorms": names,
+        "model_state": {k: v.detach().clone() for k, v in folded.state_dict().items()},
+    }
+    out = Path(args.out)
+    save_checkpoint(out / FOLDED_FILE, payload, kind=FOLDED_KIND)
+    summary = {
+        **report.__dict__,
+        "speedup": report.speedup,
+        "latency_speedup": report.latency_speedup,
+        "threads": torch.get_num_threads(),
+    }
+    write_json_atomic(out / "fold_bn.json", summary)
+    print(f"folded {len(names)} BatchNorm layer(s) of {setup.name}: {', '.join(names)}")
+    print(
+        f"eval-mode logits on the whole dev set ({report.examples:,} examples): max |diff| "
+        f"{report.max_abs_diff:.2e} (tolerance {args.tol:g})"
+    )
+    print(
+        f"inference over dev in batches of 4096: {1e3 * report.seconds_original:.1f} ms -> "
+        f"{1e3 * report.seconds_folded:.1f} ms ({report.speedup:.2f}x); one example: "
+        f"{1e6 * report.latency_original:.0f} us -> {1e6 * report.latency_folded:.0f} us "
+        f"({report.latency_speedup:.2f}x)"
+    )
+    print(f"folded model: {out / FOLDED_FILE}")
+    return 0
+
+
+FOLDED_FILE = "folded.pt"
+FOLDED_KIND = "makemore-folded"
+
+
+def _manual_backprop(args: argparse.Namespace) -> int:
+    import torch
+
+    from z2h.makemore.diagnostics import manual_backprop as mb
+
+    cfg = mb.ManualMLPConfig(n_hidden=64)
+    checks = {
+        "float64": mb.check_gradients(cfg, dtype=torch.float64, seed=args.seed),
+        "float32": mb.check_gradients(cfg, dtype=torch.float32, seed=args.seed),
+    }
+    print("every hand-written gradient against autograd (n_embd 10, n_hidden 64, batch 32):")
+    print(mb.format_checks(checks))
+    worst64 = max(r.max_abs_diff for r in checks["float64"])
+    worst32 = max(r.max_abs_diff for r in checks["float32"])
+    if worst64 > 1e-10 or worst32 > 1e-5:
+        print("FAILED: a hand-written gradient differs from autograd beyond the bound")
+        return 1
+    if args.steps > 0:
+        out = mb.run_lecture5(args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden)
+        print(
+            f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
+            f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
+            f"{mb.LECTURE5['train']}), dev {out['dev_loss']:.4f} (lecture {mb.LECTURE5['dev']})"
+        )
+    return 0
+
+
+def _model_args(p: argparse.ArgumentParser, run: bool = True) -> None:
+    p.add_argument("--model", help="registry model to build fresh (see 'z2h makemore models')")
+    p.add_argument("--preset", help="the model's named configuration (default: its lecture one)")
+    if run:
+        p.add_argument("--run", metavar="DIR", help="use the trained model of this run directory")
+    p.add_argument("--data", help="data set name or word-list file (default names / the run's)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split, init and batch seed")
+
+
+def configure_diagnostics(sub: Any) -> None:
+    """Add the diagnostics commands to makemore's ``add_subparsers()`` object ``sub``."""
+    p = sub.add_parser(
+        "diagnose",
+        help="lecture 4's pictures of activations, gradients and update ratios, plus findings",
+        description="Train a fresh model with the shared trainer (or continue a copy of a "
+        "trained run) and write viz1-viz4 PNGs (activation and gradient histograms per layer, "
+        "weight grad:data ratios, update:data ratio over training with the 1e-3 guide line), "
+        "the embedding scatter and diagnostics.json with findings in plain words.",
+    )
+    _model_args(p)
+    p.add_argument("--steps", type=int, default=1000, help="training steps (default 1000)")
+    p.add_argument(
+        "--out", help="output folder (default runs/makemore/diagnose-MODEL, or RUN/diagnostics)"
+    )
+    p.add_argument("--lr", type=float, help="learning rate (default: the model's recipe)")
+    p.add_argument("--optimizer", choices=["adamw", "sgd"])
+    p.add_argument("--schedule", choices=["constant", "step", "cosine"])
+    p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    p.set_defaults(func=_diagnose)
+
+    p = sub.add_parser(
+        "lr-find",
+        help="sweep the learning rate exponentially, plot loss against it, suggest one",
+        description="Lecture 3's learning-rate finder: one short run whose rate grows "
+        "exponentially from --lo to --hi; writes lr_find.png and lr_find.json and explains the "
+        "suggested rate.",
+    )
+    _model_args(p)
+    p.add_argument("--steps", type=int, default=1000, help="sweep length (default 1000)")
+    p.add_argument("--lo", type=float, help="first rate (default 1e-3 for SGD, 1e-5 for AdamW)")
+    p.add_argument("--hi", type=float, help="last rate (default 10 for SGD, 1 for AdamW)")
+    p.add_argument("--optimizer", choices=["adamw", "sgd"], help="default: the model's recipe")
+    p.add_argument("--out", help="output folder (default runs/makemore/lr-find-MODEL)")
+    p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    p.set_defaults(func=_lr_find)
+
+    p = sub.add_parser(
+        "embeddings",
+        help="scatter the learned character embeddings in 2-D with their letters",
+        description="Lecture 3's picture: each character's embedding (top two principal "
+        "components when wider than 2) drawn with its letter.",
+    )
+    p.add_argument("--run", required=True, metavar="DIR", help="trained run directory")
+    p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--png", help="output file (default RUN/embeddings.png)")
+    p.set_defaults(func=_embeddings)
+
+    p = sub.add_parser(
+        "init-report",
+        help="loss at init vs ln(vocab) for every preset; the all-zero-init experiment",
+        description="Lecture 3 E02: each registry preset's loss at initialisation beside the "
+        "uniform prediction's ln(vocab). Lecture 4 E01: train the BN-MLP from all-zero weights "
+        "and biases and report which parameters move and why.",
+    )
+    p.add_argument("--model", action="append", help="only this model (repeatable)")
+    p.add_argument("--data", help="data set name or word-list file (default names)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and init seed")
+    p.add_argument(
+        "--zero-init-steps",
+        type=int,
+        default=1000,
+        help="steps of the zero-init experiment (0 skips it; default 1000)",
+    )
+    p.add_argument("--json", action="store_true", help="also print everything as JSON")
+    p.set_defaults(func=_init_report)
+
+    p = sub.add_parser(
+        "fold-bn",
+        help="fold BatchNorm into the preceding linear layers of a trained run",
+        description="Fold each BatchNorm's gain, shift and running statistics into the Linear "
+        "before it, check the eval-mode logits on the whole dev set, time both models, and save "
+        f"RUN/{FOLDED_FILE} and RUN/fold_bn.json.",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory of a BN model")
+    p.add_argument("--data", help="word list (default: the run's own)")
+    p.add_argument("--tol", type=float, default=1e-5, help="largest logit difference allowed")
+    p.set_defaults(func=_fold_bn)
+
+    p = sub.add_parser(
+        "manual-backprop",
+        help="lecture 5: check every hand-written gradient, then train on them alone",
+        description="Compare each atomic and fused hand-written gradient of lecture 5's "
+        "BatchNorm MLP with autograd (float64 and float32), then train it with SGD on the "
+        "hand-written gradients only.",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=200_000,
+        help="training steps (lecture: 200,000; 0: check only)",
+    )
+    p.add_argument("--n-hidden", type=int, default=200, help="hidden units (lecture: 200)")
+    p.add_argument("--data", help="data set name or word-list file (default names)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and check seed")
+    p.set_defaults(func=_manual_backprop)

@@ -1,0 +1,173 @@
+"""The lecture-4 pictures (and lecture 3's LR sweep and embedding scatter) as PNG files.
+
+matplotlib is imported inside each function with the Agg backend, so nothing needs a display.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from z2h.makemore.diagnostics.hooks import UpdateHistory
+from z2h.makemore.diagnostics.report import Snapshot
+from z2h.makemore.diagnostics.stats import UPDATE_RATIO_GUIDE
+
+FIGSIZE = (10, 4)
+DPI = 90
+MAX_LEGEND = 14  # more lines than this get a colour scale instead of a legend entry each
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
+    return path
+
+
+def _lines(ax: Any, series: list[tuple[str, list[float], list[float]]]) -> None:
+    plt = _pyplot()
+    cmap = plt.get_cmap("viridis" if len(series) > 10 else "tab10")
+    n = len(series)
+    for i, (label, xs, ys) in enumerate(series):
+        colour = cmap(i / max(1, n - 1)) if n > 10 else cmap(i)
+        ax.plot(xs, ys, color=colour, lw=1.2, label=label if n <= MAX_LEGEND else None)
+    if 0 < n <= MAX_LEGEND:
+        ax.legend(fontsize=7, loc="upper right")
+    elif n:
+        ax.text(
+            0.99, 0.97, f"{n} layers, dark = first", transform=ax.transAxes, ha="right", va="top"
+        )
+
+
+def plot_activations(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
+    """Viz #1: histogram of each activation layer's output, with mean, std and saturation."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    series = []
+    for r in snap.activation_layers():
+        sat = f", sat {r.act.saturated_pct:.1f}%" if r.act.saturated_pct is not None else ""
+        label = f"{r.name} ({r.type}): mean {r.act.mean:+.2f}, std {r.act.std:.2f}{sat}"
+        series.append((label, *r.act_hist))
+    _lines(ax, series)
+    ax.set_title(title or "activation distribution (forward pass)")
+    ax.set_xlabel("activation value")
+    ax.set_ylabel("density")
+    return _save(fig, path)
+
+
+def plot_gradients(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
+    """Viz #2: histogram of the gradient flowing into each activation layer's output."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    series = []
+    for r in snap.activation_layers():
+        if r.grad is None or r.grad_hist is None:
+            continue
+        label = f"{r.name} ({r.type}): mean {r.grad.mean:+.1e}, std {r.grad.std:.1e}"
+        series.append((label, *r.grad_hist))
+    _lines(ax, series)
+    ax.set_title(title or "gradient distribution (backward pass, w.r.t. layer outputs)")
+    ax.set_xlabel("gradient value")
+    ax.set_ylabel("density")
+    return _save(fig, path)
+
+
+def plot_weight_grads(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
+    """Viz #3: histogram of each weight matrix's gradient, labelled with its grad:data ratio."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    series = []
+    for p in snap.params:
+        if len(p.shape) != 2 or p.grad is None or p.grad_hist is None:
+            continue
+        shape = "x".join(map(str, p.shape))
+        label = f"{p.name} {shape}: grad std {p.grad.std:.1e}, grad:data {p.grad_data_ratio:.2e}"
+        series.append((label, *p.grad_hist))
+    _lines(ax, series)
+    ax.set_title(title or "weight gradient distribution")
+    ax.set_xlabel("gradient value")
+    ax.set_ylabel("density")
+    return _save(fig, path)
+
+
+def plot_update_ratios(
+    updates: UpdateHistory,
+    path: str | os.PathLike[str],
+    matrices: set[str] | None = None,
+    title: str = "",
+) -> Path:
+    """Viz #4: log10(std(update) / std(data)) of each weight matrix over training, guide at -3."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    series = []
+    for name, xs in updates.ratios.items():
+        if matrices is not None and name not in matrices:
+            continue
+        pts = [(s, x) for s, x in zip(updates.steps, xs, strict=True) if math.isfinite(x)]
+        if pts:
+            series.append((name, [s for s, _ in pts], [x for _, x in pts]))
+    _lines(ax, series)
+    if updates.steps:
+        ax.axhline(UPDATE_RATIO_GUIDE, color="k", ls="--", lw=1)
+        ax.text(updates.steps[0], UPDATE_RATIO_GUIDE + 0.05, "1e-3 guide", fontsize=8)
+    ax.set_title(title or "update:data ratio during training")
+    ax.set_xlabel("step")
+    ax.set_ylabel("log10(std(update) / std(data))")
+    return _save(fig, path)
+
+
+def plot_lr_sweep(
+    lrs: list[float],
+    losses: list[float],
+    smoothed: list[float],
+    suggested: float,
+    path: str | os.PathLike[str],
+    title: str = "",
+) -> Path:
+    """Lecture 3's learning-rate sweep: loss against log10(lr), with the suggestion marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    exps = [math.log10(x) for x in lrs]
+    ax.plot(exps, losses, color="0.7", lw=0.8, label="loss of each step")
+    ax.plot(exps, smoothed, color="C0", lw=1.5, label="smoothed")
+    ax.axvline(math.log10(suggested), color="C3", ls="--", lw=1, label=f"suggested {suggested:.3g}")
+    finite = [x for x in smoothed if math.isfinite(x)]
+    if finite:
+        ax.set_ylim(min(finite) - 0.1, min(max(finite), 2 * min(finite) + 1) + 0.1)
+    ax.set_title(title or "learning-rate sweep")
+    ax.set_xlabel("log10(learning rate)")
+    ax.set_ylabel("training loss")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_embeddings(
+    points: list[tuple[float, float]],
+    labels: list[str],
+    path: str | os.PathLike[str],
+    title: str = "",
+) -> Path:
+    """Lecture 3's scatter: each character's embedding in 2-D, drawn with its letter."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 6))
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    ax.scatter(xs, ys, s=200, color="C0", alpha=0.4)
+    for x, y, label in zip(xs, ys, labels, strict=True):
+        ax.text(x, y, label, ha="center", va="center", color="k", fontsize=10)
+    ax.grid(True, lw=0.3)
+    ax.set_title(title or "character embeddings")
+    return _save(fig, path)
