@@ -58,3 +58,12 @@ def test_cli_help_and_unknown(capsys):
     with pytest.raises(SystemExit) as e:
         main(["nonsense"])
     assert e.value.code != 0
+
+
+def test_atomic_files_get_normal_permissions(tmp_path):
+    import os
+
+    path = run.write_text_atomic(tmp_path / "x.txt", "hi")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
