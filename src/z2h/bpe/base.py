@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
 from z2h.errors import Z2HError
 
 FORMAT = "z2h-bpe"
+_NO_MERGE = 1 << 62  # rank of a pair that has no merge
 VERSION = 1
 
 
@@ -339,17 +340,20 @@ def _find_specials(text: str, allowed: set[str]) -> list[tuple[int, str]]:
 
 
 def _bpe_short(ids: list[int], merges: dict[tuple[int, int], int]) -> list[int]:
-    """Merge the lowest-ranked pair (all its occurrences, left to right) until none is left."""
+    """Merge the lowest-ranked pair (all its occurrences, left to right) until none is left.
+
+    A merge's rank is the id it creates, so the lowest rank is the earliest merge.
+    """
     get = merges.get
-    missing = 1 << 62
+    missing = repeat(_NO_MERGE)
     while len(ids) >= 2:
-        best = min(pairwise(ids), key=lambda pair: get(pair, missing))
-        new = get(best)
-        if new is None:
+        ranks = list(map(get, pairwise(ids), missing))
+        new = min(ranks)
+        if new == _NO_MERGE:
             break
-        a, b = best
-        out = []
-        i = 0
+        i = ranks.index(new)
+        a, b = ids[i], ids[i + 1]
+        out = ids[:i]
         n = len(ids)
         while i < n:
             if i < n - 1 and ids[i] == a and ids[i + 1] == b:
