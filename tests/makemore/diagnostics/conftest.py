@@ -22,3 +22,14 @@ def toy_words(tmp_path: Path) -> Path:
     path = tmp_path / "toy_words.txt"
     path.write_text("\n".join(sorted(words)) + "\n")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """These tests use tiny tensors: one intra-op thread is faster than two fighting for cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

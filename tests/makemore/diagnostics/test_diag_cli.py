@@ -1,0 +1,118 @@
+"""End-to-end smoke tests of the diagnostics commands at toy size."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from z2h.errors import Z2HError
+from z2h.makemore import registry
+from z2h.makemore.diagnostics.cli import configure_diagnostics
+
+
+def run(argv: list[str]) -> int:
+    """Parse with the diagnostics subcommands alone and call the handler, as z2h.cli does."""
+    parser = argparse.ArgumentParser(prog="z2h makemore")
+    configure_diagnostics(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+@pytest.fixture
+def need_bnmlp():
+    if "bnmlp" not in registry.names():
+        pytest.skip("bnmlp is not registered yet")
+
+
+def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
+    out = tmp_path / "diag"
+    code = run(
+        ["diagnose", "--model", "bnmlp", "--preset", "lecture4-deep", "--steps", "20",
+         "--data", str(toy_words), "--out", str(out), "--schedule", "constant"]
+    )  # fmt: skip
+    assert code == 0
+    for f in (
+        "viz1_activations.png",
+        "viz2_gradients.png",
+        "viz3_weight_grads.png",
+        "viz4_update_ratios.png",
+        "embeddings.png",
+        "best.pt",
+    ):
+        assert (out / f).stat().st_size > 0, f
+    summary = json.loads((out / "diagnostics.json").read_text())
+    assert summary["model"] == "bnmlp" and summary["steps"] == 20
+    assert summary["findings"] and all(isinstance(s, str) for s in summary["findings"])
+    tanh = [layer for layer in summary["final"]["layers"] if layer["type"] == "Tanh"]
+    assert len(tanh) == 5 and all(0 <= t["saturated_pct"] <= 100 for t in tanh)
+    assert len(summary["updates"]["steps"]) == 20
+    assert "findings:" in capsys.readouterr().out
+
+    # the same directory again: refused, pointing at --run
+    with pytest.raises(Z2HError, match="--run"):
+        run(["diagnose", "--model", "bnmlp", "--steps", "5", "--data", str(toy_words),
+             "--out", str(out)])  # fmt: skip
+    # a trained run: diagnose a copy, fold its BatchNorms, draw its embeddings
+    assert run(["diagnose", "--run", str(out), "--steps", "5", "--data", str(toy_words)]) == 0
+    assert (out / "diagnostics" / "viz4_update_ratios.png").exists()
+    assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
+    fold = json.loads((out / "fold_bn.json").read_text())
+    assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
+    assert (out / "folded.pt").exists()
+    assert run(["embeddings", "--run", str(out), "--png", str(tmp_path / "e.png")]) == 0
+    assert (tmp_path / "e.png").exists()
+
+
+def test_lr_find(toy_words, tmp_path, capsys):
+    if "mlp" not in registry.names():
+        pytest.skip("mlp is not registered yet")
+    out = tmp_path / "lr"
+    run(["lr-find", "--model", "mlp", "--steps", "60", "--data", str(toy_words), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert "suggested lr" in printed and "why:" in printed
+    data = json.loads((out / "lr_find.json").read_text())
+    assert data["suggested"] > 0 and len(data["lrs"]) == len(data["losses"])
+    assert (out / "lr_find.png").exists()
+
+
+def test_init_report(toy_words, capsys, need_bnmlp):
+    run(["init-report", "--model", "bnmlp", "--data", str(toy_words), "--zero-init-steps", "5"])
+    printed = capsys.readouterr().out
+    assert "ln(V)" in printed and "lecture4-deep" in printed
+    assert "receive gradient and move: layers." in printed
+
+
+def test_manual_backprop(toy_words, capsys):
+    assert run(["manual-backprop", "--steps", "0"]) == 0
+    assert "largest difference" in capsys.readouterr().out
+    assert (
+        run(["manual-backprop", "--steps", "50", "--n-hidden", "16", "--data", str(toy_words)]) == 0
+    )
+    assert "trained on hand-written gradients only" in capsys.readouterr().out
+
+
+def test_bad_input(toy_words, tmp_path, need_bnmlp):
+    with pytest.raises(Z2HError, match="--model NAME"):
+        run(["diagnose", "--steps", "5"])
+    with pytest.raises(Z2HError, match="unknown model"):
+        run(["lr-find", "--model", "nope", "--data", str(toy_words)])
+    with pytest.raises(Z2HError, match="--steps must be positive"):
+        run(["diagnose", "--model", "bnmlp", "--steps", "0", "--data", str(toy_words),
+             "--out", str(tmp_path / "x")])  # fmt: skip
+    if "mlp" in registry.names():
+        out = tmp_path / "mlp"
+        run(["diagnose", "--model", "mlp", "--steps", "3", "--data", str(toy_words),
+             "--out", str(out)])  # fmt: skip
+        with pytest.raises(Z2HError, match="no BatchNorm"):
+            run(["fold-bn", "--out", str(out), "--data", str(toy_words)])
+    with pytest.raises(Z2HError):
+        run(["fold-bn", "--out", str(tmp_path / "empty")])
+
+
+def test_help_texts():
+    for cmd in ("diagnose", "lr-find", "embeddings", "init-report", "fold-bn", "manual-backprop"):
+        with pytest.raises(SystemExit) as e:
+            run([cmd, "--help"])
+        assert e.value.code == 0
