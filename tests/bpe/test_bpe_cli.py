@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_bpe_train import SAMPLE
+from bpe_samples import SAMPLE
 
 import z2h.bpe
 from z2h.cli import main

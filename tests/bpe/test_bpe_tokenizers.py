@@ -5,21 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from bpe_samples import INPUTS, SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bpe_train import SAMPLE
 
 import z2h.bpe
 from z2h.bpe import BasicTokenizer, RegexTokenizer, Tokenizer, TokenizerError
 from z2h.bpe.base import _bpe_long, _bpe_short
 
-INPUTS = {
-    "empty": "",
-    "one character": "a",
-    "one multibyte character": "é",
-    "unicode and emoji": "héllo wörld — 日本語 😀🎉 👩‍👩‍👧\n\ttabs  and\r\nlines  ",
-    "sample": SAMPLE,
-}
 KINDS = ["basic", "regex-gpt4", "regex-gpt2", "regex-none"]
 
 

@@ -6,17 +6,12 @@ import random
 
 import pytest
 from bpe_reference import reference_merges
+from bpe_samples import SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from z2h.bpe import BasicTokenizer, RegexTokenizer, TokenizerError
 from z2h.bpe.train import train_merges
-
-SAMPLE = (
-    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-    "It's 1,234,567 o'clock; you'LL see they've   gone!!  \r\n\tTabs\u00a0and nbsp. "
-    "héllo wörld, naïve café — 日本語のテキスト, 😀😀🎉 emoji 👩‍👩‍👧 family.\n"
-)
 
 
 def _random_text(seed: int, alphabet: str, n: int) -> str:
