@@ -143,7 +143,9 @@ def train_config(s: TrainSettings) -> TrainConfig:
         max_steps=s.max_steps, time_budget=s.time_budget, lr=s.lr, min_lr_frac=s.min_lr_frac,
         weight_decay=s.weight_decay, betas=(0.9, 0.99), warmup_frac=s.warmup_frac,
         grad_clip=s.grad_clip, grad_accum=s.grad_accum, eval_interval=s.eval_interval,
-        eval_interval_seconds=None if s.time_budget is None else max(s.time_budget / 4, 1.0),
+        # subtle: evaluations count against the budget, so a timed run evaluates only mid-way
+        # (a checkpoint to resume from) and at the end
+        eval_interval_seconds=None if s.time_budget is None else max(s.time_budget / 2, 1.0),
         log_interval=10, autocast=s.autocast, compile=s.compile, seed=s.seed,
     )  # fmt: skip
 
