@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from z2h.makemore import registry
+from z2h.makemore import pipeline, registry
 from z2h.makemore.data import WordData, examples
 from z2h.makemore.diagnostics.runs import Setup
 from z2h.makemore.evaluate import evaluate_loss
@@ -60,7 +60,7 @@ def init_losses(data: WordData, seed: int = 1337, names: list[str] | None = None
         if not entry.trainable:
             continue
         for preset in sorted(entry.presets) or [None]:
-            cfg = registry.make_config(name, preset, vocab_size=vocab_size)
+            cfg = pipeline.build_config(entry, preset, {}, data)
             torch.manual_seed(seed)
             model = registry.build(name, cfg)
             X, Y = examples(data.train, data.vocab, entry.input_kind, cfg.block_size)

@@ -99,10 +99,8 @@ def fresh(
         )
     words = prepare(data, seed=seed)
     recipe = _recipe(entry, max_steps)
-    cfg = registry.make_config(
-        name,
-        preset,
-        **{**recipe.get("model", {}), **(model_overrides or {}), "vocab_size": len(words.vocab)},
+    cfg = pipeline.build_config(
+        entry, preset, {**recipe.get("model", {}), **(model_overrides or {})}, words
     )
     torch.manual_seed(seed)
     model = registry.build(name, cfg)
