@@ -194,3 +194,11 @@ def test_loading_the_wrong_kind(tmp_path):
 def test_round_trip_any_text(trained: Tokenizer, text: str):
     fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     assert trained.decode(trained.encode(text, allowed_special="none")) == fixed
+
+
+def test_training_text_with_lone_surrogates():
+    # as in encoding: a lone surrogate cannot be UTF-8, so it is trained on as U+FFFD
+    tok = RegexTokenizer().train("ab\ud800 ab\ud800 ab", 260)
+    assert tok.decode(tok.encode("ab\ud800")) == "ab\ufffd"
+    assert tok.encode("\ud800") == tok.encode("\ufffd")
+    assert len(tok.encode("\ufffd")) < 3  # its three bytes were merged in training

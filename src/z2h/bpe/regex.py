@@ -1,5 +1,7 @@
-"""RegexTokenizer: BPE inside the chunks of a split pattern (GPT-2 or GPT-4 style), so merges
-never cross the boundaries the pattern draws; unlike ``basic.py`` it also supports no pattern.
+"""RegexTokenizer: BPE within the chunks of a split pattern, where ``basic.py`` sees one text.
+
+The GPT-2 and GPT-4 patterns cut text into words, numbers, punctuation and whitespace runs, so no
+merge crosses those boundaries; pattern ``"none"`` (or ``None``) keeps the text whole.
 """
 
 from __future__ import annotations
