@@ -199,3 +199,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="also print the rows as JSON (stderr)")
     p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)
+
+    from z2h.makemore.diagnostics.cli import configure_diagnostics  # lectures 3-5: issue 5
+
+    configure_diagnostics(sub)
