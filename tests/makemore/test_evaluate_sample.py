@@ -121,3 +121,15 @@ def test_context_examples_feed_the_evaluator():
     with torch.no_grad():
         model.table.zero_()
     assert evaluate_loss(model, X, Y) == pytest.approx(math.log(V))
+
+
+def test_sequence_batches_drop_all_padding_columns_only():
+    from z2h.makemore.pipeline import batch_fn
+
+    vocab = Vocab(list(".abcd"))
+    X, Y = sequence_examples(["ab", "ba", "abcd"], vocab, 8)
+    draw = batch_fn(X[:2], Y[:2], 2, "sequence")
+    x, y = draw(torch.Generator().manual_seed(0))
+    assert x.shape[1] == 3 and (y != -1).sum() == 6  # "ab." needs 3 columns; nothing scored lost
+    full = batch_fn(X, Y, 0, "sequence")(torch.Generator())
+    assert full[0] is X  # batch size 0: the whole training set
