@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# matplotlib keeps its font cache under XDG_CACHE_HOME, which every test moves; give it one fixed
+# folder for the session so the cache is built once, not in every test that draws.
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="z2h-mpl-"))
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture(autouse=True)
