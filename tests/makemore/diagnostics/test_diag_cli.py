@@ -116,3 +116,12 @@ def test_help_texts():
         with pytest.raises(SystemExit) as e:
             run([cmd, "--help"])
         assert e.value.code == 0
+
+
+def test_through_the_z2h_command(capsys):
+    from z2h.cli import main
+
+    assert main(["makemore", "manual-backprop", "--steps", "0"]) == 0
+    assert "largest difference" in capsys.readouterr().out
+    assert main(["makemore", "diagnose", "--steps", "5"]) == 2  # Z2HError: exit 2, no traceback
+    assert "--model NAME" in capsys.readouterr().err

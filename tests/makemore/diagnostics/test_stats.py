@@ -129,3 +129,33 @@ def test_healthy_net_has_no_findings():
 
     snap = report.snapshot(Wrap(), torch.randn(256, 20), torch.zeros(256))
     assert report.findings(snap) == []
+
+
+def test_vanishing_gradients_and_saturation_are_flagged():
+    """Lecture 4's failure modes: too-small gains shrink gradients, too-large ones saturate."""
+    torch.manual_seed(0)
+
+    def deep(gain: float) -> nn.Module:
+        layers: list[nn.Module] = []
+        for _ in range(6):
+            lin = nn.Linear(50, 50, bias=False)
+            nn.init.normal_(lin.weight, std=gain / 50**0.5)
+            layers += [lin, nn.Tanh()]
+        net = nn.Sequential(*layers)
+
+        class Wrap(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = net
+
+            def forward(self, x, y=None):
+                out = self.net(x)
+                return out, out.sum()
+
+        return Wrap()
+
+    x = torch.randn(128, 50)
+    small = report.findings(report.snapshot(deep(0.5), x, None))
+    assert any("gradient std differs" in n for n in small)
+    big = report.findings(report.snapshot(deep(5.0), x, None))
+    assert any("saturated" in n for n in big)

@@ -189,7 +189,8 @@ def findings(
                 f"{r.name} ({r.type}): {a.saturated_pct:.1f}% of outputs are exactly zero - most "
                 "units are off and pass no gradient."
             )
-    flowing = [r for r in snap.activation_layers() if r.grad is not None and r.grad.std > 0]
+    # only nonlinearities are comparable layer to layer (a logits gradient is another quantity)
+    flowing = [r for r in snap.layers if r.kind and r.grad is not None and r.grad.std > 0]
     if len(flowing) >= 2:
         lo = min(flowing, key=lambda r: r.grad.std)  # type: ignore[union-attr]
         hi = max(flowing, key=lambda r: r.grad.std)  # type: ignore[union-attr]
