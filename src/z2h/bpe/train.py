@@ -80,6 +80,8 @@ def train_merges(
 
     merges: list[tuple[int, int]] = []
     for new_id in range(first_id, first_id + num_merges):
+        # subtle: a stored key is never worse than the pair's true key (counts only fall, first
+        # positions only move right), so an up-to-date entry on top is the true winner
         while heap:
             neg_count, pos, pair = heap[0]
             count = counts.get(pair, 0)
