@@ -138,7 +138,8 @@ def test_save_load_round_trip(trained: Tokenizer, tmp_path):
     assert loaded.vocab_size == trained.vocab_size
     text = INPUTS["unicode and emoji"] + "<|endoftext|>" + SAMPLE
     assert loaded.encode(text, allowed_special="all") == trained.encode(text, allowed_special="all")
-    # the class method form
+    # from the model dict (as a checkpoint would store it), and the method form
+    assert z2h.bpe.from_dict(trained.to_dict()).merges == trained.merges
     again = make_from(trained).load(model)
     assert again.merges == trained.merges
 
@@ -202,3 +203,11 @@ def test_training_text_with_lone_surrogates():
     assert tok.decode(tok.encode("ab\ud800")) == "ab\ufffd"
     assert tok.encode("\ud800") == tok.encode("\ufffd")
     assert len(tok.encode("\ufffd")) < 3  # its three bytes were merged in training
+
+
+def test_from_dict_checks_its_input():
+    data = RegexTokenizer().train(SAMPLE, 270).to_dict()
+    with pytest.raises(TokenizerError, match="version 2"):
+        z2h.bpe.from_dict({**data, "version": 2})
+    with pytest.raises(TokenizerError, match="not defined before"):
+        z2h.bpe.from_dict({**data, "merges": [[300, 1]]})

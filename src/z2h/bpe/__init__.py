@@ -9,8 +9,9 @@ model file. Nothing here imports torch.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from z2h.bpe.base import Tokenizer, TokenizerError, read_model_file
+from z2h.bpe.base import Tokenizer, TokenizerError, check_model_dict, read_model_file
 from z2h.bpe.basic import BasicTokenizer
 from z2h.bpe.regex import RegexTokenizer
 
@@ -20,6 +21,7 @@ __all__ = [
     "RegexTokenizer",
     "Tokenizer",
     "TokenizerError",
+    "from_dict",
     "load",
 ]
 
@@ -31,13 +33,21 @@ def load(model_file: str | os.PathLike[str]) -> Tokenizer:
 
     The result has ``encode(text)``, ``decode(ids)`` and ``vocab_size``.
     """
-    data = read_model_file(model_file)
+    return _build(read_model_file(model_file), model_file)
+
+
+def from_dict(data: dict[str, Any]) -> Tokenizer:
+    """Rebuild a tokenizer from ``tok.to_dict()`` (the model file's contents), e.g. a checkpoint."""
+    return _build(check_model_dict(data), "tokenizer model")
+
+
+def _build(data: dict[str, Any], where: object) -> Tokenizer:
     cls = KINDS.get(data["type"])
     if cls is None:
-        raise TokenizerError(f"{model_file}: unknown tokenizer type {data['type']!r}")
+        raise TokenizerError(f"{where}: unknown tokenizer type {data['type']!r}")
     tok = cls.__new__(cls)
     Tokenizer.__init__(tok)
-    tok._apply(data, model_file)
+    tok._apply(data, where)
     return tok
 
 

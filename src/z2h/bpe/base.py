@@ -303,23 +303,30 @@ def read_model_file(model_file: str | os.PathLike[str]) -> dict[str, Any]:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
         raise TokenizerError(f"{path}: corrupted tokenizer model (not valid JSON: {e})") from e
+    return check_model_dict(data, path)
+
+
+def check_model_dict(data: Any, where: object = "tokenizer model") -> dict[str, Any]:
+    """Check the header and shape of a model dict (as ``to_dict`` makes); return it."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TokenizerError(f"{path} is not a z2h bpe model file")
+        raise TokenizerError(f"{where} is not a z2h bpe model file")
     if data.get("version") != VERSION:
         raise TokenizerError(
-            f"{path} has model format version {data.get('version')!r}; this z2h reads {VERSION}"
+            f"{where} has model format version {data.get('version')!r}; this z2h reads {VERSION}"
         )
     required = {"type", "pattern", "special_tokens", "byte_order", "merges"}
     missing = required - set(data)
     if missing:
-        raise TokenizerError(f"{path}: corrupted tokenizer model (missing {sorted(missing)})")
+        raise TokenizerError(f"{where}: corrupted tokenizer model (missing {sorted(missing)})")
     merges = data["merges"]
     if not isinstance(merges, list) or not all(
         isinstance(m, list) and len(m) == 2 and all(type(x) is int for x in m) for m in merges
     ):
-        raise TokenizerError(f"{path}: corrupted tokenizer model (merges must be [int, int] pairs)")
+        raise TokenizerError(
+            f"{where}: corrupted tokenizer model (merges must be [int, int] pairs)"
+        )
     if not isinstance(data["special_tokens"], dict):
-        raise TokenizerError(f"{path}: corrupted tokenizer model (special_tokens must be a map)")
+        raise TokenizerError(f"{where}: corrupted tokenizer model (special_tokens must be a map)")
     return data
 
 
