@@ -142,20 +142,28 @@ def max_abs_diff(a: nn.Module, b: nn.Module, X: torch.Tensor, batch_size: int = 
 
 
 @torch.no_grad()
-def time_forward(
-    model: nn.Module, X: torch.Tensor, repeats: int = 5, batch_size: int = 4096
-) -> float:
-    """Median seconds of one eval-mode pass over ``X`` in batches."""
-    was = model.training
-    model.eval()
-    times = []
-    for _ in range(repeats + 1):  # the first pass warms up
-        t0 = time.perf_counter()
-        for i in range(0, len(X), batch_size):
-            model(X[i : i + batch_size])
-        times.append(time.perf_counter() - t0)
-    model.train(was)
-    return statistics.median(times[1:])
+def time_pair(
+    a: nn.Module, b: nn.Module, X: torch.Tensor, repeats: int = 7, batch_size: int = 4096
+) -> tuple[float, float]:
+    """Median seconds of one eval-mode pass over ``X`` for each model.
+
+    subtle: the two models are timed alternately, so a load change on a shared machine hits
+    both alike instead of biasing the ratio.
+    """
+    modes = (a.training, b.training)
+    a.eval()
+    b.eval()
+    times: tuple[list[float], list[float]] = ([], [])
+    for r in range(repeats + 1):  # the first round warms up
+        for model, out in ((a, times[0]), (b, times[1])):
+            t0 = time.perf_counter()
+            for i in range(0, len(X), batch_size):
+                model(X[i : i + batch_size])
+            if r:
+                out.append(time.perf_counter() - t0)
+    a.train(modes[0])
+    b.train(modes[1])
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 @dataclass
@@ -177,10 +185,6 @@ class FoldReport:
         return self.latency_original / self.latency_folded
 
 
-def _latency(model: nn.Module, x: torch.Tensor, repeats: int = 200) -> float:
-    return time_forward(model, x, repeats=repeats, batch_size=1)
-
-
 def verify_and_time(
     original: nn.Module,
     folded: nn.Module,
@@ -193,14 +197,8 @@ def verify_and_time(
     diff = max_abs_diff(original, folded, X)
     if not diff <= tol:
         raise Z2HError(f"the folded model differs from the original by {diff:.3g} > {tol:g}")
-    one = X[:1]
     nan = float("nan")
-    return FoldReport(
-        folded=names,
-        max_abs_diff=diff,
-        examples=len(X),
-        seconds_original=time_forward(original, X) if timed else nan,
-        seconds_folded=time_forward(folded, X) if timed else nan,
-        latency_original=_latency(original, one) if timed else nan,
-        latency_folded=_latency(folded, one) if timed else nan,
-    )
+    seconds = time_pair(original, folded, X) if timed else (nan, nan)
+    # single examples: per-call overhead dominates, as when sampling one name at a time
+    latency = time_pair(original, folded, X[:1], repeats=300) if timed else (nan, nan)
+    return FoldReport(names, diff, len(X), *seconds, *latency)

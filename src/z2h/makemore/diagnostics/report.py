@@ -64,9 +64,11 @@ class Snapshot:
     params: list[ParamReport] = field(default_factory=list)
 
     def activation_layers(self) -> list[LayerReport]:
-        """Layers to draw in viz #1/#2: the nonlinearities, or every layer if there are none."""
+        """Layers to draw in viz #1/#2: the nonlinearities; if the model applies them as functions
+        (invisible to module hooks), the Linear layers feeding them; else every layer."""
         acts = [r for r in self.layers if r.kind is not None]
-        return acts or [r for r in self.layers if r.act.units > 1]
+        linear = [r for r in self.layers if r.type == "Linear"]
+        return acts or linear or [r for r in self.layers if r.act.units > 1]
 
     def to_dict(self, hist: bool = False) -> dict[str, Any]:
         def layer(r: LayerReport) -> dict[str, Any]:
