@@ -358,18 +358,20 @@ def train_manual(
     steps: int = 200_000,
     batch_size: int = 32,
     lr: Callable[[int], float] | None = None,
-    seed: int = 2147483647,
+    generator: torch.Generator | None = None,
     eps: float = 1e-5,
     on_step: Callable[[int, float], None] | None = None,
 ) -> ManualTrainResult:
     """SGD with the fused hand-written gradients only (autograd is switched off throughout).
 
-    The default schedule is the lecture's: 0.1 for the first half, 0.01 after.
+    The default schedule is the lecture's: 0.1 for the first half, 0.01 after. Batches are drawn
+    from ``generator`` (the lecture keeps drawing from the generator that initialised the
+    parameters; pass that one to reproduce it).
     """
     if steps < 1 or batch_size < 2:
         raise ValueError("steps must be >= 1 and batch_size >= 2")
     lr = lr or (lambda i: 0.1 if i < steps // 2 else 0.01)
-    g = torch.Generator().manual_seed(seed)
+    g = generator if generator is not None else torch.Generator().manual_seed(2147483647)
     losses: list[float] = []
     t0 = time.perf_counter()
     for i in range(steps):
@@ -419,9 +421,10 @@ def run_lecture5(
     cfg = ManualMLPConfig(vocab_size=len(words.vocab), n_hidden=n_hidden)
     Xtr, Ytr = context_examples(words.train, words.vocab, cfg.block_size)
     Xdev, Ydev = context_examples(words.dev, words.vocab, cfg.block_size)
-    params = init_params(cfg)
+    g = torch.Generator().manual_seed(2147483647)  # the lecture's seed, for init then batches
+    params = init_params(cfg, g)
     init_dev = evaluate(params, *bn_calibrate(params, Xtr), Xdev, Ydev)
-    result = train_manual(params, Xtr, Ytr, Xdev, Ydev, steps=steps)
+    result = train_manual(params, Xtr, Ytr, Xdev, Ydev, steps=steps, generator=g)
     return {
         "steps": result.steps,
         "n_hidden": n_hidden,
