@@ -94,15 +94,15 @@ def _lr_find(args: argparse.Namespace) -> int:
 
 
 def _embeddings(args: argparse.Namespace) -> int:
-    from z2h.makemore.diagnostics import runs
+    from z2h.makemore import pipeline
     from z2h.makemore.diagnostics.embeddings import plot_model_embeddings
 
-    setup = runs.load(args.run, data=args.data)
+    run = pipeline.load_run(args.run)  # the checkpoint alone: no data needed
     path = Path(args.png or Path(args.run) / "embeddings.png")
-    written = plot_model_embeddings(setup.model, setup.vocab, path)
+    written = plot_model_embeddings(run.model, run.vocab, path)
     if written is None:
-        raise Z2HError(f"model {setup.name!r} has no character embedding table to draw")
-    print(f"embeddings of {setup.name}: {written}")
+        raise Z2HError(f"model {run.name!r} has no character embedding table to draw")
+    print(f"embeddings of {run.name}: {written}")
     return 0
 
 
@@ -257,7 +257,6 @@ def configure_diagnostics(sub: Any) -> None:
         "components when wider than 2) drawn with its letter.",
     )
     p.add_argument("--run", required=True, metavar="DIR", help="trained run directory")
-    p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--png", help="output file (default RUN/embeddings.png)")
     p.set_defaults(func=_embeddings)
 
