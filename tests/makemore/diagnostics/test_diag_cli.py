@@ -57,6 +57,9 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
     # a trained run: diagnose a copy, fold its BatchNorms, draw its embeddings
     assert run(["diagnose", "--run", str(out), "--steps", "5", "--data", str(toy_words)]) == 0
     assert (out / "diagnostics" / "viz4_update_ratios.png").exists()
+    again = json.loads((out / "diagnostics" / "diagnostics.json").read_text())
+    assert again["init"] is None and not again["trained_here"]
+    assert again["final"]["layers"] == summary["final"]["layers"]  # the run itself, unchanged
     assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())
     assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
@@ -96,6 +99,8 @@ def test_manual_backprop(toy_words, capsys):
 def test_bad_input(toy_words, tmp_path, need_bnmlp):
     with pytest.raises(Z2HError, match="--model NAME"):
         run(["diagnose", "--steps", "5"])
+    with pytest.raises(Z2HError, match="not both"):
+        run(["diagnose", "--model", "bnmlp", "--run", str(tmp_path)])
     with pytest.raises(Z2HError, match="unknown model"):
         run(["lr-find", "--model", "nope", "--data", str(toy_words)])
     with pytest.raises(Z2HError, match="--steps must be positive"):

@@ -22,19 +22,21 @@ def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
     from z2h.makemore.diagnostics import runs
 
     if getattr(args, "run", None):
-        return runs.load(args.run, data=args.data)
-    if not args.model:
+        if args.model:
+            raise Z2HError("give either --model (a fresh model) or --run (a trained run), not both")
+        setup = runs.load(args.run, data=args.data)
+    elif not args.model:
         raise Z2HError("give --model NAME (a fresh model) or --run DIR (a trained run)")
-    setup = runs.fresh(
-        args.model,
-        preset=args.preset,
-        data=args.data or DEFAULT_DATA,
-        seed=args.seed,
-        max_steps=max_steps,
-    )
+    else:
+        setup = runs.fresh(
+            args.model,
+            preset=args.preset,
+            data=args.data or DEFAULT_DATA,
+            seed=args.seed,
+            max_steps=max_steps,
+        )
     if getattr(args, "batch_size", None):
         setup.train_defaults["batch_size"] = args.batch_size
-        setup.__post_init__()
     return setup
 
 
@@ -57,7 +59,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         steps=args.steps,
         train=not args.run,
         seed=args.seed,
-        **({} if args.run else _train_overrides(args)),
+        **_train_overrides(args),
     )
     print(f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}")
     print(layer_table(result.final))

@@ -8,7 +8,8 @@ Files written to the output directory:
 
 - ``viz1_activations.png``, ``viz2_gradients.png``, ``viz3_weight_grads.png``,
   ``viz4_update_ratios.png`` (after training), ``init_viz1_activations.png`` and
-  ``init_viz2_gradients.png`` (at initialisation), ``embeddings.png`` (models with an embedding);
+  ``init_viz2_gradients.png`` (at initialisation; fresh models only), ``embeddings.png`` (models
+  with an embedding);
 - ``diagnostics.json``: statistics per layer and parameter at init and at the end, the update-ratio
   history, and ``findings``: the flags in plain words.
 """
@@ -41,7 +42,7 @@ SNAPSHOT_BATCH = 256  # examples in the batch the statistics are measured on
 @dataclass
 class DiagnoseResult:
     out: Path
-    init: Snapshot
+    init: Snapshot | None  # None for a loaded run
     final: Snapshot
     updates: UpdateHistory
     findings: list[str]
@@ -89,10 +90,12 @@ def train_with_tracking(
     return tracker.history
 
 
-def continue_with_tracking(setup: Setup, steps: int, every: int = 1) -> UpdateHistory:
+def continue_with_tracking(
+    setup: Setup, steps: int, every: int = 1, **train_overrides: Any
+) -> UpdateHistory:
     """Train a copy of a loaded model for ``steps`` (no files) just to measure update ratios."""
     model = copy.deepcopy(setup.model)
-    cfg = setup.train_config(max_steps=steps)
+    cfg = setup.train_config(max_steps=steps, **train_overrides)
     opt = make_optimizer(model, cfg)
     tracker = UpdateTracker(model, opt, every=every)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -120,8 +123,11 @@ def diagnose(
     seed: int = 1337,
     **train_overrides: Any,
 ) -> DiagnoseResult:
-    """Measure ``setup.model`` at init, train it ``steps`` steps (or, when ``train`` is False and
-    the model was loaded, continue a copy), measure again, and write pictures and summary."""
+    """Measure ``setup.model``, train it ``steps`` steps, measure again; write pictures + summary.
+
+    With ``train=False`` (a loaded run) the model itself is measured as it is, and a copy is
+    trained ``steps`` steps only to measure the update ratios; there is no "at init" snapshot.
+    """
     if steps < 1:
         raise Z2HError(f"--steps must be positive, got {steps}")
     out = Path(out)
@@ -131,16 +137,16 @@ def diagnose(
         )
     out.mkdir(parents=True, exist_ok=True)
     X, Y = _snapshot_batch(setup, seed)
-    init = snapshot(setup.model, X, Y)
+    init = snapshot(setup.model, X, Y) if train else None
     every = max(1, steps // 500)  # at most ~500 points on the viz #4 curves
     if train:
         updates = train_with_tracking(setup, out, steps, every, **train_overrides)
     else:
-        updates = continue_with_tracking(setup, steps, every)
+        updates = continue_with_tracking(setup, steps, every, **train_overrides)
     final = snapshot(setup.model, X, Y)
     matrices = {p.name for p in final.params if len(p.shape) == 2}
     notes = findings(final, updates, matrices)
-    init_notes = findings(init, None, matrices)
+    init_notes = findings(init, None, matrices) if init is not None else []
     dev = evaluate_loss(setup.model, *setup.splits["dev"])
     title = f"{setup.name}"
     files = [
@@ -150,9 +156,12 @@ def diagnose(
         plots.plot_update_ratios(
             updates, out / "viz4_update_ratios.png", matrices, f"{title}: update:data ratio"
         ),
-        plots.plot_activations(init, out / "init_viz1_activations.png", f"{title} at init"),
-        plots.plot_gradients(init, out / "init_viz2_gradients.png", f"{title} at init"),
     ]
+    if init is not None:
+        files += [
+            plots.plot_activations(init, out / "init_viz1_activations.png", f"{title} at init"),
+            plots.plot_gradients(init, out / "init_viz2_gradients.png", f"{title} at init"),
+        ]
     emb = plot_model_embeddings(setup.model, setup.vocab, out / "embeddings.png")
     if emb is not None:
         files.append(emb)
@@ -167,7 +176,7 @@ def diagnose(
         or ["nothing alarming: no dead units, no saturated layers, ratios near the guide line"],
         "findings_at_init": init_notes,
         "update_ratio_tail_mean": update_summary(updates),
-        "init": init.to_dict(),
+        "init": init.to_dict() if init is not None else None,
         "final": final.to_dict(),
         "updates": updates.to_dict(),
         "files": [f.name for f in files],

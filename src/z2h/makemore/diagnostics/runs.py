@@ -39,10 +39,6 @@ class Setup:
     train_defaults: dict[str, Any]  # TrainConfig fields from the recipe (plus batch_size)
     preset: str | None = None
 
-    def __post_init__(self) -> None:
-        X, Y = self.splits["train"]
-        self._draw = pipeline.batch_fn(X, Y, self.batch_size, self.entry.input_kind)
-
     @property
     def vocab(self) -> Vocab:
         return self.data.vocab
