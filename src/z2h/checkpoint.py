@@ -38,8 +38,12 @@ def load_checkpoint(path: str | os.PathLike[str], *, kind: str | None = None) ->
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises several types for truncated or foreign files
+        # subtle: torch's message goes on to suggest weights_only=False, which would run whatever
+        # code the file holds; keep only its first line.
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(
-            f"{path} is not a readable z2h checkpoint (corrupted or truncated?): {e}"
+            f"{path} is not a readable z2h checkpoint (corrupted, truncated or not made by z2h): "
+            f"{first}"
         ) from e
     if not isinstance(ckpt, dict) or "format" not in ckpt or "kind" not in ckpt:
         raise CheckpointError(f"{path} is not a z2h checkpoint (no format/kind fields)")

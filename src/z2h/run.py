@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from z2h.errors import Z2HError
+
 T = TypeVar("T")
 
 METRICS_FILE = "metrics.json"
@@ -43,7 +45,7 @@ def make_run_dir(out: str | os.PathLike[str]) -> Path:
     """Create (if needed) and return the run directory ``out``."""
     path = Path(out).expanduser()
     if path.exists() and not path.is_dir():
-        raise NotADirectoryError(f"--out {path} exists and is not a directory")
+        raise Z2HError(f"--out {path} exists and is not a directory")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -38,6 +38,9 @@ BEST_CHECKPOINT = "best.pt"
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
+# payload keys that must be equal between a checkpoint and the run that resumes it
+RESUME_MUST_MATCH = ("model", "model_config", "vocab", "tokenizer", "data", "seed")
+
 
 class TrainingDiverged(Z2HError):
     """The loss became NaN/inf or exploded; the last good checkpoint is kept."""
@@ -217,7 +220,7 @@ class Trainer:
         if not path.exists():
             return False
         ckpt = load_checkpoint(path, kind=self.kind)
-        for key in ("model", "model_config", "vocab"):
+        for key in RESUME_MUST_MATCH:
             if key in self.extra and key in ckpt and ckpt[key] != self.extra[key]:
                 raise CheckpointError(
                     f"cannot resume: {path} was trained with a different {key.replace('_', ' ')}"

@@ -67,3 +67,12 @@ def test_atomic_files_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_out_that_is_a_file_is_a_clear_error(tmp_path):
+    from z2h.errors import Z2HError
+
+    f = tmp_path / "afile"
+    f.write_text("x")
+    with pytest.raises(Z2HError, match="not a directory"):
+        run.make_run_dir(f)

@@ -127,3 +127,20 @@ def test_schedules():
     assert cos.lr_at(1.0) == pytest.approx(0.1)
     step = TrainConfig(max_steps=10, lr=0.1, schedule="step", step_decay_at=(0.5,))
     assert step.lr_at(0.49) == pytest.approx(0.1) and step.lr_at(0.5) == pytest.approx(0.01)
+
+
+def test_resume_refuses_other_data(tmp_path):
+    _, trainer = make(tmp_path)
+    trainer.extra["data"] = "names"
+    trainer.fit()
+    _, other = make(tmp_path)
+    other.extra["data"] = "other.txt"
+    with pytest.raises(CheckpointError, match="different data"):
+        other.fit(resume=True)
+
+
+def test_garbage_checkpoint_message_is_short(tmp_path):
+    (tmp_path / "last.pt").write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(tmp_path / "last.pt")
+    assert "weights_only=False" not in str(info.value)
