@@ -6,6 +6,8 @@ import json
 import random
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from z2h.autograd.demo import DemoConfig, make_moons, run_demo, train
 from z2h.autograd.nn import MLP
 from z2h.cli import main
@@ -56,3 +58,27 @@ def test_cli_demo_smoke(tmp_path):
 def test_cli_rejects_bad_steps(capsys):
     assert main(["micrograd", "demo", "--steps", "0"]) == 2
     assert "--steps" in capsys.readouterr().err
+
+
+def test_decision_boundary_png_is_written_atomically(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from z2h.autograd.demo import plot_decision_boundary
+
+    def broken_savefig(self, target, **kw):  # writes half a file, then fails
+        if hasattr(target, "write"):
+            target.write(b"\x89PNG half")
+        else:
+            with open(target, "wb") as f:
+                f.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    path = tmp_path / "decision_boundary.png"
+    path.write_bytes(b"previous picture")
+    X, y = make_moons(6, 0.1, random.Random(0))
+    model = MLP(2, [4, 1], rng=random.Random(1))
+    monkeypatch.setattr(Figure, "savefig", broken_savefig)
+    with pytest.raises(OSError, match="disk full"):
+        plot_decision_boundary(model, X, y, path)
+    assert path.read_bytes() == b"previous picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["decision_boundary.png"]

@@ -33,6 +33,10 @@ BINARY = {
     "pow_value": (lambda a, b: a**b, (1.7, -0.6)),
     "pow_value_neg_base_int_exp": (lambda a, b: a**b, (-1.7, 2.0)),
     "rpow": (lambda a, b: 2.0**a, (1.7, 0.0)),
+    "pow_zero": (lambda a, b: a**0, (1.7, 0.0)),
+    "pow_zero_at_zero": (lambda a, b: a**0, (0.0, 0.0)),  # 0 * inf inside: torch gives 0
+    "pow_float_zero_at_zero": (lambda a, b: a**0.0, (0.0, 0.0)),
+    "pow_value_zero_zero": (lambda a, b: a**b, (0.0, 0.0)),  # torch: gradients [0, 0]
     "exp": (lambda a, b: a.exp(), (0.7, 0.0)),
     "log": (lambda a, b: a.log(), (0.7, 0.0)),
     "tanh": (lambda a, b: a.tanh(), (-0.8, 0.0)),
@@ -69,6 +73,16 @@ def test_op_forward_and_grad_match_torch(name):
     got = _ours(fn, a, b)
     for g, e in zip(got, expected, strict=True):
         assert g == pytest.approx(e, rel=RTOL, abs=ATOL, nan_ok=True), (name, got, expected)
+
+
+def test_zeroth_power_has_zero_gradient_at_zero():
+    # hand-derived: x ** 0 is the constant 1, so its gradient is 0 everywhere, x == 0 included
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+    x, y = Value(0.0), Value(0.0)
+    (x**y).backward()
+    assert (x.grad, y.grad) == (0.0, 0.0)
 
 
 @settings(max_examples=150, deadline=None)

@@ -48,6 +48,22 @@ def test_every_op_replays():
     assert (got_out, a.grad, b.grad) == want
 
 
+@pytest.mark.parametrize(
+    "make", [lambda a, b: a**0, lambda a, b: a**b, lambda a, b: a**0.0 * b.exp()]
+)
+def test_zeroth_power_at_zero_replays_as_engine(make):
+    a, b = Value(0.0), Value(0.0)
+    out = make(a, b)
+    out.backward()
+    want = (out.data, a.grad, b.grad)
+    assert want[1] == 0.0  # torch: x ** 0 has gradient 0 at x == 0, not nan
+    a.grad = b.grad = 0.0
+    tape = Tape(out, [a, b])
+    got_out = tape.forward()
+    tape.backward()
+    assert (got_out, a.grad, b.grad) == want
+
+
 def test_mlp_training_step_equals_engine():
     rng = random.Random(0)
     X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(8)]

@@ -20,6 +20,7 @@ from z2h.autograd.engine import Value
 from z2h.autograd.fast import Tape
 from z2h.autograd.losses import hinge, l2
 from z2h.autograd.nn import MLP
+from z2h.plotting import pyplot, save_figure
 
 
 @dataclass
@@ -122,11 +123,7 @@ def predict_grid(model: MLP, xs: list[float], ys: list[float]) -> list[list[floa
 
 
 def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     lo_x, hi_x = min(p[0] for p in X) - 1, max(p[0] for p in X) + 1
     lo_y, hi_y = min(p[1] for p in X) - 1, max(p[1] for p in X) + 1
     n = 80
@@ -138,8 +135,7 @@ def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], path:
     ax.scatter([p[0] for p in X], [p[1] for p in X], c=y, s=30, cmap="jet", edgecolors="k")
     ax.set_title("micrograd MLP(2, [16, 16, 1]) on two moons")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def neuron_graph_svg(model: MLP, point: list[float]) -> str:

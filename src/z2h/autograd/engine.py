@@ -13,7 +13,8 @@ exist raises at the op that made it, so a bad number never travels silently thro
 
 Gradients that are infinite or undefined at a point where the forward value exists follow torch:
 ``Value(0.0) ** 0.5`` has gradient ``inf``, and the gradient of ``a ** b`` with respect to ``b``
-is ``nan`` for ``a < 0`` (and ``0`` for ``a == 0``, as torch masks it).
+is ``nan`` for ``a < 0`` (and ``0`` for ``a == 0``, as torch masks it). The gradient of
+``x ** 0`` is ``0`` everywhere, ``x == 0`` included (torch masks the ``0 * inf`` there too).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Value:
         out = Value(_pow(self.data, k), (self,), f"**{k!r}")  # fast.py reads k back from here
 
         def _backward() -> None:
-            self.grad += (k * _pow_grad(self.data, k - 1)) * out.grad
+            self.grad += _pow_backward(self.data, k, out.grad)
 
         out._backward = _backward
         return out
@@ -93,7 +94,7 @@ class Value:
         out = Value(_pow(self.data, other.data), (self, other), "**")
 
         def _backward() -> None:
-            self.grad += (other.data * _pow_grad(self.data, other.data - 1)) * out.grad
+            self.grad += _pow_backward(self.data, other.data, out.grad)
             other.grad += _log_for_grad(self.data) * out.data * out.grad
 
         out._backward = _backward
@@ -224,6 +225,14 @@ def _pow_grad(base: float, exponent: float) -> float:
     if base == 0 and exponent < 0:
         return math.inf
     return base**exponent
+
+
+def _pow_backward(base: float, exponent: float, grad: float) -> float:
+    """d(base ** exponent)/d(base) times ``grad``: zero when the exponent is 0, as torch."""
+    # subtle: x ** 0 is the constant 1, but 0 * _pow_grad(0, -1) would be 0 * inf = nan
+    if exponent == 0:
+        return 0.0
+    return (exponent * _pow_grad(base, exponent - 1)) * grad
 
 
 def _log_for_grad(base: float) -> float:

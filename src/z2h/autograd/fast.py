@@ -19,7 +19,7 @@ from z2h.autograd.engine import (
     Value,
     _log_for_grad,
     _pow,
-    _pow_grad,
+    _pow_backward,
     _sigmoid,
     topological_order,
 )
@@ -31,12 +31,12 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "*": ("v[{o}] = v[{a}] * v[{b}]", ("g[{a}] += v[{b}] * g[{o}]", "g[{b}] += v[{a}] * g[{o}]")),
     "**k": (
         "v[{o}] = _pow(v[{a}], {k})",
-        ("g[{a}] += ({k} * _pow_grad(v[{a}], {k} - 1)) * g[{o}]",),
+        ("g[{a}] += _pow_backward(v[{a}], {k}, g[{o}])",),
     ),
     "**": (
         "v[{o}] = _pow(v[{a}], v[{b}])",
         (
-            "g[{a}] += (v[{b}] * _pow_grad(v[{a}], v[{b}] - 1)) * g[{o}]",
+            "g[{a}] += _pow_backward(v[{a}], v[{b}], g[{o}])",
             "g[{b}] += _log_for_grad(v[{a}]) * v[{o}] * g[{o}]",
         ),
     ),
@@ -59,7 +59,7 @@ _HELPERS = {
     "tanh": math.tanh,
     "_log": _log,
     "_pow": _pow,
-    "_pow_grad": _pow_grad,
+    "_pow_backward": _pow_backward,
     "_log_for_grad": _log_for_grad,
     "_sigmoid": _sigmoid,
 }
