@@ -166,6 +166,7 @@ def _saved(tmp_path) -> tuple[dict, object]:
         (lambda d: json.dumps({**d, "byte_order": [0] * 256}), "permutation"),
         (lambda d: json.dumps({**d, "special_tokens": {"<|x|>": 3}}), "collides"),
         (lambda d: json.dumps({**d, "pattern": "(unclosed"}), "bad pattern"),
+        (lambda d: json.dumps({**d, "pattern": "GPT4"}), "unknown split pattern name 'GPT4'"),
         (lambda d: json.dumps({**d, "type": "mystery"}), "unknown tokenizer type"),
         (lambda d: json.dumps(d)[: len(json.dumps(d)) // 2], "not valid JSON"),
     ],
@@ -175,6 +176,50 @@ def test_corrupted_model_file(tmp_path, corrupt, message):
     path.write_text(corrupt(data))
     with pytest.raises(TokenizerError, match=message):
         z2h.bpe.load(path)
+
+
+@pytest.mark.parametrize("name", ["GPT4", "gpt-4", "gtp2", "None", "cl100k_base"])
+def test_mistyped_pattern_name_is_an_error(name):
+    with pytest.raises(TokenizerError, match=f"unknown split pattern name {name!r}"):
+        RegexTokenizer(name)
+
+
+@pytest.mark.parametrize("name", ["gpt4", "gpt2"])
+def test_model_file_may_name_its_pattern(tmp_path, name):
+    data, path = _saved(tmp_path)
+    path.write_text(json.dumps({**data, "pattern": name}))
+    loaded = z2h.bpe.load(path)
+    assert loaded.pattern == RegexTokenizer(name).pattern
+    assert loaded.decode(loaded.encode("abc hello")) == "abc hello"
+    none = z2h.bpe.load(_write(path, {**data, "pattern": "none"}))
+    assert none.pattern is None and none.split("a b") == ["a b"]
+
+
+def _write(path, data: dict):
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        (r"[a-z]+", r"first unmatched character at 5: ' world!"),  # skips the space
+        (r"\w+|\s", r"at 11: '!"),
+        (r"([a-z]+)|\s|!", "capturing groups"),  # findall would return the groups only
+    ],
+)
+def test_pattern_that_skips_text_raises(pattern, message):
+    tok = RegexTokenizer(pattern)
+    with pytest.raises(TokenizerError, match=message):
+        tok.encode("hello world!")
+    with pytest.raises(TokenizerError, match=message):
+        tok.train("hello world!" * 3, 260)
+
+
+def test_custom_pattern_covering_the_text_works():
+    tok = RegexTokenizer(r"\w+|\W")
+    assert tok.split("hi, you") == ["hi", ",", " ", "you"]
+    assert tok.decode(tok.encode("hi, you")) == "hi, you"
 
 
 def test_missing_model_file(tmp_path):
