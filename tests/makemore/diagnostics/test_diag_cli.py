@@ -63,7 +63,13 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
     assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())
     assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
-    assert (out / "folded.pt").exists()
+    from z2h.makemore.diagnostics import fold_bn, runs
+
+    folded, ckpt = fold_bn.load_folded(out / "folded.pt")
+    trained = runs.load(out, data=str(toy_words))
+    Xdev = trained.splits["dev"][0]
+    assert fold_bn.max_abs_diff(trained.model, folded, Xdev) <= 1e-5
+    assert ckpt["folded_batchnorms"] == fold["folded"]
     assert run(["embeddings", "--run", str(out), "--png", str(tmp_path / "e.png")]) == 0
     assert (tmp_path / "e.png").exists()
 

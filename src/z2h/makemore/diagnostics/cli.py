@@ -152,7 +152,7 @@ def _fold_bn(args: argparse.Namespace) -> int:
         "model_state": {k: v.detach().clone() for k, v in folded.state_dict().items()},
     }
     out = Path(args.out)
-    save_checkpoint(out / FOLDED_FILE, payload, kind=FOLDED_KIND)
+    save_checkpoint(out / fold_bn.FOLDED_FILE, payload, kind=fold_bn.FOLDED_KIND)
     summary = {
         **report.__dict__,
         "speedup": report.speedup,
@@ -171,12 +171,8 @@ def _fold_bn(args: argparse.Namespace) -> int:
         f"{1e6 * report.latency_original:.0f} us -> {1e6 * report.latency_folded:.0f} us "
         f"({report.latency_speedup:.2f}x)"
     )
-    print(f"folded model: {out / FOLDED_FILE}")
+    print(f"folded model: {out / fold_bn.FOLDED_FILE}")
     return 0
-
-
-FOLDED_FILE = "folded.pt"
-FOLDED_KIND = "makemore-folded"
 
 
 def _manual_backprop(args: argparse.Namespace) -> int:
@@ -286,7 +282,7 @@ def configure_diagnostics(sub: Any) -> None:
         help="fold BatchNorm into the preceding linear layers of a trained run",
         description="Fold each BatchNorm's gain, shift and running statistics into the Linear "
         "before it, check the eval-mode logits on the whole dev set, time both models, and save "
-        f"RUN/{FOLDED_FILE} and RUN/fold_bn.json.",
+        "RUN/folded.pt and RUN/fold_bn.json.",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="run directory of a BN model")
     p.add_argument("--data", help="word list (default: the run's own)")

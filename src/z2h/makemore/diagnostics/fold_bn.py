@@ -15,9 +15,11 @@ BatchNorm-like module (``running_mean``, ``running_var``, ``eps`` and optional a
 from __future__ import annotations
 
 import copy
+import os
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -202,3 +204,20 @@ def verify_and_time(
     # single examples: per-call overhead dominates, as when sampling one name at a time
     latency = time_pair(original, folded, X[:1], repeats=300) if timed else (nan, nan)
     return FoldReport(names, diff, len(X), *seconds, *latency)
+
+
+FOLDED_FILE = "folded.pt"  # written by ``z2h makemore fold-bn`` into the run directory
+FOLDED_KIND = "makemore-folded"
+
+
+def load_folded(path: str | os.PathLike[str]) -> tuple[nn.Module, dict[str, Any]]:
+    """The folded model saved by ``z2h makemore fold-bn`` (eval mode) and its checkpoint."""
+    from z2h.checkpoint import load_checkpoint
+    from z2h.makemore import registry
+
+    ckpt = load_checkpoint(path, kind=FOLDED_KIND)
+    entry = registry.get(ckpt["model"])
+    fresh = registry.build(entry.name, entry.config_cls(**ckpt["model_config"]))
+    model = folded_structure(fresh, list(ckpt["folded_batchnorms"]))
+    model.load_state_dict(ckpt["model_state"])
+    return model, ckpt
