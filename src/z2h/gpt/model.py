@@ -170,7 +170,7 @@ class MLP(nn.Module):
         C = config.n_embd
         self.swiglu = config.mlp == "swiglu"
         # SwiGLU keeps the parameter count of the 4C GELU MLP with a 2/3-width hidden layer
-        hidden = 4 * C if not self.swiglu else 64 * math.ceil(8 * C / 3 / 64)
+        hidden = 4 * C if not self.swiglu else max(16, 16 * round(8 * C / 3 / 16))
         self.fc = nn.Linear(C, (2 if self.swiglu else 1) * hidden, bias=config.bias)
         self.proj = nn.Linear(hidden, C, bias=config.bias)
         self.proj.residual_out = True
