@@ -213,7 +213,6 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
         def evaluate(model: torch.nn.Module) -> dict[str, float]:
             return task.evaluate(model)
 
-        tokens_per_sample = task.answer_len  # tokens that carry loss
     else:
         text = read_text(s.data)
         if not text:
@@ -234,8 +233,6 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
 
         def evaluate(model: torch.nn.Module) -> dict[str, float]:
             return {"val": mean_loss(model, val_x, val_y)}
-
-        tokens_per_sample = s.block_size
 
     config = model_config(s, tokenizer.vocab_size)
     settings_record = {k: v for k, v in dataclasses.asdict(s).items() if k not in ("resume",)}
@@ -264,7 +261,8 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
     )  # fmt: skip
     result = trainer.fit(resume=s.resume)
     params = model.num_params()
-    flops = model.flops_per_token(tokens_per_sample) * result.samples * tokens_per_sample
+    tokens = result.samples * s.block_size  # input tokens processed (all ranks)
+    flops = model.flops_per_token(s.block_size) * tokens
     metrics = {
         "model": "gpt",
         "params": params,
@@ -277,8 +275,8 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
         "best_step": result.best_step,
         "seconds": result.seconds,
         "steps": result.steps,
-        "tokens": result.samples * tokens_per_sample,
-        "tokens_per_s": result.samples * tokens_per_sample / max(result.seconds, 1e-9),
+        "tokens": tokens,
+        "tokens_per_s": tokens / max(result.seconds, 1e-9),
         "gflops_per_s": flops / max(result.seconds, 1e-9) / 1e9,
         "world_size": world,
         "device": str(device),
