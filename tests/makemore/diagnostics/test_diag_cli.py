@@ -136,3 +136,15 @@ def test_through_the_z2h_command(capsys):
     assert "largest difference" in capsys.readouterr().out
     assert main(["makemore", "diagnose", "--steps", "5"]) == 2  # Z2HError: exit 2, no traceback
     assert "--model NAME" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lstm", "transformer"])
+def test_diagnose_sequence_models(name, toy_words, tmp_path):
+    if name not in registry.names():
+        pytest.skip(f"{name} is not registered yet")
+    out = tmp_path / name
+    assert run(["diagnose", "--model", name, "--steps", "3", "--data", str(toy_words),
+                "--out", str(out)]) == 0  # fmt: skip
+    summary = json.loads((out / "diagnostics.json").read_text())
+    assert summary["final"]["layers"] and len(summary["updates"]["steps"]) == 3
+    assert (out / "viz4_update_ratios.png").exists()
