@@ -79,9 +79,9 @@ def time_steps(batch: int, autocast: bool, threads: int, compile_: bool, steps: 
 
 
 def speed(peak: float, steps: int) -> list[dict]:
-    settings = [(12, False, 2, False), (12, True, 2, False), (32, False, 2, False),
-                (32, True, 2, False), (64, True, 2, False), (32, True, 1, False),
-                (32, True, 2, True)]  # fmt: skip
+    settings = [(12, False, 2, False), (12, True, 2, False), (16, False, 2, False),
+                (16, True, 2, False), (32, True, 2, False), (64, True, 2, False),
+                (16, True, 1, False), (16, True, 2, True)]  # fmt: skip
     rows = []
     print(f"{'batch':>5} {'prec':>5} {'thr':>3} {'compile':>7} {'1st step':>8} "
           f"{'tok/s':>8} {'GFLOP/s':>8} {'of peak':>7}")  # fmt: skip

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +181,13 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     s = resolve_settings(settings)
     if s.threads is not None:
         torch.set_num_threads(s.threads)
+    elif os.cpu_count() and os.getloadavg()[0] > os.cpu_count():
+        # measured: with other work on the cores, 2 torch threads ran 5-40x slower than 1
+        print(
+            f"z2h gpt: warning: load average {os.getloadavg()[0]:.1f} exceeds the "
+            f"{os.cpu_count()} CPUs; torch's threads will wait on each other (try --threads 1)",
+            file=sys.stderr,
+        )
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:
