@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 
 import pytest
 import torch
@@ -352,3 +353,26 @@ def test_cli_train_sample_eval_smoke(name, tmp_path, capsys):
     assert capsys.readouterr().out.count("\n") == 3  # one line per word (a word may be empty)
     assert main(["makemore", "eval", "--out", str(out), "--split", "dev"]) in (0, None)
     assert "dev loss" in capsys.readouterr().out
+
+
+def test_ladder_benchmark_smoke(tmp_path, capsys, monkeypatch):
+    """benchmarks/makemore_ladder.py end to end at toy size: one row per model, JSON written."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "makemore_ladder.py"
+    spec = importlib.util.spec_from_file_location("makemore_ladder", path)
+    ladder = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, ladder)  # dataclasses look their module up
+    spec.loader.exec_module(ladder)
+    words = tmp_path / "words.txt"
+    words.write_text("\n".join(WORDS * 4) + "\n")
+    out_json = tmp_path / "ladder.json"
+    args = ["--models", "mlp,rnn", "--max-steps", "3", "--data", str(words), "--threads", "1"]
+    assert ladder.main([*args, "--out", str(tmp_path / "runs"), "--json", str(out_json)]) == 0
+    table = capsys.readouterr().out
+    assert "| mlp | lecture3 |" in table and "| rnn | makemore |" in table
+    rows = json.loads(out_json.read_text())
+    assert [r["steps"] for r in rows] == [3, 3]
+    assert all(0 < r["peak_fraction"] < 1 for r in rows)
