@@ -185,3 +185,60 @@ def test_checkpoint_that_does_not_fit_its_model(tmp_path, words_file, capsys):
     ckpt["vocab"] = [".", "a"]
     save_checkpoint(out / "best.pt", ckpt, kind="makemore")
     assert run("sample", "--out", out) == 2
+
+
+def test_relative_data_path_works_from_another_folder(tmp_path, monkeypatch, capsys):
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    (work / "words.txt").write_text(WORDS + "\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    assert run("train", "--model", "ngram", "--data", "words.txt", "--out", "run") == 0
+    m = read_metrics(work / "run")
+    assert m["data"] == str((work / "words.txt").resolve())
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert run("eval", "--out", work / "run", "--split", "test") == 0
+    assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(m["test_loss"], abs=1e-4)
+    assert run("sample", "--out", work / "run", "-n", "2", "--seed", "1") == 0
+
+
+def test_named_data_set_is_recorded_by_name(tmp_path, data_dir):
+    out = tmp_path / "run"
+    assert run("train", "--model", "ngram", "--data", "names", "--out", out) == 0
+    assert read_metrics(out)["data"] == "names"
+
+
+@pytest.mark.parametrize(
+    ("extra", "preset"),
+    [
+        ([], "bigram"),
+        (["--n", "3"], "trigram"),  # no --preset: the preset that --n 3 gives
+        (["--preset", "trigram"], "trigram"),
+        (["--preset", "bigram", "--n", "3"], "trigram"),
+        (["--n", "4"], None),  # no preset is a 4-gram with add-1
+        (["--n", "2", "--smoothing", "0.5"], None),  # k overridden
+        (["--n", "5", "--smoothing", "kneser-ney"], "kn5"),
+    ],
+)
+def test_metrics_record_the_preset_in_effect(tmp_path, words_file, extra, preset):
+    out = tmp_path / "run"
+    assert run("train", "--model", "ngram", *extra, "--data", words_file, "--out", out) == 0
+    assert read_metrics(out)["preset"] == preset
+
+
+def test_tampered_ngram_checkpoint_is_rejected(tmp_path, words_file, capsys):
+
+    from z2h.checkpoint import load_checkpoint, save_checkpoint
+
+    out = tmp_path / "run"
+    assert run("train", "--model", "ngram", "--n", "3", "--data", words_file, "--out", out) == 0
+    ckpt = load_checkpoint(out / "best.pt", kind="makemore")
+    keys = ckpt["model_state"]["keys"].clone()
+    keys[-1] = VOCAB_SIZE**3 + 5  # an n-gram key no vocabulary of this size can make
+    ckpt["model_state"]["keys"] = keys
+    save_checkpoint(out / "best.pt", ckpt, kind="makemore")
+    capsys.readouterr()
+    assert run("sample", "--out", out) == 2
+    err = capsys.readouterr().err
+    assert "does not fit" in err and "keys must lie in" in err

@@ -111,3 +111,32 @@ def test_prepare_checks_a_given_vocab(tmp_path):
     assert len(data.vocab) == 5 and data.max_word_length == 3
     with pytest.raises(DataError, match="another word list"):
         prepare(path, seed=0, vocab=Vocab.from_words(["abc"]))
+
+
+def test_byte_order_mark_is_not_a_character(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffemma\nava\r\n".encode())
+    assert load_words(path) == ["emma", "ava"]
+    assert "\ufeff" not in Vocab.from_words(load_words(path)).itos
+
+
+@pytest.mark.parametrize(
+    "sep", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+)
+def test_one_item_per_line_means_newline_only(tmp_path, sep):
+    # str.splitlines() would cut "a<sep>b" in two; a word list's lines end at "\n" only
+    path = write(tmp_path, f"emma\nan{sep}na\r\nava\n")
+    assert load_words(path) == ["emma", f"an{sep}na", "ava"]
+
+
+def test_line_numbers_count_newlines(tmp_path):
+    path = write(tmp_path, "a\u2028b\nok\n" + "x" * 300 + "\n")
+    with pytest.raises(DataError, match="line 3 has 300"):
+        load_words(path)
+
+
+def test_prepare_records_an_absolute_path_or_a_name(tmp_path, monkeypatch, data_dir):
+    write(tmp_path, "emma\nava\nmia\n")
+    monkeypatch.chdir(tmp_path)
+    assert prepare("words.txt").source == str((tmp_path / "words.txt").resolve())
+    assert prepare("names").source == "names"

@@ -133,3 +133,44 @@ def test_sequence_batches_drop_all_padding_columns_only():
     assert x.shape[1] == 3 and (y != -1).sum() == 6  # "ab." needs 3 columns; nothing scored lost
     full = batch_fn(X, Y, 0, "sequence")(torch.Generator())
     assert full[0] is X  # batch size 0: the whole training set
+
+
+def test_sampling_is_the_same_on_one_thread_and_restores_the_thread_count():
+    from z2h.makemore.models.ngram import NGram, NGramConfig
+
+    words = ["emma", "olivia", "ava", "isabella", "sophia", "mia"]
+    vocab = Vocab.from_words(words)
+    model = NGram(NGramConfig(vocab_size=len(vocab), n=3, smoothing="kneser-ney"))
+    model.fit(*context_examples(words, vocab, 2))
+    threads = torch.get_num_threads()
+    a = sample_words(model, vocab, 50, input_kind="context", block_size=2, seed=5)
+    assert torch.get_num_threads() == threads
+    torch.set_num_threads(1)
+    try:
+        b = sample_words(model, vocab, 50, input_kind="context", block_size=2, seed=5)
+    finally:
+        torch.set_num_threads(threads)
+    assert a == b
+
+
+def test_bigram_picture_is_written_atomically(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from z2h.makemore.plots import plot_bigram_counts
+
+    def broken_savefig(self, target, **kw):  # writes half a file, then fails
+        if hasattr(target, "write"):
+            target.write(b"\x89PNG half")
+        else:
+            with open(target, "wb") as f:
+                f.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    vocab = Vocab.from_words(["ab", "b"])
+    path = tmp_path / "bigram_counts.png"
+    path.write_bytes(b"previous picture")
+    monkeypatch.setattr(Figure, "savefig", broken_savefig)
+    with pytest.raises(OSError, match="disk full"):
+        plot_bigram_counts(torch.tensor([0, 1]), torch.ones(2, 3), vocab, path)
+    assert path.read_bytes() == b"previous picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["bigram_counts.png"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from z2h.errors import Z2HError
+from z2h.errors import CheckpointError, Z2HError
 from z2h.makemore.data import Vocab, context_examples
 from z2h.makemore.models.neural_ngram import NeuralNGram, NeuralNGramConfig
 from z2h.makemore.models.ngram import NGram, NGramConfig
@@ -119,6 +119,46 @@ def test_state_round_trip_rebuilds_the_same_model():
     assert torch.equal(fresh(ctx)[0], model(ctx)[0])
 
 
+@pytest.mark.parametrize(
+    ("tamper", "match"),
+    [
+        (lambda k, c: (k.clone().fill_(27), c), r"lie in \[0, 3\*\*3\)"),  # key >= V**n
+        (lambda k, c: (k - 100, c), "lie in"),  # negative keys
+        (lambda k, c: (k.flip(0), c), "sorted and distinct"),
+        (lambda k, c: (torch.cat([k, k[-1:]]), torch.cat([c, c[-1:]])), "sorted and distinct"),
+        (lambda k, c: (k, c[:-1]), "pair up"),
+        (lambda k, c: (k, c * 0), "at least 1"),
+        (lambda k, c: (k.double(), c), "integers"),
+        (lambda k, c: (k.reshape(1, -1), c.reshape(1, -1)), "1-d"),
+        (lambda k, c: ([1, 2], c), "1-d"),
+    ],
+)
+def test_tampered_state_is_rejected(tamper, match):
+    state = fitted(3).state_dict()
+    keys, counts = tamper(state["keys"], state["counts"])
+    fresh = NGram(NGramConfig(vocab_size=3, n=3))
+    with pytest.raises(CheckpointError, match=match):
+        fresh.load_state_dict({"keys": keys, "counts": counts})
+    with pytest.raises(CheckpointError, match="missing"):
+        fresh.load_state_dict({"keys": state["keys"]})
+
+
+def test_forward_picks_the_longest_seen_context_row():
+    # the stacked-table lookup equals the per-level probabilities, context by context
+    model = fitted(3, smoothing="kneser-ney")
+    levels = model.levels()
+    for ctx in ([0, 0], [0, 1], [1, 2], [2, 2]):
+        want = torch.full((3,), -math.log(3))
+        for c, level in enumerate(levels):
+            key = 0
+            for ch in ctx[len(ctx) - c :]:
+                key = key * 3 + ch
+            hit = (level.ctx_keys == key).nonzero()
+            if len(hit):
+                want = level.logp[hit[0, 0]]
+        assert torch.equal(model(torch.tensor([ctx]))[0][0], want), ctx
+
+
 def test_bad_configs():
     for bad in ({"n": 0}, {"k": -1.0}, {"discount": 0.0}, {"smoothing": "witten-bell"}):
         with pytest.raises(Z2HError):
@@ -138,6 +178,29 @@ def test_e04_row_indexing_equals_onehot_matmul(n):
     g1 = torch.autograd.grad(logits.square().sum(), model.W)[0]
     g2 = torch.autograd.grad(model.onehot_logits(idx).square().sum(), model.W)[0]
     assert torch.allclose(g1, g2, atol=1e-4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_table_path_equals_row_path(n):
+    # a batch with more examples than contexts takes the logit-table path; it must give the
+    # row-indexing path's logits, loss (ignored targets too) and gradients
+    torch.manual_seed(0)
+    V = 4
+    model = NeuralNGram(NeuralNGramConfig(vocab_size=V, n=n, reg=0.1))
+    idx = torch.randint(0, V, (200, n - 1))
+    y = torch.randint(0, V, (200,))
+    y[::7] = -1
+    assert V ** max(n - 1, 1) <= len(idx)
+    logits, loss = model(idx, y)
+    (g_table,) = torch.autograd.grad(loss, model.W)
+    rows = F.embedding(model._padded(idx) + model.offsets, model.W).sum(1)
+    ref = F.cross_entropy(rows, y, ignore_index=-1) + 0.1 * model.W.square().mean()
+    (g_rows,) = torch.autograd.grad(ref, model.W)
+    assert torch.equal(logits, rows)
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+    assert torch.allclose(g_table, g_rows, atol=1e-6)
+    small = idx[:2]  # fewer examples than contexts: the row path, same logits
+    assert torch.equal(model(small)[0], logits[:2])
 
 
 def manual_nll(logits, targets):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from z2h.data import read_text
+from z2h.data import DATASETS, read_text, resolve
 from z2h.errors import DataError, Z2HError
 
 if TYPE_CHECKING:
@@ -109,12 +109,15 @@ def load_words(
 ) -> list[str]:
     """Read a word list: one item per line, whitespace stripped, empty lines skipped.
 
-    ``name_or_path`` is a data-set name (``names``) or a file path. Raises ``DataError`` for a
-    missing, unreadable or binary file, a list with no words, or a line longer than ``max_length``.
+    ``name_or_path`` is a data-set name (``names``) or a file path. Lines end at ``\n`` (a ``\r``
+    before it is whitespace); a leading UTF-8 byte-order mark is dropped. Raises ``DataError`` for
+    a missing, unreadable or binary file, a list with no words, or a line longer than
+    ``max_length``.
     """
-    text = read_text(name_or_path)
+    text = read_text(name_or_path).removeprefix("\ufeff")  # a BOM is no character of a word
     words = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # subtle: not str.splitlines(), which also breaks at \x0b, \x1c..\x1e, \x85, U+2028 and U+2029
+    for lineno, line in enumerate(text.split("\n"), start=1):
         word = line.strip()
         if not word:
             continue
@@ -180,7 +183,15 @@ def prepare(
     else:
         vocab.check_covers(words)
     train, dev, test = split_words(words, seed)
-    return WordData(os.fspath(name_or_path), seed, vocab, train, dev, test)
+    return WordData(data_source(name_or_path), seed, vocab, train, dev, test)
+
+
+def data_source(name_or_path: str | os.PathLike[str]) -> str:
+    """How to find a word list again from any folder: a data-set name, or a file's absolute path."""
+    key = os.fspath(name_or_path)
+    if key in DATASETS:
+        return key
+    return str(resolve(key).resolve())
 
 
 def context_examples(

@@ -189,14 +189,6 @@ def run(
 
     # timings and the numbers the issue asks us to hold
     count_s = _timed(lambda: _count(words, ex[3], 3, k=1.0).levels())
-    best_n = min(kn_dev, key=kn_dev.__getitem__)
-    best = kn_models[best_n]
-    sample_s = _timed(
-        lambda: sample_words(best, words.vocab, 1000, input_kind="context", block_size=best_n - 1)
-    )
-    samples = sample_words(
-        best, words.vocab, 10, input_kind="context", block_size=best_n - 1, seed=seed
-    )
     rows.append(
         _row(
             "timing",
@@ -204,13 +196,25 @@ def run(
             note=f"{count_s:.3f}s (median of 3)",
         )
     )
-    rows.append(
-        _row(
-            "timing",
-            f"sample 1,000 words from the Kneser-Ney {best_n}-gram",
-            note=f"{sample_s:.3f}s (median of 3); e.g. {', '.join(samples)}",
+    best_n = min(kn_dev, key=kn_dev.__getitem__)
+    for n in sorted({6, best_n}):  # the issue's largest model, and the best one on dev
+        kn = kn_models[n]
+        sample_s = _timed(
+            lambda kn=kn, n=n: sample_words(
+                kn, words.vocab, 1000, input_kind="context", block_size=n - 1
+            )
         )
-    )
+        samples = sample_words(
+            kn, words.vocab, 10, input_kind="context", block_size=n - 1, seed=seed
+        )
+        best = " (best on dev)" if n == best_n else ""
+        rows.append(
+            _row(
+                "timing",
+                f"sample 1,000 words from the Kneser-Ney {n}-gram{best}",
+                note=f"{sample_s:.3f}s (median of 3); e.g. {', '.join(samples)}",
+            )
+        )
     markdown = to_markdown(rows, data, seed)
     write_text_atomic(out_dir / "lecture2.md", markdown + "\n")
     write_json_atomic(out_dir / "lecture2.json", rows)

@@ -114,6 +114,19 @@ def build_config(
     return config
 
 
+def preset_in_effect(entry: registry.ModelEntry, named: str | None, config: Any) -> str | None:
+    """The preset that ``config`` actually is: the named (or default) one if no field overrode
+    it, else any preset it matches (``--n 3`` is the trigram), else ``None``."""
+    fields = dataclasses.asdict(config)
+
+    def matches(preset: str) -> bool:
+        return all(fields.get(k) == v for k, v in entry.presets.get(preset, {}).items())
+
+    first = named or entry.default_preset
+    candidates = ([first] if first is not None else []) + list(entry.presets)
+    return next((p for p in candidates if p in entry.presets and matches(p)), None)
+
+
 def _check_fresh(run_dir: Path, resume: bool) -> None:
     if resume:
         return
@@ -148,7 +161,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     Xdev, Ydev = examples(data.dev, data.vocab, entry.input_kind, bs)
     payload = {
         "model": entry.name,
-        "preset": opts.preset or entry.default_preset,
+        "preset": preset_in_effect(entry, opts.preset, config),
         "model_config": dataclasses.asdict(config),
         "vocab": data.vocab.to_list(),
         "input_kind": entry.input_kind,
@@ -166,6 +179,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
             extra_metrics["chosen_k"] = model.config.k
             write_sweep(run_dir, sweep, model.config.k)
             payload["model_config"] = dataclasses.asdict(model.config)
+            payload["preset"] = preset_in_effect(entry, opts.preset, model.config)
         seconds = time.perf_counter() - t0
         save_checkpoint(
             run_dir / BEST_CHECKPOINT, {**payload, "model_state": model.state_dict()}, kind=KIND

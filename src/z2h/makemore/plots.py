@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from z2h.makemore.data import Vocab
+from z2h.plotting import pyplot, save_figure
 
 LABELLED_MAX_VOCAB = 40  # above this, cells are too small to print characters and counts in
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_bigram_counts(
@@ -36,7 +27,7 @@ def plot_bigram_counts(
     V = len(vocab)
     N = torch.zeros(V, V, dtype=torch.long)
     N[ctx_keys] = counts.round().long()
-    plt = _pyplot()
+    plt = pyplot()
     size = max(6.0, 16.0 * V / 27)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(N.numpy(), cmap="Blues")
@@ -47,17 +38,14 @@ def plot_bigram_counts(
                 ax.text(j, i, str(int(N[i, j])), ha="center", va="top", color="gray")
     ax.set_title("bigram counts: row = first character, column = next character")
     ax.axis("off")
-    path = Path(path)
-    fig.savefig(path, bbox_inches="tight", dpi=72)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, bbox_inches="tight", dpi=72)
 
 
 def plot_smoothing_sweep(
     rows: list[dict[str, float]], chosen: float, path: str | os.PathLike[str]
 ) -> Path:
     """Train and dev loss against add-k's k (log axis), the chosen k marked."""
-    plt = _pyplot()
+    plt = pyplot()
     ks = [r["k"] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(ks, [r["train_loss"] for r in rows], "o-", label="train")
@@ -67,7 +55,4 @@ def plot_smoothing_sweep(
     ax.set_xlabel("add-k smoothing k")
     ax.set_ylabel("loss (nats per character)")
     ax.legend()
-    path = Path(path)
-    fig.savefig(path, bbox_inches="tight", dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, bbox_inches="tight", dpi=100)

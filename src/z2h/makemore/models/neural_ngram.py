@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from z2h.errors import Z2HError
+from z2h.makemore.models.ngram import ngram_block_size
 from z2h.makemore.registry import ModelEntry, register
 
 
@@ -27,12 +29,7 @@ class NeuralNGramConfig:
     block_size: int | None = None  # context length; always n - 1 (filled in automatically)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n, int) or self.n < 1:
-            raise Z2HError(f"n-gram order n must be an integer >= 1, got {self.n!r}")
-        if self.block_size is None:
-            self.block_size = self.n - 1
-        if self.block_size != self.n - 1:
-            raise Z2HError(f"an n-gram's block size is n - 1 = {self.n - 1}, not {self.block_size}")
+        self.block_size = ngram_block_size(self.n, self.block_size)
         if self.reg < 0:
             raise Z2HError(f"reg must be >= 0, got {self.reg}")
 
@@ -66,16 +63,56 @@ class NeuralNGram(nn.Module):
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = self._padded(idx)
-        # (B, k) -> (B, k, V): the rows a one-hot would pick; F.embedding's backward is a fast
-        # scatter-add, about twice as fast as W[idx]'s general index_put
-        rows = F.embedding(idx + self.offsets, self.W)
-        logits = rows.sum(1)  # (B, k, V) -> (B, V)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits, targets, ignore_index=-1)
-            if self.training and self.config.reg > 0:
-                loss = loss + self.config.reg * (self.W**2).mean()
+        V, positions = self.config.vocab_size, idx.shape[1]
+        if V**positions <= idx.shape[0]:
+            # fewer possible contexts than examples (full-batch training, evaluation): work on
+            # the table of every context's logits, not on one row per example
+            table = self.logit_table()  # (V**k, V)
+            # (B, k) -> (B,): base-V, the first column most significant; integer work in NumPy,
+            # single-threaded, as torch's threads cost more than they save on these O(B) passes
+            ids = idx.numpy()
+            key_np = np.zeros(idx.shape[0], dtype=np.int64)
+            for j in range(positions):
+                key_np = key_np * V + ids[:, j]
+            key = torch.from_numpy(key_np)
+            logits = F.embedding(key, table)  # (B,) -> (B, V)
+            loss = None if targets is None else _table_cross_entropy(table, key, targets)
+        else:
+            # (B, k) -> (B, k, V): the rows a one-hot would pick; F.embedding's backward is a fast
+            # scatter-add, about twice as fast as W[idx]'s general index_put
+            rows = F.embedding(idx + self.offsets, self.W)
+            logits = rows.sum(1)  # (B, k, V) -> (B, V)
+            loss = None if targets is None else F.cross_entropy(logits, targets, ignore_index=-1)
+        if loss is not None and self.training and self.config.reg > 0:
+            loss = loss + self.config.reg * (self.W**2).mean()
         return logits, loss
+
+    def logit_table(self) -> torch.Tensor:
+        """Logits of every possible context, ``(V**k, V)``; row ``c1*V**(k-1) + ... + ck``."""
+        V = self.config.vocab_size
+        blocks = self.W.view(-1, V, V)  # (k, V, V): one block of rows per context position
+        table = blocks[0]
+        for block in blocks[1:]:
+            # (C, V) + (V, V) -> (C, V, V) -> (C * V, V): extend every context by one character
+            table = (table[:, None, :] + block[None, :, :]).reshape(-1, V)
+        return table
+
+
+def _table_cross_entropy(
+    table: torch.Tensor, key: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    """``F.cross_entropy(table[key], targets, ignore_index=-1)`` without the ``(B, V)`` tensor.
+
+    subtle: log-softmax depends only on the context, so the mean of -log p over the examples is
+    the count-weighted mean over (context, target) pairs: count the pairs once (O(B), no
+    gradient), then the loss and its backward touch only the table.
+    """
+    V = table.shape[1]
+    y = targets.numpy()
+    pair = np.where(y != -1, key.numpy() * V + y, table.numel())  # ignored targets: an extra bin
+    counts = torch.from_numpy(np.bincount(pair, minlength=table.numel() + 1)[:-1])
+    logp = F.log_softmax(table, dim=-1).reshape(-1)  # (V**k * V,)
+    return -(counts * logp).sum() / counts.sum()
 
 
 def _lecture2_recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict]:
