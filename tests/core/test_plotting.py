@@ -8,4 +8,4 @@ def test_save_figure_writes_png_atomically(tmp_path):
     path = save_figure(fig, tmp_path / "line.png", dpi=50)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["line.png"]
-    assert not plt.get_fignums()
+    assert fig.number not in plt.get_fignums()
