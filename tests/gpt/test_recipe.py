@@ -17,7 +17,8 @@ def test_explicit_flag_beats_preset_beats_recipe():
     assert s.n_embd == 384 and s.dropout == 0.2  # preset
     assert s.lr == budget_recipe(48, None, task=False)["lr"]  # recipe
     assert s.norm == "layernorm" and s.pos == "learned"  # a preset names the architecture
-    assert resolve_settings(TrainSettings(out="x", time_budget=48)).pos == "rope"  # recipe
+    recipe = resolve_settings(TrainSettings(out="x", time_budget=48))
+    assert (recipe.pos, recipe.norm, recipe.mlp, recipe.qk_norm) == ("rope", "rmsnorm", "swiglu", True)
 
 
 def test_recipe_grows_with_the_budget():
