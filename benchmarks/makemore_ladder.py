@@ -75,7 +75,7 @@ LADDER: list[Rung] = [
         2.1057,
         2.11,
         {"batch_size": 32, "max_steps": 200_000, **_sgd(0.1, 0.5)},
-        {"batch_size": 256, "max_steps": 30_000, **_sgd(0.2, 0.6)},
+        {"batch_size": 256, "max_steps": 60_000, **_sgd(0.5, 0.6)},
     ),
     Rung(
         "wavenet",

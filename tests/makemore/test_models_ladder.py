@@ -376,3 +376,27 @@ def test_ladder_benchmark_smoke(tmp_path, capsys, monkeypatch):
     rows = json.loads(out_json.read_text())
     assert [r["steps"] for r in rows] == [3, 3]
     assert all(0 < r["peak_fraction"] < 1 for r in rows)
+
+
+def test_transformer_recipe_grows_with_the_budget():
+    from z2h.makemore.models.transformer import recipe
+
+    widths = [recipe(s, None)["model"]["n_embd"] for s in (30, 100, 900, 3600)]
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+    timed = recipe(100, None)["train"]
+    assert "max_steps" not in timed  # the cosine schedule spans the time, not a step count
+    assert recipe(None, None)["train"]["max_steps"] > 0
+
+
+@pytest.mark.parametrize("budget", [100, 900, 3600])
+def test_transformer_recipe_sizes_start_near_uniform(budget):
+    from z2h.makemore.models.transformer import recipe
+
+    torch.manual_seed(0)
+    fields = recipe(budget, None)["model"]
+    config = registry.make_config("transformer", None, vocab_size=27, block_size=16, **fields)
+    model = registry.build("transformer", config).eval()
+    x = torch.randint(0, 27, (128, 16), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        _, loss = model(x, torch.randint(0, 27, (128, 16)))
+    assert abs(loss.item() - math.log(27)) < 0.1
