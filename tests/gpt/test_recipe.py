@@ -18,7 +18,12 @@ def test_explicit_flag_beats_preset_beats_recipe():
     assert s.lr == budget_recipe(48, None, task=False)["lr"]  # recipe
     assert s.norm == "layernorm" and s.pos == "learned"  # a preset names the architecture
     recipe = resolve_settings(TrainSettings(out="x", time_budget=48))
-    assert (recipe.pos, recipe.norm, recipe.mlp, recipe.qk_norm) == ("rope", "rmsnorm", "swiglu", True)
+    assert (recipe.pos, recipe.norm, recipe.mlp, recipe.qk_norm) == (
+        "rope",
+        "rmsnorm",
+        "swiglu",
+        True,
+    )
 
 
 def test_recipe_grows_with_the_budget():
