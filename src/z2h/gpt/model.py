@@ -103,7 +103,8 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.rms_norm(x, (x.size(-1),), self.weight, self.eps)
+        # in float32 like autocast's LayerNorm: under bf16 autocast x arrives in bf16
+        return F.rms_norm(x.float(), (x.size(-1),), self.weight, self.eps).type_as(x)
 
 
 def make_norm(config: GPTConfig, dim: int | None = None) -> nn.Module:
