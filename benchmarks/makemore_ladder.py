@@ -83,7 +83,7 @@ LADDER: list[Rung] = [
         1.9937,
         2.00,
         {"batch_size": 32, "max_steps": 200_000, **_sgd(0.1, 0.75)},
-        {"batch_size": 256, "max_steps": 30_000, **_sgd(0.2, 0.75)},
+        {"batch_size": 256, "max_steps": 20_000, **_sgd(0.2, 0.75)},
     ),
     Rung(
         "rnn",
