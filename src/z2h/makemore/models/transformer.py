@@ -61,7 +61,7 @@ TIERS: list[tuple[float, int, dict[str, Any], float]] = [
     # from seconds, from steps, model sizes, peak lr
     (0.0, 0, {"n_embd": 32, "dropout": 0.0}, 5e-3),
     (300.0, 3000, {"n_embd": 64, "dropout": 0.1}, 3e-3),
-    (1800.0, 10_000, {"n_embd": 128, "dropout": 0.2}, 2e-3),
+    (600.0, 6000, {"n_embd": 128, "dropout": 0.2}, 2e-3),
 ]
 
 
@@ -71,7 +71,8 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
     Short runs are compute-bound: what counts is how many words the model sees, so a narrow
     model (width 32, ~52K parameters) at a high learning rate wins: in 100 s on 2 busy cores it
     reached dev 2.116 where width 64 reached 2.184. Long runs are data-bound (25.6K training
-    words): wider models with dropout keep improving where narrow ones stall. bf16 autocast speeds
+    words): wider models with dropout keep improving where narrow ones stall (900 s at width 128,
+    dropout 0.2: dev 1.941, test 1.936). bf16 autocast speeds
     up the matmuls on CPUs with AVX512-BF16; the cosine schedule spans whichever of the time or
     the steps runs out first.
     """
