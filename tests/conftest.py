@@ -24,10 +24,12 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 
 @pytest.fixture
-def data_dir() -> Path:
-    """The folder holding the real data sets (Z2H_DATA_DIR, else ../shared/data); skip if absent."""
+def data_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder holding the real data sets (Z2H_DATA_DIR, else ../shared/data), also set as
+    Z2H_DATA_DIR for the test; skip if absent."""
     env = os.environ.get("Z2H_DATA_DIR")
     path = Path(env) if env else SHARED_DATA
     if not (path / "names.txt").is_file():
         pytest.skip(f"real data sets not found in {path} (set Z2H_DATA_DIR)")
+    monkeypatch.setenv("Z2H_DATA_DIR", str(path))
     return path

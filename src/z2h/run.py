@@ -41,6 +41,17 @@ def seed_everything(seed: int) -> None:
         pass
 
 
+def set_threads(threads: int | None) -> None:
+    """Set torch's intra-op CPU threads; ``None`` keeps torch's default (one per core)."""
+    if threads is None:
+        return
+    if threads < 1:
+        raise Z2HError(f"--threads must be at least 1, got {threads}")
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def make_run_dir(out: str | os.PathLike[str]) -> Path:
     """Create (if needed) and return the run directory ``out``."""
     path = Path(out).expanduser()

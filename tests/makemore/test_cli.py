@@ -242,3 +242,16 @@ def test_tampered_ngram_checkpoint_is_rejected(tmp_path, words_file, capsys):
     assert run("sample", "--out", out) == 2
     err = capsys.readouterr().err
     assert "does not fit" in err and "keys must lie in" in err
+
+
+def test_named_preset_wins_over_the_recipe(tmp_path, words_file):
+    # the transformer's recipe for a 2-step run is narrow; --preset makemore asks for width 64
+    out = tmp_path / "run"
+    args = ["--model", "transformer", "--max-steps", "2", "--data", words_file, "--out", out]
+    assert run("train", *args, "--preset", "makemore", "--threads", "1") == 0
+    assert read_metrics(out)["config"]["n_embd"] == 64
+
+
+def test_bad_threads(tmp_path, words_file, capsys):
+    assert run("train", "--data", words_file, "--out", tmp_path / "r", "--threads", "0") == 2
+    assert "--threads" in capsys.readouterr().err

@@ -147,7 +147,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         if entry.recipe
         else {}
     )
-    model_fields = {**recipe.get("model", {}), **opts.model_fields}
+    # an explicitly named preset wins over the recipe's model sizes; explicit fields win over both
+    recipe_model = {} if opts.preset is not None else recipe.get("model", {})
+    model_fields = {**recipe_model, **opts.model_fields}
     tune = False
     if opts.smoothing is not None:
         extra_fields, tune = _smoothing_fields(opts.smoothing, entry.config_cls, entry.name)
