@@ -121,11 +121,11 @@ def test_bad_word_list(tmp_path, capsys, content, match):
 @pytest.mark.parametrize(
     "args",
     [
-        ["--smoothing", "lots"],
+        ["--model", "ngram", "--smoothing", "lots"],
         ["--model", "neural-ngram", "--smoothing", "auto"],
         ["--model", "neural-ngram", "--max-steps", "0"],
         ["--model", "neural-ngram", "--time-budget", "-1"],
-        ["--n", "0"],
+        ["--model", "ngram", "--n", "0"],
         ["--set", "nope=1"],
     ],
 )
@@ -138,9 +138,9 @@ def test_bad_run_directories(tmp_path, words_file, capsys):
     assert run("sample", "--out", tmp_path / "empty") == 2
     assert "no checkpoint" in capsys.readouterr().err
     out = tmp_path / "run"
-    assert run("train", "--data", words_file, "--out", out) == 0
+    assert run("train", "--model", "ngram", "--data", words_file, "--out", out) == 0
     # a training run on the same folder refuses to overwrite it
-    assert run("train", "--data", words_file, "--out", out) == 2
+    assert run("train", "--model", "ngram", "--data", words_file, "--out", out) == 2
     # a word list with characters the model never saw
     other = tmp_path / "other.txt"
     other.write_text("xyzq\nqqq\nzzz\n")

@@ -385,7 +385,9 @@ def test_transformer_recipe_grows_with_the_budget():
     assert widths == sorted(widths) and widths[0] < widths[-1]
     timed = recipe(100, None)["train"]
     assert "max_steps" not in timed  # the cosine schedule spans the time, not a step count
-    assert recipe(None, None)["train"]["max_steps"] > 0
+    assert recipe(None, 500)["train"]["max_steps"] == 500
+    # neither given: a timed run (the README's main job), never an endless one
+    assert recipe(None, None)["train"]["time_budget"] > 0
 
 
 @pytest.mark.parametrize("budget", [100, 900, 3600])

@@ -56,6 +56,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# a run given neither --time-budget nor --max-steps trains this long (the README's main job)
+DEFAULT_TIME_BUDGET = 120.0
+
 # (seconds, steps) from which each size of the recipe takes over; measured on 2 shared cores
 TIERS: list[tuple[float, int, dict[str, Any], float]] = [
     # from seconds, from steps, model sizes, peak lr
@@ -77,7 +80,7 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
     the steps runs out first.
     """
     if time_budget is None and max_steps is None:
-        max_steps = 5000
+        time_budget = DEFAULT_TIME_BUDGET
     sizes, lr = TIERS[0][2], TIERS[0][3]
     for seconds, steps, tier_sizes, tier_lr in TIERS:
         if (time_budget is not None and time_budget >= seconds) or (
@@ -98,6 +101,7 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
         "eval_interval": 1000,
     }
     if time_budget is not None:
+        train["time_budget"] = time_budget
         train["eval_interval_seconds"] = time_budget / 6
     else:
         train["max_steps"] = max_steps
