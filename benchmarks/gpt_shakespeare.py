@@ -95,9 +95,10 @@ def speed(peak: float, steps: int) -> list[dict]:
     return rows
 
 
-def quality(runs: list[tuple[str, str]], workdir: Path, peak: float) -> list[dict]:
+def quality(runs: list[tuple[str, str]], workdir: Path, peak: float, extra: str) -> list[dict]:
     rows = []
     for name, flags in runs:
+        flags = f"{flags} {extra}".strip()
         out = workdir / name.replace(" ", "_").replace(",", "")
         cmd = f"z2h gpt train --out {out} {flags}"
         argv = [sys.executable, "-m", "z2h", "gpt", "train", "--out", str(out), *shlex.split(flags)]
@@ -137,6 +138,7 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="only run part 1")
     ap.add_argument("--only", nargs="*", help="names of part-2 runs to do (default: all)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--extra", default="", help="flags added to every part-2 command")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {load:.2f}\n")
@@ -147,7 +149,7 @@ def main() -> None:
     if not args.skip_quality:
         runs = [r for r in RUNS if not args.only or r[0] in args.only]
         with tempfile.TemporaryDirectory() as tmp:
-            result["quality"] = quality(runs, Path(tmp), args.peak)
+            result["quality"] = quality(runs, Path(tmp), args.peak, args.extra)
     result["load_after"] = os.getloadavg()[0]
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
