@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--seed", type=int, default=1337, help="seed for init and batches")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
-    o.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    o.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(

@@ -189,18 +189,29 @@ def check_resume_tokenizer(run_dir: Path, tokenizer: TextTokenizer) -> None:
         )
 
 
+def idle_threads() -> int:
+    """torch threads for this run: torch's default, less the cores other processes keep busy.
+
+    Measured on 2 cores: with one other busy process, 2 torch threads made 3x fewer steps than 1
+    (OpenMP threads wait for a core at every parallel region); with more load, 5-40x fewer.
+    """
+    default = torch.get_num_threads()
+    cpus = os.cpu_count() or default
+    idle = int(cpus - os.getloadavg()[0] + 0.5)
+    threads = max(1, min(default, idle))
+    if threads < default:
+        print(
+            f"z2h gpt: using {threads} torch thread(s) of {default}: load average "
+            f"{os.getloadavg()[0]:.1f} on {cpus} CPUs (set --threads to override)",
+            file=sys.stderr,
+        )
+    return threads
+
+
 def run_training(settings: TrainSettings) -> dict[str, Any]:
     """Train a GPT as ``settings`` say; returns (and on rank 0 writes) the run's metrics."""
     s = resolve_settings(settings)
-    if s.threads is not None:
-        torch.set_num_threads(s.threads)
-    elif os.cpu_count() and os.getloadavg()[0] > os.cpu_count():
-        # measured: with other work on the cores, 2 torch threads ran 5-40x slower than 1
-        print(
-            f"z2h gpt: warning: load average {os.getloadavg()[0]:.1f} exceeds the "
-            f"{os.cpu_count()} CPUs; torch's threads will wait on each other (try --threads 1)",
-            file=sys.stderr,
-        )
+    torch.set_num_threads(s.threads if s.threads is not None else idle_threads())
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:
