@@ -76,3 +76,20 @@ def test_out_that_is_a_file_is_a_clear_error(tmp_path):
     f.write_text("x")
     with pytest.raises(Z2HError, match="not a directory"):
         run.make_run_dir(f)
+
+
+@pytest.mark.parametrize(("busy", "expected"), [(0.1, 2), (0.4, 2), (1.2, 1), (7.0, 1), (None, 2)])
+def test_threads_follow_the_idle_cores(monkeypatch, busy, expected):
+    import torch
+
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run, "busy_cpus", lambda: busy)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+    assert run.set_threads(None) == expected
+    assert run.set_threads(3) == 3
+
+
+def test_busy_cpus_measures_something():
+    busy = run.busy_cpus(window=0.05)
+    assert busy is None or 0.0 <= busy <= (run.os.cpu_count() or 1) + 1e-6

@@ -62,15 +62,3 @@ def test_unknown_task_is_an_error(tmp_path):
 
     with pytest.raises(Z2HError, match="unknown task"):
         run_training(TrainSettings(out=str(tmp_path), max_steps=1, task="subtraction", threads=1))
-
-
-@pytest.mark.parametrize(("load", "expected"), [(0.1, 2), (1.2, 1), (7.0, 1)])
-def test_threads_follow_the_idle_cores(monkeypatch, load, expected):
-    import torch
-
-    from z2h.gpt import recipe
-
-    monkeypatch.setattr(recipe.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(recipe.os, "getloadavg", lambda: (load, load, load))
-    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
-    assert recipe.idle_threads() == expected

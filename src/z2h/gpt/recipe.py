@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from z2h.gpt.data import TextData, fixed_windows, mean_loss, random_windows
 from z2h.gpt.model import GPT, GPTConfig, make_config
 from z2h.gpt.tasks import TASKS
 from z2h.gpt.tokenizer import BPETokenizer, CharTokenizer, TextTokenizer, same_tokenizer
+from z2h.run import set_threads
 from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info
 
 KIND = "gpt"  # checkpoint kind written by every GPT run
@@ -189,29 +188,10 @@ def check_resume_tokenizer(run_dir: Path, tokenizer: TextTokenizer) -> None:
         )
 
 
-def idle_threads() -> int:
-    """torch threads for this run: torch's default, less the cores other processes keep busy.
-
-    Measured on 2 cores: with one other busy process, 2 torch threads made 3x fewer steps than 1
-    (OpenMP threads wait for a core at every parallel region); with more load, 5-40x fewer.
-    """
-    default = torch.get_num_threads()
-    cpus = os.cpu_count() or default
-    idle = int(cpus - os.getloadavg()[0] + 0.5)
-    threads = max(1, min(default, idle))
-    if threads < default:
-        print(
-            f"z2h gpt: using {threads} torch thread(s) of {default}: load average "
-            f"{os.getloadavg()[0]:.1f} on {cpus} CPUs (set --threads to override)",
-            file=sys.stderr,
-        )
-    return threads
-
-
 def run_training(settings: TrainSettings) -> dict[str, Any]:
     """Train a GPT as ``settings`` say; returns (and on rank 0 writes) the run's metrics."""
     s = resolve_settings(settings)
-    torch.set_num_threads(s.threads if s.threads is not None else idle_threads())
+    set_threads(s.threads, who="z2h gpt")
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:

@@ -36,7 +36,7 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 def _train(args: argparse.Namespace) -> int:
     from z2h.makemore import pipeline
 
-    set_threads(args.threads)
+    set_threads(args.threads, who="z2h makemore")
     model_fields = _parse_set(args.set or [])
     if args.n is not None:
         model_fields["n"] = args.n
@@ -162,7 +162,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--autocast", choices=["fp32", "bf16"])
     p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: one per core)")
+    p.add_argument(
+        "--threads", type=int, help="torch CPU threads (default: the idle cores, measured at start)"
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser(
