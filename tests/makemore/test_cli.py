@@ -49,7 +49,8 @@ def test_ngram_train_sample_eval(tmp_path, words_file, capsys, extra):
         }
     if extra[1] == "2":
         assert (out / "bigram_counts.png").stat().st_size > 0
-    capsys.readouterr()
+    printed = capsys.readouterr().out
+    assert "samples: " in printed and "run directory" in printed
     assert run("sample", "--out", out, "-n", "7", "--seed", "3", "--top-k", "5") == 0
     first = capsys.readouterr().out.splitlines()
     assert len(first) == 7

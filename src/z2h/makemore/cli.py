@@ -18,6 +18,7 @@ from z2h.run import set_threads
 DEFAULT_MODEL = "transformer"  # `train` without --model: good names in a couple of minutes
 DEFAULT_DATA = "names"
 DEFAULT_SEED = 1337
+TRAIN_SAMPLES = 10  # words `train` prints from the finished model
 
 
 def _parse_set(items: list[str]) -> dict[str, object]:
@@ -74,6 +75,8 @@ def _train(args: argparse.Namespace) -> int:
     )
     metrics = pipeline.train(opts)
     print(pipeline.format_summary(metrics))
+    words = pipeline.sample_run(out, n=TRAIN_SAMPLES, seed=args.seed)
+    print("samples: " + ", ".join(w or "(empty)" for w in words))
     if "chosen_k" in metrics:
         print(f"smoothing: k = {metrics['chosen_k']:g} chosen on dev (sweep in {out})")
     print(f"run directory: {out}")
