@@ -40,6 +40,33 @@ class ModelEntry:
 
 _REGISTRY: dict[str, ModelEntry] = {}
 
+LECTURE_STEPS = 200_000  # lectures 3, 4 and 6 train 200k steps of batch 32
+
+
+def lecture_sgd_recipe(
+    decay_at: float,
+) -> Callable[[float | None, int | None], dict[str, dict[str, Any]]]:
+    """The lectures' training as a recipe: SGD, batch 32, lr 0.1 dropping to 0.01 at
+    ``decay_at`` of the run, 200k steps unless a budget or step count is given."""
+
+    def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[str, Any]]:
+        if time_budget is None and max_steps is None:
+            max_steps = LECTURE_STEPS
+        train = {
+            "optimizer": "sgd",
+            "lr": 0.1,
+            "schedule": "step",
+            "step_decay_at": (decay_at,),
+            "step_decay_factor": 0.1,
+            "weight_decay": 0.0,
+            "grad_clip": 0.0,
+            "batch_size": 32,
+            "max_steps": max_steps,
+        }
+        return {"model": {}, "train": train}
+
+    return recipe
+
 
 def register(entry: ModelEntry) -> ModelEntry:
     if entry.name in _REGISTRY and _REGISTRY[entry.name] is not entry:

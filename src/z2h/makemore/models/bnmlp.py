@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from z2h.makemore.registry import ModelEntry, register
+from z2h.makemore.registry import ModelEntry, lecture_sgd_recipe, register
 
 TANH_GAIN = 5 / 3  # Kaiming gain for tanh: keeps activations at unit scale through the stack
 
@@ -113,24 +113,6 @@ class BNMLP(nn.Module):
         return logits, loss
 
 
-def _lecture4_recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict]:
-    """Lecture 4's training: SGD, batch 32, lr 0.1 then 0.01 after half the run."""
-    return {
-        "model": {},
-        "train": {
-            "optimizer": "sgd",
-            "lr": 0.1,
-            "schedule": "step",
-            "step_decay_at": (0.5,),
-            "step_decay_factor": 0.1,
-            "weight_decay": 0.0,
-            "grad_clip": 0.0,
-            "batch_size": 32,
-            "max_steps": 200_000 if time_budget is None and max_steps is None else max_steps,
-        },
-    }
-
-
 register(
     ModelEntry(
         name="bnmlp",
@@ -150,6 +132,6 @@ register(
             },
         },
         default_preset="lecture4",
-        recipe=_lecture4_recipe,
+        recipe=lecture_sgd_recipe(decay_at=0.5),
     )
 )

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from z2h.makemore.registry import ModelEntry, register
+from z2h.makemore.registry import ModelEntry, lecture_sgd_recipe, register
 
 
 @dataclass
@@ -53,24 +53,6 @@ class MLP(nn.Module):
         return logits, loss
 
 
-def _lecture3_recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict]:
-    """Lecture 3's training: SGD, batch 32, lr 0.1 then 0.01 after half the run."""
-    return {
-        "model": {},
-        "train": {
-            "optimizer": "sgd",
-            "lr": 0.1,
-            "schedule": "step",
-            "step_decay_at": (0.5,),
-            "step_decay_factor": 0.1,
-            "weight_decay": 0.0,
-            "grad_clip": 0.0,
-            "batch_size": 32,
-            "max_steps": 200_000 if time_budget is None and max_steps is None else max_steps,
-        },
-    }
-
-
 register(
     ModelEntry(
         name="mlp",
@@ -80,6 +62,6 @@ register(
         description="Bengio 2003 MLP (lecture 3): embeddings of 3 characters, one tanh layer",
         presets={"lecture3": {"block_size": 3, "n_embd": 10, "n_hidden": 200}},
         default_preset="lecture3",
-        recipe=_lecture3_recipe,
+        recipe=lecture_sgd_recipe(decay_at=0.5),
     )
 )

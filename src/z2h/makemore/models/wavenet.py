@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from z2h.makemore.models.bnmlp import BatchNorm1d
-from z2h.makemore.registry import ModelEntry, register
+from z2h.makemore.registry import ModelEntry, lecture_sgd_recipe, register
 
 
 class FlattenConsecutive(nn.Module):
@@ -80,24 +80,6 @@ class WaveNet(nn.Module):
         return logits, loss
 
 
-def _lecture6_recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict]:
-    """Lecture 6's training: SGD, batch 32, lr 0.1 then 0.01 for the last quarter."""
-    return {
-        "model": {},
-        "train": {
-            "optimizer": "sgd",
-            "lr": 0.1,
-            "schedule": "step",
-            "step_decay_at": (0.75,),
-            "step_decay_factor": 0.1,
-            "weight_decay": 0.0,
-            "grad_clip": 0.0,
-            "batch_size": 32,
-            "max_steps": 200_000 if time_budget is None and max_steps is None else max_steps,
-        },
-    }
-
-
 register(
     ModelEntry(
         name="wavenet",
@@ -107,6 +89,6 @@ register(
         description="hierarchical WaveNet-style MLP over 8 characters with BatchNorm (lecture 6)",
         presets={"lecture6": {"block_size": 8, "n_embd": 24, "n_hidden": 128}},
         default_preset="lecture6",
-        recipe=_lecture6_recipe,
+        recipe=lecture_sgd_recipe(decay_at=0.75),
     )
 )
