@@ -8,6 +8,11 @@ wall time), gradient clipping and accumulation, bf16 autocast, periodic evaluati
 last checkpoint, exact resume, divergence detection, a progress bar, scalar logs and, under
 ``torchrun``, data-parallel training with DDP.
 
+A caller that needs to watch training from inside (diagnostics, a learning-rate finder) does not
+write a loop of its own: it registers optimizer step hooks on ``trainer.optimizer`` (they see the
+gradients before and the weights after every update), and/or passes ``on_step(step, loss, lr)``,
+called after every optimizer step, which may return True to end the run early.
+
 Files in the run directory:
 
 - ``last.pt``: everything needed to resume (model, optimizer, step, elapsed time, RNG states),
@@ -41,6 +46,11 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 # payload keys that must be equal between a checkpoint and the run that resumes it
 RESUME_MUST_MATCH = ("model", "model_config", "vocab", "tokenizer", "data", "seed")
 
+SCHEDULES = ("constant", "step", "cosine", "exponential")
+
+# on_step(step, loss, lr) -> True to stop after this step (None/False: go on)
+StepCallback = Callable[[int, float, float], bool | None]
+
 
 class TrainingDiverged(Z2HError):
     """The loss became NaN/inf or exploded; the last good checkpoint is kept."""
@@ -53,15 +63,17 @@ class TrainConfig:
     max_steps: int | None = None  # stop after this many optimizer steps (None: no step limit)
     time_budget: float | None = None  # stop after this many seconds, evaluations included
     optimizer: str = "adamw"  # "adamw" or "sgd"
-    lr: float = 1e-3  # peak learning rate
+    lr: float = 1e-3  # peak learning rate (the end rate of an "exponential" schedule)
     min_lr_frac: float = 0.1  # cosine decays to lr * min_lr_frac
     weight_decay: float = 0.01  # AdamW/SGD decay, applied to matrices only (dim >= 2)
     betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
     momentum: float = 0.0  # SGD momentum
-    schedule: str = "cosine"  # "constant", "step" (lecture 3/4) or "cosine" (warmup + cosine)
+    schedule: str = "cosine"  # "constant", "step" (lecture 3/4), "cosine" (warmup + cosine) or
+    # "exponential" (lr_start * (lr / lr_start) ** frac: lecture 3's learning-rate sweep)
     warmup_frac: float = 0.0  # fraction of the run spent in linear warmup (cosine schedule)
     step_decay_at: tuple[float, ...] = (0.5,)  # "step" schedule: run fractions where lr drops
     step_decay_factor: float = 0.1  # "step" schedule: multiply lr by this at each drop
+    lr_start: float | None = None  # "exponential" schedule: the rate at step 0 (lr is at frac 1)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     grad_accum: int = 1  # micro-batches per optimizer step
     eval_interval: int = 500  # steps between evaluations (and checkpoints)
@@ -81,8 +93,12 @@ class TrainConfig:
             raise Z2HError(f"--time-budget must be positive seconds, got {self.time_budget}")
         if self.optimizer not in ("adamw", "sgd"):
             raise Z2HError(f"unknown optimizer {self.optimizer!r}: choose adamw or sgd")
-        if self.schedule not in ("constant", "step", "cosine"):
-            raise Z2HError(f"unknown schedule {self.schedule!r}: choose constant, step or cosine")
+        if self.schedule not in SCHEDULES:
+            raise Z2HError(
+                f"unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}"
+            )
+        if self.schedule == "exponential":
+            self._lr_start()
         if self.autocast not in ("fp32", "bf16"):
             raise Z2HError(f"unknown autocast {self.autocast!r}: choose fp32 or bf16")
         if not self.lr > 0:
@@ -90,11 +106,19 @@ class TrainConfig:
         if self.grad_accum < 1 or self.eval_interval < 1 or self.log_interval < 1:
             raise Z2HError("grad_accum, eval_interval and log_interval must be at least 1")
 
+    def _lr_start(self) -> float:
+        if self.lr_start is None or not self.lr_start > 0:
+            raise Z2HError(f"the exponential schedule needs lr_start > 0, got {self.lr_start}")
+        return self.lr_start
+
     def lr_at(self, frac: float) -> float:
         """Learning rate at ``frac`` in [0, 1] of the run."""
         frac = min(max(frac, 0.0), 1.0)
         if self.schedule == "constant":
             return self.lr
+        if self.schedule == "exponential":
+            start = self._lr_start()
+            return start * (self.lr / start) ** frac
         if self.schedule == "step":
             drops = sum(1 for at in self.step_decay_at if frac >= at)
             return self.lr * self.step_decay_factor**drops
@@ -144,7 +168,14 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 class Trainer:
-    """Train ``model`` in ``run_dir``; see the module docstring for the contract."""
+    """Train ``model`` in ``run_dir``; see the module docstring for the contract.
+
+    ``on_step(step, loss, lr)``, if given, is called after every optimizer step with the step
+    number (1-based), that step's training loss and its learning rate, before the divergence
+    check (so it sees a NaN loss too). Returning True ends the run after this step, with the
+    usual final evaluation and checkpoint; the divergence check is skipped for that step. Under
+    DDP every rank calls it, and rank 0's answer decides.
+    """
 
     def __init__(
         self,
@@ -158,6 +189,7 @@ class Trainer:
         extra: dict[str, Any] | None = None,
         select: str = "dev",
         desc: str = "train",
+        on_step: StepCallback | None = None,
     ):
         cfg.validate()
         self.model = model
@@ -169,6 +201,8 @@ class Trainer:
         self.extra = dict(extra or {})
         self.select = select
         self.desc = desc
+        self.on_step = on_step
+        self._stop_requested = False
         self.rank, self.world = dist_info()
         self.is_main = self.rank == 0
         self.optimizer = make_optimizer(model, cfg)
@@ -251,7 +285,7 @@ class Trainer:
         return max(fracs)
 
     def _should_stop(self) -> bool:
-        stop = self._progress_frac() >= 1.0
+        stop = self._stop_requested or self._progress_frac() >= 1.0
         if self.world > 1:
             # subtle: ranks measure time separately; rank 0 decides so all stop at the same step.
             flag = torch.tensor([1.0 if stop else 0.0])
@@ -318,6 +352,7 @@ class Trainer:
         if not resumed and self.is_main:
             (self.run_dir / SCALARS_FILE).unlink(missing_ok=True)
         log = ScalarLog(self.run_dir / SCALARS_FILE) if self.is_main else None
+        self._stop_requested = False
         first_loss: float | None = None
         window: list[float] = []
         last_eval: dict[str, float] = self.history[-1] if self.history else {}
@@ -334,7 +369,10 @@ class Trainer:
                 self.elapsed = time.perf_counter() - t0
                 if first_loss is None:
                     first_loss = loss
-                if not math.isfinite(loss) or loss > cfg.explode_factor * max(first_loss, 1e-3):
+                asked = self.on_step is not None and bool(self.on_step(self.step, loss, lr))
+                self._stop_requested = self._stop_requested or asked
+                exploded = loss > cfg.explode_factor * max(first_loss, 1e-3)
+                if not asked and (not math.isfinite(loss) or exploded):
                     raise TrainingDiverged(
                         f"training loss became {loss:.4g} at step {self.step} "
                         f"(first loss {first_loss:.4g}); stopped. The last good checkpoint is "

@@ -44,7 +44,7 @@ def evaluate(model):
     return {"dev": loss.item()}
 
 
-def make(tmp_path, boom_at=None, **cfg):
+def make(tmp_path, boom_at=None, on_step=None, **cfg):
     torch.manual_seed(0)
     model = Tiny()
     calls = {"n": 0}
@@ -64,6 +64,7 @@ def make(tmp_path, boom_at=None, **cfg):
         run_dir=tmp_path,
         kind="test",
         extra={"model": "tiny"},
+        on_step=on_step,
     )
 
 
@@ -113,7 +114,16 @@ def test_time_budget_stops(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad", [{"max_steps": 0}, {"max_steps": None}, {"time_budget": -1.0}, {"optimizer": "lbfgs"}]
+    "bad",
+    [
+        {"max_steps": 0},
+        {"max_steps": None},
+        {"time_budget": -1.0},
+        {"optimizer": "lbfgs"},
+        {"schedule": "linear"},
+        {"schedule": "exponential"},  # needs lr_start
+        {"schedule": "exponential", "lr_start": 0.0},
+    ],
 )
 def test_bad_config(tmp_path, bad):
     with pytest.raises(Z2HError):
@@ -127,6 +137,72 @@ def test_schedules():
     assert cos.lr_at(1.0) == pytest.approx(0.1)
     step = TrainConfig(max_steps=10, lr=0.1, schedule="step", step_decay_at=(0.5,))
     assert step.lr_at(0.49) == pytest.approx(0.1) and step.lr_at(0.5) == pytest.approx(0.01)
+    exp = TrainConfig(max_steps=10, lr=10.0, lr_start=1e-3, schedule="exponential")
+    assert exp.lr_at(0.0) == pytest.approx(1e-3) and exp.lr_at(1.0) == pytest.approx(10.0)
+    assert exp.lr_at(0.25) == pytest.approx(1e-2) and exp.lr_at(0.5) == pytest.approx(0.1)
+    falling = TrainConfig(max_steps=10, lr=0.01, lr_start=1.0, schedule="exponential")
+    assert falling.lr_at(0.5) == pytest.approx(0.1)
+
+
+def test_on_step_sees_every_step_and_changes_nothing(tmp_path):
+    """A callback that returns None watches the run without changing it."""
+    ref_model, ref = make(tmp_path / "ref", log_interval=1)
+    ref.fit()
+    seen = []
+    model, watched = make(tmp_path / "watched", log_interval=1, on_step=lambda *a: seen.append(a))
+    result = watched.fit()
+    assert [s for s, _, _ in seen] == list(range(1, 31)) and result.steps == 30
+    for a, b in zip(model.parameters(), ref_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    logged = {
+        (step, name): value
+        for step, name, value in read_scalars(tmp_path / "watched" / "scalars.csv")
+    }
+    assert logged[(1, "train_loss")] == pytest.approx(seen[0][1], rel=1e-4)
+    for step, _, lr in seen:  # log_interval=1: the log holds each step's rate
+        assert logged[(step, "lr")] == pytest.approx(lr, rel=1e-4)
+        assert lr == pytest.approx(watched.cfg.lr_at((step - 1) / 30))
+
+
+def test_on_step_true_stops_early_with_final_eval(tmp_path):
+    seen = []
+
+    def stop_at_7(step, loss, lr):
+        seen.append(step)
+        return step == 7
+
+    _, trainer = make(tmp_path, on_step=stop_at_7)
+    result = trainer.fit()
+    assert seen == list(range(1, 8)) and result.steps == 7
+    assert [h["step"] for h in result.history] == [7]  # the usual final evaluation
+    assert load_checkpoint(tmp_path / "last.pt", kind="test")["step"] == 7
+
+
+def test_exponential_schedule_drives_the_run(tmp_path):
+    lrs = []
+    _, trainer = make(
+        tmp_path,
+        schedule="exponential",
+        lr_start=1e-4,
+        lr=1e-1,
+        on_step=lambda step, loss, lr: lrs.append(lr),
+    )
+    trainer.fit()
+    assert lrs == pytest.approx([1e-4 * 1000 ** (i / 30) for i in range(30)])
+
+
+def test_on_step_can_stop_a_diverging_run_itself(tmp_path):
+    """on_step runs before the divergence check: it may record the bad loss and stop."""
+    seen = []
+
+    def stop_when_bad(step, loss, lr):
+        seen.append(loss)
+        return not math.isfinite(loss) or loss > 10 * seen[0]
+
+    _, trainer = make(tmp_path, lr=1e6, grad_clip=0.0, optimizer="sgd", on_step=stop_when_bad)
+    result = trainer.fit()  # the Trainer alone would raise TrainingDiverged here
+    assert result.steps == len(seen) < 30
+    assert not math.isfinite(seen[-1]) or seen[-1] > 10 * seen[0]
 
 
 def test_resume_refuses_other_data(tmp_path):

@@ -59,6 +59,7 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
     assert (out / "diagnostics" / "viz4_update_ratios.png").exists()
     again = json.loads((out / "diagnostics" / "diagnostics.json").read_text())
     assert again["init"] is None and not again["trained_here"]
+    assert len(again["updates"]["steps"]) == 5  # the copy's 5 steps, through the Trainer
     assert again["final"]["layers"] == summary["final"]["layers"]  # the run itself, unchanged
     assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())

@@ -84,6 +84,9 @@ def test_lr_sweep_finds_a_minimum_and_stops_on_divergence(toy_words):
     assert sweep.lrs[0] <= sweep.best_lr < sweep.lrs[-1]
     assert sweep.suggested == pytest.approx(sweep.best_lr / lr_find.SAFETY)
     assert min(sweep.smoothed) == pytest.approx(sweep.best_loss)
+    # the Trainer ran exactly the sweep's schedule, step by step, up to the early stop
+    assert sweep.lrs == pytest.approx(lr_find.lr_schedule(1e-3, 1e4, 200)[: len(sweep.lrs)])
+    assert len(sweep.losses) == len(sweep.smoothed) == len(sweep.lrs) < 200
     # the swept copy trained; the original model did not
     assert all(torch.equal(v, setup.model.state_dict()[k]) for k, v in before.items())
     assert "suggested lr" in lr_find.explain(sweep)

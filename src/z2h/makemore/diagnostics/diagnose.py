@@ -33,7 +33,7 @@ from z2h.makemore.diagnostics.report import Snapshot, findings, snapshot, update
 from z2h.makemore.diagnostics.runs import CHECKPOINT_KIND, Setup
 from z2h.makemore.evaluate import evaluate_loss
 from z2h.run import write_json_atomic
-from z2h.train import LAST_CHECKPOINT, Trainer, make_optimizer
+from z2h.train import LAST_CHECKPOINT, Trainer
 
 SUMMARY_FILE = "diagnostics.json"
 SNAPSHOT_BATCH = 256  # examples in the batch the statistics are measured on
@@ -96,21 +96,12 @@ def continue_with_tracking(
     """Train a copy of a loaded model for ``steps`` (no files) just to measure update ratios."""
     model = copy.deepcopy(setup.model)
     cfg = setup.train_config(max_steps=steps, **train_overrides)
-    opt = make_optimizer(model, cfg)
-    tracker = UpdateTracker(model, opt, every=every)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    model.train()
-    for step in range(steps):
-        for group in opt.param_groups:
-            group["lr"] = cfg.lr_at(step / steps)
-        x, y = setup.batch(gen)
-        _, loss = model(x, y)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-    tracker.remove()
+    with setup.scratch_trainer(model, cfg, desc=f"diagnose {setup.name} (copy)") as trainer:
+        tracker = UpdateTracker(model, trainer.optimizer, every=every)
+        try:
+            trainer.fit()
+        finally:
+            tracker.remove()
     return tracker.history
 
 

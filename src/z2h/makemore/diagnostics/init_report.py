@@ -24,7 +24,6 @@ from z2h.makemore import pipeline, registry
 from z2h.makemore.data import WordData, examples
 from z2h.makemore.diagnostics.runs import Setup
 from z2h.makemore.evaluate import evaluate_loss
-from z2h.train import make_optimizer
 
 INIT_BATCH = 1024  # training examples the loss at init is measured on
 
@@ -119,49 +118,64 @@ def zero_all_(model: nn.Module) -> None:
             p.zero_()
 
 
-def _train(setup: Setup, model: nn.Module, steps: int, seed: int) -> tuple[set[str], float]:
-    """Train with the recipe's optimizer; names of params that ever got a non-zero grad."""
-    cfg = setup.train_config(max_steps=steps)
-    opt = make_optimizer(model, cfg)
-    gen = torch.Generator().manual_seed(seed)
+@dataclass
+class _Watched:
+    got_gradient: set[str]  # parameters that received a non-zero gradient at some step
+    first_loss: float  # training loss of step 1
+    dev: float  # dev loss after training
+
+
+def _train(setup: Setup, model: nn.Module, steps: int, seed: int) -> _Watched:
+    """Train ``model`` with the recipe through the shared Trainer, watching its gradients."""
+    cfg = setup.train_config(max_steps=steps, seed=seed)
+    names = {id(p): n for n, p in model.named_parameters()}
     got: set[str] = set()
-    first = math.nan
-    model.train()
-    for step in range(steps):
-        for group in opt.param_groups:
-            group["lr"] = cfg.lr_at(step / steps)
-        x, y = setup.batch(gen)
-        _, loss = model(x, y)
-        if step == 0:
-            first = loss.item()
-        loss.backward()
-        for name, p in model.named_parameters():
-            if p.grad is not None and p.grad.abs().max() > 0:
-                got.add(name)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-    return got, first
+    losses: list[float] = []
+
+    def check_grads(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+        # an optimizer step pre-hook: the gradients of this step, before the update
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and p.grad.abs().max() > 0:
+                    got.add(names[id(p)])
+
+    def first_loss(step: int, loss: float, lr: float) -> None:
+        if step == 1:
+            losses.append(loss)
+
+    Xdev, Ydev = setup.splits["dev"]
+    with setup.scratch_trainer(
+        model,
+        cfg,
+        desc=f"zero-init {setup.name}",
+        evaluate=lambda m: {"dev": evaluate_loss(m, Xdev, Ydev)},
+        on_step=first_loss,
+    ) as trainer:
+        hook = trainer.optimizer.register_step_pre_hook(check_grads)
+        try:
+            result = trainer.fit()
+        finally:
+            hook.remove()
+    return _Watched(got, losses[0], result.last_eval["dev"])
 
 
 def zero_init_experiment(setup: Setup, steps: int = 1000, seed: int = 1337) -> ZeroInitResult:
     """Lecture 4 E01 on ``setup.model`` (a BN-MLP): all-zero init against the normal init."""
     zero = copy.deepcopy(setup.model)
     zero_all_(zero)
-    got, first = _train(setup, zero, steps, seed)
+    watched = _train(setup, zero, steps, seed)
     moved = [n for n, p in zero.named_parameters() if p.detach().abs().max() > 0]
     stuck = [n for n, _ in zero.named_parameters() if n not in moved]
-    normal = copy.deepcopy(setup.model)
-    _train(setup, normal, steps, seed)
+    normal = _train(setup, copy.deepcopy(setup.model), steps, seed)
     Ytr = setup.splits["train"][1]
-    Xdev, Ydev = setup.splits["dev"]
     return ZeroInitResult(
         steps=steps,
         moved=moved,
-        got_gradient=sorted(got),
+        got_gradient=sorted(watched.got_gradient),
         stuck=stuck,
-        zero_dev=evaluate_loss(zero, Xdev, Ydev),
-        normal_dev=evaluate_loss(normal, Xdev, Ydev),
+        zero_dev=watched.dev,
+        normal_dev=normal.dev,
         unigram=unigram_entropy(Ytr, len(setup.vocab)),
         uniform=math.log(len(setup.vocab)),
-        first_loss=first,
+        first_loss=watched.first_loss,
     )

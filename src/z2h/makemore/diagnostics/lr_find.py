@@ -5,19 +5,22 @@ the rate grows, then flattens, then blows up. The suggestion is the rate at the 
 smoothed curve divided by 3 (half a decade): the bottom already sits near the edge of
 instability, because the sweep reaches it with a model that earlier, smaller rates have trained.
 Lecture 3 reads the same picture and picks 0.1 for its MLP.
+
+The sweep is a run of the shared Trainer with its "exponential" schedule; an ``on_step`` callback
+records each step's rate and loss and ends the run once the smoothed loss climbs past its bound.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from dataclasses import dataclass, field
-
-import torch
+from typing import Any
 
 from z2h.errors import Z2HError
 from z2h.makemore.diagnostics.runs import Setup
-from z2h.train import make_optimizer
+from z2h.train import TrainConfig
 
 DEFAULT_RANGES = {"sgd": (1e-3, 10.0), "adamw": (1e-5, 1.0)}  # (lo, hi) per optimizer
 SMOOTHING = 0.95  # EMA factor for the plotted and judged loss curve
@@ -41,10 +44,20 @@ class LRSweep:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def lr_schedule(lo: float, hi: float, steps: int) -> list[float]:
+def sweep_fields(lo: float, hi: float, steps: int) -> dict[str, Any]:
+    """The TrainConfig fields of a ``steps``-step exponential sweep from ``lo`` to ``hi``."""
     if not (0 < lo < hi) or steps < 2:
         raise Z2HError(f"need 0 < lo < hi and at least 2 steps, got lo={lo}, hi={hi}, {steps}")
-    return [lo * (hi / lo) ** (i / (steps - 1)) for i in range(steps)]
+    # subtle: the Trainer runs step i at frac i / steps; for the last step (i = steps - 1) to meet
+    # hi, the schedule's end rate (frac 1) lies one step beyond it.
+    end = lo * (hi / lo) ** (steps / (steps - 1))
+    return {"max_steps": steps, "schedule": "exponential", "lr_start": lo, "lr": end}
+
+
+def lr_schedule(lo: float, hi: float, steps: int) -> list[float]:
+    """The rate of each step of a sweep, ``lo * (hi / lo) ** (i / (steps - 1))``, as trained."""
+    cfg = TrainConfig(**sweep_fields(lo, hi, steps))
+    return [cfg.lr_at(i / steps) for i in range(steps)]
 
 
 def lr_sweep(
@@ -60,37 +73,36 @@ def lr_sweep(
     cfg = setup.train_config(max_steps=steps, optimizer=optimizer)
     cfg.validate()
     d_lo, d_hi = DEFAULT_RANGES[cfg.optimizer]
-    lrs = lr_schedule(lo or d_lo, hi or d_hi, steps)
-    model = copy.deepcopy(setup.model).train()
-    opt = make_optimizer(model, cfg)
-    gen = torch.Generator().manual_seed(seed)
+    cfg = dataclasses.replace(
+        cfg,
+        **sweep_fields(lo or d_lo, hi or d_hi, steps),
+        seed=seed,
+        explode_factor=math.inf,  # the sweep judges divergence itself, on the smoothed loss
+    )
     out = LRSweep(optimizer=cfg.optimizer)
     ema, best = 0.0, math.inf
-    for i, lr in enumerate(lrs):
-        for group in opt.param_groups:
-            group["lr"] = lr
-        x, y = setup.batch(gen)
-        _, loss = model(x, y)
-        value = loss.item()
-        if not math.isfinite(value):
-            out.stopped_early, out.reason = True, f"loss became {value} at lr {lr:.3g}"
-            break
-        loss.backward()
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        ema = SMOOTHING * ema + (1 - SMOOTHING) * value
-        smooth = ema / (1 - SMOOTHING ** (i + 1))  # bias-corrected, like Adam's moments
+
+    def watch(step: int, loss: float, lr: float) -> bool:
+        nonlocal ema, best
+        if not math.isfinite(loss):
+            out.stopped_early, out.reason = True, f"loss became {loss} at lr {lr:.3g}"
+            return True
+        ema = SMOOTHING * ema + (1 - SMOOTHING) * loss
+        smooth = ema / (1 - SMOOTHING**step)  # bias-corrected, like Adam's moments
         out.lrs.append(lr)
-        out.losses.append(value)
+        out.losses.append(loss)
         out.smoothed.append(smooth)
         if smooth < best:
             best, out.best_lr, out.best_loss = smooth, lr, smooth
         if smooth > DIVERGE_FACTOR * best:
             out.stopped_early = True
             out.reason = f"smoothed loss {smooth:.3g} > {DIVERGE_FACTOR:g}x its minimum"
-            break
+            return True
+        return False
+
+    model = copy.deepcopy(setup.model)
+    with setup.scratch_trainer(model, cfg, desc=f"lr-find {setup.name}", on_step=watch) as trainer:
+        trainer.fit()
     if not out.lrs:
         raise Z2HError("the sweep diverged at its first step; lower --lo")
     out.suggested = out.best_lr / SAFETY

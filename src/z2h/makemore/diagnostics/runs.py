@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,7 @@ import torch.nn as nn
 from z2h.errors import Z2HError
 from z2h.makemore import pipeline, registry
 from z2h.makemore.data import Vocab, WordData, examples, prepare
-from z2h.train import TrainConfig
+from z2h.train import StepCallback, TrainConfig, Trainer
 
 CHECKPOINT_KIND = pipeline.KIND
 DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
@@ -70,6 +73,36 @@ class Setup:
         fields = {k: v for k, v in self.train_defaults.items() if k in known}
         fields.update({k: v for k, v in overrides.items() if v is not None})
         return TrainConfig(**fields)
+
+    @contextmanager
+    def scratch_trainer(
+        self,
+        model: nn.Module,
+        cfg: TrainConfig,
+        *,
+        desc: str,
+        evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+        on_step: StepCallback | None = None,
+    ) -> Iterator[Trainer]:
+        """The shared Trainer on this setup's batches, in a run directory deleted afterwards.
+
+        For diagnostics that train only to watch (update ratios, which parameters move, a
+        learning-rate sweep). ``evaluate`` (if given) runs once, at the end. Register optimizer
+        hooks on ``trainer.optimizer`` inside the ``with`` block, before ``trainer.fit()``.
+        """
+        if cfg.max_steps is not None:
+            cfg = dataclasses.replace(cfg, eval_interval=cfg.max_steps, eval_interval_seconds=None)
+        with tempfile.TemporaryDirectory(prefix="z2h-diagnostics-") as run_dir:
+            yield Trainer(
+                model,
+                cfg,
+                train_batch=self.batch,
+                evaluate=evaluate or (lambda _model: {}),
+                run_dir=run_dir,
+                kind=CHECKPOINT_KIND,
+                desc=desc,
+                on_step=on_step,
+            )
 
 
 def _recipe(entry: registry.ModelEntry, max_steps: int | None) -> dict[str, dict[str, Any]]:
