@@ -1,4 +1,4 @@
-"""Every number of docs/makemore_diagnostics.md except backprop by hand, in one rerunnable script.
+"""Every number of the README's makemore III section but backprop by hand, in one script.
 
     Z2H_DATA_DIR=/work/shared/data OMP_NUM_THREADS=1 .venv/bin/python \
         benchmarks/makemore_diag_report.py --out runs/diag-report [--docs-img docs/img]
