@@ -85,29 +85,16 @@ LADDER: list[Rung] = [
         {"batch_size": 32, "max_steps": 200_000, **_sgd(0.1, 0.75)},
         {"batch_size": 256, "max_steps": 20_000, **_sgd(0.2, 0.75)},
     ),
-    Rung(
-        "rnn",
-        "makemore",
-        None,
-        None,
-        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4)},
-        {"batch_size": 64, "max_steps": 6_000, **_adamw(5e-3)},
-    ),
-    Rung(
-        "gru",
-        "makemore",
-        None,
-        None,
-        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4)},
-        {"batch_size": 64, "max_steps": 6_000, **_adamw(5e-3)},
-    ),
-    Rung(
-        "lstm",
-        "makemore",
-        None,
-        None,
-        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4)},
-        {"batch_size": 64, "max_steps": 6_000, **_adamw(5e-3)},
+    *(
+        Rung(
+            name,
+            "makemore",
+            None,
+            None,
+            {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4)},
+            {"batch_size": 64, "max_steps": 6_000, **_adamw(5e-3)},
+        )
+        for name in ("rnn", "gru", "lstm")
     ),
     Rung(
         "transformer",
@@ -116,7 +103,7 @@ LADDER: list[Rung] = [
         None,
         {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4), "autocast": "fp32"},
         {"time_budget": 100.0},  # the model's own recipe for a 100-second wait
-        # subtle: the recipe's model sizes override the preset; makemore.py's run needs its own
+        # makemore.py's own model: width 64, no dropout (as its preset says)
         lecture_model_fields={"n_embd": 64, "dropout": 0.0},
     ),
 ]

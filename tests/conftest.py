@@ -33,3 +33,19 @@ def data_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
         pytest.skip(f"real data sets not found in {path} (set Z2H_DATA_DIR)")
     monkeypatch.setenv("Z2H_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def broken_savefig(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every matplotlib save write half a PNG and then fail, as a full disk would."""
+    from matplotlib.figure import Figure
+
+    def savefig(self, target, **kw):
+        if hasattr(target, "write"):
+            target.write(b"\x89PNG half")
+        else:
+            with open(target, "wb") as f:
+                f.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", savefig)

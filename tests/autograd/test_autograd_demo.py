@@ -60,24 +60,13 @@ def test_cli_rejects_bad_steps(capsys):
     assert "--steps" in capsys.readouterr().err
 
 
-def test_decision_boundary_png_is_written_atomically(tmp_path, monkeypatch):
-    from matplotlib.figure import Figure
-
+def test_decision_boundary_png_is_written_atomically(tmp_path, broken_savefig):
     from z2h.autograd.demo import plot_decision_boundary
-
-    def broken_savefig(self, target, **kw):  # writes half a file, then fails
-        if hasattr(target, "write"):
-            target.write(b"\x89PNG half")
-        else:
-            with open(target, "wb") as f:
-                f.write(b"\x89PNG half")
-        raise OSError("disk full")
 
     path = tmp_path / "decision_boundary.png"
     path.write_bytes(b"previous picture")
     X, y = make_moons(6, 0.1, random.Random(0))
     model = MLP(2, [4, 1], rng=random.Random(1))
-    monkeypatch.setattr(Figure, "savefig", broken_savefig)
     with pytest.raises(OSError, match="disk full"):
         plot_decision_boundary(model, X, y, path)
     assert path.read_bytes() == b"previous picture"

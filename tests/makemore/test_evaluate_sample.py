@@ -153,23 +153,12 @@ def test_sampling_is_the_same_on_one_thread_and_restores_the_thread_count():
     assert a == b
 
 
-def test_bigram_picture_is_written_atomically(tmp_path, monkeypatch):
-    from matplotlib.figure import Figure
-
+def test_bigram_picture_is_written_atomically(tmp_path, broken_savefig):
     from z2h.makemore.plots import plot_bigram_counts
-
-    def broken_savefig(self, target, **kw):  # writes half a file, then fails
-        if hasattr(target, "write"):
-            target.write(b"\x89PNG half")
-        else:
-            with open(target, "wb") as f:
-                f.write(b"\x89PNG half")
-        raise OSError("disk full")
 
     vocab = Vocab.from_words(["ab", "b"])
     path = tmp_path / "bigram_counts.png"
     path.write_bytes(b"previous picture")
-    monkeypatch.setattr(Figure, "savefig", broken_savefig)
     with pytest.raises(OSError, match="disk full"):
         plot_bigram_counts(torch.tensor([0, 1]), torch.ones(2, 3), vocab, path)
     assert path.read_bytes() == b"previous picture"
