@@ -1,6 +1,6 @@
 """The lecture-4 pictures (and lecture 3's LR sweep and embedding scatter) as PNG files.
 
-matplotlib is imported inside each function with the Agg backend, so nothing needs a display.
+matplotlib comes from ``z2h.plotting`` (Agg backend, figures saved atomically).
 """
 
 from __future__ import annotations
@@ -13,32 +13,20 @@ from typing import Any
 from z2h.makemore.diagnostics.hooks import UpdateHistory
 from z2h.makemore.diagnostics.report import Snapshot
 from z2h.makemore.diagnostics.stats import UPDATE_RATIO_GUIDE
+from z2h.plotting import pyplot, save_figure
 
 FIGSIZE = (10, 4)
 DPI = 90
 MAX_LEGEND = 14  # more lines than this get a colour scale instead of a legend entry each
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    _pyplot().close(fig)
-    return path
+    return save_figure(fig, path, dpi=DPI)
 
 
 def _lines(ax: Any, series: list[tuple[str, list[float], list[float]]]) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     cmap = plt.get_cmap("viridis" if len(series) > 10 else "tab10")
     n = len(series)
     for i, (label, xs, ys) in enumerate(series):
@@ -54,7 +42,7 @@ def _lines(ax: Any, series: list[tuple[str, list[float], list[float]]]) -> None:
 
 def plot_activations(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
     """Viz #1: histogram of each activation layer's output, with mean, std and saturation."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     series = []
     for r in snap.activation_layers():
@@ -70,7 +58,7 @@ def plot_activations(snap: Snapshot, path: str | os.PathLike[str], title: str = 
 
 def plot_gradients(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
     """Viz #2: histogram of the gradient flowing into each activation layer's output."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     series = []
     for r in snap.activation_layers():
@@ -87,7 +75,7 @@ def plot_gradients(snap: Snapshot, path: str | os.PathLike[str], title: str = ""
 
 def plot_weight_grads(snap: Snapshot, path: str | os.PathLike[str], title: str = "") -> Path:
     """Viz #3: histogram of each weight matrix's gradient, labelled with its grad:data ratio."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     series = []
     for p in snap.params:
@@ -110,7 +98,7 @@ def plot_update_ratios(
     title: str = "",
 ) -> Path:
     """Viz #4: log10(std(update) / std(data)) of each weight matrix over training, guide at -3."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     series = []
     for name, xs in updates.ratios.items():
@@ -138,7 +126,7 @@ def plot_lr_sweep(
     title: str = "",
 ) -> Path:
     """Lecture 3's learning-rate sweep: loss against log10(lr), with the suggestion marked."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     exps = [math.log10(x) for x in lrs]
     ax.plot(exps, losses, color="0.7", lw=0.8, label="loss of each step")
@@ -161,7 +149,7 @@ def plot_embeddings(
     title: str = "",
 ) -> Path:
     """Lecture 3's scatter: each character's embedding in 2-D, drawn with its letter."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 6))
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
