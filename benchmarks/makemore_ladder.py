@@ -181,7 +181,8 @@ def run_rung(
     words = prepare(data, metrics["seed"])
     X, Y = examples(words.train, words.vocab, entry.input_kind, run.config.block_size)
     bs = int(metrics["batch_size"])
-    width = mean_batch_width(X, Y, bs, entry.input_kind)
+    # packed rows compute every position of their fixed length
+    width = metrics.get("pack") or mean_batch_width(X, Y, bs, entry.input_kind)
     fpt = flops_per_token(run.model, round(width) if entry.input_kind == "sequence" else 1)
     tokens = metrics["steps"] * bs * width
     gflops = fpt * tokens / metrics["seconds"] / 1e9
@@ -191,6 +192,7 @@ def run_rung(
         "size": size,
         "params": metrics["params"],
         "batch_size": bs,
+        "pack": metrics.get("pack", 0),
         "steps": metrics["steps"],
         "seconds": metrics["seconds"],
         "wall_seconds": wall,
@@ -213,6 +215,9 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     def num(x: Any, fmt: str = ".4f") -> str:
         return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
+    def batch(r: dict[str, Any]) -> str:
+        return f"{r['batch_size']}x{r['pack']}" if r.get("pack") else str(r["batch_size"])
+
     lines = [
         "| model | preset | params | batch | steps | seconds | steps/s | % of fp32 peak "
         "| train | dev | test | lecture dev | target | met |",
@@ -221,7 +226,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         met = {None: "-", True: "yes", False: "**no**"}[r["met"]]
         lines.append(
-            f"| {r['model']} | {r['preset']} | {r['params']:,} | {r['batch_size']} "
+            f"| {r['model']} | {r['preset']} | {r['params']:,} | {batch(r)} "
             f"| {r['steps']:,} | {r['seconds']:.0f} | {r['steps_per_second']:.0f} "
             f"| {100 * r['peak_fraction']:.1f}% | {num(r['train_loss'])} | {num(r['dev_loss'])} "
             f"| {num(r['test_loss'])} | {num(r['lecture_dev'])} | {num(r['target_dev'], '.2f')} "

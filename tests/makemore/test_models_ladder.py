@@ -211,8 +211,10 @@ def test_sequence_models_are_causal(name):
 @pytest.mark.parametrize("name", SEQUENCE)
 def test_sequence_longer_than_block_size_is_an_error(name):
     model = tiny_model(name)
-    with pytest.raises(ValueError, match="block_size"):
-        model(torch.zeros(2, TINY[name]["block_size"] + 1, dtype=torch.long))
+    x = torch.ones(2, TINY[name]["block_size"] + 1, dtype=torch.long)
+    x[:, 0] = 0  # one word of block_size + 1 tokens
+    with pytest.raises(ValueError, match=r"block.size"):
+        model(x)
 
 
 @pytest.mark.parametrize("shape", [(32, 6), (16, 4, 6)])
@@ -381,8 +383,14 @@ def test_ladder_benchmark_smoke(tmp_path, capsys, monkeypatch):
 def test_transformer_recipe_grows_with_the_budget():
     from z2h.makemore.models.transformer import recipe
 
-    widths = [recipe(s, None)["model"]["n_embd"] for s in (30, 100, 900, 3600)]
-    assert widths == sorted(widths) and widths[0] < widths[-1]
+    def size(model: dict) -> int:  # weights grow with width squared, times the members
+        return model["n_embd"] ** 2 * model.get("members", 1)
+
+    sizes = [size(recipe(s, None)["model"]) for s in (30, 100, 900, 3600)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    long = recipe(900, None)
+    # 64 packed rows per member and step
+    assert long["train"]["batch_size"] == 64 * long["model"].get("members", 1)
     timed = recipe(100, None)["train"]
     assert "max_steps" not in timed  # the cosine schedule spans the time, not a step count
     assert recipe(None, 500)["train"]["max_steps"] == 500

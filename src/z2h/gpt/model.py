@@ -121,10 +121,19 @@ def rope_tables(head_size: int, length: int, base: float = 10000.0) -> torch.Ten
     return torch.stack([angles.cos(), angles.sin()])
 
 
-def apply_rope(x: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-    """Rotate pairs (first half, second half) of x (B, nh, T, hs) by position-dependent angles."""
-    T = x.size(-2)
-    cos, sin = table[0, :T].to(x.dtype), table[1, :T].to(x.dtype)
+def apply_rope(
+    x: torch.Tensor, table: torch.Tensor, positions: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Rotate pairs (first half, second half) of x (B, nh, T, hs) by position-dependent angles.
+
+    Token t sits at position t unless ``positions`` (B, T) says otherwise.
+    """
+    if positions is None:
+        T = x.size(-2)
+        cos, sin = table[0, :T].to(x.dtype), table[1, :T].to(x.dtype)
+    else:  # (B, T, hs/2) -> (B, 1, T, hs/2): the same angle for every head
+        cos = table[0][positions].unsqueeze(1).to(x.dtype)
+        sin = table[1][positions].unsqueeze(1).to(x.dtype)
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
 
@@ -148,17 +157,25 @@ class CausalSelfAttention(nn.Module):
         table = rope_tables(self.head_size, config.block_size) if config.pos == "rope" else None
         self.register_buffer("rope", table, persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        positions: torch.Tensor | None = None,
+        attn_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         B, T, C = x.shape
         # (B, T, 3C) -> 3 x (B, nh, T, hs): heads become a batch dimension
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_size).permute(2, 0, 3, 1, 4)
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         if self.rope is not None:
-            q, k = apply_rope(q, self.rope), apply_rope(k, self.rope)
+            q, k = apply_rope(q, self.rope, positions), apply_rope(k, self.rope, positions)
         drop = self.dropout if self.training else 0.0
-        # softmax(q k^T / sqrt(hs) + causal mask) v, fused: (B, nh, T, hs)
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, is_causal=True)
+        # softmax(q k^T / sqrt(hs) + mask) v, fused: (B, nh, T, hs); the mask is causal unless
+        # the caller gives one (True: may attend)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, dropout_p=drop, is_causal=attn_mask is None
+        )
         y = y.transpose(1, 2).reshape(B, T, C)  # re-assemble heads side by side
         return self.resid_drop(self.proj(y))
 
@@ -197,8 +214,13 @@ class Block(nn.Module):
         self.norm2 = make_norm(config)
         self.mlp = MLP(config)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
+    def forward(
+        self,
+        x: torch.Tensor,
+        positions: torch.Tensor | None = None,
+        attn_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x), positions, attn_mask)
         return x + self.mlp(self.norm2(x))
 
 
@@ -240,17 +262,29 @@ class GPT(nn.Module):
         return n
 
     def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        positions: torch.Tensor | None = None,
+        attn_mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits (B, T, vocab) and, given targets, the mean cross-entropy.
+
+        By default token t sits at position t and attends to tokens 0..t. Several sequences
+        packed into one row pass ``positions`` (B, T), each token's place in its own sequence,
+        and ``attn_mask`` (B, 1, T, T), True where a token may attend to another.
+        """
         B, T = idx.shape
-        if idx.size(1) > self.block_size:
+        if idx.size(1) > self.block_size and positions is None:
             raise Z2HError(f"sequence of length {T} exceeds block_size {self.block_size}")
         x = self.tok_emb(idx)  # (B, T) -> (B, T, C)
         if self.pos_emb is not None:
-            x = x + self.pos_emb(torch.arange(T, device=idx.device))
+            x = x + self.pos_emb(
+                torch.arange(T, device=idx.device) if positions is None else positions
+            )
         x = self.drop(x)
         for block in self.blocks:
-            x = block(x)
+            x = block(x, positions, attn_mask)
         logits = self.lm_head(self.norm_f(x))  # (B, T, C) -> (B, T, vocab)
         loss = None
         if targets is not None:

@@ -54,7 +54,7 @@ def _train(args: argparse.Namespace) -> int:
         "grad_clip": args.grad_clip,
         "eval_interval": args.eval_interval,
         "autocast": args.autocast,
-        "compile": True if args.compile else None,
+        "compile": args.compile,
     }
     if args.max_steps is not None and args.max_steps <= 0:
         raise Z2HError(f"--max-steps must be positive, got {args.max_steps}")
@@ -71,6 +71,7 @@ def _train(args: argparse.Namespace) -> int:
         model_fields=model_fields,
         train_fields={k: v for k, v in train_fields.items() if v is not None},
         batch_size=args.batch_size,
+        pack=args.pack,
         resume=args.resume,
     )
     metrics = pipeline.train(opts)
@@ -154,7 +155,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="run directory (default runs/makemore/MODEL-TIMESTAMP)")
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--time-budget", type=float, metavar="S", help="stop after S seconds")
-    p.add_argument("--batch-size", type=int, help="examples per step (0: whole training set)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="examples (rows when packing) per step (0: whole training set)",
+    )
+    p.add_argument(
+        "--pack",
+        type=int,
+        metavar="LENGTH",
+        help="pack words back to back into rows of LENGTH tokens (transformer; 0: one word a row)",
+    )
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--optimizer", choices=["adamw", "sgd"])
     p.add_argument("--schedule", choices=["constant", "step", "cosine"])
@@ -163,7 +174,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--grad-clip", type=float, help="max gradient norm (0: off)")
     p.add_argument("--eval-interval", type=int, help="steps between dev evaluations")
     p.add_argument("--autocast", choices=["fp32", "bf16"])
-    p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
+    p.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        help="wrap the model in torch.compile (default: the recipe's choice)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument(
         "--threads", type=int, help="torch CPU threads (default: the idle cores, measured at start)"

@@ -29,6 +29,9 @@ class ModelEntry:
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)  # preset -> config fields
     default_preset: str | None = None  # the preset used when none is named
     trainable: bool = True  # False for counted models (fit by counting, not gradient descent)
+    # True when the model reads a row holding several words back to back correctly (attention
+    # restarts at each word's boundary token), so training may pack words into rows
+    packable: bool = False
     # Optional: (time_budget, max_steps) -> {"model": {...}, "train": {...}} defaults for a run of
     # that length, so a user who says how long they can wait gets a recipe that suits it.
     recipe: Callable[[float | None, int | None], dict[str, dict[str, Any]]] | None = None

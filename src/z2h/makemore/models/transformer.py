@@ -9,12 +9,16 @@ schedule to use for the time a user says they can wait.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from z2h.errors import Z2HError
 from z2h.gpt.model import GPT, GPTConfig
 from z2h.makemore.registry import ModelEntry, register
 
@@ -32,26 +36,111 @@ class TransformerConfig:
     mlp: str = "gelu"  # "gelu" (GPT-2, 4x wide) or "swiglu" (LLaMA, 8/3x wide)
     pos: str = "learned"  # "learned" position table (GPT-2) or "rope" (rotary, LLaMA)
     qk_norm: bool = False  # normalise queries and keys per head before attention
+    members: int = 1  # > 1: an ensemble of this many transformers, their probabilities averaged
+
+
+def word_layout(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Positions and attention mask for rows that hold several words back to back.
+
+    Every word starts with the boundary token 0, so a row ``.emma.olivia..`` is two words and
+    two padding tokens. Each token gets its place inside its own word (B, T) and may attend
+    only to earlier tokens of that word (B, 1, T, T): a packed row computes exactly what its
+    words would compute one per row.
+    """
+    T = idx.size(1)
+    at = torch.arange(T, device=idx.device)
+    starts = idx == 0
+    word = starts.cumsum(1)  # (B, T): which word of the row each token belongs to
+    first = torch.where(starts, at, 0).cummax(1).values  # where that word starts
+    causal = at[:, None] >= at[None, :]
+    mask = (word[:, :, None] == word[:, None, :]) & causal
+    return at - first, mask.unsqueeze(1)
 
 
 class Transformer(GPT):
-    """``z2h.gpt.model.GPT`` built from a ``TransformerConfig``; targets of -1 are padding."""
+    """``z2h.gpt.model.GPT`` built from a ``TransformerConfig``; targets of -1 are padding.
+
+    A row may hold several words (``--pack``): attention never crosses the boundary token
+    that starts a word, and positions restart there.
+    """
 
     def __init__(self, config: TransformerConfig):
         if config.block_size is None:
             raise ValueError("block_size is None: set it to the longest sequence (word + 1)")
-        super().__init__(GPTConfig(**dataclasses.asdict(config)))
+        if config.members != 1:
+            raise ValueError(f"a single Transformer has members=1, got {config.members}")
+        fields = dataclasses.asdict(config)
+        del fields["members"]
+        super().__init__(GPTConfig(**fields))
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        positions, mask = word_layout(idx)
+        if idx.numel() and int(positions.max()) >= self.block_size:
+            raise Z2HError(
+                f"a word of {int(positions.max())} characters or more does not fit block_size "
+                f"{self.block_size} (the longest word + 1)"
+            )
         if idx.device.type != "cpu":
-            return super().forward(idx, targets)
+            return super().forward(idx, targets, positions, mask)
         # subtle: for words (T <= ~16, head size 16-32) PyTorch's CPU flash-attention kernel is
         # slower than plain matmul-softmax-matmul: measured 2.1x slower per training step at
         # width 128 under bf16 autocast (benchmarks/makemore_ladder.py notes), so pick the latter.
         with sdpa_kernel(SDPBackend.MATH):
-            return super().forward(idx, targets)
+            return super().forward(idx, targets, positions, mask)
+
+
+class TransformerEnsemble(nn.Module):
+    """``members`` transformers of one config, each with its own initial weights.
+
+    Training: the rows of a batch are dealt out, row r to member r mod ``members``, so each
+    member learns from its own share of the words and its own initialisation, and the loss is
+    the mean over every scored character, as for one model. Evaluation and sampling: the members
+    see the same rows and their next-character probabilities are averaged; the logits returned
+    are the log of that mixture, so the usual cross-entropy scores the ensemble. Averaging
+    models that overfit in different ways lowers the loss of a data-bound run (see the README).
+    """
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        if config.members < 1:
+            raise Z2HError(f"members must be at least 1, got {config.members}")
+        self.config = config
+        one = dataclasses.replace(config, members=1)
+        self.members = nn.ModuleList(Transformer(one) for _ in range(config.members))
+        self.block_size = self.members[0].block_size
+
+    def flops_per_token(self, T: int | None = None) -> float:
+        """Training FLOPs per position: each position goes through one member."""
+        return self.members[0].flops_per_token(T)
+
+    def forward(
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        K = len(self.members)
+        if self.training:
+            parts = [(k, idx[k::K]) for k in range(K) if k < len(idx)]
+            outs = [(k, self.members[k](x)[0]) for k, x in parts]
+            logits = torch.empty(
+                (*idx.shape, outs[0][1].size(-1)), dtype=outs[0][1].dtype, device=idx.device
+            )
+            for k, out in outs:
+                logits[k::K] = out
+        else:
+            logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in self.members])
+            logits = torch.logsumexp(logp, 0) - math.log(K)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(
+                logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1
+            )
+        return logits, loss
+
+
+def build_transformer(config: TransformerConfig) -> nn.Module:
+    """One ``Transformer``, or a ``TransformerEnsemble`` when ``config.members`` > 1."""
+    return Transformer(config) if config.members == 1 else TransformerEnsemble(config)
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -74,28 +163,40 @@ RECIPE_BLOCK: dict[str, Any] = {
     "bias": False,
 }
 
-# (seconds, steps) from which each size of the recipe takes over. The first tier was chosen by
-# 100 s runs on 2 idle cores (LLaMA block, dev loss): width 32 / no dropout / lr 5e-3 1.9975,
-# width 64 / dropout 0.1 / lr 3e-3 1.9811, lr 5e-3 1.9758, lr 7e-3 1.9833, width 64 / no dropout
-# / lr 3e-3 1.9919, width 64 / dropout 0.05 / lr 5e-3 1.9617 (chosen).
+# Every tier packs words back to back into rows of PACK_LENGTH tokens, BATCH_ROWS rows a step
+# (~1,840 scored characters): one word a row wastes ~55% of the positions of a 16-wide row on
+# padding. 100 s runs on 2 idle cores, width 64, dropout 0.05, dev loss: one word a row, batch 128,
+# lr 5e-3 1.9751 (2,414 steps); packed 32 rows of 32 1.9675 (2,913 steps); 64 rows 1.9495 (1,926;
+# chosen); 64 rows at lr 7e-3 1.9540; 128 rows 1.9608 (1,032), at lr 1e-2 1.9628; 32 rows
+# compiled 1.9782 (2,799 steps: compiling took ~30 s of the 100).
+PACK_LENGTH = 32
+BATCH_ROWS = 64
+
+# (seconds, steps) from which each size of the recipe takes over. The block and width of the first
+# tier were chosen by 100 s runs on 2 idle cores before packing (LLaMA block, batch 128 words, dev
+# loss): width 32 / no dropout / lr 5e-3 1.9975, width 64 / dropout 0.1 / lr 3e-3 1.9811, lr 5e-3
+# 1.9758, lr 7e-3 1.9833, width 64 / no dropout / lr 3e-3 1.9919, width 64 / dropout 0.05 / lr
+# 5e-3 1.9617 (chosen). Long runs are data-bound: one model overfits (900 s, width 128, dropout
+# 0.2-0.3: dev 1.92-1.93 with train 1.61-1.73), while an ensemble of small models trained on
+# their own shares of the rows averages much of that away (900 s, 4 x width 64: dev 1.8945). The
+# middle tier sits between the two measured ones (see the README).
 TIERS: list[tuple[float, int, dict[str, Any], float]] = [
     # from seconds, from steps, model sizes, peak lr
     (0.0, 0, {"n_embd": 64, "dropout": 0.05}, 5e-3),
-    (300.0, 3000, {"n_embd": 64, "dropout": 0.1}, 3e-3),
-    # subtle: GELU, not SwiGLU, at width 128: with SwiGLU the untrained model's loss is 0.12
-    # above ln(vocab) (0.06 with GELU), past the 0.1 that every makemore preset keeps.
-    (600.0, 6000, {"n_embd": 128, "dropout": 0.2, "mlp": "gelu"}, 2e-3),
+    (300.0, 5000, {"n_embd": 64, "dropout": 0.05, "members": 2}, 5e-3),
+    (600.0, 8000, {"n_embd": 64, "dropout": 0.05, "members": 4}, 5e-3),
 ]
 
 
 def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[str, Any]]:
     """Training defaults for a run of ``time_budget`` seconds (or ``max_steps`` steps).
 
-    Short runs are compute-bound: what counts is how many words the model sees, so a small model
-    at a high learning rate wins (see TIERS for the measurements). Long runs are data-bound
-    (25.6K training words): wider models with more dropout keep improving where narrow ones
-    stall. bf16 autocast speeds up the matmuls on CPUs with AVX512-BF16; the cosine schedule
-    spans whichever of the time or the steps runs out first.
+    Short runs are compute-bound: what counts is how many characters the model sees, so a small
+    model at a high learning rate, fed packed rows, wins (see TIERS for the measurements). Long
+    runs are data-bound (25.6K training words): a single model overfits, so the time goes to an
+    ensemble of small ones, each with its own share of the rows. bf16 autocast speeds up the
+    matmuls on CPUs with AVX512-BF16; the cosine schedule spans whichever of the time or the
+    steps runs out first.
     """
     if time_budget is None and max_steps is None:
         time_budget = DEFAULT_TIME_BUDGET
@@ -115,7 +216,8 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
         "weight_decay": 0.1,
         "grad_clip": 1.0,
         "autocast": "bf16",
-        "batch_size": 128,
+        "batch_size": BATCH_ROWS * model.get("members", 1),  # rows over all members
+        "pack": PACK_LENGTH,
         "eval_interval": 1000,
     }
     if time_budget is not None:
@@ -129,12 +231,13 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
 register(
     ModelEntry(
         name="transformer",
-        model_cls=Transformer,
+        model_cls=build_transformer,
         config_cls=TransformerConfig,
         input_kind="sequence",
         description="GPT-style decoder over whole words (z2h.gpt.model.GPT)",
         presets=PRESETS,
         default_preset="makemore",
         recipe=recipe,
+        packable=True,
     )
 )

@@ -1,0 +1,96 @@
+"""How much averaging makemore models helps: runs alone, their probability average, and members.
+
+    python benchmarks/makemore_ensemble.py RUN [RUN ...]          # runs of z2h makemore train
+    python benchmarks/makemore_ensemble.py RUN --json out.json
+
+For each run directory (any sequence model: transformer, rnn, gru, lstm) it prints the dev and
+test loss of its best checkpoint, then the loss of the average of the runs' next-character
+probabilities. A run trained with ``--set members=K`` (a ``TransformerEnsemble``) also gets a row
+for each member alone and for its first 2, 3, ... members together. All runs must share the data
+and split seed; losses are in nats per character, as everywhere in makemore.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+
+def log_probs(models: list[Any], X: Any) -> Any:
+    """log of the average next-character distribution of ``models`` on rows ``X``."""
+    import torch
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        stacked = torch.stack([F.log_softmax(m.eval()(X)[0].float(), -1) for m in models])
+    return torch.logsumexp(stacked, 0) - math.log(len(models))
+
+
+def nll(logp: Any, Y: Any) -> float:
+    scored = Y != -1
+    return float(-logp.gather(-1, Y.clamp(min=0)[..., None])[..., 0][scored].mean())
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("runs", nargs="+", help="run directories of z2h makemore train")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    p.add_argument("--json", help="also write the rows to this file")
+    args = p.parse_args(argv)
+
+    import torch
+
+    from z2h.errors import Z2HError
+    from z2h.makemore.data import examples, prepare
+    from z2h.makemore.pipeline import load_run
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        runs = [load_run(r) for r in args.runs]
+        first = runs[0]
+        for r in runs:
+            if r.entry.input_kind != "sequence":
+                raise Z2HError(f"{r.name} reads fixed contexts; averaging needs sequence models")
+            if (r.data, r.seed, r.vocab) != (first.data, first.seed, first.vocab):
+                raise Z2HError("the runs were trained on different data, splits or vocabularies")
+    except Z2HError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    words = prepare(first.data, first.seed, vocab=first.vocab)
+    block = max(r.config.block_size for r in runs)
+    splits = {s: examples(words.split(s), first.vocab, "sequence", block) for s in ("dev", "test")}
+
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, models: list[Any]) -> None:
+        row = {"models": name}
+        for split, (X, Y) in splits.items():
+            row[split] = nll(log_probs(models, X), Y)
+        rows.append(row)
+
+    for path, r in zip(args.runs, runs, strict=True):
+        add(path, [r.model])
+    if len(runs) > 1:
+        add(f"average of the {len(runs)} runs", [r.model for r in runs])
+    for path, r in zip(args.runs, runs, strict=True):
+        members = list(getattr(r.model, "members", []))
+        for k, m in enumerate(members):
+            add(f"{path}: member {k} alone", [m])
+        for n in range(2, len(members)):
+            add(f"{path}: members 0-{n - 1} averaged", members[:n])
+
+    print("| models | dev | test |\n|---|---:|---:|")
+    for row in rows:
+        print(f"| {row['models']} | {row['dev']:.4f} | {row['test']:.4f} |")
+    if args.json:
+        from z2h.run import write_json_atomic
+
+        write_json_atomic(args.json, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
