@@ -101,10 +101,19 @@ LADDER: list[Rung] = [
         "makemore",
         None,
         None,
-        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4), "autocast": "fp32"},
-        {"time_budget": 100.0},  # the model's own recipe for a 100-second wait
+        # makemore.py's training: one word a row, batch 32, constant-ish AdamW, fp32
+        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4), "autocast": "fp32", "pack": 0},
+        {"time_budget": 100.0},  # makemore.py's model under the recipe's 100 s training
         # makemore.py's own model: width 64, no dropout (as its preset says)
         lecture_model_fields={"n_embd": 64, "dropout": 0.0},
+    ),
+    Rung(
+        "transformer",
+        None,  # the recipe's own model and training: `z2h makemore train --time-budget 100`
+        None,
+        None,
+        {"batch_size": 32, "max_steps": 30_000, **_adamw(5e-4), "autocast": "fp32", "pack": 0},
+        {"time_budget": 100.0},
     ),
 ]
 
@@ -157,10 +166,11 @@ def run_rung(
         if time_budget is not None:
             settings["time_budget"] = time_budget
     batch_size = settings.pop("batch_size", None)
+    pack = settings.pop("pack", None)
     settings.setdefault("eval_interval", 10**9)  # evaluate at the end only, unless timed
     if "time_budget" in settings:
         settings.setdefault("eval_interval_seconds", settings["time_budget"] / 5)
-    run_dir = out / f"{rung.model}-{rung.preset}-{size}"
+    run_dir = out / f"{rung.model}-{rung.preset or 'recipe'}-{size}"
     opts = pipeline.TrainOptions(
         model=rung.model,
         out=run_dir,
@@ -172,6 +182,7 @@ def run_rung(
         },
         train_fields=settings,
         batch_size=batch_size,
+        pack=pack,
     )
     t0 = time.perf_counter()
     metrics = pipeline.train(opts)
@@ -226,7 +237,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         met = {None: "-", True: "yes", False: "**no**"}[r["met"]]
         lines.append(
-            f"| {r['model']} | {r['preset']} | {r['params']:,} | {batch(r)} "
+            f"| {r['model']} | {r['preset'] or 'recipe'} | {r['params']:,} | {batch(r)} "
             f"| {r['steps']:,} | {r['seconds']:.0f} | {r['steps_per_second']:.0f} "
             f"| {100 * r['peak_fraction']:.1f}% | {num(r['train_loss'])} | {num(r['dev_loss'])} "
             f"| {num(r['test_loss'])} | {num(r['lecture_dev'])} | {num(r['target_dev'], '.2f')} "
@@ -256,16 +267,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = p.parse_args(argv)
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
-    by_name = {r.model: r for r in LADDER}
-    unknown = [m for m in wanted if m not in by_name]
+    names = list(dict.fromkeys(r.model for r in LADDER))
+    unknown = [m for m in wanted if m not in names]
     if unknown:
-        p.error(f"unknown model(s) {', '.join(unknown)}; the ladder has {', '.join(by_name)}")
+        p.error(f"unknown model(s) {', '.join(unknown)}; the ladder has {', '.join(names)}")
+    # every rung of each wanted model (the transformer has two), in the order asked for
+    rungs = [r for m in wanted for r in LADDER if r.model == m]
     with tempfile.TemporaryDirectory(prefix="ladder-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         rows = []
-        for name in wanted:
+        for rung in rungs:
             row = run_rung(
-                by_name[name],
+                rung,
                 args.size,
                 out,
                 args.data,
@@ -275,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row)
             print(
-                f"{name}: dev {row['dev_loss']:.4f} test {row['test_loss']:.4f} "
+                f"{rung.model} ({rung.preset or 'recipe'}): dev {row['dev_loss']:.4f} "
+                f"test {row['test_loss']:.4f} "
                 f"in {row['seconds']:.0f}s",
                 file=sys.stderr,
                 flush=True,

@@ -371,12 +371,16 @@ def test_ladder_benchmark_smoke(tmp_path, capsys, monkeypatch):
     words = tmp_path / "words.txt"
     words.write_text("\n".join(WORDS * 4) + "\n")
     out_json = tmp_path / "ladder.json"
-    args = ["--models", "mlp,rnn", "--max-steps", "3", "--data", str(words), "--threads", "1"]
+    models = "mlp,rnn,transformer"
+    args = ["--models", models, "--max-steps", "3", "--data", str(words), "--threads", "1"]
     assert ladder.main([*args, "--out", str(tmp_path / "runs"), "--json", str(out_json)]) == 0
     table = capsys.readouterr().out
     assert "| mlp | lecture3 |" in table and "| rnn | makemore |" in table
+    # the transformer has two rungs: makemore.py's model and the recipe's own, packed rows
+    assert "| transformer | makemore |" in table and "| transformer | recipe |" in table
     rows = json.loads(out_json.read_text())
-    assert [r["steps"] for r in rows] == [3, 3]
+    assert [r["steps"] for r in rows] == [3, 3, 3, 3]
+    assert rows[3]["pack"] > 0
     assert all(0 < r["peak_fraction"] < 1 for r in rows)
 
 

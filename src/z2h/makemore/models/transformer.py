@@ -77,7 +77,8 @@ class Transformer(GPT):
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         positions, mask = word_layout(idx)
-        if idx.numel() and int(positions.max()) >= self.block_size:
+        # (skipped while torch.compile traces: reading a tensor's value would split the graph)
+        if not torch.compiler.is_compiling() and idx.numel() and positions.max() >= self.block_size:
             raise Z2HError(
                 f"a word of {int(positions.max())} characters or more does not fit block_size "
                 f"{self.block_size} (the longest word + 1)"
