@@ -86,6 +86,12 @@ def test_pack_fn_places_whole_words_and_is_seeded():
     assert not torch.equal(x, x3)
 
 
+def test_pack_fn_refuses_rows_shorter_than_a_word():
+    X, Y = sequence_examples(WORDS, VOCAB, BLOCK)
+    with pytest.raises(Z2HError, match="cannot hold a word of 10 tokens"):
+        pack_fn(X, Y, rows=2, length=BLOCK - 1)
+
+
 def test_pack_fn_with_rows_of_exactly_the_longest_word():
     X, Y = sequence_examples(WORDS, VOCAB, BLOCK)
     x, y = pack_fn(X, Y, rows=16, length=BLOCK)(torch.Generator().manual_seed(0))

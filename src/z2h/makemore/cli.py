@@ -164,7 +164,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--pack",
         type=int,
         metavar="LENGTH",
-        help="pack words back to back into rows of LENGTH tokens (transformer; 0: one word a row)",
+        help="pack words back to back into rows of LENGTH tokens (transformer; default: the "
+        "recipe's 32; 0: one word a row)",
     )
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--optimizer", choices=["adamw", "sgd"])

@@ -312,11 +312,14 @@ def pack_fn(X: torch.Tensor, Y: torch.Tensor, rows: int, length: int) -> Any:
     and placed one after another; a word that does not fit in what is left of a row starts the
     next row, and the rest of the row is padding. A packable model restarts attention and
     positions at each word's boundary token, so each word is read as if alone, while the rows
-    carry several times fewer padding positions than one word a row (names: ~7 of 16).
+    carry several times fewer padding positions than one word a row (names: ~9 of 16).
     """
     import numpy as np
 
     lengths = (Y != -1).sum(1).numpy()  # tokens of each word: boundary + characters
+    if len(lengths) == 0 or int(lengths.max()) > length:
+        longest = int(lengths.max()) if len(lengths) else 0
+        raise Z2HError(f"rows of {length} tokens cannot hold a word of {longest} tokens (or none)")
     width = X.size(1)
     per_row = max(1, length // max(1, int(lengths.mean())))
     Xf, Yf = X.reshape(-1), Y.reshape(-1)

@@ -22,7 +22,8 @@ INPUT_KINDS = ("context", "sequence")
 @dataclass(frozen=True)
 class ModelEntry:
     name: str  # registry key, e.g. "mlp"
-    model_cls: type  # built as model_cls(config); forward(idx, targets=None) -> (logits, loss)
+    # a class or factory, built as model_cls(config); forward(idx, targets=None) -> (logits, loss)
+    model_cls: Callable[[Any], Any]
     config_cls: type  # dataclass with vocab_size and block_size fields
     input_kind: str  # "context" or "sequence" (see the module docstring)
     description: str  # one line for --help and error messages
