@@ -13,24 +13,25 @@ and split seed; losses are in nats per character, as everywhere in makemore.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any
 
 
-def log_probs(models: list[Any], X: Any) -> Any:
-    """log of the average next-character distribution of ``models`` on rows ``X``."""
-    import torch
-    import torch.nn.functional as F
+def average(models: list[Any]) -> Any:
+    """The models scored as one model: the log of their averaged next-character probabilities."""
+    import torch.nn as nn
 
-    with torch.no_grad():
-        stacked = torch.stack([F.log_softmax(m.eval()(X)[0].float(), -1) for m in models])
-    return torch.logsumexp(stacked, 0) - math.log(len(models))
+    from z2h.makemore.models.transformer import average_log_probs
 
+    class Average(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.models = nn.ModuleList(models)
 
-def nll(logp: Any, Y: Any) -> float:
-    scored = Y != -1
-    return float(-logp.gather(-1, Y.clamp(min=0)[..., None])[..., 0][scored].mean())
+        def forward(self, idx: Any, targets: Any = None) -> tuple[Any, None]:
+            return average_log_probs(self.models, idx), None
+
+    return Average()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from z2h.errors import Z2HError
     from z2h.makemore.data import examples, prepare
+    from z2h.makemore.evaluate import evaluate_loss
     from z2h.makemore.pipeline import load_run
 
     if args.threads:
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     def add(name: str, models: list[Any]) -> None:
         row = {"models": name}
         for split, (X, Y) in splits.items():
-            row[split] = nll(log_probs(models, X), Y)
+            row[split] = evaluate_loss(average(models), X, Y)
         rows.append(row)
 
     for path, r in zip(args.runs, runs, strict=True):

@@ -49,3 +49,60 @@ def broken_savefig(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(Figure, "savefig", savefig)
+
+
+@pytest.fixture
+def benchmark(monkeypatch: pytest.MonkeyPatch):
+    """``benchmark("makemore_ladder")``: a script of benchmarks/ imported as a module."""
+    import importlib.util
+    import sys
+
+    def load(name: str):
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, name, module)  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture
+def assert_resumes_exactly(tmp_path: Path):
+    """``assert_resumes_exactly(make_model, draw, evaluate, **train_config)``: a run of 8 steps
+    killed at its 6th batch (after the step-4 checkpoint) and resumed ends with the weights of
+    the uninterrupted run, tensor for tensor."""
+    import torch
+
+    from z2h.train import TrainConfig, Trainer
+
+    def check(make_model, draw, evaluate, **train_config) -> None:
+        def run(out: Path, interrupt_at: int | None = None):
+            model = make_model()
+            calls = {"n": 0}
+
+            def batch(gen):
+                calls["n"] += 1
+                if calls["n"] == interrupt_at:
+                    raise KeyboardInterrupt("simulated kill")
+                return draw(gen)
+
+            cfg = TrainConfig(max_steps=8, eval_interval=4, lr=1e-2, **train_config)
+            trainer = Trainer(
+                model, cfg, train_batch=batch, evaluate=evaluate, run_dir=out, kind="makemore"
+            )
+            return model, trainer
+
+        straight, trainer = run(tmp_path / "a")
+        trainer.fit()
+        _, trainer = run(tmp_path / "b", interrupt_at=6)
+        with pytest.raises(KeyboardInterrupt):
+            trainer.fit()
+        resumed, trainer = run(tmp_path / "b")
+        assert trainer.fit(resume=True).steps == 8
+        pairs = zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True)
+        for (k, a), b in pairs:
+            assert torch.equal(a, b), k
+
+    return check

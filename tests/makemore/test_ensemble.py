@@ -102,20 +102,13 @@ def test_cli_ensemble_train_sample_eval(tmp_path, capsys):
     assert "test loss" in capsys.readouterr().out
 
 
-def test_ensemble_benchmark_smoke(tmp_path, capsys, monkeypatch):
+def test_ensemble_benchmark_smoke(tmp_path, capsys, benchmark):
     """benchmarks/makemore_ensemble.py on two toy runs, one of them an ensemble of 3."""
-    import importlib.util
     import json
-    import sys
-    from pathlib import Path
 
     from z2h.cli import main
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "makemore_ensemble.py"
-    spec = importlib.util.spec_from_file_location("makemore_ensemble", path)
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)
-    spec.loader.exec_module(bench)
+    bench = benchmark("makemore_ensemble")
     words = tmp_path / "words.txt"
     words.write_text("\n".join(["emma", "olivia", "ava", "isabella", "sophia", "mia"] * 4) + "\n")
     tiny = ["--set=n_layer=1", "--set=n_head=2", "--set=n_embd=16", "--threads", "1"]
@@ -141,39 +134,17 @@ def test_ensemble_benchmark_smoke(tmp_path, capsys, monkeypatch):
     assert bench.main([runs[0], str(mlp)]) == 2
 
 
-def test_packed_ensemble_resumes_exactly(tmp_path):
+def test_packed_ensemble_resumes_exactly(assert_resumes_exactly):
     """Killed after a checkpoint and resumed = the uninterrupted run, for packed rows too."""
     from z2h.makemore.data import Vocab, sequence_examples
     from z2h.makemore.pipeline import pack_fn
-    from z2h.train import TrainConfig, Trainer
 
     names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "zoe", "al"]
     vocab = Vocab.from_words(names)
     X, Y = sequence_examples(names, vocab, 10)
-    draw = pack_fn(X, Y, rows=4, length=16)
-
-    def run(out, interrupt_at=None):
-        model = ensemble(2, vocab_size=len(vocab), dropout=0.1)
-        calls = {"n": 0}
-
-        def batch(gen):
-            calls["n"] += 1
-            if calls["n"] == interrupt_at:
-                raise KeyboardInterrupt("simulated kill")
-            return draw(gen)
-
-        cfg = TrainConfig(max_steps=8, eval_interval=4, lr=1e-2, seed=3)
-        evaluate = lambda m: {"dev": m(X, Y)[1].item()}  # noqa: E731
-        return model, Trainer(
-            model, cfg, train_batch=batch, evaluate=evaluate, run_dir=out, kind="makemore"
-        )
-
-    straight, trainer = run(tmp_path / "a")
-    trainer.fit()
-    _, trainer = run(tmp_path / "b", interrupt_at=6)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit()
-    resumed, trainer = run(tmp_path / "b")
-    assert trainer.fit(resume=True).steps == 8
-    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
-        assert torch.equal(a, b), k
+    assert_resumes_exactly(
+        lambda: ensemble(2, vocab_size=len(vocab), dropout=0.1),
+        pack_fn(X, Y, rows=4, length=16),
+        lambda m: {"dev": m(X, Y)[1].item()},
+        seed=3,
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 
 import pytest
 import torch
@@ -20,7 +19,6 @@ from z2h.makemore import registry
 from z2h.makemore.data import Vocab, context_examples, sequence_examples
 from z2h.makemore.models.bnmlp import BatchNorm1d
 from z2h.makemore.models.wavenet import FlattenConsecutive
-from z2h.train import TrainConfig, Trainer
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "zoe"]
 VOCAB = Vocab.from_words(WORDS)
@@ -301,41 +299,15 @@ def test_dropout_transformer_train_vs_eval():
 
 
 @pytest.mark.parametrize("name", LADDER)
-def test_resume_continues_exactly(name, tmp_path):
+def test_resume_continues_exactly(name, assert_resumes_exactly):
     """Interrupted after a checkpoint and resumed = the uninterrupted run, weight for weight."""
     X, Y = tiny_examples(name)
 
-    def run(out, interrupt_at=None):
-        model = tiny_model(name)
-        calls = {"n": 0}
+    def draw(gen):
+        ix = torch.randint(0, len(X), (4,), generator=gen)
+        return X[ix], Y[ix]
 
-        def batch(gen):
-            calls["n"] += 1
-            if calls["n"] == interrupt_at:
-                raise KeyboardInterrupt("simulated kill")
-            ix = torch.randint(0, len(X), (4,), generator=gen)
-            return X[ix], Y[ix]
-
-        cfg = TrainConfig(max_steps=8, eval_interval=4, lr=1e-2)
-        trainer = Trainer(
-            model,
-            cfg,
-            train_batch=batch,
-            evaluate=lambda m: {"dev": m(X, Y)[1].item()},
-            run_dir=out,
-            kind="makemore",
-        )
-        return model, trainer
-
-    straight, trainer = run(tmp_path / "a")
-    trainer.fit()
-    _, trainer = run(tmp_path / "b", interrupt_at=6)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit()
-    resumed, trainer = run(tmp_path / "b")
-    assert trainer.fit(resume=True).steps == 8
-    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
-        assert torch.equal(a, b), k
+    assert_resumes_exactly(lambda: tiny_model(name), draw, lambda m: {"dev": m(X, Y)[1].item()})
 
 
 @pytest.mark.parametrize("name", LADDER)
@@ -357,17 +329,11 @@ def test_cli_train_sample_eval_smoke(name, tmp_path, capsys):
     assert "dev loss" in capsys.readouterr().out
 
 
-def test_ladder_benchmark_smoke(tmp_path, capsys, monkeypatch):
+def test_ladder_benchmark_smoke(tmp_path, capsys, benchmark):
     """benchmarks/makemore_ladder.py end to end at toy size: one row per model, JSON written."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "makemore_ladder.py"
-    spec = importlib.util.spec_from_file_location("makemore_ladder", path)
-    ladder = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, ladder)  # dataclasses look their module up
-    spec.loader.exec_module(ladder)
+    ladder = benchmark("makemore_ladder")
     words = tmp_path / "words.txt"
     words.write_text("\n".join(WORDS * 4) + "\n")
     out_json = tmp_path / "ladder.json"

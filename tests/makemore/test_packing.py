@@ -144,18 +144,11 @@ def test_recipe_rows_stretch_to_the_longest_word(tmp_path):
     assert train(whole)["pack"] == 0  # the whole training set, one word a row
 
 
-def test_packing_benchmark_smoke(tmp_path, capsys, monkeypatch):
+def test_packing_benchmark_smoke(tmp_path, capsys, benchmark):
     """benchmarks/makemore_packing.py at toy size: a row per batch layout, JSON written."""
-    import importlib.util
     import json
-    import sys
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "makemore_packing.py"
-    spec = importlib.util.spec_from_file_location("makemore_packing", path)
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)
-    spec.loader.exec_module(bench)
+    bench = benchmark("makemore_packing")
     words = tmp_path / "words.txt"
     words.write_text("\n".join(WORDS * 4) + "\n")
     out = tmp_path / "rows.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,12 @@ class Transformer(GPT):
             return super().forward(idx, targets, positions, mask)
 
 
+def average_log_probs(models: Sequence[nn.Module], idx: torch.Tensor) -> torch.Tensor:
+    """log of the mean of the models' next-character distributions on ``idx``: (B, T, vocab)."""
+    logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in models])
+    return torch.logsumexp(logp, 0) - math.log(len(models))
+
+
 class TransformerEnsemble(nn.Module):
     """``members`` transformers of one config, each with its own initial weights.
 
@@ -129,8 +136,7 @@ class TransformerEnsemble(nn.Module):
             for k, out in outs:
                 logits[k::K] = out
         else:
-            logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in self.members])
-            logits = torch.logsumexp(logp, 0) - math.log(K)
+            logits = average_log_probs(self.members, idx)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(
