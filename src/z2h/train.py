@@ -81,6 +81,8 @@ class TrainConfig:
     log_interval: int = 10  # steps between scalar-log rows
     autocast: str = "fp32"  # "fp32" or "bf16" (bf16 autocast of matmuls on CPU/CUDA)
     compile: bool = False  # wrap the model in torch.compile
+    ema: float = 0.0  # > 0: evaluate and keep an exponential moving average of the weights
+    # with this decay per step (e.g. 0.999); 0: the weights as trained
     explode_factor: float = 10.0  # stop if the loss exceeds this multiple of the first loss
     seed: int = 1337  # seeds the batch generator (identical on every DDP rank)
 
@@ -103,6 +105,8 @@ class TrainConfig:
             raise Z2HError(f"unknown autocast {self.autocast!r}: choose fp32 or bf16")
         if not self.lr > 0:
             raise Z2HError(f"--lr must be positive, got {self.lr}")
+        if not 0.0 <= self.ema < 1.0:
+            raise Z2HError(f"--ema must be in [0, 1), got {self.ema}")
         if self.grad_accum < 1 or self.eval_interval < 1 or self.log_interval < 1:
             raise Z2HError("grad_accum, eval_interval and log_interval must be at least 1")
 
@@ -214,6 +218,11 @@ class Trainer:
         self.best_eval: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
         self.samples = 0
+        # the moving average of the weights (cfg.ema > 0): evaluated, kept in best.pt
+        self._params = [p for p in model.parameters() if p.requires_grad]
+        self.ema: list[torch.Tensor] | None = None
+        if cfg.ema > 0:
+            self.ema = [p.detach().clone() for p in self._params]
         self._train_model: nn.Module = model
         if self.world > 1:
             self._train_model = nn.parallel.DistributedDataParallel(model)
@@ -242,6 +251,8 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "batch_rng": self.gen.get_state(),
         }
+        if self.ema is not None:
+            state["ema_state"] = self.ema
         save_checkpoint(self.run_dir / LAST_CHECKPOINT, state, kind=self.kind)
 
     def save_best(self) -> None:
@@ -271,6 +282,11 @@ class Trainer:
         self.history = list(ckpt["history"])
         torch.set_rng_state(ckpt["torch_rng"])
         self.gen.set_state(ckpt["batch_rng"])
+        if self.ema is not None:
+            if "ema_state" not in ckpt:
+                raise CheckpointError(f"cannot resume with --ema: {path} keeps no weight average")
+            for avg, saved in zip(self.ema, ckpt["ema_state"], strict=True):
+                avg.copy_(saved)
         if self.is_main:
             ScalarLog.truncate_after(self.run_dir / SCALARS_FILE, self.step)
         return True
@@ -318,7 +334,21 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if self.ema is not None:
+            # early steps average over fewer steps, so the start does not drag the average
+            decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
+            torch._foreach_lerp_(self.ema, [p.detach() for p in self._params], 1.0 - decay)
         return total
+
+    def _swap_ema(self) -> None:
+        """Exchange the live weights with their moving average (twice: back as they were)."""
+        if self.ema is None:
+            return
+        with torch.no_grad():
+            for p, avg in zip(self._params, self.ema, strict=True):
+                live = p.detach().clone()
+                p.copy_(avg)
+                avg.copy_(live)
 
     def _run_eval(self) -> dict[str, float]:
         self.model.eval()
@@ -328,14 +358,18 @@ class Trainer:
         return result
 
     def _eval_and_checkpoint(self, log: ScalarLog | None) -> dict[str, float]:
-        result = self._run_eval()
-        self.history.append({"step": self.step, **result})
-        if log is not None:
-            log.log(self.step, **{f"eval_{k}": v for k, v in result.items()})
-        metric = result.get(self.select, math.inf)
-        if metric < self.best_metric:
-            self.best_metric, self.best_step, self.best_eval = metric, self.step, result
-            self.save_best()
+        self._swap_ema()  # with --ema, the average is what is evaluated and kept as best
+        try:
+            result = self._run_eval()
+            self.history.append({"step": self.step, **result})
+            if log is not None:
+                log.log(self.step, **{f"eval_{k}": v for k, v in result.items()})
+            metric = result.get(self.select, math.inf)
+            if metric < self.best_metric:
+                self.best_metric, self.best_step, self.best_eval = metric, self.step, result
+                self.save_best()
+        finally:
+            self._swap_ema()
         self.save_last()
         return result
 

@@ -94,6 +94,48 @@ def test_resume_after_kill_is_exact(tmp_path):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
+def test_ema_is_what_is_evaluated_and_kept(tmp_path):
+    seen = []
+
+    def record(model):
+        seen.append([p.detach().clone() for p in model.parameters()])
+        return evaluate(model)
+
+    model, trainer = make(tmp_path, ema=0.9, eval_interval=30)
+    trainer.evaluate = record
+    trainer.fit()
+    # evaluation saw the running average: equal to the trainer's copy, not to the live weights
+    for avg, evaluated, live in zip(trainer.ema, seen[-1], model.parameters(), strict=True):
+        torch.testing.assert_close(evaluated, avg, rtol=0, atol=0)
+        assert not torch.equal(evaluated, live)
+    best = load_model_state(tmp_path, kind="test")["model_state"]
+    for name, avg in zip(dict(model.named_parameters()), trainer.ema, strict=True):
+        torch.testing.assert_close(best[name], avg, rtol=0, atol=0)
+    # the average trails the weights: its first steps weigh less than later ones would
+    torch.manual_seed(0)
+    start = Tiny()
+    for avg, p0, p in zip(trainer.ema, start.parameters(), model.parameters(), strict=True):
+        assert (avg - p).norm() < (p0 - p).norm()
+
+
+def test_resume_with_ema_is_exact(tmp_path):
+    _, ref = make(tmp_path / "ref", ema=0.9)
+    ref.fit()
+    _, killed = make(tmp_path / "run", boom_at=16, ema=0.9)
+    with pytest.raises(KeyboardInterrupt):
+        killed.fit()
+    _, again = make(tmp_path / "run", ema=0.9)
+    again.fit(resume=True)
+    for a, b in zip(again.ema, ref.ema, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    # a run saved without an average cannot be resumed with one
+    _, plain = make(tmp_path / "plain", boom_at=16)
+    with pytest.raises(KeyboardInterrupt):
+        plain.fit()
+    with pytest.raises(CheckpointError, match="--ema"):
+        make(tmp_path / "plain", ema=0.9)[1].fit(resume=True)
+
+
 def test_refuses_to_overwrite_a_run(tmp_path):
     make(tmp_path)[1].fit()
     with pytest.raises(CheckpointError, match="--resume"):
@@ -123,6 +165,8 @@ def test_time_budget_stops(tmp_path):
         {"schedule": "linear"},
         {"schedule": "exponential"},  # needs lr_start
         {"schedule": "exponential", "lr_start": 0.0},
+        {"ema": 1.0},
+        {"ema": -0.5},
     ],
 )
 def test_bad_config(tmp_path, bad):

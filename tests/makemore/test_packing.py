@@ -8,7 +8,7 @@ import torch
 from z2h.errors import Z2HError
 from z2h.makemore import registry
 from z2h.makemore.data import Vocab, sequence_examples
-from z2h.makemore.models.transformer import RECIPE_BLOCK, word_layout
+from z2h.makemore.models.transformer import RECIPE_BLOCK, noisy_inputs, word_layout
 from z2h.makemore.pipeline import check_pack, pack_fn
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "zoe", "al"]
@@ -70,6 +70,38 @@ def test_packed_rows_give_the_logits_of_words_alone(pos):
             checked += 1
             s += n
     assert checked >= 5
+
+
+def test_input_noise_swaps_letters_and_keeps_boundaries():
+    X, _ = sequence_examples(WORDS * 40, VOCAB, BLOCK)
+    torch.manual_seed(0)
+    noisy = noisy_inputs(X, 0.25, len(VOCAB))
+    letters = X != 0
+    assert torch.equal(noisy == 0, X == 0)  # word starts and padding stay where they were
+    changed = (noisy != X)[letters].float().mean().item()
+    # a swap lands on the same letter 1 time in 26 (of this vocabulary's letters)
+    expected = 0.25 * (1 - 1 / (len(VOCAB) - 1))
+    assert abs(changed - expected) < 0.03
+    assert torch.equal(noisy_inputs(X, 0.0, len(VOCAB)), X)
+
+
+def test_input_noise_only_while_training():
+    torch.manual_seed(0)
+    fields = {**RECIPE_BLOCK, "n_layer": 1, "n_head": 2, "n_embd": 16, "input_noise": 0.5}
+    config = registry.make_config(
+        "transformer", None, vocab_size=len(VOCAB), block_size=BLOCK, **fields
+    )
+    model = registry.build("transformer", config)
+    X, _ = sequence_examples(WORDS, VOCAB, BLOCK)
+    model.eval()
+    assert torch.equal(model(X)[0], model(X)[0])
+    model.train()
+    assert not torch.equal(model(X)[0], model(X)[0])  # inputs drawn anew each step
+    bad = registry.make_config(
+        "transformer", None, vocab_size=len(VOCAB), block_size=BLOCK, input_noise=1.0
+    )
+    with pytest.raises(Z2HError, match="input_noise"):
+        registry.build("transformer", bad)
 
 
 def test_pack_fn_places_whole_words_and_is_seeded():

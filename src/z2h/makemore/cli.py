@@ -55,6 +55,7 @@ def _train(args: argparse.Namespace) -> int:
         "eval_interval": args.eval_interval,
         "autocast": args.autocast,
         "compile": args.compile,
+        "ema": args.ema,
     }
     if args.max_steps is not None and args.max_steps <= 0:
         raise Z2HError(f"--max-steps must be positive, got {args.max_steps}")
@@ -175,6 +176,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--grad-clip", type=float, help="max gradient norm (0: off)")
     p.add_argument("--eval-interval", type=int, help="steps between dev evaluations")
     p.add_argument("--autocast", choices=["fp32", "bf16"])
+    p.add_argument(
+        "--ema",
+        type=float,
+        metavar="DECAY",
+        help="evaluate and keep a moving average of the weights (e.g. 0.999; 0: off)",
+    )
     p.add_argument(
         "--compile",
         action=argparse.BooleanOptionalAction,

@@ -38,6 +38,7 @@ class TransformerConfig:
     pos: str = "learned"  # "learned" position table (GPT-2) or "rope" (rotary, LLaMA)
     qk_norm: bool = False  # normalise queries and keys per head before attention
     members: int = 1  # > 1: an ensemble of this many transformers, their probabilities averaged
+    input_noise: float = 0.0  # training only: chance of swapping an input letter for a random one
 
 
 def word_layout(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,6 +59,18 @@ def word_layout(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return at - first, mask.unsqueeze(1)
 
 
+def noisy_inputs(idx: torch.Tensor, p: float, vocab_size: int) -> torch.Tensor:
+    """``idx`` with each letter (not the boundary token 0) swapped for a random one with chance p.
+
+    Only the inputs change, never the targets: the model must predict the true next letter from a
+    slightly wrong context, which keeps it from memorising whole training words (data noising,
+    Xie et al. 2017). Boundary tokens stay put, so the words of a packed row keep their places.
+    """
+    swap = (torch.rand(idx.shape, device=idx.device) < p) & (idx != 0)
+    letters = torch.randint(1, vocab_size, idx.shape, device=idx.device)
+    return torch.where(swap, letters, idx)
+
+
 class Transformer(GPT):
     """``z2h.gpt.model.GPT`` built from a ``TransformerConfig``; targets of -1 are padding.
 
@@ -70,14 +83,19 @@ class Transformer(GPT):
             raise ValueError("block_size is None: set it to the longest sequence (word + 1)")
         if config.members != 1:
             raise ValueError(f"a single Transformer has members=1, got {config.members}")
+        if not 0.0 <= config.input_noise < 1.0:
+            raise Z2HError(f"input_noise must be in [0, 1), got {config.input_noise}")
         fields = dataclasses.asdict(config)
-        del fields["members"]
+        del fields["members"], fields["input_noise"]
         super().__init__(GPTConfig(**fields))
+        self.input_noise = config.input_noise
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         positions, mask = word_layout(idx)
+        if self.training and self.input_noise > 0:
+            idx = noisy_inputs(idx, self.input_noise, self.config.vocab_size)
         # (skipped while torch.compile traces: reading a tensor's value would split the graph)
         if not torch.compiler.is_compiling() and idx.numel() and positions.max() >= self.block_size:
             raise Z2HError(
