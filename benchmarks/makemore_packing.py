@@ -2,6 +2,7 @@
 
     python benchmarks/makemore_packing.py                 # widths 64 and 128, eager
     python benchmarks/makemore_packing.py --compile       # also torch.compile on packed rows
+    python benchmarks/makemore_packing.py --members 4   # also an ensemble of 4 at width 64
     python benchmarks/makemore_packing.py --json out.json
 
 Each row times ``--steps`` AdamW steps (after ``--warmup`` untimed ones) of the recipe's block
@@ -10,6 +11,8 @@ batches drawn exactly as ``z2h makemore train`` draws them: ``batch_fn`` (one wo
 to the batch's longest word) or ``pack_fn`` (words back to back in rows of ``--pack`` tokens).
 It prints steps/s and scored characters/s (targets that are not padding); the median of
 ``--repeats`` timings. For a compiled model the first step's time (the compilation) is shown too.
+``--members K`` adds an ensemble of K width-64 members (64 packed rows each) trained member by
+member, as one stacked network (``TransformerEnsemble``'s vmap step), and stacked and compiled.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     p.add_argument("--repeats", type=int, default=3, help="timings per row (median reported)")
     p.add_argument("--compile", action="store_true", help="also time torch.compile, packed rows")
+    p.add_argument("--members", type=int, default=0, help="also time an ensemble of this many")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--data", default="names", help="word list (name or path)")
     p.add_argument("--json", help="also write the rows to this file")
@@ -78,15 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.compile:
         setups.append((f"packed {pack}, compiled", 64, True, pack_fn(X, Y, 64, pack)))
+    # (width, members, how the members train): one model per width, then the ensemble
+    models = [(int(w), 1, None) for w in args.widths.split(",")]
+    K = args.members
+    if K > 1:
+        models += [(64, K, "loop"), (64, K, "stacked")]
     rows = []
-    for width in (int(w) for w in args.widths.split(",")):
-        fields = {**RECIPE_BLOCK, "n_embd": width, "dropout": 0.05}
+    for width, members, how in models:
+        fields = {**RECIPE_BLOCK, "n_embd": width, "dropout": 0.05, "members": members}
         if width > 64:
             fields["mlp"] = "gelu"
         config = registry.make_config(
             "transformer", None, vocab_size=len(words.vocab), block_size=block, **fields
         )
-        for name, batch, compiled, draw in setups:
+        runs = setups
+        if members > 1:
+            draw = pack_fn(X, Y, 64 * K, pack)
+            runs = [(f"{K} members, {how}", 64 * K, False, draw)]
+            if how == "stacked":
+                runs.append((f"{K} members, stacked, compiled", 64 * K, True, draw))
+        for name, batch, compiled, draw in runs:
             gen = torch.Generator().manual_seed(0)
             batches = [draw(gen) for _ in range(args.warmup + args.steps)]
             chars = statistics.mean(int((y != -1).sum()) for _, y in batches)
@@ -94,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.repeats):
                 torch.manual_seed(r)
                 model = registry.build("transformer", config)
+                if how == "loop":
+                    model.batched = False
                 seconds, first = time_steps(model, batches, args.warmup, compiled)
                 timings.append(seconds)
                 firsts.append(first)

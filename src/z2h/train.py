@@ -316,7 +316,8 @@ class Trainer:
     def _train_step(self, lr: float) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        self._train_model.train()
+        if not self.model.training:  # (setting it anyway would make torch.compile recheck)
+            self._train_model.train()
         total = 0.0
         for micro in range(self.cfg.grad_accum):
             x, y = self.train_batch(self.gen)
