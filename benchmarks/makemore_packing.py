@@ -12,7 +12,8 @@ to the batch's longest word) or ``pack_fn`` (words back to back in rows of ``--p
 It prints steps/s and scored characters/s (targets that are not padding); the median of
 ``--repeats`` timings. For a compiled model the first step's time (the compilation) is shown too.
 ``--members K`` adds an ensemble of K width-64 members (64 packed rows each) trained member by
-member, as one stacked network (``TransformerEnsemble``'s vmap step), and stacked and compiled.
+member and as one stacked network (``TransformerEnsemble``'s vmap step); with ``--compile``
+also stacked and compiled.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         if members > 1:
             draw = pack_fn(X, Y, 64 * K, pack)
             runs = [(f"{K} members, {how}", 64 * K, False, draw)]
-            if how == "stacked":
+            if how == "stacked" and args.compile:
                 runs.append((f"{K} members, stacked, compiled", 64 * K, True, draw))
         for name, batch, compiled, draw in runs:
             gen = torch.Generator().manual_seed(0)

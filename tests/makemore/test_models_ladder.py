@@ -361,7 +361,11 @@ def test_transformer_recipe_grows_with_the_budget():
     long = recipe(900, None)
     # 64 packed rows per member and step
     assert long["train"]["batch_size"] == 64 * long["model"].get("members", 1)
+    # long runs compile the stacked members and average their weights; short ones cannot
+    # afford the compilation's first step
+    assert long["train"]["compile"] and long["train"]["ema"] > 0
     timed = recipe(100, None)["train"]
+    assert not timed.get("compile") and not timed.get("ema")
     assert "max_steps" not in timed  # the cosine schedule spans the time, not a step count
     assert recipe(None, 500)["train"]["max_steps"] == 500
     # neither given: a timed run (the README's main job), never an endless one

@@ -177,7 +177,7 @@ def test_recipe_rows_stretch_to_the_longest_word(tmp_path):
 
 
 def test_packing_benchmark_smoke(tmp_path, capsys, benchmark):
-    """benchmarks/makemore_packing.py at toy size: a row per batch layout, JSON written."""
+    """benchmarks/makemore_packing.py at toy size: a row per batch layout and ensemble, JSON."""
     import json
 
     bench = benchmark("makemore_packing")
@@ -185,8 +185,9 @@ def test_packing_benchmark_smoke(tmp_path, capsys, benchmark):
     words.write_text("\n".join(WORDS * 4) + "\n")
     out = tmp_path / "rows.json"
     args = ["--widths", "16", "--steps", "2", "--warmup", "1", "--repeats", "1", "--threads", "1"]
-    assert bench.main([*args, "--data", str(words), "--json", str(out)]) == 0
+    assert bench.main([*args, "--members", "2", "--data", str(words), "--json", str(out)]) == 0
     rows = json.loads(out.read_text())
-    assert [r["batch"] for r in rows] == [128, 32, 64]
+    assert [r["batch"] for r in rows] == [128, 32, 64, 128, 128]
+    assert [r["rows"] for r in rows[3:]] == ["2 members, loop", "2 members, stacked"]
     assert all(r["chars_per_second"] > 0 for r in rows)
     assert "one word a row" in capsys.readouterr().out

@@ -190,9 +190,10 @@ class TransformerEnsemble(nn.Module):
         ``torch.func.vmap`` runs the members side by side.
 
         The members' functions, weights and gradients are those of the loop over members (the
-        dropout masks are drawn differently). The gain is speed: with ``--compile`` the stacked
-        members train ~1.8x faster than the loop (4 x width 64, 64 rows of 32 each, bf16, 2 CPU
-        threads; see the README).
+        dropout masks are drawn differently). The gain is speed under ``--compile``: 4 members of
+        width 64, 64 rows of 32 each, bf16, 2 CPU threads: 68.9K scored characters/s against the
+        loop's 38.9K (``benchmarks/makemore_packing.py --members 4 --compile``; eager, the two
+        run at the same speed).
         """
         K, T = len(self.members), idx.size(1)
         idx, positions, mask = self.members[0].prepare(idx)
@@ -256,12 +257,21 @@ BATCH_ROWS = 64
 # 5e-3 1.9617 (chosen). Long runs are data-bound: one model overfits (900 s, width 128, dropout
 # 0.2-0.3: dev 1.92-1.93 with train 1.61-1.73), while an ensemble of small models trained on
 # their own shares of the rows averages much of that away (900 s, 4 x width 64: dev 1.8945). The
-# middle tier sits between the two measured ones (see the README).
-TIERS: list[tuple[float, int, dict[str, Any], float]] = [
-    # from seconds, from steps, model sizes, peak lr
-    (0.0, 0, {"n_embd": 64, "dropout": 0.05}, 5e-3),
-    (300.0, 5000, {"n_embd": 64, "dropout": 0.05, "members": 2}, 5e-3),
-    (600.0, 8000, {"n_embd": 64, "dropout": 0.05, "members": 4}, 5e-3),
+# last tier compiles the stacked members (~1.6x the steps after a ~37 s first step) and spends
+# the speed on more members rather than more steps each, averaging the weights too: 900 s, dev /
+# test: 4 members eager 1.8924 / 1.8806, 4 compiled 1.8908 / 1.8827 (they overfit after step
+# 5,000 of 7,014), 8 compiled 1.8954 / 1.8856 (2,465 steps: too few each), 6 compiled with
+# --ema 0.999 1.8832 / 1.8720 (chosen). The middle tier sits between the measured ones (README).
+TIERS: list[tuple[float, int, dict[str, Any], dict[str, Any]]] = [
+    # from seconds, from steps, model sizes, training settings
+    (0.0, 0, {"n_embd": 64, "dropout": 0.05}, {"lr": 5e-3}),
+    (300.0, 5000, {"n_embd": 64, "dropout": 0.05, "members": 2}, {"lr": 5e-3}),
+    (
+        600.0,
+        8000,
+        {"n_embd": 64, "dropout": 0.05, "members": 6},
+        {"lr": 5e-3, "compile": True, "ema": 0.999},
+    ),
 ]
 
 
@@ -271,22 +281,23 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
     Short runs are compute-bound: what counts is how many characters the model sees, so a small
     model at a high learning rate, fed packed rows, wins (see TIERS for the measurements). Long
     runs are data-bound (25.6K training words): a single model overfits, so the time goes to an
-    ensemble of small ones, each with its own share of the rows. bf16 autocast speeds up the
+    ensemble of small ones, each with its own share of the rows (from 600 s: six, compiled as one
+    stacked network, their weights averaged over steps). bf16 autocast speeds up the
     matmuls on CPUs with AVX512-BF16; the cosine schedule spans whichever of the time or the
     steps runs out first.
     """
     if time_budget is None and max_steps is None:
         time_budget = DEFAULT_TIME_BUDGET
-    sizes, lr = TIERS[0][2], TIERS[0][3]
-    for seconds, steps, tier_sizes, tier_lr in TIERS:
+    sizes, settings = TIERS[0][2], TIERS[0][3]
+    for seconds, steps, tier_sizes, tier_settings in TIERS:
         if (time_budget is not None and time_budget >= seconds) or (
             time_budget is None and max_steps is not None and max_steps >= steps
         ):
-            sizes, lr = tier_sizes, tier_lr
+            sizes, settings = tier_sizes, tier_settings
     model = {"n_layer": 4, "n_head": 4, **RECIPE_BLOCK, **sizes}
     train: dict[str, Any] = {
         "optimizer": "adamw",
-        "lr": lr,
+        **settings,
         "schedule": "cosine",
         "warmup_frac": 0.02,
         "min_lr_frac": 0.05,
