@@ -338,7 +338,8 @@ class Trainer:
         if self.ema is not None:
             # early steps average over fewer steps, so the start does not drag the average
             decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
-            torch._foreach_lerp_(self.ema, [p.detach() for p in self._params], 1.0 - decay)
+            with torch.no_grad():
+                torch._foreach_lerp_(self.ema, self._params, 1.0 - decay)
         return total
 
     def _swap_ema(self) -> None:

@@ -151,10 +151,10 @@ class TransformerEnsemble(nn.Module):
         one = dataclasses.replace(config, members=1)
         self.members = nn.ModuleList(Transformer(one) for _ in range(config.members))
         self.block_size = self.members[0].block_size
-        # the shape of one member without weights, for the batched training step (kept in a
-        # tuple so that it is not registered: no parameters, not in the state dict)
+        # one member's network without weights (on the meta device), for the batched training
+        # step; kept in a tuple so that it is not registered: no parameters, not in the state dict
         with torch.device("meta"):
-            self._shape = (GPT(self.members[0].config),)
+            self._template = (GPT(self.members[0].config),)
         self.batched = True  # False: train member by member (benchmarks/makemore_packing.py)
 
     def flops_per_token(self, T: int | None = None) -> float:
@@ -208,7 +208,7 @@ class TransformerEnsemble(nn.Module):
 
         def member(params: dict[str, torch.Tensor], *inputs: torch.Tensor) -> torch.Tensor:
             return functional_call(
-                self._shape[0], (params, buffers), (inputs[0], None, *inputs[1:])
+                self._template[0], (params, buffers), (inputs[0], None, *inputs[1:])
             )[0]
 
         with attention_kernel(idx):
