@@ -362,8 +362,9 @@ def test_transformer_recipe_grows_with_the_budget():
     # 64 packed rows per member and step
     assert long["train"]["batch_size"] == 64 * long["model"].get("members", 1)
     # long runs compile the stacked members and average their weights; short ones cannot
-    # afford the compilation's first step
+    # afford the compilation's first step; the long tier's weight decay replaces the default
     assert long["train"]["compile"] and long["train"]["ema"] > 0
+    assert long["train"]["weight_decay"] > recipe(100, None)["train"]["weight_decay"]
     timed = recipe(100, None)["train"]
     assert not timed.get("compile") and not timed.get("ema")
     assert "max_steps" not in timed  # the cosine schedule spans the time, not a step count
