@@ -2,11 +2,14 @@
 
     python benchmarks/makemore_ensemble.py RUN [RUN ...]          # runs of z2h makemore train
     python benchmarks/makemore_ensemble.py RUN --json out.json
+    python benchmarks/makemore_ensemble.py RUN1 RUN2 --weights 3 1     # a weighted average
 
 For each run directory (any sequence model: transformer, rnn, gru, lstm) it prints the dev and
 test loss of its best checkpoint, then the loss of the average of the runs' next-character
-probabilities. A run trained with ``--set members=K`` (a ``TransformerEnsemble``) also gets a row
-for each member alone and for its first 2, 3, ... members together. All runs must share the data
+probabilities (``--weights``: weighted, e.g. to give a stronger run more say; choose the weights
+on dev, and read test only for the weights chosen). A run trained with ``--set members=K`` (a
+``TransformerEnsemble``) also gets a row for each member alone and for its first 2, 3, ...
+members together. All runs must share the data
 and split seed; losses are in nats per character, as everywhere in makemore.
 """
 
@@ -17,8 +20,9 @@ import sys
 from typing import Any
 
 
-def average(models: list[Any]) -> Any:
-    """The models scored as one model: the log of their averaged next-character probabilities."""
+def average(models: list[Any], weights: list[float] | None = None) -> Any:
+    """The models scored as one model: the log of their (weighted) averaged next-character
+    probabilities."""
     import torch.nn as nn
 
     from z2h.makemore.models.transformer import average_log_probs
@@ -29,7 +33,7 @@ def average(models: list[Any]) -> Any:
             self.models = nn.ModuleList(models)
 
         def forward(self, idx: Any, targets: Any = None) -> tuple[Any, None]:
-            return average_log_probs(self.models, idx), None
+            return average_log_probs(self.models, idx, weights), None
 
     return Average()
 
@@ -39,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("runs", nargs="+", help="run directories of z2h makemore train")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument(
+        "--weights", type=float, nargs="+", help="one positive weight per run (default: equal)"
+    )
     args = p.parse_args(argv)
 
     import torch
@@ -51,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
+        if args.weights is not None and (
+            len(args.weights) != len(args.runs) or min(args.weights) <= 0
+        ):
+            raise Z2HError(f"--weights needs one positive number per run ({len(args.runs)})")
         runs = [load_run(r) for r in args.runs]
         first = runs[0]
         for r in runs:
@@ -67,16 +78,19 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, models: list[Any]) -> None:
+    def add(name: str, models: list[Any], weights: list[float] | None = None) -> None:
         row = {"models": name}
         for split, (X, Y) in splits.items():
-            row[split] = evaluate_loss(average(models), X, Y)
+            row[split] = evaluate_loss(average(models, weights), X, Y)
         rows.append(row)
 
     for path, r in zip(args.runs, runs, strict=True):
         add(path, [r.model])
     if len(runs) > 1:
-        add(f"average of the {len(runs)} runs", [r.model for r in runs])
+        name = f"average of the {len(runs)} runs"
+        if args.weights is not None:
+            name += " weighted " + ":".join(f"{w:g}" for w in args.weights)
+        add(name, [r.model for r in runs], args.weights)
     for path, r in zip(args.runs, runs, strict=True):
         members = list(getattr(r.model, "members", []))
         for k, m in enumerate(members):

@@ -47,6 +47,26 @@ def test_evaluation_averages_the_members_probabilities():
     torch.testing.assert_close(loss, -probs.gather(-1, y[..., None]).log().mean())
 
 
+def test_weighted_average_of_probabilities():
+    from z2h.errors import Z2HError
+    from z2h.makemore.models.transformer import average_log_probs
+
+    model = ensemble().eval()
+    x, _ = words()
+    members = list(model.members)
+    with torch.no_grad():
+        probs = torch.stack([F.softmax(m(x)[0], -1) for m in members])
+        weighted = average_log_probs(members, x, [2.0, 1.0, 1.0]).exp()
+        torch.testing.assert_close(weighted, (2 * probs[0] + probs[1] + probs[2]) / 4)
+        # equal weights are the plain mean
+        torch.testing.assert_close(
+            average_log_probs(members, x, [5.0] * 3), average_log_probs(members, x)
+        )
+    for bad in ([1.0, 1.0], [1.0, 0.0, 1.0]):
+        with pytest.raises(Z2HError, match="positive weight"):
+            average_log_probs(members, x, bad)
+
+
 def test_training_deals_rows_to_members():
     model = ensemble().train()
     x, y = words()
@@ -159,6 +179,14 @@ def test_ensemble_benchmark_smoke(tmp_path, capsys, benchmark):
     assert sum("alone" in n for n in names) == 3 and sum("averaged" in n for n in names) == 1
     assert all(0 < r["dev"] < 10 and 0 < r["test"] < 10 for r in rows)
     assert "| average of the 2 runs |" in capsys.readouterr().out
+    # weighted: a weight near zero leaves the other run's loss; a bad weight list is refused
+    assert bench.main([*runs, "--weights", "1", "1e-9", "--json", str(out_json)]) == 0
+    weighted = json.loads(out_json.read_text())
+    assert weighted[2]["models"] == "average of the 2 runs weighted 1:1e-09"
+    assert abs(weighted[2]["dev"] - weighted[0]["dev"]) < 1e-4
+    assert abs(weighted[2]["dev"] - rows[2]["dev"]) > 1e-4
+    assert bench.main([*runs, "--weights", "1"]) == 2
+    assert bench.main([*runs, "--weights", "1", "0"]) == 2
     # a run of a fixed-context model cannot be averaged position by position
     mlp = tmp_path / "mlp"
     args = ["makemore", "train", "--model", "mlp", "--data", str(words), "--out", str(mlp)]

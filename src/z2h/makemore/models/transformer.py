@@ -126,10 +126,20 @@ def attention_kernel(idx: torch.Tensor) -> Any:
     return sdpa_kernel(SDPBackend.MATH)
 
 
-def average_log_probs(models: Sequence[nn.Module], idx: torch.Tensor) -> torch.Tensor:
-    """log of the mean of the models' next-character distributions on ``idx``: (B, T, vocab)."""
+def average_log_probs(
+    models: Sequence[nn.Module], idx: torch.Tensor, weights: Sequence[float] | None = None
+) -> torch.Tensor:
+    """log of the mean of the models' next-character distributions on ``idx``: (B, T, vocab).
+
+    ``weights`` (positive, one per model, scaled to sum to 1) makes it a weighted mean.
+    """
     logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in models])
-    return torch.logsumexp(logp, 0) - math.log(len(models))
+    if weights is None:
+        return torch.logsumexp(logp, 0) - math.log(len(models))
+    if len(weights) != len(models) or min(weights) <= 0:
+        raise Z2HError(f"need one positive weight per model, got {list(weights)}")
+    w = torch.tensor(weights, dtype=logp.dtype, device=logp.device)
+    return torch.logsumexp(logp + (w / w.sum()).log().view(-1, 1, 1, 1), 0)
 
 
 class TransformerEnsemble(nn.Module):
