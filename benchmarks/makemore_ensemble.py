@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("runs", nargs="+", help="run directories of z2h makemore train")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument("--no-members", action="store_true", help="skip the rows of single members")
     p.add_argument(
         "--weights", type=float, nargs="+", help="one positive weight per run (default: equal)"
     )
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             name += " weighted " + ":".join(f"{w:g}" for w in args.weights)
         add(name, [r.model for r in runs], args.weights)
     for path, r in zip(args.runs, runs, strict=True):
-        members = list(getattr(r.model, "members", []))
+        members = [] if args.no_members else list(getattr(r.model, "members", []))
         for k, m in enumerate(members):
             add(f"{path}: member {k} alone", [m])
         for n in range(2, len(members)):

@@ -180,8 +180,10 @@ def test_ensemble_benchmark_smoke(tmp_path, capsys, benchmark):
     assert all(0 < r["dev"] < 10 and 0 < r["test"] < 10 for r in rows)
     assert "| average of the 2 runs |" in capsys.readouterr().out
     # weighted: a weight near zero leaves the other run's loss; a bad weight list is refused
-    assert bench.main([*runs, "--weights", "1", "1e-9", "--json", str(out_json)]) == 0
+    args = [*runs, "--weights", "1", "1e-9", "--no-members", "--json", str(out_json)]
+    assert bench.main(args) == 0
     weighted = json.loads(out_json.read_text())
+    assert len(weighted) == 3  # the two runs and their average, no member rows
     assert weighted[2]["models"] == "average of the 2 runs weighted 1:1e-09"
     assert abs(weighted[2]["dev"] - weighted[0]["dev"]) < 1e-4
     assert abs(weighted[2]["dev"] - rows[2]["dev"]) > 1e-4
