@@ -271,9 +271,9 @@ BATCH_ROWS = 64
 # the speed on more members rather than more steps each, averaging the weights too: 900 s, dev /
 # test: 4 members eager 1.8924 / 1.8806, 4 compiled 1.8908 / 1.8827 (they overfit after step
 # 5,000 of 7,014), 8 compiled 1.8954 / 1.8856 (2,465 steps: too few each), 6 compiled with
-# --ema 0.999 1.8832 / 1.8720, and with weight decay 0.5 rather than 0.1 (the recipe then)
-# 1.8779 / 1.8668 (chosen; 1.0: 1.8888 / 1.8783, learning too slowly for the time). The middle
-# tier sits between the measured ones (README).
+# --ema 0.999 1.8832 / 1.8720; the same with weight decay 0.5 instead of 0.1, 1.8779 / 1.8668
+# (chosen; rerun as the recipe 1.8793 / 1.8663; 1.0: 1.8888 / 1.8783, too slow for the time).
+# The middle tier sits between the measured ones (README).
 TIERS: list[tuple[float, int, dict[str, Any], dict[str, Any]]] = [
     # from seconds, from steps, model sizes, training settings
     (0.0, 0, {"n_embd": 64, "dropout": 0.05}, {"lr": 5e-3}),
