@@ -54,15 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     from z2h.errors import Z2HError
     from z2h.makemore.data import examples, prepare
     from z2h.makemore.evaluate import evaluate_loss
+    from z2h.makemore.models.transformer import mixture_weights
     from z2h.makemore.pipeline import load_run
 
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        if args.weights is not None and (
-            len(args.weights) != len(args.runs) or min(args.weights) <= 0
-        ):
-            raise Z2HError(f"--weights needs one positive number per run ({len(args.runs)})")
+        if args.weights is not None:
+            mixture_weights(args.weights, len(args.runs))  # checked before any run is loaded
         runs = [load_run(r) for r in args.runs]
         first = runs[0]
         for r in runs:

@@ -126,20 +126,27 @@ def attention_kernel(idx: torch.Tensor) -> Any:
     return sdpa_kernel(SDPBackend.MATH)
 
 
+def mixture_weights(weights: Sequence[float], n: int) -> list[float]:
+    """``weights`` for a mixture of ``n`` models, checked (one positive number each) and scaled
+    to sum to 1."""
+    if len(weights) != n or min(weights, default=0) <= 0:
+        raise Z2HError(f"need one positive weight per model ({n}), got {list(weights)}")
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
 def average_log_probs(
     models: Sequence[nn.Module], idx: torch.Tensor, weights: Sequence[float] | None = None
 ) -> torch.Tensor:
     """log of the mean of the models' next-character distributions on ``idx``: (B, T, vocab).
 
-    ``weights`` (positive, one per model, scaled to sum to 1) makes it a weighted mean.
+    ``weights`` (see ``mixture_weights``) makes it a weighted mean.
     """
     logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in models])
     if weights is None:
         return torch.logsumexp(logp, 0) - math.log(len(models))
-    if len(weights) != len(models) or min(weights) <= 0:
-        raise Z2HError(f"need one positive weight per model, got {list(weights)}")
-    w = torch.tensor(weights, dtype=logp.dtype, device=logp.device)
-    return torch.logsumexp(logp + (w / w.sum()).log().view(-1, 1, 1, 1), 0)
+    w = torch.tensor(mixture_weights(weights, len(models)), dtype=logp.dtype, device=logp.device)
+    return torch.logsumexp(logp + w.log().view(-1, 1, 1, 1), 0)
 
 
 class TransformerEnsemble(nn.Module):
