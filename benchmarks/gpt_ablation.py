@@ -11,7 +11,7 @@ machine load; the baseline runs in every pair so each variant has a baseline fro
 - ``qk-norm``: RMS-normalized queries and keys (Dehghani et al., 2023);
 - ``modern``: all four together (a LLaMA-style block).
 
-    Z2H_DATA_DIR=/work/shared/data python benchmarks/gpt_ablation.py --time-budget 60
+    Z2H_DATA_DIR=~/data python benchmarks/gpt_ablation.py --time-budget 60
 """
 
 from __future__ import annotations

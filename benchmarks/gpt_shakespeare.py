@@ -9,7 +9,7 @@ Part 2 (quality) runs the CLI, exactly as a user would, and prints the val loss 
 reaches: nanoGPT's README CPU recipe (block 64, batch 12, 4x4x128, 2,000 iterations, no dropout;
 val 1.886 in 96 s on this machine) against ``z2h gpt train --time-budget 48`` and ``96``.
 
-    Z2H_DATA_DIR=/work/shared/data python benchmarks/gpt_shakespeare.py [--json out.json]
+    Z2H_DATA_DIR=~/data python benchmarks/gpt_shakespeare.py [--json out.json]
 
 Run it on a quiet machine: other processes on the same cores slow torch's threads severely.
 """

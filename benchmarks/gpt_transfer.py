@@ -11,7 +11,7 @@ union, via ``--vocab-text``) serves all three runs:
 2. finetune that model on shakespeare for ``--steps``;
 3. train the same model on shakespeare from scratch for the same ``--steps``.
 
-    Z2H_DATA_DIR=/work/shared/data python benchmarks/gpt_transfer.py [--workdir DIR]
+    Z2H_DATA_DIR=~/data python benchmarks/gpt_transfer.py [--workdir DIR]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every number of the README's makemore III section but backprop by hand, in one script.
 
-    Z2H_DATA_DIR=/work/shared/data OMP_NUM_THREADS=1 .venv/bin/python \
+    Z2H_DATA_DIR=~/data OMP_NUM_THREADS=1 .venv/bin/python \
         benchmarks/makemore_diag_report.py --out runs/diag-report [--docs-img docs/img]
 
 1. loss at init beside ln(vocab) for every registry preset, and lecture 4 E01 (all-zero init);

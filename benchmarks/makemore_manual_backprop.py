@@ -1,6 +1,6 @@
 """Lecture 5, backprop by hand: the gradient check table and a training run on hand gradients only.
 
-    Z2H_DATA_DIR=/work/shared/data OMP_NUM_THREADS=1 .venv/bin/python \
+    Z2H_DATA_DIR=~/data OMP_NUM_THREADS=1 .venv/bin/python \
         benchmarks/makemore_manual_backprop.py
 
 Prints the largest |manual - autograd| difference of every intermediate (atomic and fused, float64
