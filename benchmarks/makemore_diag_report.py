@@ -24,9 +24,10 @@ from pathlib import Path
 
 import torch
 
-from z2h.makemore import pipeline
+from z2h.defaults import DEFAULT_SEED
+from z2h.makemore import training
 from z2h.makemore.data import prepare
-from z2h.makemore.diagnostics import diagnose, fold_bn, init_report, lr_find, runs
+from z2h.makemore.diagnostics import diagnose, fold_bn, init_report, lr_find, setups
 from z2h.run import write_json_atomic
 
 PICTURES = ("viz1_activations", "viz2_gradients", "viz3_weight_grads", "viz4_update_ratios")
@@ -39,7 +40,7 @@ def main() -> None:
     ap.add_argument("--fold-steps", type=int, default=20_000, help="training steps before folding")
     ap.add_argument("--zero-init-steps", type=int, default=1000)
     ap.add_argument("--data", default="names")
-    ap.add_argument("--seed", type=int, default=1337)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args()
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
@@ -56,18 +57,18 @@ def main() -> None:
     print(init_report.format_init_table(rows))
     report["init_losses"] = [{**r.__dict__, "gap": r.gap} for r in rows]
     z = init_report.zero_init_experiment(
-        runs.fresh("bnmlp", data=args.data, seed=args.seed), steps=args.zero_init_steps
+        setups.fresh("bnmlp", data=args.data, seed=args.seed), steps=args.zero_init_steps
     )
     print(f"zero init: moved {z.moved}; dev {z.zero_dev:.4f} vs {z.normal_dev:.4f} normal")
     report["zero_init"] = z.__dict__
 
     report["lr_find"] = {}
     for name in ("mlp", "bnmlp"):
-        sweep = lr_find.lr_sweep(runs.fresh(name, data=args.data, seed=args.seed))
+        sweep = lr_find.lr_sweep(setups.fresh(name, data=args.data, seed=args.seed))
         print(f"lr-find {name}: min at {sweep.best_lr:.3g}, suggested {sweep.suggested:.3g}")
         report["lr_find"][name] = {"best_lr": sweep.best_lr, "suggested": sweep.suggested}
 
-    setup = runs.fresh("bnmlp", preset="lecture4-deep", data=args.data, seed=args.seed)
+    setup = setups.fresh("bnmlp", preset="lecture4-deep", data=args.data, seed=args.seed)
     t = time.perf_counter()
     diag = diagnose.diagnose(setup, out / "diagnose-bnmlp-deep", steps=1000, schedule="constant")
     report["diagnose"] = {
@@ -87,8 +88,8 @@ def main() -> None:
     report["fold_bn"] = {}
     for name in ("bnmlp", "wavenet"):
         run_dir = out / f"{name}-{args.fold_steps}"
-        metrics = pipeline.train(
-            pipeline.TrainOptions(
+        metrics = training.train(
+            training.TrainOptions(
                 model=name,
                 out=run_dir,
                 data=args.data,
@@ -96,7 +97,7 @@ def main() -> None:
                 train_fields={"max_steps": args.fold_steps},
             )
         )
-        trained = runs.load(run_dir)
+        trained = setups.load(run_dir)
         folded, names = fold_bn.fold_batchnorm(trained.model)
         r = fold_bn.verify_and_time(trained.model, folded, names, trained.splits["dev"][0])
         print(

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from z2h.makemore.data import examples, prepare
     from z2h.makemore.evaluate import evaluate_loss
     from z2h.makemore.models.transformer import mixture_weights
-    from z2h.makemore.pipeline import load_run
+    from z2h.makemore.runs import load_run
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -4,7 +4,7 @@
     python benchmarks/makemore_ladder.py --size lecture   # the lectures' batch and steps
     python benchmarks/makemore_ladder.py --models mlp,bnmlp --max-steps 2000 --json out.json
 
-Each row is one ``z2h makemore train`` run (``z2h.makemore.pipeline.train``, in-process) on names
+Each row is one ``z2h makemore train`` run (``z2h.makemore.training.train``, in-process) on names
 with the 80/10/10 split. ``--size lecture`` uses the lecture's own batch size and step count
 (200,000 steps of 32, SGD, lr 0.1 then 0.01: long on 2 cores); ``--size fast`` (the default) uses
 larger batches and fewer steps chosen to reach the same dev loss in minutes. Throughput is reported
@@ -132,7 +132,7 @@ def mean_batch_width(X: Any, Y: Any, batch_size: int, input_kind: str, draws: in
     """Positions computed per example: 1 for fixed contexts; the trimmed width for sequences."""
     import torch
 
-    from z2h.makemore.pipeline import batch_fn
+    from z2h.makemore.batches import batch_fn
 
     if input_kind == "context":
         return 1.0
@@ -152,7 +152,7 @@ def run_rung(
 ) -> dict[str, Any]:
     import torch
 
-    from z2h.makemore import pipeline, registry
+    from z2h.makemore import registry, runs, training
     from z2h.makemore.data import examples, prepare
 
     if threads:
@@ -171,7 +171,7 @@ def run_rung(
     if "time_budget" in settings:
         settings.setdefault("eval_interval_seconds", settings["time_budget"] / 5)
     run_dir = out / f"{rung.model}-{rung.preset or 'recipe'}-{size}"
-    opts = pipeline.TrainOptions(
+    opts = training.TrainOptions(
         model=rung.model,
         out=run_dir,
         data=data,
@@ -185,9 +185,9 @@ def run_rung(
         pack=pack,
     )
     t0 = time.perf_counter()
-    metrics = pipeline.train(opts)
+    metrics = training.train(opts)
     wall = time.perf_counter() - t0
-    run = pipeline.load_run(run_dir)
+    run = runs.load_run(run_dir)
     entry = registry.get(rung.model)
     words = prepare(data, metrics["seed"])
     X, Y = examples(words.train, words.vocab, entry.input_kind, run.config.block_size)

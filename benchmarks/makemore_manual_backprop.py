@@ -16,7 +16,8 @@ import json
 
 import torch
 
-from z2h.makemore.diagnostics import manual_backprop as mb
+from z2h.defaults import DEFAULT_SEED
+from z2h.makemore import manual_backprop as mb
 
 
 def main() -> None:
@@ -24,7 +25,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=200_000, help="SGD steps (lecture: 200,000)")
     ap.add_argument("--n-hidden", type=int, default=200, help="hidden units (lecture: 200)")
     ap.add_argument("--data", default="names", help="word list (default names)")
-    ap.add_argument("--seed", type=int, default=1337, help="split seed (makemore's default)")
+    ap.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="split seed (makemore's default)"
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = ap.parse_args()
 

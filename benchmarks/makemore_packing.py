@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from z2h.makemore import registry
+    from z2h.makemore.batches import batch_fn, pack_fn
     from z2h.makemore.data import prepare, sequence_examples
     from z2h.makemore.models.transformer import RECIPE_BLOCK
-    from z2h.makemore.pipeline import batch_fn, pack_fn
 
     torch.set_num_threads(args.threads)
     words = prepare(args.data)

@@ -20,6 +20,7 @@ import time
 
 from z2h.autograd.demo import make_moons, train
 from z2h.autograd.nn import MLP
+from z2h.defaults import DEFAULT_SEED
 
 
 def run_pypi(weights: list[float], X: list[list[float]], y: list[int], steps: int) -> list[float]:
@@ -54,7 +55,7 @@ def run_pypi(weights: list[float], X: list[list[float]], y: list[int], steps: in
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     # micrograd's backward sorts its graph recursively; the demo's graph is ~500 nodes deep

@@ -198,8 +198,8 @@ def test_ensemble_benchmark_smoke(tmp_path, capsys, benchmark):
 
 def test_packed_ensemble_resumes_exactly(assert_resumes_exactly):
     """Killed after a checkpoint and resumed = the uninterrupted run, for packed rows too."""
+    from z2h.makemore.batches import pack_fn
     from z2h.makemore.data import Vocab, sequence_examples
-    from z2h.makemore.pipeline import pack_fn
 
     names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "zoe", "al"]
     vocab = Vocab.from_words(names)

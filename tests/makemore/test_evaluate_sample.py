@@ -124,7 +124,7 @@ def test_context_examples_feed_the_evaluator():
 
 
 def test_sequence_batches_drop_all_padding_columns_only():
-    from z2h.makemore.pipeline import batch_fn
+    from z2h.makemore.batches import batch_fn
 
     vocab = Vocab(list(".abcd"))
     X, Y = sequence_examples(["ab", "ba", "abcd"], vocab, 8)

@@ -7,9 +7,9 @@ import torch
 
 from z2h.errors import Z2HError
 from z2h.makemore import registry
+from z2h.makemore.batches import check_pack, pack_fn
 from z2h.makemore.data import Vocab, sequence_examples
 from z2h.makemore.models.transformer import RECIPE_BLOCK, noisy_inputs, word_layout
-from z2h.makemore.pipeline import check_pack, pack_fn
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "zoe", "al"]
 VOCAB = Vocab.from_words(WORDS)
@@ -162,7 +162,7 @@ def test_cli_train_with_packing(tmp_path, capsys):
 
 
 def test_recipe_rows_stretch_to_the_longest_word(tmp_path):
-    from z2h.makemore.pipeline import TrainOptions, train
+    from z2h.makemore.training import TrainOptions, train
 
     words = tmp_path / "words.txt"
     words.write_text("\n".join([*WORDS, "a" * 40] * 3) + "\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from z2h.defaults import DEFAULT_SEED
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -15,7 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "neuron's graph with its gradients) and metrics.json into --out.",
     )
     p.add_argument("--steps", type=int, default=100, help="SGD steps (default: 100)")
-    p.add_argument("--seed", type=int, default=1337, help="seed for data and weights (1337)")
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"seed for data and weights ({DEFAULT_SEED})"
+    )
     p.add_argument(
         "--out", default="runs/micrograd-demo", help="run directory (default: runs/micrograd-demo)"
     )

@@ -20,13 +20,14 @@ from z2h.autograd.engine import Value
 from z2h.autograd.fast import Tape
 from z2h.autograd.losses import hinge, l2
 from z2h.autograd.nn import MLP
+from z2h.defaults import DEFAULT_SEED
 from z2h.plotting import pyplot, save_figure
 
 
 @dataclass
 class DemoConfig:
     steps: int = 100  # SGD steps, each on the full batch
-    seed: int = 1337  # seeds the data and the initial weights
+    seed: int = DEFAULT_SEED  # seeds the data and the initial weights
     n_points: int = 100  # two-moons points, half per moon
     noise: float = 0.1  # standard deviation of the Gaussian noise added to each point
     hidden: tuple[int, ...] = (16, 16)  # hidden layer sizes; the output is one score

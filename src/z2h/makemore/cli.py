@@ -1,7 +1,7 @@
 """``z2h makemore``: train, sample from and evaluate any registry model; the lecture exercises.
 
-Only argument parsing lives here; ``z2h.makemore.pipeline`` does the work (imported inside the
-handlers, so ``z2h makemore --help`` does not import torch).
+Only argument parsing lives here; ``z2h.makemore.training`` and ``z2h.makemore.runs`` do the work
+(imported inside the handlers, so ``z2h makemore --help`` does not import torch).
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import json
 import sys
 import time
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
+from z2h.makemore.defaults import DEFAULT_DATA, DEFAULT_MODEL
 from z2h.run import set_threads
 
-DEFAULT_MODEL = "transformer"  # `train` without --model: good names in a couple of minutes
-DEFAULT_DATA = "names"
-DEFAULT_SEED = 1337
 TRAIN_SAMPLES = 10  # words `train` prints from the finished model
 
 
@@ -35,7 +34,7 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from z2h.makemore import pipeline
+    from z2h.makemore import runs, training
 
     set_threads(args.threads, who="z2h makemore")
     model_fields = _parse_set(args.set or [])
@@ -62,7 +61,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.time_budget is not None and not args.time_budget > 0:
         raise Z2HError(f"--time-budget must be positive seconds, got {args.time_budget}")
     out = args.out or f"runs/makemore/{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
-    opts = pipeline.TrainOptions(
+    opts = training.TrainOptions(
         model=args.model,
         out=out,
         data=args.data,
@@ -75,9 +74,9 @@ def _train(args: argparse.Namespace) -> int:
         pack=args.pack,
         resume=args.resume,
     )
-    metrics = pipeline.train(opts)
-    print(pipeline.format_summary(metrics))
-    words = pipeline.sample_run(out, n=TRAIN_SAMPLES, seed=args.seed)
+    metrics = training.train(opts)
+    print(training.format_summary(metrics))
+    words = runs.sample_run(out, n=TRAIN_SAMPLES, seed=args.seed)
     print("samples: " + ", ".join(w or "(empty)" for w in words))
     if "chosen_k" in metrics:
         print(f"smoothing: k = {metrics['chosen_k']:g} chosen on dev (sweep in {out})")
@@ -86,9 +85,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from z2h.makemore import pipeline
+    from z2h.makemore import runs
 
-    words = pipeline.sample_run(
+    words = runs.sample_run(
         args.out, n=args.num, seed=args.seed, temperature=args.temperature, top_k=args.top_k
     )
     for w in words:
@@ -97,9 +96,9 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from z2h.makemore import pipeline
+    from z2h.makemore import runs
 
-    loss = pipeline.evaluate_run(args.out, split=args.split, data=args.data)
+    loss = runs.evaluate_run(args.out, split=args.split, data=args.data)
     print(f"{args.split} loss {loss:.4f}")
     return 0
 
@@ -123,6 +122,33 @@ def _exercises(args: argparse.Namespace) -> int:
     print(report["markdown"])
     if args.json:
         print(json.dumps(report["rows"], indent=2), file=sys.stderr)
+    return 0
+
+
+def _manual_backprop(args: argparse.Namespace) -> int:
+    import torch
+
+    from z2h.makemore import manual_backprop as mb
+
+    cfg = mb.ManualMLPConfig(n_hidden=64)
+    checks = {
+        "float64": mb.check_gradients(cfg, dtype=torch.float64),
+        "float32": mb.check_gradients(cfg, dtype=torch.float32),
+    }
+    print("every hand-written gradient against autograd (n_embd 10, n_hidden 64, batch 32):")
+    print(mb.format_checks(checks))
+    worst64 = max(r.max_abs_diff for r in checks["float64"])
+    worst32 = max(r.max_abs_diff for r in checks["float32"])
+    if worst64 > 1e-10 or worst32 > 1e-5:
+        print("FAILED: a hand-written gradient differs from autograd beyond the bound")
+        return 1
+    if args.steps > 0:
+        out = mb.run_lecture5(args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden)
+        print(
+            f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
+            f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
+            f"{mb.LECTURE5['train']}), dev {out['dev_loss']:.4f} (lecture {mb.LECTURE5['dev']})"
+        )
     return 0
 
 
@@ -231,6 +257,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)
 
-    from z2h.makemore.diagnostics.cli import configure_diagnostics  # lectures 3-5: issue 5
+    p = sub.add_parser(
+        "manual-backprop",
+        help="lecture 5: check every hand-written gradient, then train on them alone",
+        description="Compare each atomic and fused hand-written gradient of lecture 5's "
+        "BatchNorm MLP with autograd (float64 and float32), then train it with SGD on the "
+        "hand-written gradients only.",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=200_000,
+        help="training steps (lecture: 200,000; 0: check only)",
+    )
+    p.add_argument("--n-hidden", type=int, default=200, help="hidden units (lecture: 200)")
+    p.add_argument("--data", help="data set name or word-list file (default names)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and check seed")
+    p.set_defaults(func=_manual_backprop)
+
+    from z2h.makemore.diagnostics.cli import configure_diagnostics  # lectures 3-4
 
     configure_diagnostics(sub)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from z2h.data import DATASETS, read_text, resolve
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import DataError, Z2HError
 
 if TYPE_CHECKING:
@@ -132,7 +133,9 @@ def load_words(
     return words
 
 
-def split_words(words: Sequence[str], seed: int = 1337) -> tuple[list[str], list[str], list[str]]:
+def split_words(
+    words: Sequence[str], seed: int = DEFAULT_SEED
+) -> tuple[list[str], list[str], list[str]]:
     """Deterministic 80/10/10 train/dev/test split by ``seed``, identical on every machine.
 
     A seeded ``random.Random`` permutation (pure Python, not torch) fixes the order; dev and test
@@ -174,7 +177,7 @@ class WordData:
 
 
 def prepare(
-    name_or_path: str | os.PathLike[str], seed: int = 1337, vocab: Vocab | None = None
+    name_or_path: str | os.PathLike[str], seed: int = DEFAULT_SEED, vocab: Vocab | None = None
 ) -> WordData:
     """Load, build (or check against ``vocab``) the vocabulary, and split a word list."""
     words = load_words(name_or_path)

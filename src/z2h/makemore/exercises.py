@@ -27,9 +27,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
-from z2h.makemore import pipeline
+from z2h.makemore import training
 from z2h.makemore.data import WordData, context_examples, prepare
+from z2h.makemore.defaults import DEFAULT_DATA
 from z2h.makemore.evaluate import evaluate_loss
 from z2h.makemore.models.neural_ngram import NeuralNGram, NeuralNGramConfig
 from z2h.makemore.models.ngram import DEFAULT_K_GRID, NGram, NGramConfig
@@ -76,8 +78,8 @@ def _timed(fn: Any, repeat: int = 3) -> float:
 
 def run(
     lecture: str,
-    data: str | os.PathLike[str] = "names",
-    seed: int = 1337,
+    data: str | os.PathLike[str] = DEFAULT_DATA,
+    seed: int = DEFAULT_SEED,
     out: str | os.PathLike[str] | None = None,
     quick: bool = False,
 ) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def run(
     rows.append(_row("E01/E02", "trigram, counted, +1 smoothing", _losses(trigram, ex[3])))
     steps = 20 if quick else NEURAL_STEPS
     for n, label in ((2, "bigram"), (3, "trigram")):
-        opts = pipeline.TrainOptions(
+        opts = training.TrainOptions(
             model="neural-ngram",
             out=out_dir / f"neural-{label}",
             data=data,
@@ -112,7 +114,7 @@ def run(
             train_fields={"max_steps": steps},
             resume=True,  # rerunning the exercises continues (or reuses) the same run
         )
-        m = pipeline.train(opts)
+        m = training.train(opts)
         note = f"{m['steps']} full-batch GD steps, lr 50, reg 0.01, {m['seconds']:.1f}s"
         rows.append(_row("E01/E02", f"{label}, neural (one linear layer)", _test_losses(m), note))
 
@@ -120,7 +122,7 @@ def run(
     grid = DEFAULT_K_GRID[::4] if quick else DEFAULT_K_GRID
     tuned = _count(words, ex[3], 3)
     sweep = tuned.tune(ex[3]["train"], ex[3]["dev"], grid=grid)
-    pipeline.write_sweep(out_dir, sweep, tuned.config.k)
+    training.write_sweep(out_dir, sweep, tuned.config.k)
     rows.append(
         _row(
             "E03",

@@ -64,10 +64,10 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
     assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())
     assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
-    from z2h.makemore.diagnostics import fold_bn, runs
+    from z2h.makemore.diagnostics import fold_bn, setups
 
     folded, ckpt = fold_bn.load_folded(out / "folded.pt")
-    trained = runs.load(out, data=str(toy_words))
+    trained = setups.load(out, data=str(toy_words))
     Xdev = trained.splits["dev"][0]
     assert fold_bn.max_abs_diff(trained.model, folded, Xdev) <= 1e-5
     assert ckpt["folded_batchnorms"] == fold["folded"]
@@ -94,15 +94,6 @@ def test_init_report(toy_words, capsys, need_bnmlp):
     assert "receive gradient and move: layers." in printed
 
 
-def test_manual_backprop(toy_words, capsys):
-    assert run(["manual-backprop", "--steps", "0"]) == 0
-    assert "largest difference" in capsys.readouterr().out
-    assert (
-        run(["manual-backprop", "--steps", "50", "--n-hidden", "16", "--data", str(toy_words)]) == 0
-    )
-    assert "trained on hand-written gradients only" in capsys.readouterr().out
-
-
 def test_bad_input(toy_words, tmp_path, need_bnmlp):
     with pytest.raises(Z2HError, match="--model NAME"):
         run(["diagnose", "--steps", "5"])
@@ -124,7 +115,7 @@ def test_bad_input(toy_words, tmp_path, need_bnmlp):
 
 
 def test_help_texts():
-    for cmd in ("diagnose", "lr-find", "embeddings", "init-report", "fold-bn", "manual-backprop"):
+    for cmd in ("diagnose", "lr-find", "embeddings", "init-report", "fold-bn"):
         with pytest.raises(SystemExit) as e:
             run([cmd, "--help"])
         assert e.value.code == 0
@@ -133,8 +124,6 @@ def test_help_texts():
 def test_through_the_z2h_command(capsys):
     from z2h.cli import main
 
-    assert main(["makemore", "manual-backprop", "--steps", "0"]) == 0
-    assert "largest difference" in capsys.readouterr().out
     assert main(["makemore", "diagnose", "--steps", "5"]) == 2  # Z2HError: exit 2, no traceback
     assert "--model NAME" in capsys.readouterr().err
 

@@ -11,7 +11,7 @@ import torch
 from z2h.errors import Z2HError
 from z2h.makemore import registry
 from z2h.makemore.data import prepare
-from z2h.makemore.diagnostics import init_report, lr_find, runs
+from z2h.makemore.diagnostics import init_report, lr_find, setups
 
 
 def _need(name: str) -> None:
@@ -22,7 +22,7 @@ def _need(name: str) -> None:
 def test_zero_init_only_the_last_bias_moves(toy_words):
     """Lecture 4 E01 at toy size: with everything zero only the output bias learns."""
     _need("bnmlp")
-    setup = runs.fresh("bnmlp", data=str(toy_words), model_overrides={"n_hidden": 8, "n_embd": 4})
+    setup = setups.fresh("bnmlp", data=str(toy_words), model_overrides={"n_hidden": 8, "n_embd": 4})
     z = init_report.zero_init_experiment(setup, steps=30)
     names = [n for n, _ in setup.model.named_parameters()]
     last = names[-1]  # the output layer's bias (or the output BatchNorm's shift)
@@ -37,7 +37,7 @@ def test_zero_init_only_the_last_bias_moves(toy_words):
 
 def test_zero_init_deep_preset_moves_only_the_output_shift(toy_words):
     _need("bnmlp")
-    setup = runs.fresh(
+    setup = setups.fresh(
         "bnmlp",
         preset="lecture4-deep",
         data=str(toy_words),
@@ -77,7 +77,7 @@ def test_lr_schedule_is_exponential():
 
 def test_lr_sweep_finds_a_minimum_and_stops_on_divergence(toy_words):
     _need("mlp")
-    setup = runs.fresh("mlp", data=str(toy_words))
+    setup = setups.fresh("mlp", data=str(toy_words))
     before = {k: v.clone() for k, v in setup.model.state_dict().items()}
     sweep = lr_find.lr_sweep(setup, steps=200, lo=1e-3, hi=1e4, optimizer="sgd")
     assert sweep.stopped_early  # lr 1e4 blows any model up

@@ -1,7 +1,7 @@
 """The diagnostics commands of ``z2h makemore`` (lectures 3-5).
 
 ``configure_diagnostics(sub)`` adds them to makemore's subcommands: ``diagnose``, ``lr-find``,
-``embeddings``, ``init-report``, ``fold-bn`` and ``manual-backprop``. Only argument parsing lives
+``embeddings``, ``init-report`` and ``fold-bn``. Only argument parsing lives
 here; torch and the work are imported inside the handlers.
 """
 
@@ -12,23 +12,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
-
-DEFAULT_DATA = "names"
-DEFAULT_SEED = 1337
+from z2h.makemore.defaults import DEFAULT_DATA
 
 
 def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
-    from z2h.makemore.diagnostics import runs
+    from z2h.makemore.diagnostics import setups
 
     if getattr(args, "run", None):
         if args.model:
             raise Z2HError("give either --model (a fresh model) or --run (a trained run), not both")
-        setup = runs.load(args.run, data=args.data)
+        setup = setups.load(args.run, data=args.data)
     elif not args.model:
         raise Z2HError("give --model NAME (a fresh model) or --run DIR (a trained run)")
     else:
-        setup = runs.fresh(
+        setup = setups.fresh(
             args.model,
             preset=args.preset,
             data=args.data or DEFAULT_DATA,
@@ -96,10 +95,10 @@ def _lr_find(args: argparse.Namespace) -> int:
 
 
 def _embeddings(args: argparse.Namespace) -> int:
-    from z2h.makemore import pipeline
     from z2h.makemore.diagnostics.embeddings import plot_model_embeddings
+    from z2h.makemore.runs import load_run
 
-    run = pipeline.load_run(args.run)  # the checkpoint alone: no data needed
+    run = load_run(args.run)  # the checkpoint alone: no data needed
     path = Path(args.png or Path(args.run) / "embeddings.png")
     written = plot_model_embeddings(run.model, run.vocab, path)
     if written is None:
@@ -110,7 +109,7 @@ def _embeddings(args: argparse.Namespace) -> int:
 
 def _init_report(args: argparse.Namespace) -> int:
     from z2h.makemore.data import prepare
-    from z2h.makemore.diagnostics import init_report, runs
+    from z2h.makemore.diagnostics import init_report, setups
 
     data = prepare(args.data or DEFAULT_DATA, seed=args.seed)
     rows = init_report.init_losses(data, seed=args.seed, names=args.model or None)
@@ -118,7 +117,7 @@ def _init_report(args: argparse.Namespace) -> int:
     print(init_report.format_init_table(rows))
     report: dict[str, Any] = {"init_losses": [{**r.__dict__, "gap": r.gap} for r in rows]}
     if args.zero_init_steps > 0:
-        setup = runs.fresh("bnmlp", data=args.data or DEFAULT_DATA, seed=args.seed)
+        setup = setups.fresh("bnmlp", data=args.data or DEFAULT_DATA, seed=args.seed)
         z = init_report.zero_init_experiment(setup, steps=args.zero_init_steps, seed=args.seed)
         print(f"\nlecture 4 E01: bnmlp with every weight and bias zero, {z.steps} SGD steps")
         print(f"  receive gradient and move: {', '.join(z.moved) or '(none)'}")
@@ -139,10 +138,10 @@ def _fold_bn(args: argparse.Namespace) -> int:
     import torch
 
     from z2h.checkpoint import save_checkpoint
-    from z2h.makemore.diagnostics import fold_bn, runs
+    from z2h.makemore.diagnostics import fold_bn, setups
     from z2h.run import write_json_atomic
 
-    setup = runs.load(args.out, data=args.data)
+    setup = setups.load(args.out, data=args.data)
     folded, names = fold_bn.fold_batchnorm(setup.model)
     Xdev = setup.splits["dev"][0]
     report = fold_bn.verify_and_time(setup.model, folded, names, Xdev, tol=args.tol)
@@ -172,33 +171,6 @@ def _fold_bn(args: argparse.Namespace) -> int:
         f"({report.latency_speedup:.2f}x)"
     )
     print(f"folded model: {out / fold_bn.FOLDED_FILE}")
-    return 0
-
-
-def _manual_backprop(args: argparse.Namespace) -> int:
-    import torch
-
-    from z2h.makemore.diagnostics import manual_backprop as mb
-
-    cfg = mb.ManualMLPConfig(n_hidden=64)
-    checks = {
-        "float64": mb.check_gradients(cfg, dtype=torch.float64),
-        "float32": mb.check_gradients(cfg, dtype=torch.float32),
-    }
-    print("every hand-written gradient against autograd (n_embd 10, n_hidden 64, batch 32):")
-    print(mb.format_checks(checks))
-    worst64 = max(r.max_abs_diff for r in checks["float64"])
-    worst32 = max(r.max_abs_diff for r in checks["float32"])
-    if worst64 > 1e-10 or worst32 > 1e-5:
-        print("FAILED: a hand-written gradient differs from autograd beyond the bound")
-        return 1
-    if args.steps > 0:
-        out = mb.run_lecture5(args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden)
-        print(
-            f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
-            f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
-            f"{mb.LECTURE5['train']}), dev {out['dev_loss']:.4f} (lecture {mb.LECTURE5['dev']})"
-        )
     return 0
 
 
@@ -288,21 +260,3 @@ def configure_diagnostics(sub: Any) -> None:
     p.add_argument("--data", help="word list (default: the run's own)")
     p.add_argument("--tol", type=float, default=1e-5, help="largest logit difference allowed")
     p.set_defaults(func=_fold_bn)
-
-    p = sub.add_parser(
-        "manual-backprop",
-        help="lecture 5: check every hand-written gradient, then train on them alone",
-        description="Compare each atomic and fused hand-written gradient of lecture 5's "
-        "BatchNorm MLP with autograd (float64 and float32), then train it with SGD on the "
-        "hand-written gradients only.",
-    )
-    p.add_argument(
-        "--steps",
-        type=int,
-        default=200_000,
-        help="training steps (lecture: 200,000; 0: check only)",
-    )
-    p.add_argument("--n-hidden", type=int, default=200, help="hidden units (lecture: 200)")
-    p.add_argument("--data", help="data set name or word-list file (default names)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and check seed")
-    p.set_defaults(func=_manual_backprop)

@@ -25,13 +25,15 @@ from typing import Any
 
 import torch
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.diagnostics import plots
 from z2h.makemore.diagnostics.embeddings import plot_model_embeddings
 from z2h.makemore.diagnostics.hooks import UpdateHistory, UpdateTracker
 from z2h.makemore.diagnostics.report import Snapshot, findings, snapshot, update_summary
-from z2h.makemore.diagnostics.runs import CHECKPOINT_KIND, Setup
+from z2h.makemore.diagnostics.setups import Setup
 from z2h.makemore.evaluate import evaluate_loss
+from z2h.makemore.runs import KIND
 from z2h.run import write_json_atomic
 from z2h.train import LAST_CHECKPOINT, Trainer
 
@@ -78,7 +80,7 @@ def train_with_tracking(
         train_batch=setup.batch,
         evaluate=_dev_eval(setup),
         run_dir=out,
-        kind=CHECKPOINT_KIND,
+        kind=KIND,
         extra={**setup.extra(), "batch_size": setup.batch_size},
         desc=f"diagnose {setup.name}",
     )
@@ -111,7 +113,7 @@ def diagnose(
     *,
     steps: int,
     train: bool = True,
-    seed: int = 1337,
+    seed: int = DEFAULT_SEED,
     **train_overrides: Any,
 ) -> DiagnoseResult:
     """Measure ``setup.model``, train it ``steps`` steps, measure again; write pictures + summary.

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from z2h.makemore import pipeline, registry
+from z2h.defaults import DEFAULT_SEED
+from z2h.makemore import registry
 from z2h.makemore.data import WordData, examples
-from z2h.makemore.diagnostics.runs import Setup
+from z2h.makemore.diagnostics.setups import Setup
 from z2h.makemore.evaluate import evaluate_loss
+from z2h.makemore.training import build_config
 
 INIT_BATCH = 1024  # training examples the loss at init is measured on
 
@@ -50,7 +52,9 @@ class InitLoss:
         return self.loss - self.uniform
 
 
-def init_losses(data: WordData, seed: int = 1337, names: list[str] | None = None) -> list[InitLoss]:
+def init_losses(
+    data: WordData, seed: int = DEFAULT_SEED, names: list[str] | None = None
+) -> list[InitLoss]:
     """The loss at init of every preset of every gradient-trained registry model."""
     out = []
     vocab_size = len(data.vocab)
@@ -59,7 +63,7 @@ def init_losses(data: WordData, seed: int = 1337, names: list[str] | None = None
         if not entry.trainable:
             continue
         for preset in sorted(entry.presets) or [None]:
-            cfg = pipeline.build_config(entry, preset, {}, data)
+            cfg = build_config(entry, preset, {}, data)
             torch.manual_seed(seed)
             model = registry.build(name, cfg)
             X, Y = examples(data.train, data.vocab, entry.input_kind, cfg.block_size)
@@ -159,7 +163,9 @@ def _train(setup: Setup, model: nn.Module, steps: int, seed: int) -> _Watched:
     return _Watched(got, losses[0], result.last_eval["dev"])
 
 
-def zero_init_experiment(setup: Setup, steps: int = 1000, seed: int = 1337) -> ZeroInitResult:
+def zero_init_experiment(
+    setup: Setup, steps: int = 1000, seed: int = DEFAULT_SEED
+) -> ZeroInitResult:
     """Lecture 4 E01 on ``setup.model`` (a BN-MLP): all-zero init against the normal init."""
     zero = copy.deepcopy(setup.model)
     zero_all_(zero)

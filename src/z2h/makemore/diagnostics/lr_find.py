@@ -18,8 +18,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
-from z2h.makemore.diagnostics.runs import Setup
+from z2h.makemore.diagnostics.setups import Setup
 from z2h.train import TrainConfig
 
 DEFAULT_RANGES = {"sgd": (1e-3, 10.0), "adamw": (1e-5, 1.0)}  # (lo, hi) per optimizer
@@ -67,7 +68,7 @@ def lr_sweep(
     lo: float | None = None,
     hi: float | None = None,
     optimizer: str | None = None,
-    seed: int = 1337,
+    seed: int = DEFAULT_SEED,
 ) -> LRSweep:
     """Sweep a copy of ``setup.model`` (left untouched) over exponentially growing rates."""
     cfg = setup.train_config(max_steps=steps, optimizer=optimizer)

@@ -1,4 +1,4 @@
-"""What ``z2h makemore train|sample|eval`` do, for every model in the registry.
+"""What ``z2h makemore train`` does, for every model in the registry.
 
 ``train`` builds the model named on the command line from its registry entry, generically:
 
@@ -12,8 +12,7 @@ Defaults come in layers, each overriding the one before: the dataclass defaults,
 preset, the entry's ``recipe(time_budget, max_steps)`` (``{"model": {...}, "train": {...}}``; the
 ``train`` part may carry ``batch_size``, 0 meaning the whole training set, and ``pack``, the row
 length to pack words into for a packable model), and the flags the user gave. Every run directory
-holds ``best.pt`` (model name, config, vocabulary, data source and seed, weights), so ``sample``
-and ``eval`` rebuild the model from the directory alone, and ``metrics.json``.
+holds ``best.pt`` (what ``z2h.makemore.runs`` needs to rebuild the model) and ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -30,12 +29,14 @@ import torch
 import torch.nn as nn
 
 from z2h.checkpoint import save_checkpoint
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, Z2HError
 from z2h.makemore import registry
-from z2h.makemore.cli import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_SEED
-from z2h.makemore.data import Vocab, WordData, examples, prepare
+from z2h.makemore.batches import batch_fn, check_pack, pack_fn
+from z2h.makemore.data import WordData, examples, prepare
+from z2h.makemore.defaults import DEFAULT_BATCH_SIZE, DEFAULT_DATA, DEFAULT_MODEL
 from z2h.makemore.evaluate import evaluate_loss
-from z2h.makemore.sample import sample_words
+from z2h.makemore.runs import KIND
 from z2h.run import (
     make_run_dir,
     seed_everything,
@@ -44,9 +45,6 @@ from z2h.run import (
     write_text_atomic,
 )
 from z2h.train import BEST_CHECKPOINT, LAST_CHECKPOINT, TrainConfig, Trainer, load_model_state
-
-KIND = "makemore"  # checkpoint kind of every makemore run
-DEFAULT_BATCH_SIZE = 32  # when neither the recipe nor --batch-size says
 
 
 @dataclass
@@ -65,20 +63,6 @@ class TrainOptions:
     pack: int | None = None  # row length to pack words into (packable models); 0: one word a row
     resume: bool = False
     bigram_picture: bool = True  # write bigram_counts.png when training a counted bigram
-
-
-@dataclass
-class Run:
-    """A model rebuilt from a run directory."""
-
-    name: str
-    entry: registry.ModelEntry
-    model: nn.Module
-    config: Any
-    vocab: Vocab
-    data: str
-    seed: int
-    checkpoint: dict[str, Any]
 
 
 def num_params(model: nn.Module) -> int:
@@ -267,94 +251,6 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     return metrics
 
 
-def batch_fn(X: torch.Tensor, Y: torch.Tensor, batch_size: int, input_kind: str) -> Any:
-    """A ``train_batch(gen)`` drawing ``batch_size`` random examples (0: all of them)."""
-
-    def draw(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        if batch_size == 0 or batch_size >= len(X):
-            return X, Y
-        ix = torch.randint(0, len(X), (batch_size,), generator=gen)
-        x, y = X[ix], Y[ix]
-        if input_kind == "sequence":
-            # trailing columns that are padding in every row change no loss: drop them
-            width = int((y != -1).any(0).nonzero().max()) + 1
-            x, y = x[:, :width], y[:, :width]
-        return x, y
-
-    return draw
-
-
-def check_pack(entry: registry.ModelEntry, pack: int, block_size: int, batch_size: int) -> None:
-    """Refuse a packing length the model or the words cannot take, with the reason."""
-    if pack == 0:
-        return
-    if pack < 0:
-        raise Z2HError(f"--pack must be >= 0 (0: one word a row), got {pack}")
-    if not entry.packable:
-        packable = [n for n in registry.names() if registry.get(n).packable]
-        raise Z2HError(
-            f"model {entry.name!r} cannot read several words in one row; --pack works for: "
-            f"{', '.join(packable)}"
-        )
-    if pack < block_size:
-        raise Z2HError(
-            f"--pack {pack} is shorter than the longest word + 1 ({block_size}): "
-            f"every row must hold at least one whole word"
-        )
-    if batch_size == 0:
-        raise Z2HError("--pack needs a --batch-size (rows per step) above 0")
-
-
-def pack_fn(X: torch.Tensor, Y: torch.Tensor, rows: int, length: int) -> Any:
-    """A ``train_batch(gen)`` packing random words back to back into ``rows`` rows of ``length``.
-
-    ``X``, ``Y`` hold one padded word a row (``sequence_examples``). Words are drawn at random
-    and placed one after another; a word that does not fit in what is left of a row starts the
-    next row, and the rest of the row is padding. A packable model restarts attention and
-    positions at each word's boundary token, so each word is read as if alone, while the rows
-    carry several times fewer padding positions than one word a row (names: ~9 of 16).
-    """
-    import numpy as np
-
-    lengths = (Y != -1).sum(1).numpy()  # tokens of each word: boundary + characters
-    if len(lengths) == 0 or int(lengths.max()) > length:
-        longest = int(lengths.max()) if len(lengths) else 0
-        raise Z2HError(f"rows of {length} tokens cannot hold a word of {longest} tokens (or none)")
-    width = X.size(1)
-    per_row = max(1, length // max(1, int(lengths.mean())))
-    Xf, Yf = X.reshape(-1), Y.reshape(-1)
-
-    def draw(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        words: list[int] = []
-        starts: list[int] = []
-        row = col = 0
-        pool = torch.randint(0, len(X), (rows * (per_row + 2),), generator=gen).tolist()
-        k = 0
-        while row < rows:
-            if k == len(pool):
-                pool += torch.randint(0, len(X), (rows,), generator=gen).tolist()
-            i = pool[k]
-            n = int(lengths[i])
-            if col + n > length:
-                row, col = row + 1, 0
-                continue
-            words.append(i)
-            starts.append(row * length + col)
-            col += n
-            k += 1
-        n_tok = lengths[words]
-        # flat source and destination index of every token placed
-        offsets = np.arange(int(n_tok.sum())) - np.repeat(np.cumsum(n_tok) - n_tok, n_tok)
-        src = torch.from_numpy(np.repeat(np.asarray(words) * width, n_tok) + offsets)
-        dst = torch.from_numpy(np.repeat(np.asarray(starts), n_tok) + offsets)
-        x = torch.zeros(rows * length, dtype=X.dtype)
-        y = torch.full((rows * length,), -1, dtype=Y.dtype)
-        x[dst], y[dst] = Xf[src], Yf[src]
-        return x.view(rows, length), y.view(rows, length)
-
-    return draw
-
-
 def write_sweep(run_dir: Path, rows: list[dict[str, float]], chosen: float) -> None:
     """smoothing_sweep.{json,md,png}: train and dev loss against add-k's k."""
     from z2h.makemore.plots import plot_smoothing_sweep
@@ -366,69 +262,6 @@ def write_sweep(run_dir: Path, rows: list[dict[str, float]], chosen: float) -> N
         lines.append(f"| {r['k']:g}{mark} | {r['train_loss']:.4f} | {r['dev_loss']:.4f} |")
     write_text_atomic(run_dir / "smoothing_sweep.md", "\n".join(lines) + "\n")
     plot_smoothing_sweep(rows, chosen, run_dir / "smoothing_sweep.png")
-
-
-def load_run(run_dir: str | os.PathLike[str]) -> Run:
-    """Rebuild the model of a run directory from its checkpoint alone (best, else last)."""
-    ckpt = load_model_state(run_dir, KIND)
-    missing = [k for k in ("model", "model_config", "vocab", "model_state") if k not in ckpt]
-    if missing:
-        raise CheckpointError(f"{run_dir}: checkpoint lacks {', '.join(missing)}")
-    entry = registry.get(ckpt["model"])
-    try:
-        config = entry.config_cls(**ckpt["model_config"])
-        vocab = Vocab.from_list(ckpt["vocab"])
-        if len(vocab) != config.vocab_size:
-            raise CheckpointError(
-                f"vocabulary of {len(vocab)} characters but a model for {config.vocab_size}"
-            )
-        model = entry.model_cls(config)
-        model.load_state_dict(ckpt["model_state"])
-    except (TypeError, RuntimeError, KeyError, Z2HError) as e:
-        raise CheckpointError(
-            f"{run_dir}: the checkpoint does not fit model {entry.name!r} ({e})"
-        ) from e
-    model.eval()
-    return Run(
-        entry.name,
-        entry,
-        model,
-        config,
-        vocab,
-        str(ckpt.get("data", DEFAULT_DATA)),
-        int(ckpt.get("seed", DEFAULT_SEED)),
-        ckpt,
-    )
-
-
-def evaluate_run(
-    run_dir: str | os.PathLike[str], split: str = "test", data: str | None = None
-) -> float:
-    """Loss of a saved run on ``split`` of its data (or of ``data``, split by the run's seed)."""
-    run = load_run(run_dir)
-    words = prepare(data or run.data, run.seed, vocab=run.vocab)
-    X, Y = examples(words.split(split), run.vocab, run.entry.input_kind, run.config.block_size)
-    return evaluate_loss(run.model, X, Y)
-
-
-def sample_run(
-    run_dir: str | os.PathLike[str],
-    n: int = 20,
-    seed: int | None = None,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-) -> list[str]:
-    run = load_run(run_dir)
-    return sample_words(
-        run.model,
-        run.vocab,
-        n,
-        input_kind=run.entry.input_kind,
-        block_size=run.config.block_size,
-        temperature=temperature,
-        top_k=top_k,
-        seed=seed,
-    )
 
 
 def format_summary(metrics: dict[str, Any]) -> str:

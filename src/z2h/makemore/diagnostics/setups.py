@@ -20,13 +20,15 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
-from z2h.makemore import pipeline, registry
+from z2h.makemore import registry
+from z2h.makemore.batches import batch_fn
 from z2h.makemore.data import Vocab, WordData, examples, prepare
+from z2h.makemore.defaults import DEFAULT_BATCH_SIZE, DEFAULT_DATA
+from z2h.makemore.runs import KIND, load_run
+from z2h.makemore.training import build_config
 from z2h.train import StepCallback, TrainConfig, Trainer
-
-CHECKPOINT_KIND = pipeline.KIND
-DEFAULT_BATCH_SIZE = pipeline.DEFAULT_BATCH_SIZE
 
 
 @dataclass
@@ -63,9 +65,8 @@ class Setup:
     def batch(
         self, gen: torch.Generator, split: str = "train"
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        X, Y = self.splits[split]
-        ix = torch.randint(0, len(X), (self.batch_size,), generator=gen)
-        return X[ix], Y[ix]
+        """``batch_size`` random examples of ``split``: the batches ``z2h makemore train`` draws."""
+        return batch_fn(*self.splits[split], self.batch_size, self.entry.input_kind)(gen)
 
     def train_config(self, **overrides: Any) -> TrainConfig:
         """The recipe's TrainConfig with ``overrides`` (None values ignored)."""
@@ -99,7 +100,7 @@ class Setup:
                 train_batch=self.batch,
                 evaluate=evaluate or (lambda _model: {}),
                 run_dir=run_dir,
-                kind=CHECKPOINT_KIND,
+                kind=KIND,
                 desc=desc,
                 on_step=on_step,
             )
@@ -115,8 +116,8 @@ def fresh(
     name: str,
     *,
     preset: str | None = None,
-    data: str = "names",
-    seed: int = 1337,
+    data: str = DEFAULT_DATA,
+    seed: int = DEFAULT_SEED,
     max_steps: int | None = None,
     model_overrides: dict[str, Any] | None = None,
 ) -> Setup:
@@ -128,9 +129,7 @@ def fresh(
         )
     words = prepare(data, seed=seed)
     recipe = _recipe(entry, max_steps)
-    cfg = pipeline.build_config(
-        entry, preset, {**recipe.get("model", {}), **(model_overrides or {})}, words
-    )
+    cfg = build_config(entry, preset, {**recipe.get("model", {}), **(model_overrides or {})}, words)
     torch.manual_seed(seed)
     model = registry.build(name, cfg)
     return Setup(
@@ -149,7 +148,7 @@ def _splits(
 
 def load(run_dir: str | os.PathLike[str], data: str | None = None) -> Setup:
     """The model of a makemore run directory (its best checkpoint) with the split it trained on."""
-    run = pipeline.load_run(run_dir)
+    run = load_run(run_dir)
     if not run.entry.trainable:
         raise Z2HError(f"{run_dir} holds a counted {run.name!r} model: nothing to look at")
     words = prepare(data or run.data, seed=run.seed, vocab=run.vocab)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from z2h.makemore.diagnostics import manual_backprop as mb
+from z2h.makemore import manual_backprop as mb
 
 SMALL = mb.ManualMLPConfig(vocab_size=7, block_size=3, n_embd=4, n_hidden=16)
 
@@ -106,3 +106,15 @@ def test_bad_input():
         mb.forward(params, X[:, 0], Y)
     with pytest.raises(ValueError, match="n_hidden"):
         mb.init_params(mb.ManualMLPConfig(n_hidden=0))
+
+
+def test_cli_checks_then_trains(tmp_path, capsys):
+    from z2h.cli import main
+
+    words = tmp_path / "words.txt"
+    words.write_text("\n".join(["emma", "olivia", "ava", "isabella", "sophia", "mia"] * 10) + "\n")
+    assert main(["makemore", "manual-backprop", "--steps", "0"]) == 0
+    assert "largest difference" in capsys.readouterr().out
+    argv = ["makemore", "manual-backprop", "--steps", "50", "--n-hidden", "16"]
+    assert main([*argv, "--data", str(words)]) == 0
+    assert "trained on hand-written gradients only" in capsys.readouterr().out

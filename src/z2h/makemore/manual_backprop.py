@@ -23,6 +23,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from z2h.defaults import DEFAULT_SEED
+from z2h.makemore.defaults import DEFAULT_DATA
+
 PARAM_NAMES = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
 
 # The forward's intermediates in order, each the output of one atomic step.
@@ -412,7 +415,7 @@ def format_checks(by_dtype: dict[str, list[GradCheck]]) -> str:
 
 
 def run_lecture5(
-    data: str = "names", seed: int = 1337, steps: int = 200_000, n_hidden: int = 200
+    data: str = DEFAULT_DATA, seed: int = DEFAULT_SEED, steps: int = 200_000, n_hidden: int = 200
 ) -> dict[str, float | int]:
     """Train the lecture-5 network on hand-written gradients only; losses on the full splits."""
     from z2h.makemore.data import context_examples, prepare
