@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,30 @@ MAX_LEGEND = 14  # more lines than this get a colour scale instead of a legend e
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
     fig.tight_layout()
+    if _wrap_titles(fig):
+        fig.tight_layout()  # again, to make room for the extra lines
     return save_figure(fig, path, dpi=DPI)
+
+
+def _wrap_titles(fig: Any) -> bool:
+    """Break each axes title that would run past the figure's edge onto more lines.
+
+    A title is centred over its axes, so it fits when its half width fits between the axes'
+    centre and the nearer edge of the figure. Returns whether any title changed.
+    """
+    renderer = fig.canvas.get_renderer()
+    changed = False
+    for ax in fig.axes:
+        title, text = ax.title, ax.title.get_text()
+        box = ax.get_window_extent(renderer)
+        centre = (box.x0 + box.x1) / 2
+        room = 2 * min(centre - fig.bbox.x0, fig.bbox.x1 - centre) * 0.95
+        chars = len(text)
+        while text and title.get_window_extent(renderer).width > room and chars > 8:
+            chars = int(chars * 0.9)
+            title.set_text(textwrap.fill(text, chars))
+            changed = True
+    return changed
 
 
 def _lines(ax: Any, series: list[tuple[str, list[float], list[float]]]) -> None:
@@ -156,6 +180,7 @@ def plot_embeddings(
     ax.scatter(xs, ys, s=200, color="C0", alpha=0.4)
     for x, y, label in zip(xs, ys, labels, strict=True):
         ax.text(x, y, label, ha="center", va="center", color="k", fontsize=10)
+    ax.margins(0.08)  # room for the markers of the outermost points
     ax.grid(True, lw=0.3)
     ax.set_title(title or "character embeddings")
     return _save(fig, path)
