@@ -83,9 +83,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--lecture", help="lecture number (default: the lecture of your latest note)")
     p.add_argument("--at", help="where you start, e.g. 00:41:40 (default: your last position)")
     p.add_argument("--date", help="session date, YYYY-MM-DD (default: today)")
-    p.add_argument(
-        "--max-chars", type=int, help="leave out the oldest notes until the prompt fits"
-    )
+    p.add_argument("--max-chars", type=int, help="leave out the oldest notes until the prompt fits")
     p.add_argument("--template", metavar="FILE", help="template file (default: see above)")
     p.add_argument("--out", metavar="FILE", help="write the prompt to FILE instead of printing")
     p.set_defaults(func=_prompt)
@@ -305,13 +303,14 @@ def _status(args: argparse.Namespace) -> int:
         )
         done = ", ".join(p.done) if p.done else "none"
         n_notes = len(ln.notes) if ln else 0
+        noted = f"{n_notes} note" + ("" if n_notes == 1 else "s")
         print(f"{lec.label}")
         print(
             f"  {where}; {passed} of {len(lec.chapters)} chapters passed; "
-            f"exercises done: {done} ({len(p.done)} of {len(lec.exercises)}); {n_notes} notes"
+            f"exercises done: {done} ({len(p.done)} of {len(lec.exercises)}); {noted}"
         )
     if not shown:
-        print("no progress yet; start with: z2h study note 1 00:08:08 \"your first note\"")
+        print('no progress yet; start with: z2h study note 1 00:08:08 "your first note"')
     return 0
 
 

@@ -38,7 +38,7 @@ from z2h.study.catalog import Catalog, Chapter, Lecture, TimeOutOfRange
 from z2h.study.timecode import TimeFormatError, format_time, parse_time
 
 ENV_VAR = "Z2H_STUDY_NOTES"  # where notes live when --notes is not given
-FILE_PATTERN = re.compile(r"lecture-(\d+)\.md")
+OWN_KEYS = ("lecture", "title", "video", "position")  # front matter z2h writes; the rest is kept
 
 
 class NotesError(Z2HError):
@@ -191,7 +191,7 @@ def parse_notes(text: str, lecture: Lecture, where: str = "notes") -> LectureNot
             position = lecture.check_time(parse_time(value))
         except (TimeFormatError, TimeOutOfRange) as e:
             raise NotesError(f"{where} line {lineno}: position: {e}") from None
-    extra = {k: v for k, (v, _) in meta.items() if k not in ("lecture", "title", "video", "position")}
+    extra = {k: v for k, (v, _) in meta.items() if k not in OWN_KEYS}
 
     result = LectureNotes(lecture, position=position, extra=extra)
     preamble: list[str] = []
@@ -298,4 +298,3 @@ def append_note(
     note = notes.add(seconds, text)
     notes.position = lecture.check_time(seconds if position is None else position)
     return note, write_notes(folder, notes)
-

@@ -35,5 +35,6 @@ def chapters_vtt(lecture: Lecture) -> str:
     for ch in lecture.chapters:
         if ch.end <= ch.start:
             continue  # a chapter that starts at the very end has no time to show
-        lines += [f"{ch.index}", f"{vtt_time(ch.start)} --> {vtt_time(ch.end)}", escape(ch.title), ""]
+        timing = f"{vtt_time(ch.start)} --> {vtt_time(ch.end)}"
+        lines += [str(ch.index), timing, escape(ch.title), ""]
     return "\n".join(lines)
