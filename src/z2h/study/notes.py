@@ -112,6 +112,7 @@ _NOTE_HEAD = re.compile(
     )""",
     re.VERBOSE,
 )
+_KEY = re.compile(r"[A-Za-z_][\w-]*")
 _SEPARATOR = re.compile(r"\s*(?:[-–—:|]\s*)?")
 _TITLE_HEADING = re.compile(r"#\s+Lecture\s+\d+\b.*")
 _CHAPTER_HEADING = re.compile(r"##\s+\d+:\d{2}(?::\d{2})?\s.*")
@@ -156,21 +157,22 @@ def _front_matter(lines: list[str], where: str) -> tuple[dict[str, tuple[str, in
     """Front-matter keys -> (value, line number), and the index of the first line after it."""
     if not lines or lines[0].strip() != "---":
         return {}, 0
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise NotesError(f"{where} line 1: the front matter opened here is never closed with '---'")
     values: dict[str, tuple[str, int]] = {}
-    for i in range(1, len(lines)):
+    for i in range(1, end):
         line = lines[i].strip()
-        if line == "---":
-            return values, i + 1
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition(":")
-        if not sep or not key.strip():
+        if not sep or not _KEY.fullmatch(key.strip()):
             raise NotesError(f"{where} line {i + 1}: expected 'key: value' in the front matter")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
         values[key.strip().lower()] = (value, i + 1)
-    raise NotesError(f"{where} line 1: the front matter opened here is never closed with '---'")
+    return values, end + 1
 
 
 def parse_notes(text: str, lecture: Lecture, where: str = "notes") -> LectureNotes:
@@ -234,8 +236,8 @@ def read_notes(folder: Path, lecture: Lecture) -> LectureNotes:
     path = notes_path(folder, lecture.number)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        return LectureNotes(lecture)
+    except (FileNotFoundError, NotADirectoryError):
+        return LectureNotes(lecture)  # nothing yet; writing will say if the folder is unusable
     except OSError as e:
         raise NotesError(f"cannot read {path}: {e.strerror or e}") from None
     try:
