@@ -114,16 +114,25 @@ def exercises_block(lecture: Lecture, done: Iterable[str], chapter_map: ChapterM
     if not lecture.exercises:
         return "(none listed for this lecture)"
     lines = []
+    previous = None
     for ex in lecture.exercises:
         mark = " (done)" if ex.id in done else ""
         lines.append(f"- {ex.id}{mark}: {ex.text}")
-        lines += _code_line(chapter_map.for_exercise(lecture.number, ex))
+        impl = chapter_map.for_exercise(lecture.number, ex)
+        if impl is not None and impl == previous:
+            lines.append("  in z2h: as above")
+        else:
+            lines += _code_line(impl)
+        previous = impl
     return "\n".join(lines)
 
 
 def _excerpt(text: str, limit: int) -> str:
-    first = text.splitlines()[0]
-    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
+    """The note's first line, cut at ``limit`` characters; "..." marks that there is more."""
+    first, *rest = text.splitlines()
+    if len(first) > limit:
+        return first[: limit - 3].rstrip() + "..."
+    return first + (" ..." if rest else "")
 
 
 def connections(
