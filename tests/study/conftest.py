@@ -12,8 +12,6 @@ from z2h.study.notes import append_note
 from z2h.study.state import read_state, write_state
 from z2h.study.timecode import parse_time
 
-GOLDEN = Path(__file__).parent / "golden"
-
 NOTES = [
     (1, "00:11:10", "the derivative is the sensitivity of the output to a nudge of the input"),
     (1, "01:19:00", "backward() needs a topological order: every node after the nodes it uses"),

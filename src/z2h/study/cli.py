@@ -69,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="shift the note's time, e.g. -10s for a moment you noted a little late",
     )
     # subtle: argparse reads "-10s" as an unknown option unless it looks like a negative number
-    p._negative_number_matcher = re.compile(r"^-\d[\dhms:.]*$")
+    p._negative_number_matcher = re.compile(r"^-\d\S*$")
     p.set_defaults(func=_note)
 
     p = sub.add_parser(
