@@ -91,7 +91,7 @@ def test_budget_drops_the_oldest_notes_first(notes_folder):
     assert short.notes_dropped >= 1
     assert "nudge of the input" not in short.text  # the oldest note went first
     assert "F.cross_entropy" in short.text
-    assert f"oldest note is left out to keep this under {len(full.text) - 1}" in short.text
+    assert f"oldest note is left out to keep this within {len(full.text) - 1}" in short.text
 
 
 def test_budget_never_quotes_a_dropped_note(notes_folder):

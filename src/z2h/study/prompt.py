@@ -187,7 +187,7 @@ def notes_block(
     lines = []
     if dropped:
         plural = "note is" if dropped == 1 else "notes are"
-        lines += [f"(My {dropped} oldest {plural} left out to keep this under {max_chars} "
+        lines += [f"(My {dropped} oldest {plural} left out to keep this within {max_chars} "
                   "characters.)", ""]  # fmt: skip
     if not notes:
         lines.append("(no notes yet)")
