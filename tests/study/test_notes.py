@@ -192,6 +192,11 @@ def test_non_utf8_file_names_the_line(tmp_path):
         read_notes(tmp_path, LEC2)
 
 
+def test_byte_order_mark_and_windows_line_ends(tmp_path):
+    notes_path(tmp_path, 2).write_bytes(b"\xef\xbb\xbf---\r\nlecture: 2\r\n---\r\n11:10 - hi\r\n")
+    assert [(n.seconds, n.text) for n in read_notes(tmp_path, LEC2).notes] == [(670, "hi")]
+
+
 def test_append_creates_sorts_and_keeps_position(tmp_path):
     folder = tmp_path / "notes"
     note, path = append_note(folder, LEC2, 2500, "second", position=2510)

@@ -241,7 +241,7 @@ def read_notes(folder: Path, lecture: Lecture) -> LectureNotes:
     except OSError as e:
         raise NotesError(f"cannot read {path}: {e.strerror or e}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # editors on Windows may start the file with a BOM
     except UnicodeDecodeError as e:
         lineno = data[: e.start].count(b"\n") + 1
         raise NotesError(f"{path} line {lineno}: not UTF-8 text") from None
