@@ -251,3 +251,23 @@ def test_notes_dir_resolution(tmp_path):
     assert notes_dir(None, {"XDG_DATA_HOME": str(tmp_path / "xdg")}) == tmp_path / "xdg/z2h/study"
     assert notes_dir(None, {}) == home / ".local/share/z2h/study"
     assert notes_dir(None, {"Z2H_STUDY_NOTES": ""}) == home / ".local/share/z2h/study"
+
+
+def test_concurrent_appends_keep_every_note(tmp_path):
+    """Eight processes adding notes to one lecture at once lose none of them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from z2h.study.catalog import load_catalog;"
+        "from z2h.study.notes import append_note;"
+        "lec = load_catalog().lecture(2);"
+        "[append_note(Path(sys.argv[1]), lec, 60 * int(sys.argv[2]) + i, f'n{sys.argv[2]}-{i}')"
+        " for i in range(5)]"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(k)]) for k in range(8)
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    text = (tmp_path / "lecture-02.md").read_text(encoding="utf-8")
+    assert all(f"n{k}-{i}" in text for k in range(8) for i in range(5))

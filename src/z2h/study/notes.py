@@ -26,13 +26,19 @@ is kept as it is. Nothing a reader accepted is dropped by a rewrite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from z2h.errors import Z2HError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; each write is still atomic
+    fcntl = None  # type: ignore[assignment]
 from z2h.run import write_text_atomic
 from z2h.study.catalog import Catalog, Chapter, Lecture, TimeOutOfRange
 from z2h.study.timecode import TimeFormatError, format_time, parse_time
@@ -296,7 +302,28 @@ def append_note(
 ) -> tuple[Note, Path]:
     """Add one note to the lecture's file and rewrite it atomically; ``position`` (default: the
     note's time) becomes the file's last position."""
-    notes = read_notes(folder, lecture)
-    note = notes.add(seconds, text)
-    notes.position = lecture.check_time(seconds if position is None else position)
-    return note, write_notes(folder, notes)
+    with _locked(folder):
+        notes = read_notes(folder, lecture)
+        note = notes.add(seconds, text)
+        notes.position = lecture.check_time(seconds if position is None else position)
+        return note, write_notes(folder, notes)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the notes folder while a file is read, changed and rewritten.
+
+    subtle: each rewrite is atomic, but two ``z2h study note`` commands that read the same file
+    before either writes would each drop the other's note; the lock makes them take turns.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a+b")  # noqa: SIM115 - closed in the finally below
+    except OSError as e:
+        raise NotesError(f"cannot write to the notes folder {folder}: {e.strerror or e}") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
