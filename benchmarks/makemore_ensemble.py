@@ -7,8 +7,8 @@
 For each run directory (any sequence model: transformer, rnn, gru, lstm) it prints the dev and
 test loss of its best checkpoint, then the loss of the average of the runs' next-character
 probabilities (``--weights``: weighted, e.g. to give a stronger run more say; choose the weights
-on dev, and read test only for the weights chosen). A run trained with ``--set members=K`` (a
-``TransformerEnsemble``) also gets a row for each member alone and for its first 2, 3, ...
+on dev, and read test only for the weights chosen). A run trained with ``--set members=K`` (an
+``Ensemble``) also gets a row for each member alone and for its first 2, 3, ...
 members together. All runs must share the data
 and split seed; losses are in nats per character, as everywhere in makemore.
 """
@@ -25,7 +25,7 @@ def average(models: list[Any], weights: list[float] | None = None) -> Any:
     probabilities."""
     import torch.nn as nn
 
-    from z2h.makemore.models.transformer import average_log_probs
+    from z2h.makemore.models.ensemble import average_log_probs
 
     class Average(nn.Module):
         def __init__(self) -> None:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from z2h.errors import Z2HError
     from z2h.makemore.data import examples, prepare
     from z2h.makemore.evaluate import evaluate_loss
-    from z2h.makemore.models.transformer import mixture_weights
+    from z2h.makemore.models.ensemble import mixture_weights
     from z2h.makemore.runs import load_run
 
     if args.threads:

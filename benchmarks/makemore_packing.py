@@ -12,7 +12,7 @@ to the batch's longest word) or ``pack_fn`` (words back to back in rows of ``--p
 It prints steps/s and scored characters/s (targets that are not padding); the median of
 ``--repeats`` timings. For a compiled model the first step's time (the compilation) is shown too.
 ``--members K`` adds an ensemble of K width-64 members (64 packed rows each) trained member by
-member and as one stacked network (``TransformerEnsemble``'s vmap step); with ``--compile``
+member and as one stacked network (``Ensemble.stacked_logits``, a vmap); with ``--compile``
 also stacked and compiled.
 """
 
@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                 torch.manual_seed(r)
                 model = registry.build("transformer", config)
                 if how == "loop":
-                    model.batched = False
+                    # every batch member by member, as the ensemble trains rows that do not
+                    # divide evenly among its members
+                    model.stacked_logits = model.looped_logits
                 seconds, first = time_steps(model, batches, args.warmup, compiled)
                 timings.append(seconds)
                 firsts.append(first)

@@ -10,18 +10,19 @@ import torch
 import torch.nn.functional as F
 
 from z2h.makemore import registry
-from z2h.makemore.models.transformer import RECIPE_BLOCK, Transformer, TransformerEnsemble
+from z2h.makemore.models.ensemble import Ensemble, average_log_probs
+from z2h.makemore.models.transformer import RECIPE_BLOCK, Transformer
 
 TINY = {"vocab_size": 27, "block_size": 10, "n_layer": 1, "n_head": 2, "n_embd": 16}
 
 
-def ensemble(members: int = 3, **kw) -> TransformerEnsemble:
+def ensemble(members: int = 3, **kw) -> Ensemble:
     torch.manual_seed(0)
     config = registry.make_config(
         "transformer", None, members=members, **{**TINY, **RECIPE_BLOCK, **kw}
     )
     model = registry.build("transformer", config)
-    assert isinstance(model, TransformerEnsemble) and len(model.members) == members
+    assert isinstance(model, Ensemble) and len(model.members) == members
     return model
 
 
@@ -49,7 +50,6 @@ def test_evaluation_averages_the_members_probabilities():
 
 def test_weighted_average_of_probabilities():
     from z2h.errors import Z2HError
-    from z2h.makemore.models.transformer import average_log_probs
 
     model = ensemble().eval()
     x, _ = words()

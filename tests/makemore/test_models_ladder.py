@@ -385,3 +385,54 @@ def test_transformer_recipe_sizes_start_near_uniform(budget):
     with torch.no_grad():
         _, loss = model(x, torch.randint(0, 27, (128, 16)))
     assert abs(loss.item() - math.log(27)) < 0.1
+
+
+def test_transformer_passes_every_shared_field_to_gpt():
+    from z2h.gpt.model import GPTConfig
+    from z2h.makemore.models.transformer import gpt_config
+
+    config = registry.make_config(
+        "transformer", None, **{**TINY["transformer"], "pos": "rope", "norm": "rmsnorm"}
+    )
+    gpt = gpt_config(config)
+    shared = {f.name for f in dataclasses.fields(GPTConfig)} & set(dataclasses.asdict(config))
+    assert shared >= {"vocab_size", "block_size", "n_embd", "pos", "norm", "dropout"}
+    assert all(getattr(gpt, name) == getattr(config, name) for name in shared)
+    assert gpt.tie_weights == GPTConfig.tie_weights  # a GPT-only field keeps GPT's default
+
+
+def test_a_new_transformer_field_cannot_break_the_gpt_it_builds():
+    """A field only makemore knows (say, a future training switch) stays out of GPTConfig."""
+    from z2h.makemore.models.transformer import Transformer, TransformerConfig
+
+    Wider = dataclasses.make_dataclass(
+        "Wider", [("label_smoothing", float, 0.1)], bases=(TransformerConfig,)
+    )
+    model = Transformer(Wider(vocab_size=len(VOCAB), **TINY["transformer"]))
+    assert model.config.n_embd == TINY["transformer"]["n_embd"]
+
+
+def test_training_and_the_init_report_count_the_same_parameters(tmp_path):
+    """One size for one model: all of its parameters, a transformer's position table included
+    (GPT's own ``num_params`` leaves that table out, as nanoGPT reports)."""
+    from z2h.makemore.data import prepare
+    from z2h.makemore.diagnostics.init_report import init_losses
+    from z2h.makemore.runs import load_run
+    from z2h.makemore.training import TrainOptions, train
+
+    words = tmp_path / "words.txt"
+    words.write_text("\n".join(WORDS * 3) + "\n")
+    opts = TrainOptions(
+        model="transformer",
+        preset="makemore",  # learned positions: the table the two counts disagreed on
+        out=tmp_path / "run",
+        data=words,
+        train_fields={"max_steps": 1, "autocast": "fp32", "compile": False},
+    )
+    metrics = train(opts)
+    model = load_run(tmp_path / "run").model
+    assert model.pos_emb is not None
+    (row,) = [
+        r for r in init_losses(prepare(words), names=["transformer"]) if r.preset == "makemore"
+    ]
+    assert metrics["params"] == row.params == sum(p.numel() for p in model.parameters())

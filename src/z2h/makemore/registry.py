@@ -120,3 +120,13 @@ def build(name: str, config: Any) -> Any:
     if isinstance(config, dict):
         config = entry.config_cls(**config)
     return entry.model_cls(config)
+
+
+def num_params(model: Any) -> int:
+    """The size makemore reports for any of its models (metrics, init report, benchmarks): every
+    parameter of a model trained by gradient descent, position tables included; a counted model,
+    which has no parameters, reports its probability-table entries instead."""
+    params = list(model.parameters())
+    if params or not hasattr(model, "num_params"):
+        return sum(p.numel() for p in params)
+    return int(model.num_params())

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn as nn
 
 from z2h.checkpoint import save_checkpoint
 from z2h.defaults import DEFAULT_SEED
@@ -63,13 +62,6 @@ class TrainOptions:
     pack: int | None = None  # row length to pack words into (packable models); 0: one word a row
     resume: bool = False
     bigram_picture: bool = True  # write bigram_counts.png when training a counted bigram
-
-
-def num_params(model: nn.Module) -> int:
-    """Parameters of a trainable model; a counted model reports its own table size."""
-    if hasattr(model, "num_params"):
-        return int(model.num_params())
-    return sum(p.numel() for p in model.parameters())
 
 
 def _smoothing_fields(spec: str, config_cls: type, model: str) -> tuple[dict[str, Any], bool]:
@@ -236,7 +228,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         "preset": payload["preset"],
         "data": data.source,
         "seed": opts.seed,
-        "params": num_params(model),
+        "params": registry.num_params(model),
         "train_loss": evaluate_loss(model, Xtr, Ytr),
         "dev_loss": evaluate_loss(model, Xdev, Ydev),
         "test_loss": evaluate_loss(model, Xte, Yte),

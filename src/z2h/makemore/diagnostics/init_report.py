@@ -74,7 +74,7 @@ def init_losses(
                 InitLoss(
                     name,
                     preset or "(default)",
-                    sum(p.numel() for p in model.parameters()),
+                    registry.num_params(model),
                     loss.item(),
                     math.log(vocab_size),
                 )

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from torch.func import functional_call, vmap
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from z2h.errors import Z2HError
 from z2h.gpt.model import GPT, GPTConfig
+from z2h.makemore.models.ensemble import Ensemble
 from z2h.makemore.registry import ModelEntry, register
 
 
@@ -73,6 +70,16 @@ def noisy_inputs(idx: torch.Tensor, p: float, vocab_size: int) -> torch.Tensor:
     return torch.where(swap, letters, idx)
 
 
+def gpt_config(config: TransformerConfig) -> GPTConfig:
+    """The ``GPTConfig`` of a makemore transformer: every field the two configs share; fields
+    only makemore has (ensemble size, input noise) stay out, fields only GPT has keep its
+    defaults."""
+    shared = {f.name for f in dataclasses.fields(GPTConfig)} & {
+        f.name for f in dataclasses.fields(config)
+    }
+    return GPTConfig(**{name: getattr(config, name) for name in shared})
+
+
 class Transformer(GPT):
     """``z2h.gpt.model.GPT`` built from a ``TransformerConfig``; targets of -1 are padding.
 
@@ -87,9 +94,7 @@ class Transformer(GPT):
             raise ValueError(f"a single Transformer has members=1, got {config.members}")
         if not 0.0 <= config.input_noise < 1.0:
             raise Z2HError(f"input_noise must be in [0, 1), got {config.input_noise}")
-        fields = dataclasses.asdict(config)
-        del fields["members"], fields["input_noise"]
-        super().__init__(GPTConfig(**fields))
+        super().__init__(gpt_config(config))
         self.input_noise = config.input_noise
 
     def prepare(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -113,6 +118,13 @@ class Transformer(GPT):
         with attention_kernel(idx):
             return super().forward(idx, targets, positions, mask)
 
+    def logits_from(
+        self, idx: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits of rows already through ``prepare`` (the ensemble's stacked step)."""
+        with attention_kernel(idx):
+            return super().forward(idx, None, positions, mask)[0]
+
 
 def attention_kernel(idx: torch.Tensor) -> Any:
     """The attention kernel for words on ``idx``'s device.
@@ -126,116 +138,12 @@ def attention_kernel(idx: torch.Tensor) -> Any:
     return sdpa_kernel(SDPBackend.MATH)
 
 
-def mixture_weights(weights: Sequence[float], n: int) -> list[float]:
-    """``weights`` for a mixture of ``n`` models, checked (one positive number each) and scaled
-    to sum to 1."""
-    if len(weights) != n or min(weights, default=0) <= 0:
-        raise Z2HError(f"need one positive weight per model ({n}), got {list(weights)}")
-    total = sum(weights)
-    return [w / total for w in weights]
-
-
-def average_log_probs(
-    models: Sequence[nn.Module], idx: torch.Tensor, weights: Sequence[float] | None = None
-) -> torch.Tensor:
-    """log of the mean of the models' next-character distributions on ``idx``: (B, T, vocab).
-
-    ``weights`` (see ``mixture_weights``) makes it a weighted mean.
-    """
-    logp = torch.stack([F.log_softmax(m(idx)[0].float(), -1) for m in models])
-    if weights is None:
-        return torch.logsumexp(logp, 0) - math.log(len(models))
-    w = torch.tensor(mixture_weights(weights, len(models)), dtype=logp.dtype, device=logp.device)
-    return torch.logsumexp(logp + w.log().view(-1, 1, 1, 1), 0)
-
-
-class TransformerEnsemble(nn.Module):
-    """``members`` transformers of one config, each with its own initial weights.
-
-    Training: the rows of a batch are dealt out, row r to member r mod ``members``, so each
-    member learns from its own share of the words and its own initialisation, and the loss is
-    the mean over every scored character, as for one model. Evaluation and sampling: the members
-    see the same rows and their next-character probabilities are averaged; the logits returned
-    are the log of that mixture, so the usual cross-entropy scores the ensemble. Averaging
-    models that overfit in different ways lowers the loss of a data-bound run (see the README).
-    """
-
-    def __init__(self, config: TransformerConfig):
-        super().__init__()
-        if config.members < 1:
-            raise Z2HError(f"members must be at least 1, got {config.members}")
-        self.config = config
-        one = dataclasses.replace(config, members=1)
-        self.members = nn.ModuleList(Transformer(one) for _ in range(config.members))
-        self.block_size = self.members[0].block_size
-        # one member's network without weights (on the meta device), for the batched training
-        # step; kept in a tuple so that it is not registered: no parameters, not in the state dict
-        with torch.device("meta"):
-            self._template = (GPT(self.members[0].config),)
-        self.batched = True  # False: train member by member (benchmarks/makemore_packing.py)
-
-    def flops_per_token(self, T: int | None = None) -> float:
-        """Training FLOPs per position: each position goes through one member."""
-        return self.members[0].flops_per_token(T)
-
-    def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        K = len(self.members)
-        if self.training and self.batched and len(idx) % K == 0:
-            logits = self._batched_logits(idx)
-        elif self.training:
-            parts = [(k, idx[k::K]) for k in range(K) if k < len(idx)]
-            outs = [(k, self.members[k](x)[0]) for k, x in parts]
-            logits = torch.empty(
-                (*idx.shape, outs[0][1].size(-1)), dtype=outs[0][1].dtype, device=idx.device
-            )
-            for k, out in outs:
-                logits[k::K] = out
-        else:
-            logits = average_log_probs(self.members, idx)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(
-                logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1
-            )
-        return logits, loss
-
-    def _batched_logits(self, idx: torch.Tensor) -> torch.Tensor:
-        """Training logits of every member on its own rows (row r: member r mod K), computed as
-        one batched network: each weight is the stack of the members' weights and
-        ``torch.func.vmap`` runs the members side by side.
-
-        The members' functions, weights and gradients are those of the loop over members (the
-        dropout masks are drawn differently). The gain is speed under ``--compile``: 4 members of
-        width 64, 64 rows of 32 each, bf16, 2 CPU threads: 68.9K scored characters/s against the
-        loop's 38.9K (``benchmarks/makemore_packing.py --members 4 --compile``; eager, the two
-        run at the same speed).
-        """
-        K, T = len(self.members), idx.size(1)
-        idx, positions, mask = self.members[0].prepare(idx)
-        # (B, ...) -> (K, B/K, ...): member k gets rows k, k + K, k + 2K, ...
-        x, positions = (t.view(-1, K, T).transpose(0, 1) for t in (idx, positions))
-        mask = mask.view(-1, K, 1, T, T).transpose(0, 1)
-        names = [name for name, _ in self.members[0].named_parameters()]
-        stacked = {
-            name: torch.stack([m.get_parameter(name) for m in self.members]) for name in names
-        }
-        buffers = dict(self.members[0].named_buffers())  # the same in every member (RoPE tables)
-
-        def member(params: dict[str, torch.Tensor], *inputs: torch.Tensor) -> torch.Tensor:
-            return functional_call(
-                self._template[0], (params, buffers), (inputs[0], None, *inputs[1:])
-            )[0]
-
-        with attention_kernel(idx):
-            logits = vmap(member, randomness="different")(stacked, x, positions, mask)
-        return logits.transpose(0, 1).reshape(*idx.shape, -1)
-
-
 def build_transformer(config: TransformerConfig) -> nn.Module:
-    """One ``Transformer``, or a ``TransformerEnsemble`` when ``config.members`` > 1."""
-    return Transformer(config) if config.members == 1 else TransformerEnsemble(config)
+    """One ``Transformer``, or an ``Ensemble`` of them when ``config.members`` > 1."""
+    if config.members == 1:
+        return Transformer(config)
+    one = dataclasses.replace(config, members=1)
+    return Ensemble(lambda: Transformer(one), config.members, config)
 
 
 PRESETS: dict[str, dict[str, Any]] = {
