@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -62,6 +63,32 @@ def test_zeroth_power_at_zero_replays_as_engine(make):
     got_out = tape.forward()
     tape.backward()
     assert (got_out, a.grad, b.grad) == want
+
+
+def _same(x: float, y: float) -> bool:
+    """Equal as floats, nan equal to nan, and the sign of a zero counted."""
+    return repr(x) == repr(y)
+
+
+SPECIAL_EXPONENTS = [math.inf, -math.inf, math.nan, -0.0, 0.0, 3, 1e-300]
+# ints past float's exact ones, with bases whose power stays finite (else the engine overflows)
+LARGE_INTS = [(0.5, 2**60), (1.0, 2**60), (0.5, 10**20), (1.5, -(2**53 + 1)), (1.0, -(10**20))]
+
+
+@pytest.mark.parametrize(
+    "base, k", [(b, k) for b in (0.5, 1.0, 1.5) for k in SPECIAL_EXPONENTS] + LARGE_INTS
+)
+def test_constant_exponents_replay_as_engine(base, k):
+    """A constant exponent reaches the replay as a value: inf, nan and -0.0 have no literal."""
+    a = Value(base)
+    out = a**k * 2.0
+    out.backward()
+    want = (out.data, a.grad)
+    a.grad = 0.0
+    tape = Tape(out, [a])
+    got = tape.forward()
+    tape.backward()
+    assert _same(got, want[0]) and _same(a.grad, want[1]), (got, a.grad, want)
 
 
 def test_mlp_training_step_equals_engine():

@@ -25,13 +25,14 @@ from z2h.autograd.engine import (
 )
 
 # op -> (forward, backward for each operand): source templates over slot numbers, where o is the
-# node, a and b its operands and k the constant exponent of `**k`. Keep in step with engine.py.
+# node, a and b its operands and k the slot of the constant exponent of `**k` in the list c.
+# Keep in step with engine.py.
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "+": ("v[{o}] = v[{a}] + v[{b}]", ("g[{a}] += g[{o}]", "g[{b}] += g[{o}]")),
     "*": ("v[{o}] = v[{a}] * v[{b}]", ("g[{a}] += v[{b}] * g[{o}]", "g[{b}] += v[{a}] * g[{o}]")),
     "**k": (
-        "v[{o}] = _pow(v[{a}], {k})",
-        ("g[{a}] += _pow_backward(v[{a}], {k}, g[{o}])",),
+        "v[{o}] = _pow(v[{a}], c[{k}])",
+        ("g[{a}] += _pow_backward(v[{a}], c[{k}], g[{o}])",),
     ),
     "**": (
         "v[{o}] = _pow(v[{a}], v[{b}])",
@@ -99,6 +100,9 @@ class Tape:
             live[i] = True
         fwd: list[str] = []
         bwd: list[str] = []
+        # subtle: constants travel as values in a list, never as source text: the repr of
+        # inf or nan is not a Python expression
+        constants: list[float] = []
         for i, v in enumerate(topo):
             if not v._prev:
                 continue
@@ -107,13 +111,16 @@ class Tape:
                 continue
             live[i] = True
             fwd_rule, bwd_rules = _rule(v)
-            names = {"o": i, "a": kids[0], "b": kids[-1], "k": _exponent(v)}
+            names = {"o": i, "a": kids[0], "b": kids[-1], "k": len(constants)}
+            exponent = _exponent(v)
+            if exponent is not None:
+                constants.append(exponent)
             fwd.append(fwd_rule.format(**names))
             # subtle: gradients accumulate in the engine's order, so sums round the same way
             bwd.append([r.format(**names) for r, c in zip(bwd_rules, kids, strict=True) if live[c]])
         backward_lines = [line for node_lines in reversed(bwd) for line in node_lines]
-        self._forward = _compile("forward", fwd)
-        self._backward = _compile("backward", backward_lines)
+        self._forward = _compile("forward", fwd, constants)
+        self._backward = _compile("backward", backward_lines, constants)
         self.size = len(topo)
 
     def forward(self) -> float:
@@ -142,13 +149,19 @@ def _rule(v: Value) -> tuple[str, tuple[str, ...]]:
     return RULES[op]
 
 
-def _exponent(v: Value) -> str:
-    # the engine labels `x ** k` as "**" + repr(k); repr round-trips the float exactly
-    return v._op[2:] if v._op.startswith("**") and len(v._prev) == 1 else ""
+def _exponent(v: Value) -> float | None:
+    """The constant k of a node ``x ** k``; None for any other node."""
+    if not (v._op.startswith("**") and len(v._prev) == 1):
+        return None
+    # the engine labels `x ** k` as "**" + repr(k); float(repr(k)) is k exactly, inf and nan too
+    return float(v._op[2:])
 
 
-def _compile(name: str, lines: list[str]) -> Callable[[list[float], list[float] | None], None]:
-    """Compile ``lines`` into ``name(v, g)``, split into chunks that it calls in order."""
+def _compile(
+    name: str, lines: list[str], constants: list[float]
+) -> Callable[[list[float], list[float] | None], None]:
+    """Compile ``lines`` into ``name(v, g)``, split into chunks that it calls in order; the lines
+    read constants from the list ``c``."""
     chunks = [lines[i : i + _CHUNK] for i in range(0, len(lines), _CHUNK)] or [[]]
     src = []
     for n, chunk in enumerate(chunks):
@@ -157,6 +170,6 @@ def _compile(name: str, lines: list[str]) -> Callable[[list[float], list[float] 
         src.append("    pass")
     src.append(f"def {name}(v, g):")
     src.extend(f"    _{name}_{n}(v, g)" for n in range(len(chunks)))
-    namespace = dict(_HELPERS)
+    namespace = {**_HELPERS, "c": constants}
     exec(compile("\n".join(src), f"<z2h.autograd.fast {name}>", "exec"), namespace)
     return namespace[name]
