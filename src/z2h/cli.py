@@ -31,19 +31,17 @@ SYSTEMS: dict[str, tuple[str, str]] = {
 }
 
 
-def _not_available(args: argparse.Namespace) -> int:
-    print(f"z2h {args.system}: not yet available in this version of z2h", file=sys.stderr)
-    return 2
-
-
-def _import_system(module_name: str) -> ModuleType | None:
-    """Import a system's cli module, or return None if that system is not part of this build."""
+def _import_system(module_name: str) -> ModuleType:
+    """Import a system's cli module; a package it needs that is not installed is a Z2HError."""
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as e:
-        if e.name and module_name.startswith(e.name):
-            return None
-        raise
+        if e.name is None or e.name.split(".")[0] == "z2h":
+            raise  # z2h's own module missing: a broken install or a bug, not the user's doing
+        raise Z2HError(
+            f"needs the package {e.name.split('.')[0]!r}, which is not installed "
+            "(reinstall z2h with its dependencies)"
+        ) from e
 
 
 def build_parser(system: str | None = None) -> argparse.ArgumentParser:
@@ -59,12 +57,7 @@ def build_parser(system: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=description, description=description)
         if name != system:
             continue
-        module = _import_system(module_name)
-        if module is None:
-            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-            p.set_defaults(func=_not_available)
-            continue
-        module.configure(p)
+        _import_system(module_name).configure(p)
         # a system invoked without a subcommand prints its own help
         p.set_defaults(_parser=p)
     return parser
@@ -73,7 +66,11 @@ def build_parser(system: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     system = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(system if system in SYSTEMS else None)
+    try:
+        parser = build_parser(system if system in SYSTEMS else None)
+    except Z2HError as e:
+        print(f"z2h {system}: error: {e}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if args.system is None:
         parser.print_help()

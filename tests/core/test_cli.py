@@ -1,0 +1,36 @@
+"""The ``z2h`` dispatcher: every system's command module loads, and a missing dependency is an
+error message, not a traceback."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from z2h import cli
+
+
+@pytest.mark.parametrize("system", sorted(cli.SYSTEMS))
+def test_every_system_configures_its_commands(system, capsys):
+    module = importlib.import_module(cli.SYSTEMS[system][0])
+    assert callable(module.configure)
+    with pytest.raises(SystemExit) as e:
+        cli.main([system, "--help"])
+    assert e.value.code == 0
+    assert "not yet available" not in capsys.readouterr().out
+
+
+def test_a_missing_dependency_is_a_message(tmp_path, monkeypatch, capsys):
+    (tmp_path / "fake_system_cli.py").write_text("import z2h_test_absent_package\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(cli.SYSTEMS, "fake", ("fake_system_cli", "a system for this test"))
+    assert cli.main(["fake", "run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("z2h fake: error: needs the package 'z2h_test_absent_package'")
+
+
+def test_a_missing_z2h_module_is_not_hidden(monkeypatch):
+    """A system module of z2h itself that does not import is a broken install: say so loudly."""
+    monkeypatch.setitem(cli.SYSTEMS, "fake", ("z2h.no_such_system.cli", "a system for this test"))
+    with pytest.raises(ModuleNotFoundError, match=r"z2h\.no_such_system"):
+        cli.main(["fake", "run"])
