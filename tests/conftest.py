@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,30 @@ DATA_SKIP_REASON = (
 # folder for the session so the cache is built once, not in every test that draws.
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="z2h-mpl-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+# torch.compile's CPU backend builds its kernels with one of these
+CXX_COMPILERS = ("g++", "c++", "clang++")
+
+
+def compiler_skip_reason(
+    environ: Mapping[str, str] = os.environ, which: Callable[[str], str | None] = shutil.which
+) -> str | None:
+    """Why a ``needs_compiler`` test cannot run here, or None when it can. Under CI=true it always
+    runs: a CI machine without a compiler must fail the test, not pass it by skipping."""
+    if environ.get("CI", "").lower() == "true":
+        return None
+    candidates = [environ["CXX"]] if environ.get("CXX") else list(CXX_COMPILERS)
+    if any(which(c) for c in candidates):
+        return None
+    return f"torch.compile needs a C++ compiler ({' or '.join(candidates)}) and none is on PATH"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_compiler"):
+        reason = compiler_skip_reason()
+        if reason:
+            pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

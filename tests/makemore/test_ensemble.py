@@ -107,6 +107,7 @@ def test_batched_training_step_matches_the_loop_over_members():
         torch.testing.assert_close(g, p.grad, msg=name)
 
 
+@pytest.mark.needs_compiler
 def test_compiled_batched_step_matches_eager():
     """The recipe compiles the stacked members: same loss and gradients as eager."""
     model = ensemble(2, dropout=0.0).train()
