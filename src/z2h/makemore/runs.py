@@ -1,8 +1,8 @@
 """A saved makemore run: its model rebuilt from the run directory alone, evaluated or sampled.
 
 Every run directory holds ``best.pt`` (and, while training, ``last.pt``) with the model name,
-config, vocabulary, data source, seed and batch size beside the weights, so ``z2h makemore
-sample|eval`` and the diagnostics need nothing but the directory.
+config, vocabulary, data source and seed beside the weights (a trained one also its batch size
+and packing), so ``z2h makemore sample|eval`` and the diagnostics need nothing but the directory.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ Defaults come in layers, each overriding the one before: the dataclass defaults,
 preset, the entry's ``recipe(time_budget, max_steps)`` (``{"model": {...}, "train": {...}}``; the
 ``train`` part may carry ``batch_size``, 0 meaning the whole training set, and ``pack``, the row
 length to pack words into for a packable model), and the flags the user gave. Every run directory
-holds ``best.pt`` (what ``z2h.makemore.runs`` needs to rebuild the model) and ``metrics.json``.
+holds ``best.pt`` (what ``z2h.makemore.runs`` needs to rebuild the model, and the batch size and
+packing it trained with) and ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -185,6 +186,8 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         else:
             pack = 0
         check_pack(entry, pack, config.block_size, batch_size)
+        # stored beside the weights so that tools reading the run (diagnostics) draw its batches
+        payload.update(batch_size=batch_size, pack=pack)
         train_fields.update({k: v for k, v in opts.train_fields.items() if v is not None})
         train_fields["seed"] = opts.seed
         unknown = sorted(set(train_fields) - {f.name for f in dataclasses.fields(TrainConfig)})

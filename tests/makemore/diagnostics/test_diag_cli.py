@@ -8,7 +8,6 @@ import json
 import pytest
 
 from z2h.errors import Z2HError
-from z2h.makemore import registry
 from z2h.makemore.diagnostics.cli import configure_diagnostics
 
 
@@ -20,13 +19,7 @@ def run(argv: list[str]) -> int:
     return int(args.func(args) or 0)
 
 
-@pytest.fixture
-def need_bnmlp():
-    if "bnmlp" not in registry.names():
-        pytest.skip("bnmlp is not registered yet")
-
-
-def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
+def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys):
     out = tmp_path / "diag"
     code = run(
         ["diagnose", "--model", "bnmlp", "--preset", "lecture4-deep", "--steps", "20",
@@ -76,8 +69,6 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys, need_bnmlp):
 
 
 def test_lr_find(toy_words, tmp_path, capsys):
-    if "mlp" not in registry.names():
-        pytest.skip("mlp is not registered yet")
     out = tmp_path / "lr"
     run(["lr-find", "--model", "mlp", "--steps", "60", "--data", str(toy_words), "--out", str(out)])
     printed = capsys.readouterr().out
@@ -87,14 +78,14 @@ def test_lr_find(toy_words, tmp_path, capsys):
     assert (out / "lr_find.png").exists()
 
 
-def test_init_report(toy_words, capsys, need_bnmlp):
+def test_init_report(toy_words, capsys):
     run(["init-report", "--model", "bnmlp", "--data", str(toy_words), "--zero-init-steps", "5"])
     printed = capsys.readouterr().out
     assert "ln(V)" in printed and "lecture4-deep" in printed
     assert "receive gradient and move: layers." in printed
 
 
-def test_bad_input(toy_words, tmp_path, need_bnmlp):
+def test_bad_input(toy_words, tmp_path):
     with pytest.raises(Z2HError, match="--model NAME"):
         run(["diagnose", "--steps", "5"])
     with pytest.raises(Z2HError, match="not both"):
@@ -104,12 +95,11 @@ def test_bad_input(toy_words, tmp_path, need_bnmlp):
     with pytest.raises(Z2HError, match="--steps must be positive"):
         run(["diagnose", "--model", "bnmlp", "--steps", "0", "--data", str(toy_words),
              "--out", str(tmp_path / "x")])  # fmt: skip
-    if "mlp" in registry.names():
-        out = tmp_path / "mlp"
-        run(["diagnose", "--model", "mlp", "--steps", "3", "--data", str(toy_words),
-             "--out", str(out)])  # fmt: skip
-        with pytest.raises(Z2HError, match="no BatchNorm"):
-            run(["fold-bn", "--out", str(out), "--data", str(toy_words)])
+    out = tmp_path / "mlp"
+    run(["diagnose", "--model", "mlp", "--steps", "3", "--data", str(toy_words),
+         "--out", str(out)])  # fmt: skip
+    with pytest.raises(Z2HError, match="no BatchNorm"):
+        run(["fold-bn", "--out", str(out), "--data", str(toy_words)])
     with pytest.raises(Z2HError):
         run(["fold-bn", "--out", str(tmp_path / "empty")])
 
@@ -130,8 +120,6 @@ def test_through_the_z2h_command(capsys):
 
 @pytest.mark.parametrize("name", ["lstm", "transformer"])
 def test_diagnose_sequence_models(name, toy_words, tmp_path):
-    if name not in registry.names():
-        pytest.skip(f"{name} is not registered yet")
     out = tmp_path / name
     assert run(["diagnose", "--model", name, "--steps", "3", "--data", str(toy_words),
                 "--out", str(out)]) == 0  # fmt: skip

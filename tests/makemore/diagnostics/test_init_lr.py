@@ -14,14 +14,8 @@ from z2h.makemore.data import prepare
 from z2h.makemore.diagnostics import init_report, lr_find, setups
 
 
-def _need(name: str) -> None:
-    if name not in registry.names():
-        pytest.skip(f"{name} is not registered yet")
-
-
 def test_zero_init_only_the_last_bias_moves(toy_words):
     """Lecture 4 E01 at toy size: with everything zero only the output bias learns."""
-    _need("bnmlp")
     setup = setups.fresh("bnmlp", data=str(toy_words), model_overrides={"n_hidden": 8, "n_embd": 4})
     z = init_report.zero_init_experiment(setup, steps=30)
     names = [n for n, _ in setup.model.named_parameters()]
@@ -36,7 +30,6 @@ def test_zero_init_only_the_last_bias_moves(toy_words):
 
 
 def test_zero_init_deep_preset_moves_only_the_output_shift(toy_words):
-    _need("bnmlp")
     setup = setups.fresh(
         "bnmlp",
         preset="lecture4-deep",
@@ -54,9 +47,7 @@ def test_unigram_entropy_by_hand():
 
 def test_init_losses_cover_every_preset(toy_words):
     data = prepare(toy_words)
-    names = [n for n in ("mlp", "bnmlp") if n in registry.names()]
-    if not names:
-        pytest.skip("no MLP registered yet")
+    names = ["mlp", "bnmlp"]
     rows = init_report.init_losses(data, names=names)
     expected = {(n, p) for n in names for p in registry.get(n).presets}
     assert {(r.model, r.preset) for r in rows} == expected
@@ -76,7 +67,6 @@ def test_lr_schedule_is_exponential():
 
 
 def test_lr_sweep_finds_a_minimum_and_stops_on_divergence(toy_words):
-    _need("mlp")
     setup = setups.fresh("mlp", data=str(toy_words))
     before = {k: v.clone() for k, v in setup.model.state_dict().items()}
     sweep = lr_find.lr_sweep(setup, steps=200, lo=1e-3, hi=1e4, optimizer="sgd")

@@ -41,7 +41,8 @@ class Setup:
     model: nn.Module
     data: WordData
     splits: dict[str, tuple[torch.Tensor, torch.Tensor]]  # "train"/"dev"/"test" -> (X, Y)
-    train_defaults: dict[str, Any]  # TrainConfig fields from the recipe (plus batch_size)
+    # TrainConfig fields plus batch_size: the run's own, else the recipe's
+    train_defaults: dict[str, Any]
     preset: str | None = None
 
     @property
@@ -60,6 +61,7 @@ class Setup:
             "vocab": self.vocab.to_list(),
             "data": self.data.source,
             "seed": self.data.seed,
+            "batch_size": self.batch_size,
         }
 
     def batch(
