@@ -95,8 +95,8 @@ def _one_thread() -> Iterator[None]:
 
     subtle: softmax and multinomial over a (B, V) batch are tiny per row, but torch splits them
     across threads; on a busy machine the threads wait for each other and one sampling step takes
-    ~100x longer (8 ms instead of 0.07 ms for softmax over 1,000 x 27). Each row's result does not
-    depend on the thread count, so the samples are the same.
+    many times longer than on one thread. Each row's result does not depend on the thread count,
+    so the samples are the same.
     """
     threads = torch.get_num_threads()
     if threads == 1:

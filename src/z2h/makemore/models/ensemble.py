@@ -118,8 +118,8 @@ class Ensemble(nn.Module):
 
         The members' functions, weights and gradients are those of the loop (dropout masks are
         drawn differently). The gain is speed under ``--compile``, where one large graph beats
-        K small ones (benchmarks/makemore_packing.py --members K --compile); eager, the two run
-        at about the same speed. Needs ``len(idx)`` divisible by the number of members.
+        K small ones (benchmarks/makemore_packing.py --members K --compile times both); eager,
+        the two run at about the same speed. Needs ``len(idx)`` divisible by the number of members.
         """
         K = len(self.members)
         first = self.members[0]

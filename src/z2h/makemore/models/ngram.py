@@ -79,8 +79,8 @@ class NGramConfig:
 
 
 def _unique(keys: torch.Tensor, **kw: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """``torch.unique`` via NumPy: single-threaded and ~50x faster than torch's CPU sort on a busy
-    2-core machine, where torch's threads contend."""
+    """``torch.unique`` via NumPy: single-threaded, so it does not slow down on a busy machine
+    where torch's sort threads contend for the cores."""
     uniq, extra = np.unique(keys.numpy(), **kw)
     return torch.from_numpy(uniq), torch.from_numpy(extra).to(torch.long).reshape(-1)
 
@@ -293,7 +293,7 @@ class NGram(nn.Module):
         # Find each context's row in the stacked table, then gather once: (B,) work per level
         # instead of (B, V). subtle: in NumPy, single-threaded, because sampling calls forward
         # once per character on a small batch, and torch's threads cost more than they save there
-        # (on a busy 2-core machine a 1,000-row searchsorted took 16 ms instead of 0.03 ms).
+        # (on a busy machine, far more: they wait for each other).
         ids = idx.numpy()
         row = np.zeros(B, dtype=np.int64)  # row 0: no context seen, the uniform row
         for c, level in enumerate(levels):

@@ -129,9 +129,10 @@ class Transformer(GPT):
 def attention_kernel(idx: torch.Tensor) -> Any:
     """The attention kernel for words on ``idx``'s device.
 
-    subtle: for words (T <= ~16, head size 16-32) PyTorch's CPU flash-attention kernel is slower
-    than plain matmul-softmax-matmul: measured 2.1x slower per training step at width 128 under
-    bf16 autocast (benchmarks/makemore_ladder.py notes), so on CPU pick the latter.
+    subtle: for sequences as short as words (T <= ~16, head size 16-32) PyTorch's CPU
+    flash-attention kernel does more bookkeeping than work and loses to plain
+    matmul-softmax-matmul (time both with benchmarks/makemore_packing.py), so on CPU pick the
+    latter.
     """
     if idx.device.type != "cpu":
         return contextlib.nullcontext()
@@ -152,12 +153,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-# a run given neither --time-budget nor --max-steps trains this long (the README's main job)
+# a run given neither --time-budget nor --max-steps trains this long: a couple of minutes is as
+# long as a newcomer waits for a first result
 DEFAULT_TIME_BUDGET = 120.0
 
-# the block every recipe tier uses: RoPE, RMSNorm, SwiGLU, QK-norm, no biases (LLaMA-style).
-# Measured in 100 s runs on 2 idle cores (width 32, lr 5e-3): dev 1.9975 against 2.0097 for the
-# GPT-2 block.
+# the block every recipe tier uses: RoPE, RMSNorm, SwiGLU, QK-norm, no biases (LLaMA-style); in
+# equal-time runs it reached a lower dev loss than the GPT-2 block (the makemore docs keep the
+# measurements).
 RECIPE_BLOCK: dict[str, Any] = {
     "pos": "rope",
     "norm": "rmsnorm",
@@ -166,29 +168,22 @@ RECIPE_BLOCK: dict[str, Any] = {
     "bias": False,
 }
 
-# Every tier packs words back to back into rows of PACK_LENGTH tokens, BATCH_ROWS rows a step
-# (~1,840 scored characters): one word a row wastes ~55% of the positions of a 16-wide row on
-# padding. 100 s runs on 2 idle cores, width 64, dropout 0.05, dev loss: one word a row, batch 128,
-# lr 5e-3 1.9751 (2,414 steps); packed 32 rows of 32 1.9675 (2,913 steps); 64 rows 1.9495 (1,926;
-# chosen); 64 rows at lr 7e-3 1.9540; 128 rows 1.9608 (1,032), at lr 1e-2 1.9628; 32 rows
-# compiled 1.9782 (2,799 steps: compiling took ~30 s of the 100).
+# Every tier packs words back to back into rows of PACK_LENGTH tokens, BATCH_ROWS rows a step:
+# one word a row spends about half of the positions of a row as wide as the longest name on
+# padding. Of the row counts tried in equal-time runs, 64 rows gave the lowest dev loss: fewer
+# rows take noisier steps, more rows take too few.
 PACK_LENGTH = 32
 BATCH_ROWS = 64
 
-# (seconds, steps) from which each size of the recipe takes over. The block and width of the first
-# tier were chosen by 100 s runs on 2 idle cores before packing (LLaMA block, batch 128 words, dev
-# loss): width 32 / no dropout / lr 5e-3 1.9975, width 64 / dropout 0.1 / lr 3e-3 1.9811, lr 5e-3
-# 1.9758, lr 7e-3 1.9833, width 64 / no dropout / lr 3e-3 1.9919, width 64 / dropout 0.05 / lr
-# 5e-3 1.9617 (chosen). Long runs are data-bound: one model overfits (900 s, width 128, dropout
-# 0.2-0.3: dev 1.92-1.93 with train 1.61-1.73), while an ensemble of small models trained on
-# their own shares of the rows averages much of that away (900 s, 4 x width 64: dev 1.8945). The
-# last tier compiles the stacked members (~1.6x the steps after a ~37 s first step) and spends
-# the speed on more members rather than more steps each, averaging the weights too: 900 s, dev /
-# test: 4 members eager 1.8924 / 1.8806, 4 compiled 1.8908 / 1.8827 (they overfit after step
-# 5,000 of 7,014), 8 compiled 1.8954 / 1.8856 (2,465 steps: too few each), 6 compiled with
-# --ema 0.999 1.8832 / 1.8720; the same with weight decay 0.5 instead of 0.1, 1.8779 / 1.8668
-# (chosen; rerun as the recipe 1.8793 / 1.8663; 1.0: 1.8888 / 1.8783, too slow for the time).
-# The middle tier sits between the measured ones (README).
+# (seconds, steps) from which each size of the recipe takes over, chosen by equal-time runs whose
+# results the makemore docs keep. The first tier is a small, lightly regularised model at a high
+# learning rate: a short run is compute-bound, and a small model sees the most characters. Long
+# runs are data-bound: one wider model overfits, while an ensemble of small models, each trained
+# on its own share of the rows, averages much of that away. The last tier compiles the stacked
+# members, which buys more steps after a slow first one, and spends them on more members rather
+# than more steps each (the members overfit before the run ends); averaging the weights over steps
+# (EMA) and a stronger weight decay lower its loss further, while more members than six leave each
+# too few steps. The middle tier sits between the measured ones.
 TIERS: list[tuple[float, int, dict[str, Any], dict[str, Any]]] = [
     # from seconds, from steps, model sizes, training settings
     (0.0, 0, {"n_embd": 64, "dropout": 0.05}, {"lr": 5e-3}),
@@ -206,7 +201,7 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
     """Training defaults for a run of ``time_budget`` seconds (or ``max_steps`` steps).
 
     Short runs are compute-bound: what counts is how many characters the model sees, so a small
-    model at a high learning rate, fed packed rows, wins (see TIERS for the measurements). Long
+    model at a high learning rate, fed packed rows, wins (see TIERS). Long
     runs are data-bound (25.6K training words): a single model overfits, so the time goes to an
     ensemble of small ones, each with its own share of the rows (from 600 s: six, compiled as one
     stacked network, their weights averaged over steps and decayed harder). bf16 autocast speeds
