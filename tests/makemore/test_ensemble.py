@@ -123,6 +123,24 @@ def test_compiled_batched_step_matches_eager():
         torch.testing.assert_close(p.grad, g, rtol=1e-4, atol=1e-5, msg=name)
 
 
+def test_any_sequence_model_can_be_a_member():
+    """The ensemble is not tied to the transformer: LSTMs train member by member (they have no
+    stacked step) and average the same way."""
+    config = registry.make_config("lstm", None, vocab_size=27, block_size=10, n_embd=8, n_hidden=16)
+    torch.manual_seed(0)
+    model = Ensemble(lambda: registry.build("lstm", config), 2, config).train()
+    x, y = words(4)
+    logits, loss = model(x, y)
+    loss.backward()
+    with torch.no_grad():
+        for k, m in enumerate(model.members):
+            torch.testing.assert_close(logits[k::2].detach(), m(x[k::2])[0])
+            assert next(m.parameters()).grad is not None
+        model.eval()
+        probs = torch.stack([F.softmax(m(x)[0], -1) for m in model.members]).mean(0)
+        torch.testing.assert_close(model(x)[0].exp(), probs)
+
+
 def test_ensemble_starts_near_uniform():
     model = ensemble(4).eval()
     x, y = words(32)

@@ -72,7 +72,6 @@ class Ensemble(nn.Module):
             raise Z2HError(f"members must be at least 1, got {members}")
         self.config = config  # the config the ensemble was built from (checkpoints store it)
         self.members = nn.ModuleList(make_member() for _ in range(members))
-        self.block_size = self.members[0].block_size
         self._template: tuple[nn.Module, ...] = ()
         if hasattr(self.members[0], "logits_from"):
             # one member's network without weights (on the meta device), for the stacked training
