@@ -7,10 +7,12 @@ fast; ``seed_everything`` seeds torch only when it is installed.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -173,53 +175,228 @@ def progress(
     """A tqdm progress bar that is silent when stderr is not a terminal (or ``Z2H_PROGRESS=0``)."""
     from tqdm.auto import tqdm
 
-    disable = True if os.environ.get("Z2H_PROGRESS") == "0" else None
+    disable = True if progress_off() else None
     return tqdm(iterable, total=total, desc=desc, disable=disable, dynamic_ncols=True, **kw)
 
 
-class ScalarLog:
-    """Append-only CSV of training scalars (``step,name,value``) in the run directory.
+def progress_off() -> bool:
+    """Whether the environment asks for no progress output (``Z2H_PROGRESS=0``, e.g. in tests)."""
+    return os.environ.get("Z2H_PROGRESS") == "0"
 
-    Rows are flushed as they are written so a killed run keeps its history; ``truncate_after``
-    drops rows past a step when a run resumes from an earlier checkpoint.
+
+def default_run_dir(system: str, name: str) -> Path:
+    """A fresh run folder name, ``runs/SYSTEM/NAME-YYYYmmdd-HHMMSS-XXXXXX`` (not created here).
+
+    subtle: the random suffix keeps two runs started in the same second apart; the timestamp alone
+    did not.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / system / f"{name}-{stamp}-{secrets.token_hex(3)}"
+
+
+def format_duration(seconds: float) -> str:
+    """``75.2`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"`` (``"?"`` when unknown)."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    s = round(seconds)
+    hours, rest = divmod(s, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def format_summary(title: str, rows: Iterable[tuple[str, Any]]) -> str:
+    """A short aligned block for the end of a command: a title, then ``name  value`` lines."""
+    rows = [(k, v) for k, v in rows if v is not None]
+    width = max((len(k) for k, _ in rows), default=0)
+    lines = [title] + [f"  {k:<{width}}  {_fmt(v)}" for k, v in rows]
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+class Reporter:
+    """What a training run tells the person watching it, printed to stderr.
+
+    Three modes, chosen once: ``"bar"`` on a terminal (one progress bar with step, loss, steps/s
+    and time left), ``"lines"`` when stderr is a file or a pipe (a plain line at every evaluation
+    and at most every ``line_seconds`` otherwise: no escape codes), ``"off"`` for ``quiet`` or
+    ``Z2H_PROGRESS=0``. The training loop calls ``start``, ``step`` after every optimizer step,
+    ``evaluated`` after every evaluation and ``close``; systems print their summary themselves.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(
+        self,
+        desc: str = "train",
+        *,
+        quiet: bool = False,
+        stream: IO[str] | None = None,
+        mode: str | None = None,
+        line_seconds: float = 30.0,
+    ):
+        self.desc = desc
+        self.stream = stream if stream is not None else sys.stderr
+        if mode is None and (quiet or progress_off()):
+            mode = "off"
+        elif mode is None:
+            mode = "bar" if _isatty(self.stream) else "lines"
+        if mode not in ("bar", "lines", "off"):
+            raise Z2HError(f"unknown progress mode {mode!r}: choose bar, lines or off")
+        self.mode = mode
+        self.line_seconds = line_seconds
+        self._bar: Any = None
+        self._max_steps: int | None = None
+        self._time_budget: float | None = None
+        self._step0 = 0
+        self._elapsed0 = 0.0
+        self._last_line = 0.0
+        self._last_postfix = -math.inf
+        self.loss = math.nan
+
+    def note(self, text: str) -> None:
+        """One line of news (e.g. "resumed from step 400"), unless quiet."""
+        if self.mode == "off":
+            return
+        if self._bar is not None:
+            self._bar.write(f"{self.desc}: {text}", file=self.stream)
+        else:
+            print(f"{self.desc}: {text}", file=self.stream, flush=True)
+
+    def start(
+        self, *, step: int, elapsed: float, max_steps: int | None, time_budget: float | None
+    ) -> None:
+        self._max_steps, self._time_budget = max_steps, time_budget
+        self._step0, self._elapsed0, self._last_line = step, elapsed, elapsed
+        if self.mode == "bar":
+            from tqdm.auto import tqdm
+
+            # the bar counts thousandths of the run, so step- and time-bounded runs look alike
+            self._bar = tqdm(
+                total=1000,
+                desc=self.desc,
+                file=self.stream,
+                dynamic_ncols=True,
+                bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}",
+            )
+
+    def _frac(self, step: int, elapsed: float) -> float:
+        fracs = []
+        if self._max_steps:
+            fracs.append(step / self._max_steps)
+        if self._time_budget:
+            fracs.append(elapsed / self._time_budget)
+        return min(max(fracs, default=0.0), 1.0)
+
+    def rate(self, step: int, elapsed: float) -> float:
+        """Optimizer steps per second since this process started training."""
+        seconds = elapsed - self._elapsed0
+        return (step - self._step0) / seconds if seconds > 0 else math.nan
+
+    def time_left(self, step: int, elapsed: float) -> float:
+        left = []
+        rate = self.rate(step, elapsed)
+        if self._max_steps and rate > 0:
+            left.append(max(self._max_steps - step, 0) / rate)
+        if self._time_budget:
+            left.append(max(self._time_budget - elapsed, 0.0))
+        return min(left, default=math.nan)
+
+    def status(self, step: int, elapsed: float) -> str:
+        total = f"/{self._max_steps:,}" if self._max_steps else ""
+        return (
+            f"step {step:,}{total}  loss {self.loss:.4f}  {self.rate(step, elapsed):.1f} steps/s"
+            f"  {format_duration(self.time_left(step, elapsed))} left"
+        )
+
+    def step(self, step: int, elapsed: float, loss: float | None = None) -> None:
+        if loss is not None:
+            self.loss = loss
+        if self.mode == "bar" and self._bar is not None:
+            done = int(self._frac(step, elapsed) * 1000)
+            # subtle: formatting the status costs more than a tiny model's step; do it 5x a second
+            if elapsed - self._last_postfix >= 0.2:
+                self._bar.set_postfix_str(self.status(step, elapsed), refresh=False)
+                self._last_postfix = elapsed
+            self._bar.update(done - self._bar.n)
+        elif self.mode == "lines" and elapsed - self._last_line >= self.line_seconds:
+            self._line(self.status(step, elapsed), elapsed)
+
+    def evaluated(self, step: int, elapsed: float, results: dict[str, float]) -> None:
+        if self.mode == "off":
+            return
+        evals = "  ".join(f"{k} {v:.4f}" for k, v in results.items())
+        text = f"{self.status(step, elapsed)}  | eval {evals}"
+        if self._bar is not None:
+            self._bar.write(f"{self.desc}: {text}", file=self.stream)
+        else:
+            self._line(text, elapsed)
+
+    def _line(self, text: str, elapsed: float) -> None:
+        print(f"{self.desc}: {text}", file=self.stream, flush=True)
+        self._last_line = elapsed
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class ScalarLog:
+    """Training scalars (``step,name,value`` rows) in a CSV in the run directory.
+
+    Rows are kept in memory and the whole file is rewritten atomically by ``flush`` (the trainer
+    flushes at every checkpoint and at the end), so the file is always complete and matches a
+    checkpoint: a crash never leaves half a row. ``resume_at`` keeps an existing file's rows up
+    to that step (a run resumed from its checkpoint); without it the log starts empty.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], resume_at: int | None = None):
         self.path = Path(path)
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        self._f = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._w = csv.writer(self._f)
-        if new:
-            self._w.writerow(["step", "name", "value"])
-            self._f.flush()
+        self.rows: list[tuple[int, str, str]] = []
+        if resume_at is not None and self.path.exists():
+            self.rows = [
+                (int(r[0]), r[1], r[2])
+                for r in read_scalars(self.path, raw=True)
+                if int(r[0]) <= resume_at
+            ]
+        self.flush()
 
     def log(self, step: int, **scalars: float) -> None:
         for name, value in scalars.items():
-            self._w.writerow([step, name, f"{float(value):.6g}"])
-        self._f.flush()
+            self.rows.append((step, name, f"{float(value):.6g}"))
+
+    def flush(self) -> None:
+        def write(f: IO[bytes]) -> None:
+            text = io.StringIO()
+            # subtle: csv writes "\r\n" by default; one line ending, the same after a resume
+            w = csv.writer(text, lineterminator="\n")
+            w.writerow(["step", "name", "value"])
+            w.writerows(self.rows)
+            f.write(text.getvalue().encode("utf-8"))
+
+        atomic_write(self.path, write)
 
     def close(self) -> None:
-        self._f.close()
+        self.flush()
 
     def __enter__(self) -> ScalarLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @staticmethod
-    def truncate_after(path: str | os.PathLike[str], step: int) -> None:
-        path = Path(path)
-        if not path.exists():
-            return
-        rows = list(read_scalars(path, raw=True))
-        kept = [r for r in rows if int(r[0]) <= step]
-
-        def write(f: IO[bytes]) -> None:
-            lines = ["step,name,value"] + [",".join(r) for r in kept]
-            f.write(("\n".join(lines) + "\n").encode("utf-8"))
-
-        atomic_write(path, write)
 
 
 def read_scalars(path: str | os.PathLike[str], raw: bool = False) -> Iterator[Any]:

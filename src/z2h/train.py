@@ -16,16 +16,20 @@ called after every optimizer step, which may return True to end the run early.
 Files in the run directory:
 
 - ``last.pt``: everything needed to resume (model, optimizer, step, elapsed time, RNG states),
-  written atomically at every evaluation;
+  written atomically at every evaluation, every ``save_interval`` steps and every
+  ``save_seconds`` seconds, whichever comes first;
 - ``best.pt``: the model at its best evaluation so far (what ``sample`` and ``eval`` load);
-- ``scalars.csv``: ``step,name,value`` rows (train loss, learning rate, evaluations).
+- ``scalars.csv``: ``step,name,value`` rows (train loss, learning rate, evaluations), rewritten
+  atomically with every ``last.pt`` so the two always agree.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,7 +40,7 @@ import torch.nn as nn
 
 from z2h.checkpoint import load_checkpoint, save_checkpoint
 from z2h.errors import CheckpointError, Z2HError
-from z2h.run import SCALARS_FILE, ScalarLog, progress
+from z2h.run import SCALARS_FILE, Reporter, ScalarLog
 
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
@@ -47,6 +51,10 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 RESUME_MUST_MATCH = ("model", "model_config", "vocab", "tokenizer", "data", "seed")
 
 SCHEDULES = ("constant", "step", "cosine", "exponential")
+AUTOCASTS = ("fp32", "bf16", "auto")
+
+# /proc/cpuinfo flags of CPUs that compute in bfloat16 natively (x86: AVX512-BF16 or AMX; Arm: BF16)
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
 
 # on_step(step, loss, lr) -> True to stop after this step (None/False: go on)
 StepCallback = Callable[[int, float, float], bool | None]
@@ -78,8 +86,13 @@ class TrainConfig:
     grad_accum: int = 1  # micro-batches per optimizer step
     eval_interval: int = 500  # steps between evaluations (and checkpoints)
     eval_interval_seconds: float | None = None  # also evaluate when this much time has passed
+    save_interval: int | None = None  # also write last.pt every this many steps (None: only
+    # at evaluations and by save_seconds)
+    save_seconds: float | None = 30.0  # also write last.pt when this much time has passed since
+    # the last one, so a short run killed early can still be resumed (None: off)
     log_interval: int = 10  # steps between scalar-log rows
-    autocast: str = "fp32"  # "fp32" or "bf16" (bf16 autocast of matmuls on CPU/CUDA)
+    autocast: str = "fp32"  # "fp32", "bf16" (bf16 autocast of matmuls on CPU/CUDA) or "auto"
+    # (bf16 where the device computes it natively, else fp32: see resolve_autocast)
     compile: bool = False  # wrap the model in torch.compile
     ema: float = 0.0  # > 0: evaluate and keep an exponential moving average of the weights
     # with this decay per step (e.g. 0.999); 0: the weights as trained
@@ -101,14 +114,18 @@ class TrainConfig:
             )
         if self.schedule == "exponential":
             self._lr_start()
-        if self.autocast not in ("fp32", "bf16"):
-            raise Z2HError(f"unknown autocast {self.autocast!r}: choose fp32 or bf16")
+        if self.autocast not in AUTOCASTS:
+            raise Z2HError(f"unknown autocast {self.autocast!r}: choose {', '.join(AUTOCASTS)}")
         if not self.lr > 0:
             raise Z2HError(f"--lr must be positive, got {self.lr}")
         if not 0.0 <= self.ema < 1.0:
             raise Z2HError(f"--ema must be in [0, 1), got {self.ema}")
         if self.grad_accum < 1 or self.eval_interval < 1 or self.log_interval < 1:
             raise Z2HError("grad_accum, eval_interval and log_interval must be at least 1")
+        if self.save_interval is not None and self.save_interval < 1:
+            raise Z2HError(f"save_interval must be at least 1 step, got {self.save_interval}")
+        if self.save_seconds is not None and not self.save_seconds > 0:
+            raise Z2HError(f"save_seconds must be positive, got {self.save_seconds}")
 
     def _lr_start(self) -> float:
         if self.lr_start is None or not self.lr_start > 0:
@@ -143,6 +160,8 @@ class TrainResult:
     train_loss: float  # mean training loss over the last log interval
     samples: int  # training sequences/examples seen (global batch, all ranks)
     history: list[dict[str, float]] = field(default_factory=list)  # every evaluation
+    resumed_from: int | None = None  # the step a resumed run continued from (None: a new run)
+    autocast: str = "fp32"  # the precision actually used ("auto" resolved)
 
     @property
     def steps_per_second(self) -> float:
@@ -154,6 +173,34 @@ def dist_info() -> tuple[int, int]:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
     return 0, 1
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16, AMX or Arm BF16).
+
+    Without it, bf16 autocast is emulated and slower than fp32. Read from /proc/cpuinfo; where
+    that does not exist (macOS, Windows) the answer is no, the safe side.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features") and BF16_CPU_FLAGS & set(value.split()):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def resolve_autocast(autocast: str, device_type: str) -> str:
+    """``"auto"`` -> ``"bf16"`` where ``device_type`` computes it natively, else ``"fp32"``."""
+    if autocast != "auto":
+        return autocast
+    if device_type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device_type == "cpu":
+        return "bf16" if cpu_supports_bf16() else "fp32"
+    return "fp32"
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -179,6 +226,9 @@ class Trainer:
     check (so it sees a NaN loss too). Returning True ends the run after this step, with the
     usual final evaluation and checkpoint; the divergence check is skipped for that step. Under
     DDP every rank calls it, and rank 0's answer decides.
+
+    ``reporter`` shows progress (default: a ``z2h.run.Reporter`` that picks a bar on a terminal,
+    plain lines elsewhere, nothing under ``Z2H_PROGRESS=0``); ranks other than 0 stay silent.
     """
 
     def __init__(
@@ -194,6 +244,7 @@ class Trainer:
         select: str = "dev",
         desc: str = "train",
         on_step: StepCallback | None = None,
+        reporter: Reporter | None = None,
     ):
         cfg.validate()
         self.model = model
@@ -209,25 +260,40 @@ class Trainer:
         self._stop_requested = False
         self.rank, self.world = dist_info()
         self.is_main = self.rank == 0
+        if not self.is_main:
+            reporter = Reporter(desc, mode="off")
+        self.reporter = reporter if reporter is not None else Reporter(desc)
+        self.device = next(model.parameters()).device
+        self.autocast = resolve_autocast(cfg.autocast, self.device.type)
         self.optimizer = make_optimizer(model, cfg)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
         self.elapsed = 0.0
+        # wall time of the run's first step (torch.compile compiles in it), left out of the
+        # schedule's clock so a timed warmup is not spent before the second step
+        self.setup_seconds = 0.0
         self.best_metric = math.inf
         self.best_step = -1
         self.best_eval: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
         self.samples = 0
-        # the moving average of the weights (cfg.ema > 0): evaluated, kept in best.pt
-        self._params = [p for p in model.parameters() if p.requires_grad]
+        # the moving average of the weights (cfg.ema > 0): evaluated, kept in best.pt. It covers
+        # floating-point buffers too (BatchNorm's running statistics), so the averaged model
+        # normalises with statistics that followed the averaged weights, not the live ones.
+        self._averaged = [p for p in model.parameters() if p.requires_grad] + [
+            b for b in model.buffers() if b.is_floating_point()
+        ]
         self.ema: list[torch.Tensor] | None = None
         if cfg.ema > 0:
-            self.ema = [p.detach().clone() for p in self._params]
+            self.ema = [t.detach().clone() for t in self._averaged]
         self._train_model: nn.Module = model
         if self.world > 1:
             self._train_model = nn.parallel.DistributedDataParallel(model)
         if cfg.compile:
             self._train_model = torch.compile(self._train_model)
+        self._log: ScalarLog | None = None
+        self._saved_step = -1  # the step last.pt holds (-1: none written by this run yet)
+        self._saved_time = 0.0
 
     # -- checkpoints -------------------------------------------------------------------------
     def _payload(self) -> dict[str, Any]:
@@ -243,6 +309,7 @@ class Trainer:
             "optimizer_state": self.optimizer.state_dict(),
             "step": self.step,
             "elapsed": self.elapsed,
+            "setup_seconds": self.setup_seconds,
             "samples": self.samples,
             "best_metric": self.best_metric,
             "best_step": self.best_step,
@@ -254,6 +321,9 @@ class Trainer:
         if self.ema is not None:
             state["ema_state"] = self.ema
         save_checkpoint(self.run_dir / LAST_CHECKPOINT, state, kind=self.kind)
+        if self._log is not None:
+            self._log.flush()
+        self._saved_step, self._saved_time = self.step, self.elapsed
 
     def save_best(self) -> None:
         payload = {**self._payload(), "step": self.step, "eval": self.best_eval}
@@ -275,6 +345,7 @@ class Trainer:
         self.optimizer.load_state_dict(ckpt["optimizer_state"])
         self.step = int(ckpt["step"])
         self.elapsed = float(ckpt["elapsed"])
+        self.setup_seconds = float(ckpt.get("setup_seconds", 0.0))
         self.samples = int(ckpt["samples"])
         self.best_metric = float(ckpt["best_metric"])
         self.best_step = int(ckpt["best_step"])
@@ -283,16 +354,29 @@ class Trainer:
         torch.set_rng_state(ckpt["torch_rng"])
         self.gen.set_state(ckpt["batch_rng"])
         if self.ema is not None:
-            if "ema_state" not in ckpt:
+            saved = ckpt.get("ema_state")
+            if saved is None:
                 raise CheckpointError(f"cannot resume with --ema: {path} keeps no weight average")
-            for avg, saved in zip(self.ema, ckpt["ema_state"], strict=True):
-                avg.copy_(saved)
-        if self.is_main:
-            ScalarLog.truncate_after(self.run_dir / SCALARS_FILE, self.step)
+            if len(saved) != len(self.ema):
+                raise CheckpointError(
+                    f"cannot resume with --ema: {path} averages {len(saved)} tensors, this model "
+                    f"{len(self.ema)} (written by an older z2h); use a new --out"
+                )
+            for avg, value in zip(self.ema, saved, strict=True):
+                avg.copy_(value)
+        self._saved_step, self._saved_time = self.step, self.elapsed
         return True
+
+    def _checkpoint_note(self) -> str:
+        """Which checkpoint a stopped run can be resumed from, for messages."""
+        path = self.run_dir / LAST_CHECKPOINT
+        if self._saved_step >= 0 and path.exists():
+            return f"The last good checkpoint is {path} (step {self._saved_step})."
+        return "No checkpoint was written before it."
 
     # -- the loop ----------------------------------------------------------------------------
     def _progress_frac(self) -> float:
+        """How far the run is, in [0, 1+]: the larger of the step and the time fraction."""
         fracs = []
         if self.cfg.max_steps is not None:
             fracs.append(self.step / self.cfg.max_steps)
@@ -300,18 +384,36 @@ class Trainer:
             fracs.append(self.elapsed / self.cfg.time_budget)
         return max(fracs)
 
+    def _schedule_frac(self) -> float:
+        """Where the learning-rate schedule is: like ``_progress_frac``, but the clock starts
+        after the first step, whose time (compilation, warm caches) says nothing of the run."""
+        fracs = []
+        if self.cfg.max_steps is not None:
+            fracs.append(self.step / self.cfg.max_steps)
+        if self.cfg.time_budget is not None:
+            budget = self.cfg.time_budget - self.setup_seconds
+            fracs.append((self.elapsed - self.setup_seconds) / budget if budget > 0 else 1.0)
+        return max(fracs)
+
+    def _agree(self, flag: bool, *, op: str) -> bool:
+        """One answer for all ranks: rank 0's (``op="rank0"``) or any rank's (``op="any"``)."""
+        if self.world == 1:
+            return flag
+        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        if op == "rank0":
+            torch.distributed.broadcast(value, src=0)
+        else:
+            torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+        return bool(value.item() > 0)
+
     def _should_stop(self) -> bool:
-        stop = self._stop_requested or self._progress_frac() >= 1.0
-        if self.world > 1:
-            # subtle: ranks measure time separately; rank 0 decides so all stop at the same step.
-            flag = torch.tensor([1.0 if stop else 0.0])
-            torch.distributed.broadcast(flag, src=0)
-            stop = bool(flag.item())
-        return stop
+        # subtle: ranks measure time separately; rank 0 decides so all stop at the same step.
+        return self._agree(self._stop_requested or self._progress_frac() >= 1.0, op="rank0")
 
     def _autocast(self) -> Any:
-        device = next(self.model.parameters()).device.type
-        return torch.autocast(device, dtype=torch.bfloat16, enabled=self.cfg.autocast == "bf16")
+        return torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=self.autocast == "bf16"
+        )
 
     def _train_step(self, lr: float) -> float:
         for group in self.optimizer.param_groups:
@@ -325,7 +427,11 @@ class Trainer:
                 # every rank draws the same global batch and keeps its own slice of it
                 x, y = x[self.rank :: self.world], y[self.rank :: self.world]
             sync = micro == self.cfg.grad_accum - 1
-            ctx = self._train_model.no_sync() if self.world > 1 and not sync else _null()
+            ctx = (
+                self._train_model.no_sync()
+                if self.world > 1 and not sync
+                else contextlib.nullcontext()
+            )
             with ctx, self._autocast():
                 _, loss = self._train_model(x, y)
             (loss / self.cfg.grad_accum).backward()
@@ -339,7 +445,7 @@ class Trainer:
             # early steps average over fewer steps, so the start does not drag the average
             decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
             with torch.no_grad():
-                torch._foreach_lerp_(self.ema, self._params, 1.0 - decay)
+                torch._foreach_lerp_(self.ema, self._averaged, 1.0 - decay)
         return total
 
     def _swap_ema(self) -> None:
@@ -347,9 +453,9 @@ class Trainer:
         if self.ema is None:
             return
         with torch.no_grad():
-            for p, avg in zip(self._params, self.ema, strict=True):
-                live = p.detach().clone()
-                p.copy_(avg)
+            for t, avg in zip(self._averaged, self.ema, strict=True):
+                live = t.detach().clone()
+                t.copy_(avg)
                 avg.copy_(live)
 
     def _run_eval(self) -> dict[str, float]:
@@ -359,13 +465,13 @@ class Trainer:
         self.model.train()
         return result
 
-    def _eval_and_checkpoint(self, log: ScalarLog | None) -> dict[str, float]:
+    def _eval_and_checkpoint(self) -> dict[str, float]:
         self._swap_ema()  # with --ema, the average is what is evaluated and kept as best
         try:
             result = self._run_eval()
             self.history.append({"step": self.step, **result})
-            if log is not None:
-                log.log(self.step, **{f"eval_{k}": v for k, v in result.items()})
+            if self._log is not None:
+                self._log.log(self.step, **{f"eval_{k}": v for k, v in result.items()})
             metric = result.get(self.select, math.inf)
             if metric < self.best_metric:
                 self.best_metric, self.best_step, self.best_eval = metric, self.step, result
@@ -373,91 +479,126 @@ class Trainer:
         finally:
             self._swap_ema()
         self.save_last()
+        self.reporter.evaluated(self.step, self.elapsed, result)
         return result
 
-    def fit(self, resume: bool = False) -> TrainResult:
+    def _save_due(self) -> bool:
         cfg = self.cfg
-        if self.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        resumed = resume and self.restore()
-        if not resumed and (self.run_dir / LAST_CHECKPOINT).exists() and self.is_main:
+        by_steps = cfg.save_interval is not None and self.step % cfg.save_interval == 0
+        by_time = cfg.save_seconds is not None and self.elapsed - self._saved_time >= (
+            cfg.save_seconds
+        )
+        return by_steps or by_time
+
+    def fit(self, resume: bool = False) -> TrainResult:
+        """Train to the end of the budget; ``resume=True`` continues the run in ``run_dir`` (and
+        refuses when there is nothing there to continue)."""
+        cfg = self.cfg
+        if resume:
+            if not self.run_dir.is_dir():
+                raise CheckpointError(
+                    f"cannot resume: {self.run_dir} does not exist; drop --resume to start a run"
+                )
+            if not self.restore():
+                raise CheckpointError(
+                    f"cannot resume: {self.run_dir} holds no {LAST_CHECKPOINT} to continue from; "
+                    "drop --resume to start a new run there"
+                )
+        elif (self.run_dir / LAST_CHECKPOINT).exists() and self.is_main:
             raise CheckpointError(
                 f"{self.run_dir} already holds a run; pass --resume to continue it "
                 "or choose another --out"
             )
-        if not resumed and self.is_main:
-            (self.run_dir / SCALARS_FILE).unlink(missing_ok=True)
-        log = ScalarLog(self.run_dir / SCALARS_FILE) if self.is_main else None
+        resumed_from = self.step if resume else None
+        if self.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._log = ScalarLog(self.run_dir / SCALARS_FILE, resume_at=resumed_from)
         self._stop_requested = False
         first_loss: float | None = None
-        window: list[float] = []
+        window: list[float] = []  # losses since the last scalar-log row
+        recent: deque[float] = deque(maxlen=cfg.log_interval)  # for TrainResult.train_loss
         last_eval: dict[str, float] = self.history[-1] if self.history else {}
         last_eval_time = self.elapsed
-        bar = progress(total=cfg.max_steps, initial=self.step, desc=self.desc, unit="step")
-        if not self.is_main:
-            bar.disable = True
+        reporter = self.reporter
+        if resumed_from is not None:
+            reporter.note(f"resumed from step {resumed_from:,} ({self.elapsed:.0f} s trained)")
+        reporter.start(
+            step=self.step, elapsed=self.elapsed, max_steps=cfg.max_steps,
+            time_budget=cfg.time_budget,
+        )  # fmt: skip
         t0 = time.perf_counter() - self.elapsed
         try:
             while not self._should_stop():
-                lr = cfg.lr_at(self._progress_frac())
+                lr = cfg.lr_at(self._schedule_frac())
                 loss = self._train_step(lr)
                 self.step += 1
                 self.elapsed = time.perf_counter() - t0
                 if first_loss is None:
                     first_loss = loss
+                    if resumed_from is None:
+                        self.setup_seconds = self.elapsed
                 asked = self.on_step is not None and bool(self.on_step(self.step, loss, lr))
                 self._stop_requested = self._stop_requested or asked
                 exploded = loss > cfg.explode_factor * max(first_loss, 1e-3)
-                if not asked and (not math.isfinite(loss) or exploded):
-                    raise TrainingDiverged(
+                bad = not asked and (not math.isfinite(loss) or exploded)
+                # subtle: under DDP every rank must stop together, or the others wait forever
+                # in the next collective for the one that raised
+                if self._agree(bad, op="any"):
+                    what = (
                         f"training loss became {loss:.4g} at step {self.step} "
-                        f"(first loss {first_loss:.4g}); stopped. The last good checkpoint is "
-                        f"{self.run_dir / LAST_CHECKPOINT}. Try a lower --lr or gradient clipping."
+                        f"(first loss {first_loss:.4g})"
+                        if bad
+                        else f"training loss went bad on another rank at step {self.step}"
+                    )
+                    raise TrainingDiverged(
+                        f"{what}; stopped. {self._checkpoint_note()} "
+                        "Try a lower --lr or gradient clipping."
                     )
                 window.append(loss)
-                if self.step % cfg.log_interval == 0 and log is not None:
-                    log.log(self.step, train_loss=sum(window) / len(window), lr=lr)
-                    bar.set_postfix(loss=f"{sum(window) / len(window):.4f}", lr=f"{lr:.2e}")
-                    window = window[-cfg.log_interval :]
-                bar.update(1)
+                recent.append(loss)
+                if self.step % cfg.log_interval == 0:
+                    if self._log is not None:
+                        self._log.log(self.step, train_loss=sum(window) / len(window), lr=lr)
+                    window = []
+                reporter.step(self.step, self.elapsed, loss)
                 due = self.step % cfg.eval_interval == 0 or (
                     cfg.eval_interval_seconds is not None
                     and self.elapsed - last_eval_time >= cfg.eval_interval_seconds
                 )
                 if due and self.is_main:
-                    last_eval = self._eval_and_checkpoint(log)
+                    last_eval = self._eval_and_checkpoint()
                     last_eval_time = self.elapsed = time.perf_counter() - t0
+                elif self.is_main and self._save_due():
+                    self.save_last()
             if self.is_main and (not self.history or self.history[-1]["step"] != self.step):
-                last_eval = self._eval_and_checkpoint(log)
+                last_eval = self._eval_and_checkpoint()
             self.elapsed = time.perf_counter() - t0
         finally:
-            bar.close()
-            if log is not None:
-                log.close()
-        recent = window[-cfg.log_interval :] or [math.nan]
+            reporter.close()
+            if self._log is not None:
+                self._log.close()
+                self._log = None
         return TrainResult(
             steps=self.step,
             seconds=self.elapsed,
             best_step=self.best_step,
             best=self.best_eval,
             last_eval=last_eval,
-            train_loss=sum(recent) / len(recent),
+            train_loss=sum(recent) / len(recent) if recent else math.nan,
             samples=self.samples,
             history=self.history,
+            resumed_from=resumed_from,
+            autocast=self.autocast,
         )
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def load_model_state(run_dir: str | os.PathLike[str], kind: str) -> dict[str, Any]:
     """Load the best checkpoint of a run directory (falling back to the last one)."""
     run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise CheckpointError(f"run folder {run_dir} does not exist")
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir} is not a run folder (a directory written by train)")
     for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
         if (run_dir / name).exists():
             return load_checkpoint(run_dir / name, kind=kind)

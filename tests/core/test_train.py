@@ -264,3 +264,182 @@ def test_garbage_checkpoint_message_is_short(tmp_path):
     with pytest.raises(CheckpointError) as info:
         load_checkpoint(tmp_path / "last.pt")
     assert "weights_only=False" not in str(info.value)
+
+
+def test_logged_train_loss_is_the_mean_of_its_own_interval(tmp_path):
+    losses = []
+    make_args = dict(log_interval=5, on_step=lambda step, loss, lr: losses.append(loss))
+    _, trainer = make(tmp_path, **make_args)
+    trainer.fit()
+    logged = {s: v for s, n, v in read_scalars(tmp_path / "scalars.csv") if n == "train_loss"}
+    assert sorted(logged) == [5, 10, 15, 20, 25, 30]
+    for step, value in logged.items():
+        assert value == pytest.approx(sum(losses[step - 5 : step]) / 5, rel=1e-5)
+
+
+class TinyBN(nn.Module):
+    """Tiny with a BatchNorm layer: running statistics are buffers, not parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB, 8)
+        self.bn = nn.BatchNorm1d(8, momentum=0.5)
+        self.head = nn.Linear(8, VOCAB)
+
+    def forward(self, idx, targets=None):
+        logits = self.head(self.bn(self.emb(idx)))
+        loss = None if targets is None else F.cross_entropy(logits, targets)
+        return logits, loss
+
+
+def test_ema_averages_batchnorm_statistics_too(tmp_path):
+    torch.manual_seed(0)
+    model = TinyBN()
+    seen = {}
+
+    def record(m):
+        seen["mean"] = m.bn.running_mean.clone()
+        return evaluate(m)
+
+    cfg = TrainConfig(max_steps=30, eval_interval=30, lr=0.05, ema=0.9)
+    trainer = Trainer(
+        model, cfg, train_batch=batch, evaluate=record, run_dir=tmp_path, kind="test"
+    )
+    trainer.fit()
+    names = [n for n, _ in model.named_parameters()] + [
+        n for n, b in model.named_buffers() if b.is_floating_point()
+    ]
+    averaged = dict(zip(names, trainer.ema, strict=True))
+    live = model.bn.running_mean
+    # the averaged model was evaluated with averaged statistics, not the live model's
+    torch.testing.assert_close(seen["mean"], averaged["bn.running_mean"], rtol=0, atol=0)
+    assert not torch.equal(seen["mean"], live)
+    best = load_model_state(tmp_path, kind="test")["model_state"]
+    for name in ("bn.running_mean", "bn.running_var", "head.weight"):
+        torch.testing.assert_close(best[name], averaged[name], rtol=0, atol=0)
+    # after the evaluation the live model has its own statistics back
+    assert not torch.equal(live, averaged["bn.running_mean"])
+
+
+def test_timed_warmup_is_not_spent_on_a_slow_first_step(tmp_path):
+    """A first step as slow as torch.compile's leaves the warmup for the steps after it."""
+    import time
+
+    lrs = []
+    calls = {"n": 0}
+
+    def slow_first(gen):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            time.sleep(0.6)  # compiling
+        return batch(gen)
+
+    torch.manual_seed(0)
+    cfg = TrainConfig(time_budget=1.2, lr=0.05, warmup_frac=0.5, eval_interval=10**6)
+    trainer = Trainer(
+        Tiny(), cfg, train_batch=slow_first, evaluate=evaluate, run_dir=tmp_path, kind="test",
+        on_step=lambda step, loss, lr: lrs.append(lr),
+    )  # fmt: skip
+    trainer.fit()
+    assert trainer.setup_seconds >= 0.6
+    assert lrs[0] == 0.0 and len(lrs) > 2
+    assert lrs[1] < 0.5 * cfg.lr  # still warming up at the second step
+
+
+def test_divergence_before_any_checkpoint_says_so(tmp_path):
+    _, trainer = make(tmp_path, lr=1e6, grad_clip=0.0, optimizer="sgd", eval_interval=1000)
+    with pytest.raises(TrainingDiverged) as info:
+        trainer.fit()
+    assert "No checkpoint was written" in str(info.value)
+    assert "last.pt" not in str(info.value) and not (tmp_path / "last.pt").exists()
+
+
+def test_divergence_names_the_checkpoint_and_its_step(tmp_path):
+    _, trainer = make(tmp_path, lr=1e6, grad_clip=0.0, optimizer="sgd", eval_interval=1)
+    with pytest.raises(TrainingDiverged) as info:
+        trainer.fit()
+    step = load_checkpoint(tmp_path / "last.pt", kind="test")["step"]
+    assert f"last.pt (step {step})" in str(info.value)
+
+
+def test_a_killed_short_run_has_a_checkpoint_by_time(tmp_path):
+    """No evaluation before the kill, but last.pt was written by the clock."""
+    import time
+
+    _, trainer = make(tmp_path, boom_at=12, eval_interval=1000, save_seconds=0.05)
+    trainer.train_batch = lambda gen, inner=trainer.train_batch: (time.sleep(0.02), inner(gen))[1]
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    assert 1 <= load_checkpoint(tmp_path / "last.pt", kind="test")["step"] <= 11
+    _, again = make(tmp_path, eval_interval=1000)
+    result = again.fit(resume=True)
+    assert result.steps == 30 and result.resumed_from >= 1
+
+
+def test_save_interval_in_steps(tmp_path):
+    _, trainer = make(tmp_path, boom_at=8, eval_interval=1000, save_interval=3, save_seconds=None)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "last.pt", kind="test")["step"] == 6
+
+
+def test_resume_with_nothing_to_resume_refuses(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        make(tmp_path / "nope")[1].fit(resume=True)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CheckpointError, match="holds no last.pt"):
+        make(tmp_path / "empty")[1].fit(resume=True)
+
+
+def test_scalars_keep_one_line_ending_after_resume(tmp_path):
+    _, killed = make(tmp_path, boom_at=16)
+    with pytest.raises(KeyboardInterrupt):
+        killed.fit()
+    _, again = make(tmp_path)
+    assert again.fit(resume=True).resumed_from == 10
+    data = (tmp_path / "scalars.csv").read_bytes()
+    assert b"\r" not in data
+    steps = [s for s, n, _ in read_scalars(tmp_path / "scalars.csv") if n == "train_loss"]
+    assert steps == [10, 20, 30]
+
+
+@pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp32")])
+def test_auto_autocast_follows_the_cpu(tmp_path, monkeypatch, native, expected):
+    import z2h.train as train
+
+    monkeypatch.setattr(train, "cpu_supports_bf16", lambda: native)
+    _, trainer = make(tmp_path, autocast="auto", max_steps=2)
+    assert trainer.autocast == expected
+    assert trainer.fit().autocast == expected
+    _, explicit = make(tmp_path / "b", autocast="bf16")
+    assert explicit.autocast == "bf16"  # asked for by name: honoured
+
+
+def test_cpu_bf16_check_reads_the_flags(monkeypatch, tmp_path):
+    import builtins
+
+    import z2h.train as train
+
+    real_open = builtins.open
+
+    def fake(flags):
+        info = tmp_path / "cpuinfo"
+        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+        monkeypatch.setattr(
+            builtins, "open",
+            lambda f, *a, **k: real_open(info if f == "/proc/cpuinfo" else f, *a, **k),
+        )  # fmt: skip
+
+    fake("fpu avx2 avx512f")
+    assert not train.cpu_supports_bf16()
+    fake("fpu avx2 avx512f avx512_bf16")
+    assert train.cpu_supports_bf16()
+    fake("fpu amx_tile amx_bf16")
+    assert train.cpu_supports_bf16()
+
+
+def test_missing_run_folder_is_said_plainly(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_model_state(tmp_path / "nope", kind="test")
+    with pytest.raises(CheckpointError, match="holds no checkpoint"):
+        load_model_state(tmp_path, kind="test")
