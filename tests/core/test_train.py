@@ -302,9 +302,7 @@ def test_ema_averages_batchnorm_statistics_too(tmp_path):
         return evaluate(m)
 
     cfg = TrainConfig(max_steps=30, eval_interval=30, lr=0.05, ema=0.9)
-    trainer = Trainer(
-        model, cfg, train_batch=batch, evaluate=record, run_dir=tmp_path, kind="test"
-    )
+    trainer = Trainer(model, cfg, train_batch=batch, evaluate=record, run_dir=tmp_path, kind="test")
     trainer.fit()
     names = [n for n, _ in model.named_parameters()] + [
         n for n, b in model.named_buffers() if b.is_floating_point()
@@ -387,7 +385,7 @@ def test_resume_with_nothing_to_resume_refuses(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         make(tmp_path / "nope")[1].fit(resume=True)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CheckpointError, match="holds no last.pt"):
+    with pytest.raises(CheckpointError, match=r"holds no last\.pt"):
         make(tmp_path / "empty")[1].fit(resume=True)
 
 
