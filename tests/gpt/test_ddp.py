@@ -88,3 +88,54 @@ def test_mismatched_settings_between_ranks_fail_clearly(tmp_path):
     said = [(tmp_path / f"rank{r}.txt").read_text() for r in range(2)]
     assert all("different settings (lr: 0.001, 0.002)" in x for x in said), said
     assert not any("n_layer" in x for x in said)
+
+
+@pytest.mark.slow
+def test_a_loss_gone_bad_on_one_rank_stops_every_rank(tmp_path):
+    """Rank 1's loss turns NaN (its gradients stay finite): both ranks must stop, not rank 1
+    alone while rank 0 waits for it in the next collective."""
+    script = tmp_path / "diverge.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        import torch
+        import torch.distributed as dist
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from z2h.train import TrainConfig, Trainer, TrainingDiverged
+
+        class Model(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = nn.Linear(4, 3)
+                self.calls = 0
+
+            def forward(self, x, y):
+                self.calls += 1
+                loss = F.cross_entropy(self.head(x), y)
+                if dist.get_rank() == 1 and self.calls == 3:
+                    loss = loss + float("nan")  # the value goes bad, the gradient does not
+                return None, loss
+
+        dist.init_process_group("gloo")
+        rank = dist.get_rank()
+        torch.manual_seed(0)
+        x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+        trainer = Trainer(
+            Model(), TrainConfig(max_steps=20, eval_interval=100),
+            train_batch=lambda gen: (x, y), evaluate=lambda m: {"dev": 0.0},
+            run_dir=sys.argv[1] + "/run", kind="test",
+        )
+        try:
+            trainer.fit()
+            said = "finished"
+        except TrainingDiverged as e:
+            said = "diverged: " + str(e)
+        with open(f"{sys.argv[1]}/rank{rank}.txt", "w") as f:
+            f.write(said)
+        dist.destroy_process_group()
+    """))  # fmt: skip
+    proc = torchrun(str(script), str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    said = [(tmp_path / f"rank{r}.txt").read_text() for r in range(2)]
+    assert said[1].startswith("diverged: training loss became nan at step 3"), said
+    assert said[0].startswith("diverged: training loss went bad on another rank at step 3"), said
