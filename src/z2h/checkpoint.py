@@ -38,12 +38,9 @@ def load_checkpoint(path: str | os.PathLike[str], *, kind: str | None = None) ->
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises several types for truncated or foreign files
-        # subtle: torch's message goes on to suggest weights_only=False, which would run whatever
-        # code the file holds; keep only its first line.
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(
             f"{path} is not a readable z2h checkpoint (corrupted, truncated or not made by z2h): "
-            f"{first}"
+            f"{_load_failure(e)}"
         ) from e
     if not isinstance(ckpt, dict) or "format" not in ckpt or "kind" not in ckpt:
         raise CheckpointError(f"{path} is not a z2h checkpoint (no format/kind fields)")
@@ -56,3 +53,19 @@ def load_checkpoint(path: str | os.PathLike[str], *, kind: str | None = None) ->
             f"{path} is a '{ckpt['kind']}' checkpoint, but a '{kind}' checkpoint is needed"
         )
     return ckpt
+
+
+def _load_failure(e: Exception) -> str:
+    """The part of torch's load error that describes the file.
+
+    subtle: torch's message for a refused file advises loading it with ``weights_only=False``,
+    which would run whatever code the file holds; only its diagnosis is kept.
+    """
+    text = str(e).strip()
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text.split(marker, 1)[1].strip()
+    first = text.splitlines()[0].split(". ")[0].strip() if text else ""
+    if not first or "weights_only" in first or "torch.load" in first:
+        return type(e).__name__
+    return first

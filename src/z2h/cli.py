@@ -4,16 +4,24 @@ Each system (``z2h/<package>/cli.py``) exposes ``configure(parser)``, which adds
 every subcommand sets ``func`` to a handler taking the parsed ``argparse.Namespace`` and returning
 an exit code (or ``None`` for 0). Only the system named on the command line is imported, so
 ``z2h bpe`` never pays for importing torch.
+
+The flags every system spells the same way are added here: ``--quiet``/``--json`` of a train
+command (``add_output_flags``, ``print_result``), ``--run DIR`` naming a trained run to read
+(``add_run_flag``, ``--out`` kept as a hidden alias), and the resume hint after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from z2h import __version__
 from z2h.errors import Z2HError
@@ -29,6 +37,57 @@ SYSTEMS: dict[str, tuple[str, str]] = {
     "bpe": ("z2h.bpe.cli", "lecture 8: byte-level BPE tokenizers, GPT-4 compatible"),
     "study": ("z2h.study.cli", "all lectures: chapters mapped to z2h, notes, session prompts"),
 }
+
+
+def add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--json`` for a command that trains and ends with a summary."""
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress and no summary (errors only)"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print metrics.json on stdout instead of the summary (progress still on stderr)",
+    )
+
+
+def print_result(args: argparse.Namespace, metrics: dict[str, Any], summary: str) -> None:
+    """The end of a train command: the metrics as JSON (--json), nothing (--quiet) or a summary."""
+    from z2h.run import json_safe
+
+    if getattr(args, "json", False):
+        print(json.dumps(json_safe(metrics)))
+    elif not getattr(args, "quiet", False):
+        print(summary)
+
+
+def add_run_flag(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--run DIR``: the trained run a command reads (``--out`` still works, unlisted)."""
+    parser.add_argument("--run", metavar="DIR", help=help)
+    parser.add_argument("--out", dest="run", help=argparse.SUPPRESS)
+
+
+def run_arg(args: argparse.Namespace) -> str:
+    """The ``--run`` folder, or an error saying it is needed."""
+    if getattr(args, "run", None) is None:
+        raise Z2HError("give --run DIR, a run folder written by train")
+    return args.run
+
+
+def resume_hint(argv: Sequence[str], args: argparse.Namespace) -> str | None:
+    """After Ctrl-C in a train command: the exact command that continues the run (None when
+    this is not a resumable command or nothing was saved)."""
+    out = getattr(args, "out", None)
+    if not hasattr(args, "resume") or out is None:
+        return None
+    if not (Path(out) / "last.pt").exists():
+        return f"nothing was saved in {out} yet; start again with the same command"
+    words = list(argv)
+    if not any(w == "--out" or w.startswith("--out=") for w in words):
+        words += ["--out", str(out)]
+    if "--resume" not in words:
+        words.append("--resume")
+    return "continue with: z2h " + shlex.join(words)
 
 
 def _import_system(module_name: str) -> ModuleType:
@@ -87,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"z2h {args.system}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"z2h {args.system}: interrupted", file=sys.stderr)
+        hint = resume_hint(argv, args)
+        print(f"z2h {args.system}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 130
     return int(code or 0)
 

@@ -141,21 +141,21 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def _json_safe(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
     # subtle: json.dumps writes NaN/Infinity, which strict JSON readers reject; store them as null.
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if hasattr(obj, "item") and callable(obj.item):  # numpy / torch scalars
-        return _json_safe(obj.item())
+        return json_safe(obj.item())
     return obj
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
-    text = json.dumps(_json_safe(obj), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    text = json.dumps(json_safe(obj), indent=2, sort_keys=False, allow_nan=False) + "\n"
     return write_text_atomic(path, text)
 
 

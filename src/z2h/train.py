@@ -47,8 +47,9 @@ BEST_CHECKPOINT = "best.pt"
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
-# payload keys that must be equal between a checkpoint and the run that resumes it
-RESUME_MUST_MATCH = ("model", "model_config", "vocab", "tokenizer", "data", "seed")
+# payload keys that must be equal between a checkpoint and the run that resumes it, checked in
+# this order: the data first, since other data also changes the vocabulary and the model's size
+RESUME_MUST_MATCH = ("data", "model", "seed", "tokenizer", "vocab", "model_config")
 
 SCHEDULES = ("constant", "step", "cosine", "exponential")
 AUTOCASTS = ("fp32", "bf16", "auto")

@@ -100,3 +100,12 @@ def test_train_on_shakespeare_without_torch(data_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "768 merges" in result.stdout
     assert len(z2h.bpe.load(tmp_path / "sh.model").merges) == 768
+
+
+def test_train_on_an_empty_file_is_refused(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    code = main(["bpe", "train", "--input", str(empty), "--vocab-size", "300",
+                 "--out", str(tmp_path / "tok")])  # fmt: skip
+    assert code == 2 and "the training text is empty" in capsys.readouterr().err
+    assert not (tmp_path / "tok.model").exists()

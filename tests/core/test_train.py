@@ -441,3 +441,17 @@ def test_missing_run_folder_is_said_plainly(tmp_path):
         load_model_state(tmp_path / "nope", kind="test")
     with pytest.raises(CheckpointError, match="holds no checkpoint"):
         load_model_state(tmp_path, kind="test")
+
+
+@pytest.mark.parametrize("content", [b"garbage", b"\x80\x02}q\x00.", "object"])
+def test_unreadable_checkpoint_gives_no_unsafe_advice(tmp_path, content):
+    path = tmp_path / "last.pt"
+    if content == "object":  # a pickle of a class: what weights_only refuses
+        torch.save({"a": TrainConfig}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert "not a readable z2h checkpoint" in message or "not a z2h checkpoint" in message
+    assert "weights_only" not in message and "trusted" not in message

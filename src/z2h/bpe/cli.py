@@ -99,6 +99,8 @@ def _train(args: argparse.Namespace) -> int:
             f"--vocab-size must be at least 256 (the byte tokens), got {args.vocab_size}"
         )
     text = read_text(args.input)
+    if not text:
+        raise TokenizerError(f"{args.input}: the training text is empty")
     tok = BasicTokenizer() if args.pattern == "none" else RegexTokenizer(args.pattern)
     start = time.perf_counter()
     tok.train(text, args.vocab_size, verbose=args.verbose)

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+
+# what a bare `z2h gpt train` runs (z2h.gpt.recipe.DEFAULT_TIME_BUDGET and budget_recipe; a test
+# checks that these words agree with them)
+DEFAULT_BUDGET_HELP = "48"
+DEFAULT_MODEL_HELP = (
+    "for a budget up to 300 s: block 64, 4 layers, 4 heads, width 128, RoPE, RMSNorm, SwiGLU, "
+    "QK-norm; batch 16, lr 0.003"
+)
 
 
 def _bool(text: str) -> bool:
@@ -22,17 +31,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "train",
         help="train a GPT on text (or on the addition task)",
         description="Train a GPT with the shared trainer. Unset sizes and learning rate come from "
-        "a recipe that suits --time-budget. Data-parallel: torchrun --nproc_per_node N -m z2h gpt "
-        "train ...",
+        f"a recipe that suits --time-budget (a bare 'z2h gpt train' trains "
+        f"{DEFAULT_BUDGET_HELP} s on tiny shakespeare). Data-parallel: torchrun --nproc_per_node N "
+        "-m z2h gpt train ...",
     )
-    p.add_argument("--out", required=True, help="run directory (checkpoints, metrics.json)")
+    p.add_argument(
+        "--out",
+        help="run folder for checkpoints and metrics.json (default: a new runs/gpt/NAME-TIME-ID)",
+    )
     p.add_argument("--data", default="shakespeare", help="data set name or UTF-8 text file")
     p.add_argument("--tokenizer", help="z2h bpe model file PREFIX.model (default: characters)")
     p.add_argument("--vocab-text", help="add this text's characters to the char vocabulary")
     p.add_argument("--task", choices=["addition"], help="train on a+b=c instead of text (EX2)")
     p.add_argument("--digits", type=int, default=3, help="operand digits for --task addition")
     p.add_argument("--init-from", help="start from the weights of this run directory (finetune)")
-    m = p.add_argument_group("model (default: the budget recipe)")
+    p.add_argument(
+        "--special",
+        choices=["raise", "all", "none"],
+        default="raise",
+        help="special-token strings such as <|endoftext|> in the text (--tokenizer with special "
+        "tokens): raise an error (default), encode them as the special token (all) or as "
+        "ordinary text (none)",
+    )
+    m = p.add_argument_group(f"model (default: the budget recipe; {DEFAULT_MODEL_HELP})")
     m.add_argument("--preset", help="tiny, nano-cpu, lecture or gpt2")
     m.add_argument("--block-size", type=int, help="context length")
     m.add_argument("--n-layer", type=int, help="Transformer blocks")
@@ -45,7 +66,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--pos", choices=["learned", "rope"], help="position encoding")
     m.add_argument("--qk-norm", type=_bool, help="normalize queries and keys (true/false)")
     o = p.add_argument_group("optimisation (default: the budget recipe)")
-    o.add_argument("--time-budget", type=float, help="seconds to train, evaluations included")
+    o.add_argument(
+        "--time-budget",
+        type=float,
+        help="seconds to train, evaluations included (default: "
+        f"{DEFAULT_BUDGET_HELP} when --max-steps is not given either)",
+    )
     o.add_argument("--max-steps", type=int, help="optimizer steps to take")
     o.add_argument("--batch-size", type=int, help="global batch (sequences per step, all ranks)")
     o.add_argument("--lr", type=float, help="peak learning rate (AdamW)")
@@ -56,20 +82,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     o.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step")
     o.add_argument("--eval-interval", type=int, help="steps between evaluations")
     o.add_argument("--eval-tokens", type=int, help="cap on val tokens per evaluation")
-    o.add_argument("--autocast", choices=["fp32", "bf16"], help="matmul precision")
+    o.add_argument(
+        "--autocast",
+        choices=["fp32", "bf16", "auto"],
+        help="matmul precision (default auto: bf16 where the CPU or GPU computes it natively)",
+    )
     o.add_argument("--compile", action="store_true", help="torch.compile the model")
     o.add_argument("--seed", type=int, default=1337, help="seed for init and batches")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
     o.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
+    add_output_flags(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "sample",
         help="sample text from a trained run",
-        description="Rebuild the model and tokenizer from --out and print samples.",
+        description="Rebuild the model and tokenizer from --run and print samples.",
     )
-    p.add_argument("--out", required=True, help="run directory written by 'z2h gpt train'")
+    add_run_flag(p, "run folder written by 'z2h gpt train'")
     p.add_argument("--prompt", default="", help="text to continue (default: start of a line)")
     p.add_argument("--max-new-tokens", type=int, default=500, help="tokens to generate")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
@@ -77,6 +108,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--num-samples", type=int, default=1, help="independent samples")
     p.add_argument("--seed", type=int, default=1337, help="sampling seed")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
+    p.add_argument(
+        "--special",
+        choices=["raise", "all", "none"],
+        default="raise",
+        help="special-token strings in --prompt: an error, the special token or ordinary text",
+    )
     p.set_defaults(func=cmd_sample)
 
 
@@ -87,13 +124,36 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     names = {f.name for f in dataclasses.fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in vars(args).items() if k in names})
-    metrics = run_training(settings)
+    settings.quiet = args.quiet or args.json
+    try:
+        metrics = run_training(settings)
+    finally:
+        args.out = settings.out  # the folder chosen for a default --out (for the resume hint)
     if _is_rank0():
-        keys = ["params", "steps", "seconds", "train_loss", "val_loss", "tokens_per_s"]
-        keys += ["accuracy"] if "accuracy" in metrics else []
-        summary = {k: metrics[k] for k in keys}
-        print(json.dumps(summary))
+        print_result(args, metrics, _summary(metrics))
     return 0
+
+
+def _summary(m: dict) -> str:
+    from z2h.run import format_duration, format_summary
+
+    title = (
+        f"gpt: {m['steps']:,} steps in {format_duration(m['seconds'])}"
+        f" ({m['steps'] / max(m['seconds'], 1e-9):.1f} steps/s), {m['params']:,} parameters"
+    )
+    if m.get("resumed_from") is not None:
+        title += f", resumed from step {m['resumed_from']:,}"
+    rows = [
+        ("val loss", m["val_loss"]),
+        ("at step", m["best_step"]),
+        ("accuracy", m.get("accuracy")),
+        ("train loss", m["train_loss"]),
+        ("tokens/s", m["tokens_per_s"]),
+        ("precision", m["autocast"]),
+        ("run folder", m["out"]),
+        ("sample", f"z2h gpt sample --run {m['out']}"),
+    ]
+    return format_summary(title, rows)
 
 
 def _is_rank0() -> bool:
@@ -105,7 +165,7 @@ def _is_rank0() -> bool:
 def cmd_sample(args: argparse.Namespace) -> int:
     from z2h.gpt.sample import load_run, sample
 
-    run = load_run(args.out, device=args.device)
+    run = load_run(run_arg(args), device=args.device, special=args.special)
     texts = sample(
         run,
         prompt=args.prompt,

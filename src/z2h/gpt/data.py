@@ -38,10 +38,15 @@ class TextData:
         """Both splits must hold at least one window of ``block_size + 1`` tokens."""
         shortest = min(len(self.train), len(self.val))
         if shortest < block_size + 1:
+            # subtle: a split of 0 or 1 token holds no window at any block size
+            advice = (
+                f"use a smaller --block-size (at most {shortest - 1}) or a longer text"
+                if shortest >= 2
+                else "use a longer text (each split needs at least 2 tokens)"
+            )
             raise DataError(
                 f"the text is too short for block_size {block_size}: the smaller split has "
-                f"{shortest} tokens and needs at least {block_size + 1}; use a smaller "
-                f"--block-size (at most {max(shortest - 1, 0)}) or a longer text"
+                f"{shortest} tokens and needs at least {block_size + 1}; {advice}"
             )
 
 

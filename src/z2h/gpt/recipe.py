@@ -2,42 +2,48 @@
 
 ``TrainSettings`` holds everything ``z2h gpt train`` accepts; fields left ``None`` are filled by
 ``budget_recipe``, which picks sizes and a learning rate that suit the time (or steps) given, so
-``z2h gpt train --time-budget 48`` is a good run without further flags. The learning-rate schedule
-itself (warmup + cosine) spans the budget inside ``z2h.train``.
+``z2h gpt train --time-budget 48`` is a good run without further flags (and a bare
+``z2h gpt train`` is that run). The learning-rate schedule itself (warmup + cosine) spans the
+budget inside ``z2h.train``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from z2h.checkpoint import load_checkpoint
+from z2h.config import check_fields
 from z2h.errors import CheckpointError, DataError, Z2HError
 from z2h.gpt import dist
 from z2h.gpt.data import TextData, fixed_windows, mean_loss, random_windows
 from z2h.gpt.model import GPT, GPTConfig, make_config
 from z2h.gpt.tasks import TASKS
 from z2h.gpt.tokenizer import BPETokenizer, CharTokenizer, TextTokenizer, same_tokenizer
-from z2h.run import set_threads
+from z2h.run import Reporter, default_run_dir, set_threads
 from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info
 
 KIND = "gpt"  # checkpoint kind written by every GPT run
+DEFAULT_TIME_BUDGET = 48.0  # seconds, when neither --time-budget nor --max-steps is given
+SPECIAL = ("raise", "all", "none")  # how a BPE tokenizer treats special-token strings in text
 
 
 @dataclass
 class TrainSettings:
-    out: str  # run directory
+    out: str | None = None  # run directory (None: a new one under runs/gpt/)
     data: str = "shakespeare"  # data set name or path to a UTF-8 text file
     tokenizer: str | None = None  # path to a z2h.bpe PREFIX.model (None: characters)
     vocab_text: str | None = None  # extra text whose characters join the char vocabulary
     task: str | None = None  # "addition" trains on a+b=c instead of text (EX2)
     digits: int = 3  # operand digits for the addition task
     init_from: str | None = None  # run directory whose best weights start this run (finetuning)
+    special: str = "raise"  # special-token strings in the text (BPE): "raise" an error, encode
+    # them as the special tokens ("all") or as ordinary text ("none")
     # model (None: from the preset, then the budget recipe)
     preset: str | None = None
     block_size: int | None = None
@@ -64,17 +70,31 @@ class TrainSettings:
     eval_tokens: int | None = None  # cap on val tokens scored per evaluation (None: all)
     autocast: str | None = None
     compile: bool = False
-    seed: int = 1337
+    seed: int = field(default=1337, metadata={"min": 0})
     resume: bool = False
     device: str = "auto"
     threads: int | None = None  # torch intra-op threads (None: torch's default)
+    quiet: bool = False  # no progress output
+
+
+# settings whose range the generic check does not know (names, choices, structured values)
+_UNCHECKED = ("out", "data", "tokenizer", "vocab_text", "task", "init_from", "preset", "special")
+
+
+def check_settings(s: TrainSettings) -> None:
+    """Refuse a value out of range (``--batch-size 0``) before any folder or model is made."""
+    values = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    check_fields(TrainSettings, {k: v for k, v in values.items() if k not in _UNCHECKED})
+    if s.special not in SPECIAL:
+        raise Z2HError(f"unknown --special {s.special!r}: choose {', '.join(SPECIAL)}")
 
 
 def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) -> dict[str, Any]:
     """Defaults that suit a run of ``time_budget`` seconds (or ``max_steps`` steps) on a CPU.
 
     Chosen from runs on a shared 2-core machine: bf16 autocast was 6-16% faster per token than
-    fp32 at width 128 (matmuls are a small part of such a thin model's step), batch 16 trains
+    fp32 at width 128 on a CPU with native bf16 ("auto" picks fp32 on one without, where bf16 is
+    emulated and slower; matmuls are a small part of such a thin model's step), batch 16 trains
     about as many tokens per second as batch 32 but reached a 0.1 lower val loss at equal tokens,
     and a peak learning rate of 3e-3 to 4e-3 beat nanoGPT's 1e-3 and 7e-3. With these, 1,000
     steps (1.0 M tokens) reached val 1.878 and 2,000 steps 1.726 with GPT-2's block.
@@ -82,7 +102,7 @@ def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) 
     if task:  # EX2: 3-digit addition reaches 99% exact match in ~1,750 steps of this
         return dict(
             preset=None, n_layer=2, n_head=4, n_embd=64, dropout=0.0, batch_size=128, lr=5e-3,
-            warmup_frac=0.05, min_lr_frac=0.1, weight_decay=0.1, autocast="bf16",
+            warmup_frac=0.05, min_lr_frac=0.1, weight_decay=0.1, autocast="auto",
             eval_interval=250,
         )  # fmt: skip
     seconds = time_budget if time_budget is not None else math.inf
@@ -105,7 +125,7 @@ def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) 
     modern = dict(pos="rope", norm="rmsnorm", bias=False, mlp="swiglu", qk_norm=True)
     return dict(
         preset=None, **model, **modern, dropout=0.0, batch_size=batch, lr=lr, warmup_frac=0.03,
-        min_lr_frac=0.1, weight_decay=0.1, autocast="bf16",
+        min_lr_frac=0.1, weight_decay=0.1, autocast="auto",
         # a timed run evaluates by the clock (see train_config), not every N steps
         eval_interval=1000 if time_budget is None else 10**9,
     )  # fmt: skip
@@ -113,8 +133,10 @@ def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) 
 
 def resolve_settings(s: TrainSettings) -> TrainSettings:
     """Fill every ``None`` model/optimisation field: explicit flag > preset > budget recipe."""
-    recipe = budget_recipe(s.time_budget, s.max_steps, task=s.task is not None)
     filled = dataclasses.replace(s)
+    if s.time_budget is None and s.max_steps is None:
+        filled.time_budget = DEFAULT_TIME_BUDGET
+    recipe = budget_recipe(filled.time_budget, filled.max_steps, task=s.task is not None)
     preset_fields = make_config(s.preset, vocab_size=1).to_dict() if s.preset else {}
     for key, value in recipe.items():
         if getattr(filled, key) is None:
@@ -134,9 +156,9 @@ def build_tokenizer(s: TrainSettings, text: str, init: dict[str, Any] | None) ->
     from z2h.gpt.tokenizer import from_dict
 
     if init is not None:
-        return from_dict(init["tokenizer"])
+        return from_dict(init["tokenizer"], special=s.special)
     if s.tokenizer is not None:
-        return BPETokenizer.from_file(s.tokenizer)
+        return BPETokenizer.from_file(s.tokenizer, special=s.special)
     if s.vocab_text is not None:
         from z2h.data import read_text
 
@@ -177,11 +199,18 @@ def load_init(path: str) -> dict[str, Any]:
     raise CheckpointError(f"--init-from {path}: no GPT checkpoint (best.pt or last.pt) there")
 
 
-def check_resume_tokenizer(run_dir: Path, tokenizer: TextTokenizer) -> None:
+def check_resume(run_dir: Path, tokenizer: TextTokenizer, data_id: dict[str, Any]) -> None:
+    """Refuse to resume with other data or another tokenizer, saying which (data first: a char
+    vocabulary built from other text differs only because the text does)."""
     last = run_dir / LAST_CHECKPOINT
     if not last.exists():
         return
     ckpt = load_checkpoint(last, kind=KIND)
+    if "data" in ckpt and ckpt["data"] != data_id:
+        raise CheckpointError(
+            f"cannot resume: {last} was trained on different data ({ckpt['data']} vs {data_id}); "
+            "use a new --out"
+        )
     if not same_tokenizer(ckpt.get("tokenizer", {}), tokenizer.to_dict()):
         raise CheckpointError(
             f"cannot resume: {last} was trained with a different tokenizer; use a new --out"
@@ -189,16 +218,31 @@ def check_resume_tokenizer(run_dir: Path, tokenizer: TextTokenizer) -> None:
 
 
 def run_training(settings: TrainSettings) -> dict[str, Any]:
-    """Train a GPT as ``settings`` say; returns (and on rank 0 writes) the run's metrics."""
+    """Train a GPT as ``settings`` say; returns (and on rank 0 writes) the run's metrics.
+
+    ``settings.out`` is filled in when it was None (the new run folder's name)."""
     s = resolve_settings(settings)
+    check_settings(s)
     set_threads(s.threads, who="z2h gpt")
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:
+        if s.out is None:
+            s.out = settings.out = _shared_run_dir(s)
         return _run(s, device)
     finally:
         if joined:
             dist.shutdown()
+
+
+def _shared_run_dir(s: TrainSettings) -> str:
+    """A new run folder name, the same on every rank (rank 0 picks it)."""
+    name = str(default_run_dir("gpt", s.task or s.preset or "gpt"))
+    if dist_info()[1] > 1:
+        box = [name]
+        torch.distributed.broadcast_object_list(box, src=0)
+        name = box[0]
+    return name
 
 
 def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
@@ -248,10 +292,12 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
             return {"val": mean_loss(model, val_x, val_y)}
 
     config = model_config(s, tokenizer.vocab_size)
-    settings_record = {k: v for k, v in dataclasses.asdict(s).items() if k not in ("resume",)}
+    settings_record = {
+        k: v for k, v in dataclasses.asdict(s).items() if k not in ("resume", "quiet")
+    }
     dist.check_same_settings({**settings_record, **data_id, "tokenizer": tokenizer.to_dict()})
     if s.resume:
-        check_resume_tokenizer(run_dir, tokenizer)
+        check_resume(run_dir, tokenizer, data_id)
 
     torch.manual_seed(s.seed)
     model = GPT(config)
@@ -266,10 +312,10 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
 
     trainer = Trainer(
         model, train_config(s), train_batch=train_batch, evaluate=evaluate, run_dir=run_dir,
-        kind=KIND, select="val", desc="gpt",
+        kind=KIND, select="val", desc="gpt", reporter=Reporter("gpt", quiet=s.quiet),
         extra={
             "model": "gpt", "model_config": config.to_dict(), "tokenizer": tokenizer.to_dict(),
-            "task": data_id if s.task else None, "settings": settings_record,
+            "task": data_id if s.task else None, "data": data_id, "settings": settings_record,
         },
     )  # fmt: skip
     result = trainer.fit(resume=s.resume)
@@ -293,6 +339,9 @@ def _run(s: TrainSettings, device: torch.device) -> dict[str, Any]:
         "gflops_per_s": flops / max(result.seconds, 1e-9) / 1e9,
         "world_size": world,
         "device": str(device),
+        "autocast": result.autocast,
+        "resumed_from": result.resumed_from,
+        "out": str(run_dir),
         "threads": torch.get_num_threads(),
         "history": result.history,
         "settings": settings_record,

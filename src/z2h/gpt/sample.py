@@ -23,8 +23,11 @@ class LoadedRun:
     checkpoint: dict[str, Any]
 
 
-def load_run(run_dir: str | os.PathLike[str], device: str = "cpu") -> LoadedRun:
-    """The best model of ``run_dir`` (else its last) with the tokenizer it was trained with."""
+def load_run(
+    run_dir: str | os.PathLike[str], device: str = "cpu", special: str = "raise"
+) -> LoadedRun:
+    """The best model of ``run_dir`` (else its last) with the tokenizer it was trained with;
+    ``special`` says how that tokenizer encodes special-token strings (a BPE tokenizer's)."""
     ckpt = load_model_state(run_dir, kind=KIND)
     for key in ("model_config", "tokenizer", "model_state"):
         if key not in ckpt:
@@ -32,7 +35,7 @@ def load_run(run_dir: str | os.PathLike[str], device: str = "cpu") -> LoadedRun:
     model = GPT(GPTConfig.from_dict(ckpt["model_config"]))
     model.load_state_dict(ckpt["model_state"])
     model.to(device).eval()
-    tokenizer = from_dict(ckpt["tokenizer"])
+    tokenizer = from_dict(ckpt["tokenizer"], special=special)
     if tokenizer.vocab_size != model.config.vocab_size:
         raise CheckpointError(
             f"{run_dir}: tokenizer has {tokenizer.vocab_size} tokens but the model "

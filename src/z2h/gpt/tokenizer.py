@@ -65,16 +65,27 @@ class CharTokenizer:
         return {"type": "char", "chars": self.chars}
 
 
+# --special on the command line -> z2h.bpe's allowed_special
+SPECIAL_MODES: dict[str, Any] = {"raise": frozenset(), "all": "all", "none": "none"}
+
+
 class BPETokenizer:
-    """Adapter for a ``z2h.bpe`` model file (``PREFIX.model``): byte-level, so any text encodes."""
+    """Adapter for a ``z2h.bpe`` model file (``PREFIX.model``): byte-level, so any text encodes.
+
+    ``special`` says what a special token's string (``<|endoftext|>``) in a text becomes: an error
+    (``"raise"``), the special token (``"all"``) or ordinary text (``"none"``).
+    """
 
     kind = "bpe"
 
-    def __init__(self, model: dict[str, Any], source: str = ""):
+    def __init__(self, model: dict[str, Any], source: str = "", special: str = "raise"):
         from z2h.bpe import load
 
+        if special not in SPECIAL_MODES:
+            raise Z2HError(f"unknown --special {special!r}: choose {', '.join(SPECIAL_MODES)}")
         self.model = model
         self.source = source
+        self.special = special
         # subtle: z2h.bpe loads from files only; round-trip through a private temporary file
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "tokenizer.model"
@@ -82,17 +93,28 @@ class BPETokenizer:
             self.tok = load(path)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> BPETokenizer:
+    def from_file(cls, path: str | os.PathLike[str], special: str = "raise") -> BPETokenizer:
         from z2h.bpe.base import read_model_file
 
-        return cls(read_model_file(path), source=os.fspath(path))
+        return cls(read_model_file(path), source=os.fspath(path), special=special)
 
     @property
     def vocab_size(self) -> int:
         return int(self.tok.vocab_size)
 
     def encode(self, text: str) -> list[int]:
-        return list(self.tok.encode(text))
+        from z2h.bpe.base import TokenizerError
+
+        try:
+            return list(self.tok.encode(text, allowed_special=SPECIAL_MODES[self.special]))
+        except TokenizerError:
+            raise
+        except ValueError as e:  # a special token's string in the text, not allowed
+            names = sorted(name for name in self.tok.special_tokens if name in text)
+            raise Z2HError(
+                f"the text contains the special token {', '.join(map(repr, names))}; say what it "
+                "is with --special all (the special token) or --special none (ordinary text)"
+            ) from e
 
     def decode(self, ids: Iterable[int]) -> str:
         return self.tok.decode(list(ids))
@@ -101,13 +123,13 @@ class BPETokenizer:
         return {"type": "bpe", "model": self.model, "source": self.source}
 
 
-def from_dict(d: dict[str, Any]) -> TextTokenizer:
+def from_dict(d: dict[str, Any], special: str = "raise") -> TextTokenizer:
     """Rebuild a tokenizer saved with ``to_dict`` (e.g. from a checkpoint)."""
     kind = d.get("type") if isinstance(d, dict) else None
     if kind == "char":
         return CharTokenizer(d["chars"])
     if kind == "bpe":
-        return BPETokenizer(d["model"], d.get("source", ""))
+        return BPETokenizer(d["model"], d.get("source", ""), special=special)
     raise CheckpointError(f"unknown tokenizer in checkpoint: {kind!r}")
 
 
