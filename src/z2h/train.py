@@ -495,6 +495,8 @@ class Trainer:
         """Train to the end of the budget; ``resume=True`` continues the run in ``run_dir`` (and
         refuses when there is nothing there to continue)."""
         cfg = self.cfg
+        if self.run_dir.exists() and not self.run_dir.is_dir():
+            raise CheckpointError(f"--out {self.run_dir} exists and is not a directory")
         if resume:
             if not self.run_dir.is_dir():
                 raise CheckpointError(

@@ -50,13 +50,13 @@ def test_ngram_train_sample_eval(tmp_path, words_file, capsys, extra):
     if extra[1] == "2":
         assert (out / "bigram_counts.png").stat().st_size > 0
     printed = capsys.readouterr().out
-    assert "samples: " in printed and "run directory" in printed
-    assert run("sample", "--out", out, "-n", "7", "--seed", "3", "--top-k", "5") == 0
+    assert "samples " in printed and f"run folder  {out}" in printed
+    assert run("sample", "--run", out, "-n", "7", "--seed", "3", "--top-k", "5") == 0
     first = capsys.readouterr().out.splitlines()
     assert len(first) == 7
-    run("sample", "--out", out, "-n", "7", "--seed", "3", "--top-k", "5")
+    run("sample", "--run", out, "-n", "7", "--seed", "3", "--top-k", "5")
     assert capsys.readouterr().out.splitlines() == first
-    assert run("eval", "--out", out, "--split", "test") == 0
+    assert run("eval", "--run", out, "--split", "test") == 0
     printed = float(capsys.readouterr().out.split()[-1])
     assert printed == pytest.approx(m["test_loss"], abs=1e-4)
 
@@ -70,9 +70,9 @@ def test_neural_ngram_train_sample_eval(tmp_path, words_file, capsys):
     assert m["steps"] == 30 and m["params"] == 2 * VOCAB_SIZE * VOCAB_SIZE
     assert (out / "best.pt").exists() and (out / "scalars.csv").exists()
     capsys.readouterr()
-    assert run("sample", "--out", out, "-n", "3", "--temperature", "0.5") == 0
+    assert run("sample", "--run", out, "-n", "3", "--temperature", "0.5") == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
-    assert run("eval", "--out", out, "--split", "dev") == 0
+    assert run("eval", "--run", out, "--split", "dev") == 0
     assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(m["dev_loss"], abs=1e-4)
     # same command again without --resume refuses; with --resume it continues
     assert run("train", *args, "--max-steps", "30") == 2
@@ -137,7 +137,10 @@ def test_bad_train_flags(tmp_path, words_file, capsys, args):
 
 
 def test_bad_run_directories(tmp_path, words_file, capsys):
-    assert run("sample", "--out", tmp_path / "empty") == 2
+    assert run("sample", "--run", tmp_path / "empty") == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert run("sample", "--run", tmp_path / "empty") == 2
     assert "no checkpoint" in capsys.readouterr().err
     out = tmp_path / "run"
     assert run("train", "--model", "ngram", "--data", words_file, "--out", out) == 0
@@ -146,16 +149,16 @@ def test_bad_run_directories(tmp_path, words_file, capsys):
     # a word list with characters the model never saw
     other = tmp_path / "other.txt"
     other.write_text("xyzq\nqqq\nzzz\n")
-    assert run("eval", "--out", out, "--data", other) == 2
+    assert run("eval", "--run", out, "--data", other) == 2
     assert "another word list" in capsys.readouterr().err
     # a checkpoint of another kind, and a corrupted one
     from z2h.checkpoint import save_checkpoint
 
     save_checkpoint(out / "best.pt", {"x": 1}, kind="gpt")
-    assert run("eval", "--out", out) == 2
+    assert run("eval", "--run", out) == 2
     assert "'gpt' checkpoint" in capsys.readouterr().err
     (out / "best.pt").write_bytes(b"not a checkpoint at all")
-    assert run("sample", "--out", out) == 2
+    assert run("sample", "--run", out) == 2
     assert "corrupted" in capsys.readouterr().err
 
 
@@ -182,11 +185,11 @@ def test_checkpoint_that_does_not_fit_its_model(tmp_path, words_file, capsys):
     ckpt = load_checkpoint(out / "best.pt", kind="makemore")
     ckpt["model_state"] = {"W": torch.zeros(3, 3)}
     save_checkpoint(out / "best.pt", ckpt, kind="makemore")
-    assert run("eval", "--out", out) == 2
+    assert run("eval", "--run", out) == 2
     assert "does not fit" in capsys.readouterr().err
     ckpt["vocab"] = [".", "a"]
     save_checkpoint(out / "best.pt", ckpt, kind="makemore")
-    assert run("sample", "--out", out) == 2
+    assert run("sample", "--run", out) == 2
 
 
 def test_relative_data_path_works_from_another_folder(tmp_path, monkeypatch, capsys):
@@ -200,9 +203,9 @@ def test_relative_data_path_works_from_another_folder(tmp_path, monkeypatch, cap
     assert m["data"] == str((work / "words.txt").resolve())
     monkeypatch.chdir(elsewhere)
     capsys.readouterr()
-    assert run("eval", "--out", work / "run", "--split", "test") == 0
+    assert run("eval", "--run", work / "run", "--split", "test") == 0
     assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(m["test_loss"], abs=1e-4)
-    assert run("sample", "--out", work / "run", "-n", "2", "--seed", "1") == 0
+    assert run("sample", "--run", work / "run", "-n", "2", "--seed", "1") == 0
 
 
 def test_named_data_set_is_recorded_by_name(tmp_path, data_dir):
@@ -241,7 +244,7 @@ def test_tampered_ngram_checkpoint_is_rejected(tmp_path, words_file, capsys):
     ckpt["model_state"]["keys"] = keys
     save_checkpoint(out / "best.pt", ckpt, kind="makemore")
     capsys.readouterr()
-    assert run("sample", "--out", out) == 2
+    assert run("sample", "--run", out) == 2
     err = capsys.readouterr().err
     assert "does not fit" in err and "keys must lie in" in err
 
@@ -257,3 +260,88 @@ def test_named_preset_wins_over_the_recipe(tmp_path, words_file):
 def test_bad_threads(tmp_path, words_file, capsys):
     assert run("train", "--data", words_file, "--out", tmp_path / "r", "--threads", "0") == 2
     assert "--threads" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "n_hidden=abc"], "setting n_hidden must be an integer, got 'abc'"),
+        (["--set", "n_hidden=-5"], "setting n_hidden must be at least 1, got -5"),
+        (["--set", "init_scale=-1.0"], "setting init_scale must be at least 0.0"),
+        (["--lr", "-1"], "--lr must be positive"),
+        (["--batch-size", "-3"], "--batch-size must be >= 0"),
+    ],
+)
+def test_bad_settings_are_errors_and_leave_no_folder(tmp_path, words_file, capsys, args, message):
+    out = tmp_path / "r"
+    assert run("train", "--model", "mlp", *args, "--data", words_file, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_temperature_zero_is_greedy(tmp_path, words_file, capsys):
+    import torch
+
+    from z2h.makemore.runs import load_run
+
+    out = tmp_path / "run"
+    assert run("train", "--model", "ngram", "--n", "2", "--data", words_file, "--out", out) == 0
+    capsys.readouterr()
+    assert run("sample", "--run", out, "-n", "3", "--temperature", "0", "--seed", "1") == 0
+    words = capsys.readouterr().out.split()
+    assert run("sample", "--run", out, "-n", "3", "--temperature", "0", "--seed", "2") == 0
+    assert capsys.readouterr().out.split() == words and len(set(words)) == 1
+    model = load_run(out)
+    ids = [0]  # greedy by hand from the boundary token
+    while len(ids) < 20:
+        logits, _ = model.model(torch.tensor([[ids[-1]]]))
+        ids.append(int(logits.reshape(-1, logits.size(-1))[-1].argmax()))
+        if ids[-1] == 0:
+            break
+    assert words[0] == model.vocab.decode([i for i in ids[1:] if i != 0])
+
+
+def test_default_out_is_a_new_run_folder(tmp_path, words_file, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert run("train", "--model", "ngram", "--data", words_file) == 0
+    runs = sorted((tmp_path / "runs" / "makemore").iterdir())
+    assert len(runs) == 2 and all(r.name.startswith("ngram-") for r in runs)
+
+
+def test_quiet_and_json(tmp_path, words_file, capsys):
+    args = ["--model", "neural-ngram", "--max-steps", "3", "--data", words_file]
+    assert run("train", *args, "--out", tmp_path / "a", "--quiet") == 0
+    assert capsys.readouterr().out == ""
+    assert run("train", *args, "--out", tmp_path / "b", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == read_metrics(tmp_path / "b")
+
+
+def test_resume_says_where_from_and_refuses_nothing(tmp_path, words_file, capsys):
+    args = ["--model", "neural-ngram", "--data", words_file, "--out", tmp_path / "run"]
+    assert run("train", *args, "--max-steps", "3") == 0
+    capsys.readouterr()
+    assert run("train", *args, "--max-steps", "5", "--resume") == 0
+    assert "resumed from step 3" in capsys.readouterr().out
+    assert read_metrics(tmp_path / "run")["steps"] == 5
+    nothing = ["--model", "neural-ngram", "--data", words_file, "--out", tmp_path / "nope"]
+    assert run("train", *nothing, "--resume") == 2
+    assert "does not exist; drop --resume" in capsys.readouterr().err
+    counted = ["--model", "ngram", "--data", words_file, "--out", tmp_path / "ng", "--resume"]
+    assert run("train", *counted) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_help_shows_the_real_defaults(capsys):
+    from z2h.makemore import cli, registry
+    from z2h.makemore.defaults import DEFAULT_MODEL
+    from z2h.makemore.models import transformer
+
+    assert DEFAULT_MODEL == "transformer"
+    assert f"{transformer.DEFAULT_TIME_BUDGET:g} s for the transformer" in cli.DEFAULT_BUDGET_HELP
+    assert f"{registry.LECTURE_STEPS:,} steps" in cli.DEFAULT_BUDGET_HELP
+    with pytest.raises(SystemExit):
+        run("train", "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default transformer" in out and "120 s for the transformer" in out

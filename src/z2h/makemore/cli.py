@@ -10,14 +10,20 @@ import argparse
 import ast
 import json
 import sys
-import time
 
+from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA, DEFAULT_MODEL
 from z2h.run import set_threads
 
 TRAIN_SAMPLES = 10  # words `train` prints from the finished model
+# what a bare `train` runs: the transformer recipe's budget (a test checks these words against
+# z2h.makemore.models.transformer.DEFAULT_TIME_BUDGET and registry.LECTURE_STEPS)
+DEFAULT_BUDGET_HELP = (
+    "the model's recipe: 120 s for the transformer (what a bare 'train' runs), 200,000 steps "
+    "for the lecture presets of mlp, bnmlp and wavenet"
+)
 
 
 def _parse_set(items: list[str]) -> dict[str, object]:
@@ -60,10 +66,9 @@ def _train(args: argparse.Namespace) -> int:
         raise Z2HError(f"--max-steps must be positive, got {args.max_steps}")
     if args.time_budget is not None and not args.time_budget > 0:
         raise Z2HError(f"--time-budget must be positive seconds, got {args.time_budget}")
-    out = args.out or f"runs/makemore/{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
     opts = training.TrainOptions(
         model=args.model,
-        out=out,
+        out=args.out,
         data=args.data,
         seed=args.seed,
         preset=args.preset,
@@ -73,14 +78,22 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         pack=args.pack,
         resume=args.resume,
+        quiet=args.quiet or args.json,
     )
-    metrics = training.train(opts)
-    print(training.format_summary(metrics))
-    words = runs.sample_run(out, n=TRAIN_SAMPLES, seed=args.seed)
-    print("samples: " + ", ".join(w or "(empty)" for w in words))
-    if "chosen_k" in metrics:
-        print(f"smoothing: k = {metrics['chosen_k']:g} chosen on dev (sweep in {out})")
-    print(f"run directory: {out}")
+    try:
+        metrics = training.train(opts)
+    finally:
+        args.out = opts.out and str(opts.out)  # the folder chosen for a default --out
+    out = str(opts.out)
+    lines = [training.summary(metrics)]
+    if not (args.quiet or args.json):
+        words = runs.sample_run(out, n=TRAIN_SAMPLES, seed=args.seed)
+        lines.append("  samples     " + ", ".join(w or "(empty)" for w in words))
+        if "chosen_k" in metrics:
+            k = metrics["chosen_k"]
+            lines.append(f"  smoothing   k = {k:g} chosen on dev (sweep in {out})")
+        lines.append(f"  sample with z2h makemore sample --run {out}")
+    print_result(args, metrics, "\n".join(lines))
     return 0
 
 
@@ -88,7 +101,7 @@ def _sample(args: argparse.Namespace) -> int:
     from z2h.makemore import runs
 
     words = runs.sample_run(
-        args.out, n=args.num, seed=args.seed, temperature=args.temperature, top_k=args.top_k
+        run_arg(args), n=args.num, seed=args.seed, temperature=args.temperature, top_k=args.top_k
     )
     for w in words:
         print(w)
@@ -98,7 +111,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from z2h.makemore import runs
 
-    loss = runs.evaluate_run(args.out, split=args.split, data=args.data)
+    loss = runs.evaluate_run(run_arg(args), split=args.split, data=args.data)
     print(f"{args.split} loss {loss:.4f}")
     return 0
 
@@ -179,8 +192,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--data", default=DEFAULT_DATA, help="data set name or a word-list file")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and training seed")
-    p.add_argument("--out", help="run directory (default runs/makemore/MODEL-TIMESTAMP)")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--out", help="run folder (default: a new runs/makemore/MODEL-TIME-ID)")
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        help=f"stop after this many optimizer steps (default: {DEFAULT_BUDGET_HELP})",
+    )
     p.add_argument("--time-budget", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
         "--batch-size",
@@ -201,7 +218,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--grad-clip", type=float, help="max gradient norm (0: off)")
     p.add_argument("--eval-interval", type=int, help="steps between dev evaluations")
-    p.add_argument("--autocast", choices=["fp32", "bf16"])
+    p.add_argument(
+        "--autocast",
+        choices=["fp32", "bf16", "auto"],
+        help="matmul precision (default: the recipe's; auto: bf16 where the CPU computes it "
+        "natively)",
+    )
     p.add_argument(
         "--ema",
         type=float,
@@ -217,6 +239,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threads", type=int, help="torch CPU threads (default: the idle cores, measured at start)"
     )
+    add_output_flags(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser(
@@ -224,10 +247,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print words sampled from a trained run",
         description="Rebuild the model of a run directory and print sampled words.",
     )
-    p.add_argument("--out", required=True, help="run directory written by train")
+    add_run_flag(p, "run folder written by 'z2h makemore train'")
     p.add_argument("-n", "--num", type=int, default=20, help="number of words (default 20)")
     p.add_argument("--seed", type=int, help="sampling seed (default: random)")
-    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature")
+    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely characters")
     p.set_defaults(func=_sample)
 
@@ -236,7 +259,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print a trained run's loss on a split",
         description="Mean negative log-likelihood per character (nats) of a run's model.",
     )
-    p.add_argument("--out", required=True, help="run directory written by train")
+    add_run_flag(p, "run folder written by 'z2h makemore train'")
     p.add_argument("--split", choices=["train", "dev", "test"], default="dev")
     p.add_argument("--data", help="word list to split (default: the run's own data)")
     p.set_defaults(func=_eval)

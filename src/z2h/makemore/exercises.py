@@ -38,6 +38,7 @@ from z2h.makemore.models.ngram import DEFAULT_K_GRID, NGram, NGramConfig
 from z2h.makemore.plots import plot_bigram_counts
 from z2h.makemore.sample import sample_words
 from z2h.run import write_json_atomic, write_text_atomic
+from z2h.train import LAST_CHECKPOINT
 
 LECTURES = ("lecture2",)
 NEURAL_STEPS = 300  # full-batch gradient-descent steps of the neural n-grams (lecture: ~100-200)
@@ -105,14 +106,16 @@ def run(
     rows.append(_row("E01/E02", "trigram, counted, +1 smoothing", _losses(trigram, ex[3])))
     steps = 20 if quick else NEURAL_STEPS
     for n, label in ((2, "bigram"), (3, "trigram")):
+        run_dir = out_dir / f"neural-{label}"
         opts = training.TrainOptions(
             model="neural-ngram",
-            out=out_dir / f"neural-{label}",
+            out=run_dir,
             data=data,
             seed=seed,
             model_fields={"n": n},
             train_fields={"max_steps": steps},
-            resume=True,  # rerunning the exercises continues (or reuses) the same run
+            # rerunning the exercises continues (or reuses) the same run
+            resume=(run_dir / LAST_CHECKPOINT).exists(),
         )
         m = training.train(opts)
         note = f"{m['steps']} full-batch GD steps, lr 50, reg 0.01, {m['seconds']:.1f}s"

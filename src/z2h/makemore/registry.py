@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from z2h.config import check_fields
 from z2h.errors import Z2HError
 
 INPUT_KINDS = ("context", "sequence")
@@ -106,11 +107,13 @@ def make_config(name: str, preset: str | None = None, **overrides: Any) -> Any:
                 f"{', '.join(sorted(entry.presets)) or '(none)'}"
             )
         fields.update(entry.presets[preset])
-    fields.update({k: v for k, v in overrides.items() if v is not None})
+    overrides_given = {k: v for k, v in overrides.items() if v is not None}
+    fields.update(overrides_given)
     known = {f.name for f in dataclasses.fields(entry.config_cls)}
     unknown = sorted(set(fields) - known)
     if unknown:
         raise Z2HError(f"model {name!r} has no setting(s) {', '.join(unknown)}")
+    fields.update(check_fields(entry.config_cls, overrides_given, what=f"model {name!r} setting"))
     return entry.config_cls(**fields)
 
 

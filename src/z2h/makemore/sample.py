@@ -1,8 +1,9 @@
 """The one sampler of makemore: batched generation for fixed-context and sequence models.
 
 Every row starts from the boundary token and draws one character at a time from
-``softmax(logits / temperature)`` (optionally only the ``top_k`` most likely), feeding the model
-at most ``block_size`` previous tokens, until it draws the boundary token ``.`` again.
+``softmax(logits / temperature)`` (optionally only the ``top_k`` most likely; temperature 0: the
+most likely), feeding the model at most ``block_size`` previous tokens, until it draws the
+boundary token ``.`` again.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def generate(
     """
     if n < 0:
         raise Z2HError(f"number of samples must be at least 0, got {n}")
-    if not temperature > 0:
-        raise Z2HError(f"temperature must be positive, got {temperature}")
+    if not temperature >= 0:
+        raise Z2HError(f"temperature must be >= 0 (0: the most likely), got {temperature}")
     if top_k is not None and top_k < 1:
         raise Z2HError(f"top-k must be at least 1, got {top_k}")
     if input_kind not in ("context", "sequence"):
@@ -80,7 +81,10 @@ def generate(
 def _draw(
     logits: torch.Tensor, temperature: float, top_k: int | None, generator: torch.Generator | None
 ) -> torch.Tensor:
-    """One index per row from ``softmax(logits / temperature)``, optionally top-k only."""
+    """One index per row from ``softmax(logits / temperature)``, optionally top-k only;
+    temperature 0 takes the most likely index (as ``z2h gpt sample`` does)."""
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)  # (B, V) -> (B, 1)
     logits = logits.float() / temperature
     if top_k is not None and top_k < logits.size(-1):
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]

@@ -19,7 +19,6 @@ packing it trained with) and ``metrics.json``.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -38,6 +37,10 @@ from z2h.makemore.defaults import DEFAULT_BATCH_SIZE, DEFAULT_DATA, DEFAULT_MODE
 from z2h.makemore.evaluate import evaluate_loss
 from z2h.makemore.runs import KIND
 from z2h.run import (
+    Reporter,
+    default_run_dir,
+    format_duration,
+    format_summary,
     make_run_dir,
     seed_everything,
     write_json_atomic,
@@ -52,7 +55,7 @@ class TrainOptions:
     """Everything ``z2h makemore train`` takes; ``None`` means "use the layered default"."""
 
     model: str = DEFAULT_MODEL
-    out: str | os.PathLike[str] = "runs/makemore"
+    out: str | os.PathLike[str] | None = None  # run folder (None: a new one under runs/makemore/)
     data: str | os.PathLike[str] = DEFAULT_DATA
     seed: int = DEFAULT_SEED
     preset: str | None = None
@@ -63,6 +66,7 @@ class TrainOptions:
     pack: int | None = None  # row length to pack words into (packable models); 0: one word a row
     resume: bool = False
     bigram_picture: bool = True  # write bigram_counts.png when training a counted bigram
+    quiet: bool = False  # no progress output
 
 
 def _smoothing_fields(spec: str, config_cls: type, model: str) -> tuple[dict[str, Any], bool]:
@@ -116,9 +120,44 @@ def _check_fresh(run_dir: Path, resume: bool) -> None:
             )
 
 
+def _train_setup(
+    entry: registry.ModelEntry, recipe: dict[str, Any], opts: TrainOptions, config: Any
+) -> tuple[int, int, TrainConfig]:
+    """(batch size, pack length, checked TrainConfig) of a trainable model's run."""
+    train_fields = {k: v for k, v in recipe.get("train", {}).items() if v is not None}
+    batch_size = train_fields.pop("batch_size", DEFAULT_BATCH_SIZE)
+    if opts.batch_size is not None:
+        batch_size = opts.batch_size
+    if batch_size < 0:
+        raise Z2HError(f"--batch-size must be >= 0 (0: whole training set), got {batch_size}")
+    recipe_pack = train_fields.pop("pack", 0)
+    if opts.pack is not None:
+        pack = opts.pack
+    elif recipe_pack and batch_size > 0:
+        # the recipe's rows stretch to hold the longest word of the data (a --pack does not)
+        pack = max(recipe_pack, config.block_size)
+    else:
+        pack = 0
+    check_pack(entry, pack, config.block_size, batch_size)
+    train_fields.update({k: v for k, v in opts.train_fields.items() if v is not None})
+    train_fields["seed"] = opts.seed
+    unknown = sorted(set(train_fields) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if unknown:
+        raise Z2HError(f"unknown training setting(s): {', '.join(unknown)}")
+    train_cfg = TrainConfig(**train_fields)
+    train_cfg.validate()
+    return batch_size, pack, train_cfg
+
+
 def train(opts: TrainOptions) -> dict[str, Any]:
-    """Train (or count) ``opts.model`` into ``opts.out``; returns the metrics it wrote."""
+    """Train (or count) ``opts.model`` into ``opts.out``; returns the metrics it wrote.
+
+    ``opts.out`` is filled in when it was None (the new run folder's name). Every setting is
+    checked before the run folder is made, so a refused run leaves nothing behind.
+    """
     entry = registry.get(opts.model)
+    if opts.out is None:
+        opts.out = default_run_dir("makemore", entry.name)
     data = prepare(opts.data, opts.seed)
     recipe = (
         entry.recipe(opts.train_fields.get("time_budget"), opts.train_fields.get("max_steps"))
@@ -133,8 +172,17 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         extra_fields, tune = _smoothing_fields(opts.smoothing, entry.config_cls, entry.name)
         model_fields.update(extra_fields)
     config = build_config(entry, opts.preset, model_fields, data)
-    run_dir = make_run_dir(opts.out)
-    _check_fresh(run_dir, opts.resume or entry.trainable)  # the Trainer checks trainable runs
+    if entry.trainable:
+        batch_size, pack, train_cfg = _train_setup(entry, recipe, opts, config)
+        run_dir = Path(opts.out)  # the Trainer makes it (and checks a resumed one exists)
+    else:
+        if opts.resume:
+            raise Z2HError(
+                f"model {entry.name!r} is counted, not trained step by step: there is nothing to "
+                "resume; drop --resume"
+            )
+        run_dir = make_run_dir(opts.out)
+        _check_fresh(run_dir, resume=False)
     seed_everything(opts.seed)
     bs = config.block_size
     Xtr, Ytr = examples(data.train, data.vocab, entry.input_kind, bs)
@@ -148,6 +196,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         "data": data.source,
         "seed": opts.seed,
     }
+    if entry.trainable:
+        # stored beside the weights so that tools reading the run (diagnostics) draw its batches
+        payload.update(batch_size=batch_size, pack=pack)
     extra_metrics: dict[str, Any] = {}
     if not entry.trainable:
         t0 = time.perf_counter()
@@ -171,29 +222,6 @@ def train(opts: TrainOptions) -> dict[str, Any]:
             keys, counts = model.count_table()
             plot_bigram_counts(keys, counts, data.vocab, run_dir / "bigram_counts.png")
     else:
-        train_fields = {k: v for k, v in recipe.get("train", {}).items() if v is not None}
-        batch_size = train_fields.pop("batch_size", DEFAULT_BATCH_SIZE)
-        if opts.batch_size is not None:
-            batch_size = opts.batch_size
-        if batch_size < 0:
-            raise Z2HError(f"--batch-size must be >= 0 (0: whole training set), got {batch_size}")
-        recipe_pack = train_fields.pop("pack", 0)
-        if opts.pack is not None:
-            pack = opts.pack
-        elif recipe_pack and batch_size > 0:
-            # the recipe's rows stretch to hold the longest word of the data (a --pack does not)
-            pack = max(recipe_pack, config.block_size)
-        else:
-            pack = 0
-        check_pack(entry, pack, config.block_size, batch_size)
-        # stored beside the weights so that tools reading the run (diagnostics) draw its batches
-        payload.update(batch_size=batch_size, pack=pack)
-        train_fields.update({k: v for k, v in opts.train_fields.items() if v is not None})
-        train_fields["seed"] = opts.seed
-        unknown = sorted(set(train_fields) - {f.name for f in dataclasses.fields(TrainConfig)})
-        if unknown:
-            raise Z2HError(f"unknown training setting(s): {', '.join(unknown)}")
-        train_cfg = TrainConfig(**train_fields)
         model = registry.build(entry.name, config)
         sub = torch.randperm(len(Xtr), generator=torch.Generator().manual_seed(opts.seed))
         Xsub, Ysub = Xtr[sub[: len(Xdev)]], Ytr[sub[: len(Xdev)]]
@@ -212,7 +240,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
             run_dir=run_dir,
             kind=KIND,
             extra=payload,
-            desc=f"train {entry.name}",
+            reporter=Reporter(f"makemore {entry.name}", quiet=opts.quiet),
         )
         result = trainer.fit(resume=opts.resume)
         model.load_state_dict(load_model_state(run_dir, KIND)["model_state"])
@@ -223,6 +251,8 @@ def train(opts: TrainOptions) -> dict[str, Any]:
             pack=pack,
             steps_per_second=result.steps_per_second,
             last_train_batch_loss=result.train_loss,
+            autocast=result.autocast,
+            resumed_from=result.resumed_from,
         )
     # test is evaluated once, here, from the best-dev model
     Xte, Yte = examples(data.test, data.vocab, entry.input_kind, bs)
@@ -231,6 +261,7 @@ def train(opts: TrainOptions) -> dict[str, Any]:
         "preset": payload["preset"],
         "data": data.source,
         "seed": opts.seed,
+        "out": str(run_dir),
         "params": registry.num_params(model),
         "train_loss": evaluate_loss(model, Xtr, Ytr),
         "dev_loss": evaluate_loss(model, Xdev, Ydev),
@@ -259,12 +290,24 @@ def write_sweep(run_dir: Path, rows: list[dict[str, float]], chosen: float) -> N
     plot_smoothing_sweep(rows, chosen, run_dir / "smoothing_sweep.png")
 
 
-def format_summary(metrics: dict[str, Any]) -> str:
-    def f(x: Any) -> str:
-        return f"{x:.4f}" if isinstance(x, float) and math.isfinite(x) else str(x)
-
-    return (
-        f"{metrics['model']}: {metrics['params']:,} params, {metrics['steps']} steps in "
-        f"{metrics['seconds']:.2f}s | loss train {f(metrics['train_loss'])}  "
-        f"dev {f(metrics['dev_loss'])}  test {f(metrics['test_loss'])}"
-    )
+def summary(metrics: dict[str, Any]) -> str:
+    """The few lines ``z2h makemore train`` ends with."""
+    m = metrics
+    if m["steps"]:
+        title = (
+            f"makemore {m['model']}: {m['steps']:,} steps in {format_duration(m['seconds'])} "
+            f"({m['steps'] / max(m['seconds'], 1e-9):.1f} steps/s), {m['params']:,} parameters"
+        )
+    else:
+        title = f"makemore {m['model']}: counted in {m['seconds']:.2f} s, {m['params']:,} numbers"
+    if m.get("resumed_from") is not None:
+        title += f", resumed from step {m['resumed_from']:,}"
+    rows = [
+        ("loss train", m["train_loss"]),
+        ("loss dev", m["dev_loss"]),
+        ("loss test", m["test_loss"]),
+        ("best step", m.get("best_step")),
+        ("precision", m.get("autocast")),
+        ("run folder", m["out"]),
+    ]
+    return format_summary(title, rows)

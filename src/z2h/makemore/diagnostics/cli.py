@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from z2h.cli import add_run_flag, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA
@@ -141,7 +142,8 @@ def _fold_bn(args: argparse.Namespace) -> int:
     from z2h.makemore.diagnostics import fold_bn, setups
     from z2h.run import write_json_atomic
 
-    setup = setups.load(args.out, data=args.data)
+    run = run_arg(args)
+    setup = setups.load(run, data=args.data)
     folded, names = fold_bn.fold_batchnorm(setup.model)
     Xdev = setup.splits["dev"][0]
     report = fold_bn.verify_and_time(setup.model, folded, names, Xdev, tol=args.tol)
@@ -150,7 +152,7 @@ def _fold_bn(args: argparse.Namespace) -> int:
         "folded_batchnorms": names,
         "model_state": {k: v.detach().clone() for k, v in folded.state_dict().items()},
     }
-    out = Path(args.out)
+    out = Path(run)
     save_checkpoint(out / fold_bn.FOLDED_FILE, payload, kind=fold_bn.FOLDED_KIND)
     summary = {
         **report.__dict__,
@@ -256,7 +258,7 @@ def configure_diagnostics(sub: Any) -> None:
         "before it, check the eval-mode logits on the whole dev set, time both models, and save "
         "RUN/folded.pt and RUN/fold_bn.json.",
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="run directory of a BN model")
+    add_run_flag(p, "run folder of a trained BN model (bnmlp, wavenet)")
     p.add_argument("--data", help="word list (default: the run's own)")
     p.add_argument("--tol", type=float, default=1e-5, help="largest logit difference allowed")
     p.set_defaults(func=_fold_bn)

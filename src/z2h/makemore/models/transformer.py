@@ -205,7 +205,8 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
     runs are data-bound (25.6K training words): a single model overfits, so the time goes to an
     ensemble of small ones, each with its own share of the rows (from 600 s: six, compiled as one
     stacked network, their weights averaged over steps and decayed harder). bf16 autocast speeds
-    up the matmuls on CPUs with AVX512-BF16; the cosine schedule spans whichever of the time or
+    up the matmuls on CPUs with AVX512-BF16 or AMX ("auto": fp32 elsewhere, where bf16 is
+    emulated and slower); the cosine schedule spans whichever of the time or
     the steps runs out first.
     """
     if time_budget is None and max_steps is None:
@@ -225,7 +226,7 @@ def recipe(time_budget: float | None, max_steps: int | None) -> dict[str, dict[s
         "warmup_frac": 0.02,
         "min_lr_frac": 0.05,
         "grad_clip": 1.0,
-        "autocast": "bf16",
+        "autocast": "auto",  # bf16 where the CPU computes it natively, else fp32
         "batch_size": BATCH_ROWS * model.get("members", 1),  # rows over all members
         "pack": PACK_LENGTH,
         "eval_interval": 1000,
