@@ -71,3 +71,11 @@ def test_decision_boundary_png_is_written_atomically(tmp_path, broken_savefig):
         plot_decision_boundary(model, X, y, path)
     assert path.read_bytes() == b"previous picture"
     assert [p.name for p in tmp_path.iterdir()] == ["decision_boundary.png"]
+
+
+def test_cli_demo_default_out_is_a_new_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["micrograd", "demo", "--steps", "2"]) == 0
+    runs = sorted((tmp_path / "runs" / "micrograd").iterdir())
+    assert len(runs) == 2 and all((r / "metrics.json").is_file() for r in runs)

@@ -345,3 +345,15 @@ def test_help_shows_the_real_defaults(capsys):
         run("train", "--help")
     out = " ".join(capsys.readouterr().out.split())
     assert "default transformer" in out and "120 s for the transformer" in out
+
+
+def test_resume_with_another_word_list_says_different_data(tmp_path, words_file, capsys):
+    out = tmp_path / "run"
+    args = ["--model", "neural-ngram", "--max-steps", "2", "--out", out]
+    assert run("train", *args, "--data", words_file) == 0
+    other = tmp_path / "other.txt"
+    other.write_text(WORDS.replace("a", "q") + "\n", encoding="utf-8")  # another vocabulary too
+    capsys.readouterr()
+    assert run("train", *args, "--data", other, "--resume") == 2
+    err = capsys.readouterr().err
+    assert "different data" in err and "model config" not in err

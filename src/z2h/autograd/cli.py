@@ -20,20 +20,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"seed for data and weights ({DEFAULT_SEED})"
     )
-    p.add_argument(
-        "--out", default="runs/micrograd-demo", help="run directory (default: runs/micrograd-demo)"
-    )
+    p.add_argument("--out", help="run folder (default: a new runs/micrograd/demo-TIME-ID)")
     p.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from z2h.autograd.demo import DemoConfig, neuron_graph_svg, plot_decision_boundary, run_demo
     from z2h.errors import Z2HError
-    from z2h.run import make_run_dir, write_metrics, write_text_atomic
+    from z2h.run import default_run_dir, make_run_dir, write_metrics, write_text_atomic
 
     if args.steps < 1:
         raise Z2HError(f"--steps must be at least 1, got {args.steps}")
-    out = make_run_dir(args.out)
+    out = make_run_dir(args.out or default_run_dir("micrograd", "demo"))
 
     def report(k: int, loss: float, accuracy: float) -> None:
         if k % 10 == 0 or k == args.steps - 1:
