@@ -34,10 +34,12 @@ NANOGPT_CPU = (
     "--preset nano-cpu --dropout 0 --batch-size 12 --max-steps 2000 --lr 1e-3 --warmup-frac 0.05 "
     "--min-lr-frac 0.1 --weight-decay 0.1 --autocast fp32 --eval-interval 250"
 )
+# the budget runs name bf16: measured 16% faster per token than fp32 on the 2-core development
+# machine even without native bf16, where the recipe's "auto" now picks fp32
 RUNS = [
     ("nanoGPT CPU recipe", NANOGPT_CPU),
-    ("z2h, 48 s budget", "--time-budget 48"),
-    ("z2h, 96 s budget", "--time-budget 96"),
+    ("z2h, 48 s budget", "--time-budget 48 --autocast bf16"),
+    ("z2h, 96 s budget", "--time-budget 96 --autocast bf16"),
 ]
 
 

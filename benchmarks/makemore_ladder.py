@@ -216,7 +216,7 @@ def run_rung(
         "lecture_dev": rung.lecture_dev,
         "target_dev": rung.target_dev,
         "met": None if rung.target_dev is None else metrics["dev_loss"] <= rung.target_dev,
-        "autocast": metrics["train_config"]["autocast"],
+        "autocast": metrics.get("autocast", metrics["train_config"]["autocast"]),  # "auto" resolved
         "threads": torch.get_num_threads(),
         "run_dir": str(run_dir),
     }

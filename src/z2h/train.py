@@ -279,10 +279,12 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.samples = 0
         # the moving average of the weights (cfg.ema > 0): evaluated, kept in best.pt. It covers
-        # floating-point buffers too (BatchNorm's running statistics), so the averaged model
-        # normalises with statistics that followed the averaged weights, not the live ones.
+        # the saved floating-point buffers too (BatchNorm's running statistics), so the averaged
+        # model normalises with statistics that followed the averaged weights, not the live ones;
+        # buffers left out of the state (tables derived from the config) are not averaged.
+        saved = {id(t) for t in model.state_dict(keep_vars=True).values()}
         self._averaged = [p for p in model.parameters() if p.requires_grad] + [
-            b for b in model.buffers() if b.is_floating_point()
+            b for b in model.buffers() if b.is_floating_point() and id(b) in saved
         ]
         self.ema: list[torch.Tensor] | None = None
         if cfg.ema > 0:
