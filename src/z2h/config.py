@@ -34,16 +34,23 @@ def _allowed_types(hint: Any) -> tuple[set[type], bool]:
     return {hint}, False
 
 
-def check_value(cls: type, name: str, value: Any, *, what: str = "setting") -> Any:
-    """``value`` for field ``name`` of dataclass ``cls``, converted (int -> float) and checked."""
+def check_value(
+    cls: type, name: str, value: Any, *, what: str = "setting", flags: bool = False
+) -> Any:
+    """``value`` for field ``name`` of dataclass ``cls``, converted (int -> float) and checked.
+
+    Messages call the field ``WHAT NAME`` (``setting n_hidden``), or by its command-line flag
+    (``--batch-size``) when ``flags``.
+    """
     fields = {f.name: f for f in dataclasses.fields(cls)}
     if name not in fields:
         raise Z2HError(f"unknown {what} {name!r}; choose one of: {', '.join(fields)}")
+    label = "--" + name.replace("_", "-") if flags else f"{what} {name}"
     types_, optional = _allowed_types(typing.get_type_hints(cls)[name])
     if value is None:
         if optional:
             return None
-        raise Z2HError(f"{what} {name} needs a value")
+        raise Z2HError(f"{label} needs a value")
     if not types_ or not types_ <= {int, float, bool, str}:
         return value  # a structured field: its own code checks it
     minimum = fields[name].metadata.get("min", INT_MIN if int in types_ else FLOAT_MIN)
@@ -51,24 +58,26 @@ def check_value(cls: type, name: str, value: Any, *, what: str = "setting") -> A
         if isinstance(value, str) and value.lower() in ("true", "false"):
             value = value.lower() == "true"
         if not isinstance(value, bool):
-            raise Z2HError(f"{what} {name} must be true or false, got {value!r}")
+            raise Z2HError(f"{label} must be true or false, got {value!r}")
         return value
     if int in types_ and isinstance(value, int) and not isinstance(value, bool):
         pass
     elif float in types_ and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = float(value)
         if not math.isfinite(value):
-            raise Z2HError(f"{what} {name} must be a finite number, got {value!r}")
+            raise Z2HError(f"{label} must be a finite number, got {value!r}")
     elif str in types_ and isinstance(value, str):
         return value
     else:
         kind = "an integer" if int in types_ else "a number" if float in types_ else "text"
-        raise Z2HError(f"{what} {name} must be {kind}, got {value!r}")
+        raise Z2HError(f"{label} must be {kind}, got {value!r}")
     if minimum is not None and value < minimum:
-        raise Z2HError(f"{what} {name} must be at least {minimum}, got {value!r}")
+        raise Z2HError(f"{label} must be at least {minimum}, got {value!r}")
     return value
 
 
-def check_fields(cls: type, values: dict[str, Any], *, what: str = "setting") -> dict[str, Any]:
+def check_fields(
+    cls: type, values: dict[str, Any], *, what: str = "setting", flags: bool = False
+) -> dict[str, Any]:
     """``check_value`` for every item of ``values``; returns the converted values."""
-    return {name: check_value(cls, name, v, what=what) for name, v in values.items()}
+    return {name: check_value(cls, name, v, what=what, flags=flags) for name, v in values.items()}

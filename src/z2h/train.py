@@ -39,6 +39,7 @@ import torch
 import torch.nn as nn
 
 from z2h.checkpoint import load_checkpoint, save_checkpoint
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, Z2HError
 from z2h.run import SCALARS_FILE, Reporter, ScalarLog
 
@@ -98,7 +99,7 @@ class TrainConfig:
     ema: float = 0.0  # > 0: evaluate and keep an exponential moving average of the weights
     # with this decay per step (e.g. 0.999); 0: the weights as trained
     explode_factor: float = 10.0  # stop if the loss exceeds this multiple of the first loss
-    seed: int = 1337  # seeds the batch generator (identical on every DDP rank)
+    seed: int = DEFAULT_SEED  # seeds the batch generator (identical on every DDP rank)
 
     def validate(self) -> None:
         if self.max_steps is None and self.time_budget is None:

@@ -63,5 +63,10 @@ def test_bad_values(name, value, message):
         check_value(Config, name, value)
 
 
+def test_flag_names_in_messages():
+    with pytest.raises(Z2HError, match=r"^--n-hidden must be at least 1, got 0$"):
+        check_value(Config, "n_hidden", 0, flags=True)
+
+
 def test_check_fields_converts_all():
     assert check_fields(Config, {"n_hidden": 3, "dropout": 1}) == {"n_hidden": 3, "dropout": 1.0}

@@ -179,10 +179,10 @@ def test_default_out_is_a_new_run_folder(tmp_path, text_file, capsys, monkeypatc
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--batch-size", "0"], "batch_size must be at least 1"),
-        (["--n-layer", "-2"], "n_layer must be at least 1"),
-        (["--grad-accum", "0"], "grad_accum must be at least 1"),
-        (["--lr", "-1"], "lr must be at least 0"),
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--n-layer", "-2"], "--n-layer must be at least 1"),
+        (["--grad-accum", "0"], "--grad-accum must be at least 1"),
+        (["--lr", "-1"], "--lr must be at least 0"),
     ],
 )
 def test_bad_settings_are_errors_before_any_folder(tmp_path, text_file, capsys, flags, message):

@@ -101,7 +101,13 @@ def test_top_k_one_is_greedy_and_temperature_checked():
         model.table.copy_(torch.eye(V).roll(1, dims=1) * 5)  # argmax of row i is i+1 (mod V)
     rows = generate(model, 3, input_kind="context", block_size=1, top_k=1)
     assert rows == [[1, 2, 3, 4]] * 3
-    for bad in ({"temperature": 0.0}, {"top_k": 0}):
+    # temperature 0 is greedy too (as in z2h gpt sample), whatever the generator draws
+    gen = torch.Generator().manual_seed(5)
+    assert (
+        generate(model, 3, input_kind="context", block_size=1, temperature=0.0, generator=gen)
+        == rows
+    )
+    for bad in ({"temperature": -1.0}, {"top_k": 0}):
         with pytest.raises(Z2HError):
             generate(model, 1, input_kind="context", block_size=1, **bad)
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.defaults import DEFAULT_SEED
 
 # what a bare `z2h gpt train` runs (z2h.gpt.recipe.DEFAULT_TIME_BUDGET and budget_recipe; a test
 # checks that these words agree with them)
@@ -88,7 +89,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="matmul precision (default auto: bf16 where the CPU or GPU computes it natively)",
     )
     o.add_argument("--compile", action="store_true", help="torch.compile the model")
-    o.add_argument("--seed", type=int, default=1337, help="seed for init and batches")
+    o.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for init and batches")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
     o.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
@@ -106,7 +107,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely tokens")
     p.add_argument("--num-samples", type=int, default=1, help="independent samples")
-    p.add_argument("--seed", type=int, default=1337, help="sampling seed")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
     p.add_argument(
         "--special",

@@ -19,6 +19,7 @@ import torch
 
 from z2h.checkpoint import load_checkpoint
 from z2h.config import check_fields
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, DataError, Z2HError
 from z2h.gpt import dist
 from z2h.gpt.data import TextData, fixed_windows, mean_loss, random_windows
@@ -70,7 +71,7 @@ class TrainSettings:
     eval_tokens: int | None = None  # cap on val tokens scored per evaluation (None: all)
     autocast: str | None = None
     compile: bool = False
-    seed: int = field(default=1337, metadata={"min": 0})
+    seed: int = field(default=DEFAULT_SEED, metadata={"min": 0})
     resume: bool = False
     device: str = "auto"
     threads: int | None = None  # torch intra-op threads (None: torch's default)
@@ -84,7 +85,9 @@ _UNCHECKED = ("out", "data", "tokenizer", "vocab_text", "task", "init_from", "pr
 def check_settings(s: TrainSettings) -> None:
     """Refuse a value out of range (``--batch-size 0``) before any folder or model is made."""
     values = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
-    check_fields(TrainSettings, {k: v for k, v in values.items() if k not in _UNCHECKED})
+    check_fields(
+        TrainSettings, {k: v for k, v in values.items() if k not in _UNCHECKED}, flags=True
+    )
     if s.special not in SPECIAL:
         raise Z2HError(f"unknown --special {s.special!r}: choose {', '.join(SPECIAL)}")
 

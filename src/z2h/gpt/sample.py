@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, Z2HError
 from z2h.gpt.model import GPT, GPTConfig
 from z2h.gpt.tokenizer import TextTokenizer, from_dict
@@ -60,7 +61,7 @@ def sample(
     max_new_tokens: int = 500,
     temperature: float = 1.0,
     top_k: int | None = None,
-    seed: int = 1337,
+    seed: int = DEFAULT_SEED,
     num_samples: int = 1,
 ) -> list[str]:
     """``num_samples`` continuations of ``prompt`` (prompt included), reproducible by ``seed``."""
