@@ -257,7 +257,8 @@ class Reporter:
         self._elapsed0 = 0.0
         self._last_line = 0.0
         self._last_postfix = -math.inf
-        self.loss = math.nan
+        self.loss = math.nan  # mean training loss over the steps since the last status
+        self._loss_sum, self._loss_n = 0.0, 0
 
     def note(self, text: str) -> None:
         """One line of news (e.g. "resumed from step 400"), unless quiet."""
@@ -308,6 +309,11 @@ class Reporter:
         return min(left, default=math.nan)
 
     def status(self, step: int, elapsed: float) -> str:
+        """``step 400/1,000  loss 2.1234  12.5 steps/s  0:48 left``; the loss is the mean over
+        the steps since the last status (one step's loss is too noisy to read)."""
+        if self._loss_n:
+            self.loss = self._loss_sum / self._loss_n
+            self._loss_sum, self._loss_n = 0.0, 0
         total = f"/{self._max_steps:,}" if self._max_steps else ""
         return (
             f"step {step:,}{total}  loss {self.loss:.4f}  {self.rate(step, elapsed):.1f} steps/s"
@@ -316,7 +322,8 @@ class Reporter:
 
     def step(self, step: int, elapsed: float, loss: float | None = None) -> None:
         if loss is not None:
-            self.loss = loss
+            self._loss_sum += loss
+            self._loss_n += 1
         if self.mode == "bar" and self._bar is not None:
             done = int(self._frac(step, elapsed) * 1000)
             # subtle: formatting the status costs more than a tiny model's step; do it 5x a second

@@ -98,7 +98,8 @@ def test_reporter_lines_have_no_escape_codes():
     rep = run.Reporter("gpt", stream=out, mode="lines", line_seconds=1.0)
     rep.note("resumed from step 10")
     rep.start(step=10, elapsed=5.0, max_steps=110, time_budget=None)
-    rep.step(20, 6.0, loss=2.5)  # 10 steps in 1 s: a line, 100 steps (10 s) to go
+    rep.step(19, 5.9, loss=3.5)
+    rep.step(20, 6.0, loss=1.5)  # 10 steps in 1 s: a line, 100 steps (10 s) to go
     rep.evaluated(20, 6.1, {"val": 2.25})
     rep.close()
     lines = out.getvalue().splitlines()
