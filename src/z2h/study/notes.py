@@ -314,16 +314,18 @@ def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the notes folder while a file is read, changed and rewritten.
 
     subtle: each rewrite is atomic, but two ``z2h study note`` commands that read the same file
-    before either writes would each drop the other's note; the lock makes them take turns.
+    before either writes would each drop the other's note; the lock makes them take turns. It
+    locks the folder itself (files are replaced by rename, so their inodes change), which leaves
+    no lock file behind.
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / ".lock", "a+b")  # noqa: SIM115 - closed in the finally below
+        fd = os.open(folder, os.O_RDONLY)
     except OSError as e:
         raise NotesError(f"cannot write to the notes folder {folder}: {e.strerror or e}") from None
     try:
         if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        handle.close()
+        os.close(fd)
