@@ -1,0 +1,158 @@
+"""Whole-grid geometry: the grid flipped, rotated or transposed (each object moves with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.generators.base import (
+    CannotSolve,
+    Example,
+    Generator,
+    Rand,
+    moved_by,
+    random_mask,
+    scatter,
+)
+from z2h.arc.generators.registry import register
+from z2h.arc.labels import Match
+from z2h.arc.scene import Scene, transform
+from z2h.arc.task import Pair
+
+# (op, k) -> the label action it is
+_ACTION = {
+    ("flip_h", 1): {"op": "flip", "axis": "h"},
+    ("flip_v", 1): {"op": "flip", "axis": "v"},
+    ("transpose", 1): {"op": "transpose"},
+    ("rotate", 1): {"op": "rotate", "k": 1},
+    ("rotate", 2): {"op": "rotate", "k": 2},
+    ("rotate", 3): {"op": "rotate", "k": 3},
+}
+SYMMETRIES = tuple(_ACTION)
+
+
+def transform_position(
+    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
+) -> tuple[int, int]:
+    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
+    (top, left), (h, w), (height, width) = box, size, canvas
+    if op == "flip_h":
+        return top, width - left - w
+    if op == "flip_v":
+        return height - top - h, left
+    if op == "transpose":
+        return left, top
+    k %= 4
+    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
+        return width - left - w, top
+    if k == 2:
+        return height - top - h, width - left - w
+    if k == 3:
+        return left, height - top - h
+    return top, left
+
+
+def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
+    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
+    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
+    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
+    objs = []
+    for o in scene.objects:
+        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
+        objs.append(o.transformed(op, k).at(*pos))
+    return Scene(height, width, scene.background, objs)
+
+
+def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
+    """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
+    height, width = r.int(min_side, max_side), r.int(min_side, max_side)
+    background = 0 if r.bool(0.7) else r.randint(0, 9)
+    n = r.int(1, max_objects)
+    palette = r.colors(r.int(1, 9), exclude=(background,))
+    masks = []
+    for _ in range(n):
+        h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
+        masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
+    objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+    return Scene(height, width, background, objs)
+
+
+def infer_symmetry(demos: Sequence[Pair], candidates: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """The one candidate symmetry that maps every demonstration input to its output."""
+    fits = [
+        (op, k)
+        for op, k in candidates
+        if all(
+            p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
+            for p in demos
+        )
+    ]
+    if not fits:
+        raise CannotSolve("no symmetry fits the demonstrations")
+    return fits[0]
+
+
+class _Symmetry(Generator):
+    """One of the square's symmetries, applied to the whole grid."""
+
+    concepts: tuple[str, ...] = ("geometry", "whole_grid")
+    color_invariant = True
+    choices: tuple[tuple[str, int], ...] = ()
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        op, k = r.choice(self.choices)
+        return {"op": op, "k": k}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        op, k = params["op"], params["k"]
+        inp = random_scene(r)
+        out = transform_scene(inp, op, k)
+        action = _ACTION[(op, k)]
+        corr = []
+        for a, b in zip(inp.objects, out.objects, strict=True):
+            by = moved_by(a, b)
+            corr.append(
+                Match(a.id, b.id, [action] + ([{"op": "move", "by": by}] if any(by) else []))
+            )
+        return Example(inp, out, corr, [action])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        # subtle: several symmetries may fit the demonstrations (a grid symmetric about one
+        # axis); answer only if all the fitting ones agree on this grid
+        answers = {
+            (op, k): transform(grid, op, k)
+            for op, k in SYMMETRIES
+            if all(
+                p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
+                for p in demos
+            )
+        }
+        if not answers:
+            raise CannotSolve("no symmetry fits the demonstrations")
+        first = next(iter(answers.values()))
+        if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers.values()):
+            raise CannotSolve("the demonstrations fit symmetries that disagree on this grid")
+        return first
+
+
+@register
+class Flip(_Symmetry):
+    name = "flip"
+    description = "mirror the whole grid left-right or up-down (the axis is the task's)"
+    choices = (("flip_h", 1), ("flip_v", 1))
+
+
+@register
+class Rotate(_Symmetry):
+    name = "rotate"
+    description = "rotate the whole grid by a quarter, half or three-quarter turn"
+    choices = (("rotate", 1), ("rotate", 2), ("rotate", 3))
+
+
+@register
+class Transpose(_Symmetry):
+    name = "transpose"
+    description = "swap rows and columns (mirror about the main diagonal)"
+    choices = (("transpose", 1),)
