@@ -246,10 +246,12 @@ def _colors_box(cells: np.ndarray) -> tuple[list[int], list[int]]:
     return sorted(set(colours)), [top, left, max(rows) - top + 1, max(cols) - left + 1]
 
 
-def grid_labels(scene: Scene) -> GridLabels:
-    """Labels of a scene: its objects in paint order and their relations."""
+def grid_labels(scene: Scene, relations_limit: int | None = None) -> GridLabels:
+    """Labels of a scene: its objects in paint order and their relations (none listed when
+    there are more than ``relations_limit`` objects: their number grows as the square)."""
     objs = [object_label(o, scene.height, scene.width) for o in scene.painted()]
-    return GridLabels(scene.height, scene.width, scene.background, objs, relations(objs))
+    rels = [] if relations_limit is not None and len(objs) > relations_limit else relations(objs)
+    return GridLabels(scene.height, scene.width, scene.background, objs, rels)
 
 
 def check_grid_labels(grid: np.ndarray | None, gl: GridLabels, where: str) -> list[str]:

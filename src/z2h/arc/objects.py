@@ -44,25 +44,26 @@ def components(
         raise ArcError(f"connectivity must be 4 or 8, got {connectivity}")
     bg = most_common_color(grid) if background is None else background
     height, width = grid.shape
-    flat = grid.ravel().tolist()
+    flat = grid.ravel()
+    values = flat.tolist()
     nbrs = _neighbours(height, width, connectivity)
-    seen = [v == bg for v in flat]
+    seen = bytearray(height * width)
     comps = []
-    # a plain stack-based flood fill: grids are at most 900 cells, and Python lists beat numpy
-    # calls at this size
-    for start, done in enumerate(seen):
-        if done:
+    # a plain stack-based flood fill from each unseen foreground cell: grids are at most 900
+    # cells, and Python lists beat numpy calls at this size
+    for start in np.flatnonzero(flat != bg).tolist():
+        if seen[start]:
             continue
-        seen[start] = True
-        color = flat[start]
+        seen[start] = 1
+        color = values[start]
         stack = [start]
         cells = []
         while stack:
             i = stack.pop()
             cells.append(i)
             for j in nbrs[i]:
-                if not seen[j] and (multicolor or flat[j] == color):
-                    seen[j] = True
+                if not seen[j] and (values[j] == color or (multicolor and values[j] != bg)):
+                    seen[j] = 1
                     stack.append(j)
         cells.sort()
         comps.append(cells)

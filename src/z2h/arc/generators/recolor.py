@@ -2,36 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, polyomino, scatter
 from z2h.arc.generators.registry import register
-from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import find_objects
+from z2h.arc.objects import components
 from z2h.arc.scene import Scene
 from z2h.arc.task import Pair
 
 
-def learn_map(demos: Sequence[Pair], key) -> dict[Any, int]:
-    """``key(obj) -> output colour`` learned from the demonstrations: every object of a demo
-    input must come out in one colour, and equal keys must agree."""
+def learn_map(demos: Sequence[Pair], key: Callable[[list[int]], Any]) -> dict[Any, int]:
+    """``key(cells) -> output colour`` learned from the demonstrations: each object (the flat
+    cell indices of an 8-connected component) of a demo input must come out in one colour, and
+    equal keys must agree."""
     table: dict[Any, int] = {}
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        for o in find_objects(p.input, connectivity=8):
-            rows, cols = o.cells()
-            out = np.unique(p.output[rows, cols])
-            if out.size != 1:
+        out = p.output.ravel()
+        for cells in components(p.input, connectivity=8):
+            colours = set(out[cells].tolist())
+            if len(colours) != 1:
                 raise CannotSolve("an object does not come out in one colour")
-            k = key(o)
-            if table.setdefault(k, int(out[0])) != int(out[0]):
+            k, colour = key(cells), colours.pop()
+            if table.setdefault(k, colour) != colour:
                 raise CannotSolve(f"objects with {k} come out in two colours")
     return table
+
+
+def recolor_by(
+    grid: np.ndarray, demos: Sequence[Pair], key: Callable[[list[int]], Any]
+) -> np.ndarray:
+    """Each object of ``grid`` recoloured by the demonstrations' ``key -> colour`` table."""
+    table = learn_map(demos, key)
+    out = grid.copy()
+    flat = out.ravel()  # a view: writes land in out
+    for cells in components(grid, connectivity=8):
+        k = key(cells)
+        if k not in table:
+            raise CannotSolve(f"no demonstration shows an object with {k}")
+        flat[cells] = table[k]
+    return out
 
 
 @register
@@ -61,11 +76,4 @@ class RecolorBySize(Generator):
         return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        table = learn_map(demos, lambda o: o.size)
-        out = grid.copy()
-        for o in find_objects(grid, connectivity=8, background=most_common_color(grid)):
-            if o.size not in table:
-                raise CannotSolve(f"no demonstration shows an object of size {o.size}")
-            rows, cols = o.cells()
-            out[rows, cols] = table[o.size]
-        return out
+        return recolor_by(grid, demos, len)
