@@ -52,7 +52,9 @@ CHANGES = ("kept", "created", "deleted")
 @dataclass
 class ObjectLabel:
     id: int
-    cells: np.ndarray  # (n, 3) int: row, col, colour of each cell on the canvas, row-major
+    # [row, col, colour] of each cell on the canvas, row-major (plain lists: JSON-ready, and
+    # faster than numpy for the few cells an object has)
+    cells: list[list[int]]
     colors: list[int]  # the sorted distinct colours of its cells
     box: list[int]  # [top, left, height, width] of its cells
     z: int = 0
@@ -63,14 +65,16 @@ class ObjectLabel:
             "id": self.id,
             "colors": self.colors,
             "box": self.box,
-            "cells": self.cells.tolist(),
+            "cells": self.cells,
             "z": self.z,
             "tags": self.tags,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ObjectLabel:
-        cells = np.asarray(d["cells"], dtype=np.int64).reshape(-1, 3)
+        cells = [[int(v) for v in c] for c in d["cells"]]
+        if any(len(c) != 3 for c in cells):
+            raise ValueError(f"object {d.get('id')}: a cell is [row, col, colour]")
         return cls(
             int(d["id"]),
             cells,
@@ -111,8 +115,11 @@ class GridLabels:
     def render(self) -> np.ndarray:
         """The grid these labels describe: the background, then each object's cells in order."""
         grid = np.full((self.height, self.width), self.background, np.uint8)
+        flat = grid.ravel()  # a view: writes land in grid
+        w = self.width
         for o in self.objects:
-            grid[o.cells[:, 0], o.cells[:, 1]] = o.cells[:, 2]
+            for r, c, k in o.cells:
+                flat[r * w + c] = k
         return grid
 
 
@@ -226,24 +233,26 @@ class TaskLabels:
 
 def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     """The label of ``obj`` on a ``height`` x ``width`` canvas (cells off the canvas dropped)."""
-    cells = obj.cell_array()
+    rows, cols = np.nonzero(obj.mask)
+    colours = obj.colors[rows, cols].tolist()
     r0, c0 = obj.pos
+    cells = [
+        [r + r0, c + c0, k] for r, c, k in zip(rows.tolist(), cols.tolist(), colours, strict=True)
+    ]
     h, w = obj.mask.shape
     if r0 < 0 or c0 < 0 or r0 + h > height or c0 + w > width:
-        on = (
-            (cells[:, 0] >= 0) & (cells[:, 0] < height) & (cells[:, 1] >= 0) & (cells[:, 1] < width)
-        )
-        cells = cells[on]
+        cells = [x for x in cells if 0 <= x[0] < height and 0 <= x[1] < width]
     return ObjectLabel(obj.id, cells, *_colors_box(cells), obj.z, list(obj.tags))
 
 
-def _colors_box(cells: np.ndarray) -> tuple[list[int], list[int]]:
-    """The sorted colours and the box [top, left, height, width] of an (n, 3) cell array."""
-    if not len(cells):
+def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
+    """The sorted colours and the box [top, left, height, width] of [row, col, colour] cells."""
+    if not cells:
         return [], [0, 0, 0, 0]
-    rows, cols, colours = cells.T.tolist()
+    rows = [c[0] for c in cells]
+    cols = [c[1] for c in cells]
     top, left = min(rows), min(cols)
-    return sorted(set(colours)), [top, left, max(rows) - top + 1, max(cols) - left + 1]
+    return sorted({c[2] for c in cells}), [top, left, max(rows) - top + 1, max(cols) - left + 1]
 
 
 def grid_labels(scene: Scene, relations_limit: int | None = None) -> GridLabels:
@@ -270,18 +279,19 @@ def check_grid_labels(grid: np.ndarray | None, gl: GridLabels, where: str) -> li
         problems.append(f"{where}: object ids repeat: {ids}")
     for o in gl.objects:
         w = f"{where} object {o.id}"
-        c = o.cells
-        if c.ndim != 2 or c.shape[0] == 0 or c.shape[1] != 3:
+        if not o.cells:
             problems.append(f"{w}: no cells on the canvas")
             continue
-        lo, hi = c.min(axis=0).tolist(), c.max(axis=0).tolist()
-        if lo[0] < 0 or hi[0] >= gl.height or lo[1] < 0 or hi[1] >= gl.width:
-            problems.append(f"{w}: a cell lies off the {gl.height}x{gl.width} canvas")
+        if any(
+            not (0 <= r < gl.height and 0 <= c < gl.width and 0 <= k < N_COLORS)
+            for r, c, k in o.cells
+        ):
+            problems.append(
+                f"{w}: a cell lies off the {gl.height}x{gl.width} canvas or has a "
+                "colour outside 0-9"
+            )
             continue
-        if lo[2] < 0 or hi[2] >= N_COLORS:
-            problems.append(f"{w}: a cell colour outside 0-9")
-            continue
-        colors, box = _colors_box(c)
+        colors, box = _colors_box(o.cells)
         if colors != o.colors:
             problems.append(f"{w}: colors {o.colors} but its cells have {colors}")
         if box != o.box:

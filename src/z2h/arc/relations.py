@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from z2h.arc.scene import Obj
 
 # kind -> what it means for (a, b); the order here is the order relations are listed in
@@ -44,16 +42,17 @@ class _Facts:
 
     __slots__ = ("box", "cells", "colors", "halo", "id", "shape_key", "size")
 
-    def __init__(self, obj_id: int, cells: np.ndarray) -> None:
-        rows, cols, colours = cells.T.tolist()
+    def __init__(self, obj_id: int, cells: list[list[int]]) -> None:
+        keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in cells]
+        rows = [c[0] for c in cells]
+        cols = [c[1] for c in cells]
         top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
-        keys = [(r + 64) * _STRIDE + c + 64 for r, c in zip(rows, cols, strict=True)]
         corner = (top + 64) * _STRIDE + left + 64
         self.id = obj_id
         self.box = (top, left, bottom, right)  # inclusive
         self.shape_key = frozenset(k - corner for k in keys)  # the cells, translated to the box
         self.size = len(keys)
-        self.colors = frozenset(colours)
+        self.colors = frozenset(c[2] for c in cells)
         self.cells = frozenset(keys)
         self.halo = {k + d for k in keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
 
@@ -62,11 +61,11 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
     """Every relation among ``objs`` (see ``RELATION_KINDS``), given in paint order.
 
     ``objs`` are scene objects (``Obj``) or object labels (anything with ``id`` and ``cells``,
-    an (n, 3) array of row, col, colour); objects without cells are skipped.
+    a list of [row, col, colour]); objects without cells are skipped.
     """
     facts = []
     for o in objs:
-        cells = o.cell_array() if isinstance(o, Obj) else o.cells
+        cells = o.cell_array().tolist() if isinstance(o, Obj) else o.cells
         if len(cells):
             facts.append(_Facts(o.id, cells))
     out: dict[str, list[Relation]] = {k: [] for k in RELATION_KINDS}

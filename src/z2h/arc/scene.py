@@ -7,7 +7,6 @@ colour of each cell, a z-order and tags naming its kind. Rendering paints object
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,22 +93,25 @@ class Obj:
         right = len(cols) - cols[::-1].index(True)
         return self.pos[0] + top, self.pos[1] + left, bottom - top, right - left
 
+    # (direct construction, not dataclasses.replace: these run for every object of every pair)
     def moved(self, dr: int, dc: int) -> Obj:
-        return dataclasses.replace(self, pos=(self.pos[0] + dr, self.pos[1] + dc))
+        return Obj(
+            self.id, self.mask, self.colors, (self.pos[0] + dr, self.pos[1] + dc), self.z, self.tags
+        )
 
     def at(self, row: int, col: int) -> Obj:
-        return dataclasses.replace(self, pos=(int(row), int(col)))
+        return Obj(self.id, self.mask, self.colors, (int(row), int(col)), self.z, self.tags)
 
     def recolored(self, color: int) -> Obj:
-        return dataclasses.replace(self, colors=np.full(self.mask.shape, color, np.uint8))
+        colors = np.full(self.mask.shape, color, np.uint8)
+        return Obj(self.id, self.mask, colors, self.pos, self.z, self.tags)
 
     def transformed(self, op: str, k: int = 1) -> Obj:
         """The object's mask and colours rotated (``op="rotate"``, k quarter turns
         anticlockwise), flipped (``"flip_h"`` mirrors left-right, ``"flip_v"`` up-down) or
         transposed, about its own box; the position is unchanged."""
-        return dataclasses.replace(
-            self, mask=transform(self.mask, op, k), colors=transform(self.colors, op, k)
-        )
+        mask, colors = transform(self.mask, op, k), transform(self.colors, op, k)
+        return Obj(self.id, mask, colors, self.pos, self.z, self.tags)
 
 
 def transform(a: np.ndarray, op: str, k: int = 1) -> np.ndarray:

@@ -56,6 +56,8 @@ def transform_position(
 
 def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
     """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
+    if op == "rotate" and k % 4 == 0:
+        return scene
     swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
     height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
     objs = []

@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, polyomino, scatter
+from z2h.arc.generators.base import (
+    CannotSolve,
+    Example,
+    Generator,
+    Rand,
+    Reject,
+    polyomino,
+    scatter,
+)
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
@@ -64,10 +72,13 @@ class RecolorBySize(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         mapping = dict((s, c) for s, c in params["map"])
         sizes = list(mapping)
-        height, width = r.int(5, 20), r.int(5, 20)
-        n = r.int(3, 9)  # more objects: the demonstrations show more of the size -> colour map
-        masks = [polyomino(r, r.choice(sizes), 3, 3) for _ in range(n)]
-        inp = scatter(r, height, width, masks, [params["color"]] * n, ("shape",), required=2)
+        height, width = r.int(6, 20), r.int(6, 20)
+        # every size at least once, so each pair shows the whole size -> colour map
+        chosen = sizes + [r.choice(sizes) for _ in range(r.int(0, 6))]
+        masks = [polyomino(r, size, 3, 3) for size in chosen]
+        inp = scatter(r, height, width, masks, [params["color"]] * len(masks), required=1)
+        if len({o.size for o in inp}) < len(sizes):
+            raise Reject("placement")
         out, corr = [], []
         for o in inp:
             new = mapping[o.size]
