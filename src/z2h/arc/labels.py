@@ -40,7 +40,8 @@ ACTIONS: dict[str, str] = {
     "flip": "axis: 'h' mirrors left-right, 'v' mirrors up-down",
     "transpose": "rows become columns",
     "scale": "factor: each cell becomes a factor x factor block",
-    "tile": "reps: [down, across] copies of the grid",
+    "tile": "reps: [down, across] copies of the grid (mirror: every other copy flipped)",
+    "copy": "this output object is a further copy of the input object",
     "crop": "box: [top, left, height, width] of the input kept as the output",
     "stop_at_contact": "with: the id of the input object it stopped against, or 'edge'",
     "push": "by: [dr, dc], moved by another object's push (with: the pusher's id)",
@@ -126,7 +127,8 @@ class GridLabels:
 @dataclass
 class Match:
     """One row of a pair's correspondence: an input object, the output object it became, and
-    what was done to it (``input_id`` None: created; ``output_id`` None: deleted)."""
+    what was done to it (``input_id`` None: created; ``output_id`` None: deleted). An input
+    object copied to several places has one row per copy."""
 
     input_id: int | None
     output_id: int | None

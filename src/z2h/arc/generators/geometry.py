@@ -18,7 +18,7 @@ from z2h.arc.generators.base import (
 )
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
-from z2h.arc.scene import Scene, transform
+from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair
 
 # (op, k) -> the label action it is
@@ -158,3 +158,133 @@ class Transpose(_Symmetry):
     name = "transpose"
     description = "swap rows and columns (mirror about the main diagonal)"
     choices = (("transpose", 1),)
+
+
+@register
+class ScaleUp(Generator):
+    name = "scale_up"
+    concepts = ("geometry", "whole_grid", "scaling")
+    description = "scale the whole grid up: each cell becomes a k x k block (k per task)"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"factor": r.choice((2, 3))}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        f = params["factor"]
+        inp = random_scene(r, 2, min(10, 30 // f), 4)
+        block = np.ones((f, f), np.uint8)
+        objs = []
+        corr = []
+        for o in inp.objects:
+            mask = np.kron(o.mask.astype(np.uint8), block).astype(bool)
+            big = Obj(
+                o.id, mask, np.kron(o.colors, block), (o.pos[0] * f, o.pos[1] * f), o.z, o.tags
+            )
+            objs.append(big)
+            by = moved_by(o, big)
+            corr.append(
+                Match(
+                    o.id,
+                    o.id,
+                    [{"op": "scale", "factor": f}]
+                    + ([{"op": "move", "by": by}] if any(by) else []),
+                )
+            )
+        out = Scene(inp.height * f, inp.width * f, inp.background, objs)
+        return Example(inp, out, corr, [{"op": "scale", "factor": f}])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        factors = set()
+        for p in demos:
+            (h, w), (oh, ow) = p.input.shape, p.output.shape
+            if oh % h or ow % w or oh // h != ow // w:
+                raise CannotSolve("a demonstration is not a square scale-up")
+            factors.add(oh // h)
+        if len(factors) != 1:
+            raise CannotSolve("the demonstrations scale by different factors")
+        f = factors.pop()
+        block = np.ones((f, f), np.uint8)
+        if not all(np.array_equal(np.kron(p.input, block), p.output) for p in demos):
+            raise CannotSolve("a demonstration is not a plain scale-up")
+        return np.kron(grid, block)
+
+
+def tile_grid(grid: np.ndarray, reps: tuple[int, int], mirror: bool) -> np.ndarray:
+    """``grid`` repeated reps[0] times down and reps[1] across; with ``mirror`` every other
+    copy is flipped, so neighbouring copies mirror each other."""
+    rows = []
+    for i in range(reps[0]):
+        row = []
+        for j in range(reps[1]):
+            g = grid[::-1] if mirror and i % 2 else grid
+            row.append(g[:, ::-1] if mirror and j % 2 else g)
+        rows.append(np.concatenate(row, axis=1))
+    return np.ascontiguousarray(np.concatenate(rows, axis=0))
+
+
+@register
+class Tile(Generator):
+    name = "tile"
+    concepts = ("geometry", "whole_grid", "repetition", "symmetry")
+    description = "repeat the grid down and across, plainly or mirroring every other copy"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        reps = r.choice(((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 3), (2, 3), (3, 2)))
+        return {"reps": list(reps), "mirror": r.bool()}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        (a, b), mirror = params["reps"], params["mirror"]
+        inp = random_scene(r, 2, min(10, 30 // max(a, b)), 3)
+        h, w = inp.height, inp.width
+        objs, corr = [], []
+        for i in range(a):
+            for j in range(b):
+                for o in inp.objects:
+                    c = o
+                    if mirror and i % 2:
+                        c = c.transformed("flip_v").at(h - c.pos[0] - c.mask.shape[0], c.pos[1])
+                    if mirror and j % 2:
+                        c = c.transformed("flip_h").at(c.pos[0], w - c.pos[1] - c.mask.shape[1])
+                    new_id = len(objs)
+                    objs.append(
+                        Obj(
+                            new_id,
+                            c.mask,
+                            c.colors,
+                            (c.pos[0] + i * h, c.pos[1] + j * w),
+                            o.z,
+                            o.tags,
+                        )
+                    )
+                    acts: list[dict[str, Any]] = [] if (i, j) == (0, 0) else [{"op": "copy"}]
+                    if mirror and i % 2:
+                        acts.append({"op": "flip", "axis": "v"})
+                    if mirror and j % 2:
+                        acts.append({"op": "flip", "axis": "h"})
+                    by = moved_by(o, objs[-1])
+                    if any(by):
+                        acts.append({"op": "move", "by": by})
+                    corr.append(Match(o.id, new_id, acts))
+        out = Scene(h * a, w * b, inp.background, objs)
+        return Example(inp, out, corr, [{"op": "tile", "reps": [a, b], "mirror": mirror}])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        if not demos:
+            raise CannotSolve("no demonstrations")
+        first = demos[0]
+        a = first.output.shape[0] // first.input.shape[0]
+        b = first.output.shape[1] // first.input.shape[1]
+        answers = [
+            tile_grid(grid, (a, b), mirror)
+            for mirror in (False, True)
+            if all(
+                p.output.shape == (p.input.shape[0] * a, p.input.shape[1] * b)
+                and np.array_equal(tile_grid(p.input, (a, b), mirror), p.output)
+                for p in demos
+            )
+        ]
+        if not answers or any(not np.array_equal(x, answers[0]) for x in answers):
+            raise CannotSolve("no single tiling fits the demonstrations")
+        return answers[0]
