@@ -13,20 +13,34 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    place,
     polyomino,
     scatter,
 )
 from z2h.arc.generators.registry import register
+from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
-from z2h.arc.scene import Scene
+from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
+Key = Callable[[list[int], int], Any]  # (flat cell indices of an object, grid width) -> key
 
-def learn_map(demos: Sequence[Pair], key: Callable[[list[int]], Any]) -> dict[Any, int]:
-    """``key(cells) -> output colour`` learned from the demonstrations: each object (the flat
-    cell indices of an 8-connected component) of a demo input must come out in one colour, and
-    equal keys must agree."""
+
+def size_key(cells: list[int], width: int) -> int:
+    return len(cells)
+
+
+def shape_key(cells: list[int], width: int) -> tuple[tuple[int, int], ...]:
+    """The object's cells relative to its box: equal for equal shapes anywhere on the grid."""
+    rc = [divmod(i, width) for i in cells]
+    top, left = min(r for r, _ in rc), min(c for _, c in rc)
+    return tuple(sorted((r - top, c - left) for r, c in rc))
+
+
+def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
+    """``key -> output colour`` learned from the demonstrations: each object (an 8-connected
+    component) of a demo input must come out in one colour, and equal keys must agree."""
     table: dict[Any, int] = {}
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
@@ -36,7 +50,7 @@ def learn_map(demos: Sequence[Pair], key: Callable[[list[int]], Any]) -> dict[An
             colours = set(out[cells].tolist())
             if len(colours) != 1:
                 raise CannotSolve("an object does not come out in one colour")
-            k, colour = key(cells), colours.pop()
+            k, colour = key(cells, p.input.shape[1]), colours.pop()
             if table.setdefault(k, colour) != colour:
                 raise CannotSolve(f"objects with {k} come out in two colours")
     return table
@@ -50,7 +64,7 @@ def recolor_by(
     out = grid.copy()
     flat = out.ravel()  # a view: writes land in out
     for cells in components(grid, connectivity=8):
-        k = key(cells)
+        k = key(cells, grid.shape[1])
         if k not in table:
             raise CannotSolve(f"no demonstration shows an object with {k}")
         flat[cells] = table[k]
@@ -87,4 +101,155 @@ class RecolorBySize(Generator):
         return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        return recolor_by(grid, demos, len)
+        return recolor_by(grid, demos, size_key)
+
+
+@register
+class RecolorByShape(Generator):
+    name = "recolor_by_shape"
+    concepts = ("recolor", "shape", "objects")
+    description = "recolour each object by its shape (2-3 shapes per task, each with its colour)"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        shapes: list[list[list[int]]] = []
+        while len(shapes) < r.int(2, 3):
+            mask = polyomino(r, r.randint(3, 5), 3, 3)
+            cells = np.argwhere(mask).tolist()
+            if cells not in shapes:
+                shapes.append(cells)
+        source, *targets = r.colors(len(shapes) + 1, exclude=(0,))
+        return {
+            "color": source,
+            "shapes": [{"cells": s, "to": t} for s, t in zip(shapes, targets, strict=True)],
+        }
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        kinds = params["shapes"]
+        chosen = list(range(len(kinds))) + [r.below(len(kinds)) for _ in range(r.int(0, 5))]
+        masks = []
+        for k in chosen:
+            cells = kinds[k]["cells"]
+            h, w = max(c[0] for c in cells) + 1, max(c[1] for c in cells) + 1
+            mask = np.zeros((h, w), bool)
+            mask[tuple(np.array(cells).T)] = True
+            masks.append(mask)
+        positions = place(r, height, width, masks, required=1)
+        inp, placed = [], []
+        for k, mask, pos in zip(chosen, masks, positions, strict=True):
+            if pos is not None:
+                inp.append(Obj.filled(len(inp), mask, params["color"], pos, 0, ("shape",)))
+                placed.append(k)
+        if len(set(placed)) < len(kinds):
+            raise Reject("placement")
+        out, corr = [], []
+        for o, k in zip(inp, placed, strict=True):
+            new = kinds[k]["to"]
+            out.append(o.recolored(new))
+            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+        return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        return recolor_by(grid, demos, shape_key)
+
+
+@register
+class RecolorTouching(Generator):
+    name = "recolor_touching"
+    concepts = ("recolor", "contact", "interaction", "objects")
+    description = "an object touched (side by side) by a one-cell marker takes the marker's colour"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"color": r.colors(1, exclude=(0,))[0]}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        base = params["color"]
+        masks = [polyomino(r, r.int(2, 6), 3, 3) for _ in range(r.int(2, 6))]
+        objs = scatter(r, height, width, masks, [base] * len(masks), required=2)
+        owner = np.full((height, width), -1, np.int64)
+        for o in objs:
+            rows, cols = o.cells()
+            owner[rows, cols] = o.id
+        marker_colours = [c for c in range(1, 10) if c != base]
+        markers: list[Obj] = []
+        touched: dict[int, int] = {}
+        taken: set[tuple[int, int]] = set()
+
+        def free(rr: int, cc: int) -> bool:
+            """Empty, and no side neighbour is a marker or more than one object."""
+            if not (0 <= rr < height and 0 <= cc < width) or owner[rr, cc] >= 0:
+                return False
+            near = set()
+            for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                nr, nc = rr + dr, cc + dc
+                if (nr, nc) in taken:
+                    return False
+                if 0 <= nr < height and 0 <= nc < width and owner[nr, nc] >= 0:
+                    near.add(int(owner[nr, nc]))
+            return len(near) <= 1
+
+        for o in objs:
+            if o.id and not r.bool(0.6):
+                continue  # the first object is always touched, others by chance
+            rows, cols = o.cells()
+            spots = [
+                (rr + dr, cc + dc)
+                for rr, cc in zip(rows.tolist(), cols.tolist(), strict=True)
+                for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                if free(rr + dr, cc + dc)
+            ]
+            if not spots:
+                continue
+            spot = r.choice(spots)
+            colour = r.choice(marker_colours)
+            taken.add(spot)
+            touched[o.id] = colour
+            markers.append(
+                Obj.filled(
+                    len(objs) + len(markers), np.ones((1, 1), bool), colour, spot, 0, ("marker",)
+                )
+            )
+        if not touched:
+            raise Reject("no_contact")
+        inp = Scene(height, width, 0, objs + markers)
+        out_objs = [o.recolored(touched[o.id]) if o.id in touched else o for o in objs] + markers
+        corr = [
+            Match(
+                o.id,
+                o.id,
+                [{"op": "recolor", "from": base, "to": touched[o.id]}] if o.id in touched else [],
+            )
+            for o in objs
+        ] + [Match(m.id, m.id) for m in markers]
+        return Example(inp, Scene(height, width, 0, out_objs), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        bg = most_common_color(grid)
+        height, width = grid.shape
+        flat = grid.ravel()
+        out = grid.copy()
+        out_flat = out.ravel()
+        comps = components(grid, connectivity=4, background=bg)
+        marker_at = {c[0]: int(flat[c[0]]) for c in comps if len(c) == 1}
+        for cells in comps:
+            if len(cells) < 2:
+                continue
+            seen = set()
+            for i in cells:
+                r, c = divmod(i, width)
+                for j, ok in (
+                    (i - width, r > 0),
+                    (i + width, r < height - 1),
+                    (i - 1, c > 0),
+                    (i + 1, c < width - 1),
+                ):
+                    if ok and j in marker_at:
+                        seen.add(marker_at[j])
+            if len(seen) > 1:
+                raise CannotSolve("an object touches markers of two colours")
+            if seen:
+                out_flat[cells] = seen.pop()
+        return out
