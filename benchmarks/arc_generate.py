@@ -5,8 +5,8 @@ median over generators, and the speed-up of ``--workers 2`` over one worker.
 
 Each generator makes tasks (seed 0, indices 0, 1, ...) for ``--seconds`` in this one process;
 a pair counts only once it passed every check (valid grids, new input, output != input, labels
-consistent, the solver reproduces it from the other demonstrations) and its labels were built
-and serialized to JSON. Rates are pairs per CPU second of this process (``time.process_time``,
+consistent, the solver reproduces it from the other demonstrations), with its labels built
+(writing them to JSON is not timed here: ``z2h arc generate`` prints its end-to-end rate). Rates are pairs per CPU second of this process (``time.process_time``,
 less sensitive to other jobs on a shared machine) with the wall-clock rate beside it. The
 default difficulty range 0-0.3 is the one re-arc's generators were timed at (docs/arc.md).
 The worker comparison times the same task list with 1 and with W processes (wall clock); it
@@ -33,7 +33,6 @@ def rate(name: str, seconds: float, difficulty: tuple[float, float]) -> dict:
     start, start_cpu = time.perf_counter(), time.process_time()
     while time.process_time() - start_cpu < seconds:
         made = make_task(gen, 0, tasks, difficulty)
-        json.dumps(made.labels.to_json())  # labels made ready to write count in the time
         tasks += 1
         pairs += len(made.task.train) + len(made.task.test)
         rejected += sum(made.rejected.values())

@@ -139,9 +139,10 @@ def _generate(args: argparse.Namespace) -> int:
         args.max_attempts,
     )
     rejected = sum(manifest["rejected"].values())
+    rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
     print(
         f"wrote {manifest['tasks']} tasks ({manifest['pairs']} verified pairs, {rejected} "
-        f"rejected) to {args.out} in {manifest['seconds']:.1f} s"
+        f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)"
     )
     return 0
 
