@@ -6,8 +6,9 @@ median over generators, and the speed-up of ``--workers 2`` over one worker.
 Each generator makes tasks (seed 0, indices 0, 1, ...) for ``--seconds`` in this one process;
 a pair counts only once it passed every check (valid grids, new input, output != input, labels
 consistent, the solver reproduces it from the other demonstrations), with its labels built
-(writing them to JSON is not timed here: ``z2h arc generate`` prints its end-to-end rate). Rates are pairs per CPU second of this process (``time.process_time``,
-less sensitive to other jobs on a shared machine) with the wall-clock rate beside it. The
+(writing them to JSON is not timed here: ``z2h arc generate`` prints its end-to-end rate).
+Rates are pairs per CPU second of this process (``time.process_time``, less sensitive to
+other jobs on a shared machine) with the wall-clock rate beside it. The
 default difficulty range 0-0.3 is the one re-arc's generators were timed at (docs/arc.md).
 The worker comparison times the same task list with 1 and with W processes (wall clock); it
 needs W idle cores to mean anything, so the load average is printed with it.
