@@ -45,7 +45,9 @@ ACTIONS: dict[str, str] = {
     "crop": "box: [top, left, height, width] of the input kept as the output",
     "stop_at_contact": "with: the id of the input object it stopped against, or 'edge'",
     "push": "by: [dr, dc], moved by another object's push (with: the pusher's id)",
-    "keep": "selected and kept (reason: 'largest', 'smallest', 'odd_one_out', ...)",
+    "keep": "selected and kept (reason: 'largest', 'smallest', 'odd_one_out', 'touching', ...)",
+    "raise": "brought in front of the objects it overlaps (its z grows)",
+    "lower": "sent behind the objects it overlaps (its z shrinks)",
 }
 CHANGES = ("kept", "created", "deleted")
 
@@ -235,11 +237,14 @@ class TaskLabels:
 
 def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     """The label of ``obj`` on a ``height`` x ``width`` canvas (cells off the canvas dropped)."""
-    rows, cols = np.nonzero(obj.mask)
-    colours = obj.colors[rows, cols].tolist()
     r0, c0 = obj.pos
+    colours = obj.colors.tolist()
+    # plain Python over the mask's rows: several times faster than numpy calls on a few cells
     cells = [
-        [r + r0, c + c0, k] for r, c, k in zip(rows.tolist(), cols.tolist(), colours, strict=True)
+        [r0 + i, c0 + j, colours[i][j]]
+        for i, row in enumerate(obj.mask.tolist())
+        for j, v in enumerate(row)
+        if v
     ]
     h, w = obj.mask.shape
     if r0 < 0 or c0 < 0 or r0 + h > height or c0 + w > width:
