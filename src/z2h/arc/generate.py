@@ -231,7 +231,11 @@ def make_set(
     pool = None
     try:
         if workers > 1:
-            pool = multiprocessing.get_context("fork").Pool(workers)
+            # fork where there is one: workers inherit the loaded registry instead of
+            # importing everything again
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            pool = ctx.Pool(workers)
             results = pool.imap(
                 _make_one, jobs, chunksize=max(1, min(64, len(jobs) // (8 * workers)))
             )
