@@ -213,3 +213,29 @@ def test_generator_that_cannot_make_a_task(capsys, tmp_path):
     assert "generator flip made no valid task flip-3-000000 in 1 attempts" in line
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["tasks"] == 0
+
+
+def test_same_files_from_fresh_processes_with_other_hash_seeds(tmp_path):
+    """Byte-identical sets from two interpreters whose string hashing differs."""
+    import os
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": hash_seed,
+            "PYTHONPATH": str(src),
+            "Z2H_PROGRESS": "0",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "z2h", "arc", "generate", "--generator", "push,keep_touching",
+             "--tasks", "2", "--seed", "3", "--out", str(out)],
+            check=True, env=env, capture_output=True,
+        )  # fmt: skip
+        outs.append(out)
+    shard = "shards/shard-00000-of-00001.jsonl"
+    assert (outs[0] / shard).read_bytes() == (outs[1] / shard).read_bytes()
