@@ -42,17 +42,26 @@ class _Facts:
 
     __slots__ = ("box", "cells", "colors", "halo", "id", "shape_key", "size")
 
-    def __init__(self, obj_id: int, cells: list[list[int]]) -> None:
+    def __init__(
+        self,
+        obj_id: int,
+        cells: list[list[int]],
+        box: list[int] | None = None,
+        colors: list[int] | None = None,
+    ) -> None:
         keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in cells]
-        rows = [c[0] for c in cells]
-        cols = [c[1] for c in cells]
-        top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+        if box is None:
+            rows = [c[0] for c in cells]
+            cols = [c[1] for c in cells]
+            top, left = min(rows), min(cols)
+            box = [top, left, max(rows) - top + 1, max(cols) - left + 1]
+        top, left, h, w = box
         corner = (top + 64) * _STRIDE + left + 64
         self.id = obj_id
-        self.box = (top, left, bottom, right)  # inclusive
+        self.box = (top, left, top + h - 1, left + w - 1)  # inclusive
         self.shape_key = frozenset(k - corner for k in keys)  # the cells, translated to the box
         self.size = len(keys)
-        self.colors = frozenset(c[2] for c in cells)
+        self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
         self.cells = frozenset(keys)
         self.halo = {k + d for k in keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
 
@@ -65,9 +74,12 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
     """
     facts = []
     for o in objs:
-        cells = o.cell_array().tolist() if isinstance(o, Obj) else o.cells
-        if len(cells):
-            facts.append(_Facts(o.id, cells))
+        if isinstance(o, Obj):
+            cells = o.cell_array().tolist()
+            if cells:
+                facts.append(_Facts(o.id, cells))
+        elif o.cells:  # a label: its box and colours are already known
+            facts.append(_Facts(o.id, o.cells, o.box, o.colors))
     out: dict[str, list[Relation]] = {k: [] for k in RELATION_KINDS}
     for i, fa in enumerate(facts):
         at, al, ab, ar = fa.box
