@@ -24,16 +24,17 @@ from z2h.arc.objects import components
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
-Key = Callable[[list[int], int], Any]  # (flat cell indices of an object, grid width) -> key
+# (flat cell indices of an object, the grid's (rows, cols)) -> the property colours follow
+Key = Callable[[list[int], tuple[int, int]], Any]
 
 
-def size_key(cells: list[int], width: int) -> int:
+def size_key(cells: list[int], shape: tuple[int, int]) -> int:
     return len(cells)
 
 
-def shape_key(cells: list[int], width: int) -> tuple[tuple[int, int], ...]:
+def shape_key(cells: list[int], shape: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     """The object's cells relative to its box: equal for equal shapes anywhere on the grid."""
-    rc = [divmod(i, width) for i in cells]
+    rc = [divmod(i, shape[1]) for i in cells]
     top, left = min(r for r, _ in rc), min(c for _, c in rc)
     return tuple(sorted((r - top, c - left) for r, c in rc))
 
@@ -50,7 +51,7 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
             colours = set(out[cells].tolist())
             if len(colours) != 1:
                 raise CannotSolve("an object does not come out in one colour")
-            k, colour = key(cells, p.input.shape[1]), colours.pop()
+            k, colour = key(cells, p.input.shape), colours.pop()
             if table.setdefault(k, colour) != colour:
                 raise CannotSolve(f"objects with {k} come out in two colours")
     return table
@@ -64,7 +65,7 @@ def recolor_by(
     out = grid.copy()
     flat = out.ravel()  # a view: writes land in out
     for cells in components(grid, connectivity=8):
-        k = key(cells, grid.shape[1])
+        k = key(cells, grid.shape)
         if k not in table:
             raise CannotSolve(f"no demonstration shows an object with {k}")
         flat[cells] = table[k]
@@ -253,3 +254,65 @@ class RecolorTouching(Generator):
             if seen:
                 out_flat[cells] = seen.pop()
         return out
+
+
+def half_key(axis: int) -> Key:
+    """Which half of the grid an object's box centre lies in along ``axis`` (0: rows, 1: cols):
+    -1 first half, 1 second half, 0 exactly on the middle line."""
+
+    def key(cells: list[int], shape: tuple[int, int]) -> int:
+        coords = [divmod(i, shape[1])[axis] for i in cells]
+        twice_centre = min(coords) + max(coords)  # twice the box centre
+        return (twice_centre > shape[axis] - 1) - (twice_centre < shape[axis] - 1)
+
+    return key
+
+
+@register
+class RecolorByPosition(Generator):
+    name = "recolor_by_position"
+    concepts = ("recolor", "position", "objects")
+    description = (
+        "recolour each object by the half of the grid it lies in (top/bottom or left/right)"
+    )
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        source, first, second = r.colors(3, exclude=(0,))
+        return {
+            "axis": r.choice(("rows", "cols")),
+            "color": source,
+            "first": first,
+            "second": second,
+        }
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        axis = 0 if params["axis"] == "rows" else 1
+        masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(2, 8))]
+        inp = scatter(r, height, width, masks, [params["color"]] * len(masks), required=2)
+        size = (height, width)[axis]
+        out, corr, halves = [], [], set()
+        for o in inp:
+            top, left, h, w = o.box()
+            twice_centre = 2 * (top, left)[axis] + (h, w)[axis] - 1
+            if twice_centre == size - 1:
+                raise Reject("on_the_middle")
+            new = params["first"] if twice_centre < size - 1 else params["second"]
+            halves.add(new)
+            out.append(o.recolored(new))
+            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+        if len(halves) < 2:
+            raise Reject("one_half")  # show both halves in every pair
+        return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        answers = []
+        for axis in (0, 1):
+            try:
+                answers.append(recolor_by(grid, demos, half_key(axis)))
+            except CannotSolve:
+                continue
+        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
+            raise CannotSolve("no single split of the grid fits the demonstrations")
+        return answers[0]
