@@ -35,6 +35,7 @@ SYSTEMS: dict[str, tuple[str, str]] = {
     "makemore": ("z2h.makemore.cli", "lectures 2-6: character-level language models on word lists"),
     "gpt": ("z2h.gpt.cli", "lecture 7: a GPT trained from scratch on text, scaling with torchrun"),
     "bpe": ("z2h.bpe.cli", "lecture 8: byte-level BPE tokenizers, GPT-4 compatible"),
+    "arc": ("z2h.arc.cli", "ARC tasks: object scenes, verified generators, labelled data sets"),
     "study": ("z2h.study.cli", "all lectures: chapters mapped to z2h, notes, session prompts"),
 }
 

@@ -1,0 +1,128 @@
+"""ARC generation speed: verified, labelled pairs per second per generator on one core, the
+median over generators, and the speed-up of ``--workers 2`` over one worker.
+
+    nice python benchmarks/arc_generate.py [--seconds 2] [--difficulty 0,0.3] [--workers 2] [--json]
+
+Each generator makes tasks (seed 0, indices 0, 1, ...) for ``--seconds`` in this one process;
+a pair counts only once it passed every check (valid grids, new input, output != input, labels
+consistent, the solver reproduces it from the other demonstrations), with its labels built
+(writing them to JSON is not timed here: ``z2h arc generate`` prints its end-to-end rate).
+Rates are pairs per CPU second of this process (``time.process_time``, less sensitive to
+other jobs on a shared machine) with the wall-clock rate beside it. The
+default difficulty range 0-0.3 is the one re-arc's generators were timed at (docs/arc.md).
+The worker comparison times the same task list with 1 and with W processes (wall clock); it
+needs W idle cores to mean anything, so the load average is printed with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def rate(name: str, seconds: float, difficulty: tuple[float, float]) -> dict:
+    """Make tasks with one generator for ``seconds`` of CPU time; count the verified pairs."""
+    from z2h.arc.generate import make_task
+    from z2h.arc.generators import get_generator
+
+    gen = get_generator(name)
+    pairs = tasks = rejected = 0
+    start, start_cpu = time.perf_counter(), time.process_time()
+    while time.process_time() - start_cpu < seconds:
+        made = make_task(gen, 0, tasks, difficulty)
+        tasks += 1
+        pairs += len(made.task.train) + len(made.task.test)
+        rejected += sum(made.rejected.values())
+    cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+    return {
+        "generator": name,
+        "tasks": tasks,
+        "pairs": pairs,
+        "rejected": rejected,
+        "pairs_per_cpu_s": pairs / cpu,
+        "pairs_per_wall_s": pairs / wall,
+    }
+
+
+def workers_ratio(names: list[str], tasks: int, difficulty, workers: int) -> dict:
+    """Wall seconds to make the same tasks with 1 and with ``workers`` processes."""
+    import multiprocessing
+
+    from z2h.arc.generate import MAX_ATTEMPTS, _make_one
+
+    jobs = [(n, 1, i, difficulty, MAX_ATTEMPTS) for n in names for i in range(tasks)]
+    start = time.perf_counter()
+    for job in jobs:
+        _make_one(job)
+    one = time.perf_counter() - start
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        start = time.perf_counter()
+        list(pool.imap(_make_one, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        many = time.perf_counter() - start
+    return {"tasks": len(jobs), "workers": workers, "seconds_1": one, f"seconds_{workers}": many,
+            "speedup": one / many}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generators", default="all", help="NAME,NAME,... or all")
+    parser.add_argument("--seconds", type=float, default=2.0, help="CPU seconds per generator")
+    parser.add_argument("--difficulty", default="0,0.3", help="LO,HI (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=2, help="processes to compare with 1")
+    parser.add_argument("--worker-tasks", type=int, default=20, help="tasks per generator, "
+                        "for the workers comparison (0: skip it)")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+
+    from z2h.arc.cli import parse_difficulty
+    from z2h.arc.generators.registry import resolve
+
+    difficulty = parse_difficulty(args.difficulty)
+    names = [g.name for g in resolve(args.generators)]
+    rows = [rate(n, args.seconds, difficulty) for n in names]
+    median = statistics.median(r["pairs_per_cpu_s"] for r in rows)
+    ratio = (
+        workers_ratio(names, args.worker_tasks, difficulty, args.workers)
+        if args.worker_tasks > 0 and args.workers > 1
+        else None
+    )
+    result = {
+        "difficulty": list(difficulty),
+        "generators": rows,
+        "median_pairs_per_cpu_s": median,
+        "workers": ratio,
+        "torch_imported": "torch" in sys.modules,
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"difficulty {difficulty[0]:g}-{difficulty[1]:g}, one process, "
+          f"torch imported: {result['torch_imported']}")  # fmt: skip
+    print(
+        f"{'generator':<24}{'tasks':>7}{'pairs':>8}{'rejected':>10}{'pairs/cpu-s':>13}{'pairs/s':>10}"
+    )
+    for r in rows:
+        print(
+            f"{r['generator']:<24}{r['tasks']:>7}{r['pairs']:>8}{r['rejected']:>10}"
+            f"{r['pairs_per_cpu_s']:>13,.0f}{r['pairs_per_wall_s']:>10,.0f}"
+        )
+    print(f"{'median':<49}{median:>13,.0f}")
+    if ratio:
+        w = ratio["workers"]
+        print(
+            f"--workers {w}: {ratio['tasks']} tasks in {ratio[f'seconds_{w}']:.2f} s vs "
+            f"{ratio['seconds_1']:.2f} s with one: {ratio['speedup']:.2f}x"
+        )
+    load = ", ".join(f"{x:.1f}" for x in result["load_average"])
+    print(f"load average {load} on {result['cpus']} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

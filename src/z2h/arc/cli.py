@@ -1,0 +1,288 @@
+"""``z2h arc``: list generators, generate verified labelled task sets, validate, show and label
+tasks (no torch imported). Only argument parsing lives here; the work is in the modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from z2h.arc.grid import ArcError
+
+DEFAULT_DIFFICULTY = "0,1"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _configure_generators(sub)
+    _configure_generate(sub)
+    _configure_validate(sub)
+    _configure_show(sub)
+    _configure_label(sub)
+    _configure_sheet(sub)
+
+
+# Argument helpers.
+
+
+def parse_difficulty(text: str) -> tuple[float, float]:
+    """``"LO,HI"`` (or one number for both) -> (lo, hi), checked to lie in [0, 1], LO <= HI."""
+    from z2h.arc.generate import check_difficulty
+
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}") from None
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2:
+        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}")
+    return check_difficulty((values[0], values[1]))
+
+
+def load_task_spec(spec: str):
+    """A task from a file path or a real task name (arcagi1:ID, arcagi2:ID)."""
+    from z2h.arc.real import is_real_name, real_task
+    from z2h.arc.task import read_task
+
+    return real_task(spec) if is_real_name(spec) else read_task(spec)
+
+
+# generators
+
+
+def _configure_generators(sub) -> None:
+    p = sub.add_parser(
+        "generators",
+        help="list the task generators",
+        description="List every registered task generator with its concepts and description.",
+    )
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table (for docs)")
+    p.set_defaults(func=_generators)
+
+
+def _generators(args: argparse.Namespace) -> int:
+    from z2h.arc.generators import all_generators
+
+    gens = all_generators()
+    if args.markdown:
+        print("| generator | concepts | colour-invariant | description |")
+        print("|---|---|---|---|")
+        for g in gens:
+            inv = "yes" if g.color_invariant else ""
+            print(f"| `{g.name}` | {', '.join(g.concepts)} | {inv} | {g.description} |")
+        return 0
+    width = max(len(g.name) for g in gens)
+    for g in gens:
+        flag = " [colour-invariant]" if g.color_invariant else ""
+        print(f"{g.name:<{width}}  {g.description}")
+        print(f"{'':<{width}}  concepts: {', '.join(g.concepts)}{flag}")
+    interacting = sum("interaction" in g.concepts for g in gens)
+    print(f"{len(gens)} generators, {interacting} about objects interacting")
+    return 0
+
+
+# generate
+
+
+def _configure_generate(sub) -> None:
+    p = sub.add_parser(
+        "generate",
+        help="make a set of verified, labelled tasks",
+        description="Make N tasks per generator, each pair verified by the generator's "
+        "independent solver, as ARC JSON files, one labels file per task, JSONL shards and a "
+        "manifest under --out. Same arguments -> byte-identical task, label and shard files.",
+    )
+    p.add_argument("--generator", required=True, help="NAME, NAME,NAME,... or all")
+    p.add_argument("--tasks", type=int, required=True, help="tasks per generator")
+    p.add_argument("--seed", type=int, default=0, help="seed of the whole set")
+    p.add_argument(
+        "--difficulty",
+        default=DEFAULT_DIFFICULTY,
+        help="LO,HI in [0, 1]: scales grid size, object count, colours (default %(default)s)",
+    )
+    p.add_argument("--out", required=True, help="output folder (created if needed)")
+    p.add_argument("--workers", type=int, default=1, help="processes making tasks (default 1)")
+    p.add_argument(
+        "--shard",
+        default="0/1",
+        help="I/N: make only shard I (from 0) of N disjoint shards of the set; shards merge "
+        "by concatenating their JSONL files",
+    )
+    p.add_argument(
+        "--max-attempts", type=int, default=200, help="pair draws per task before giving up"
+    )
+    p.set_defaults(func=_generate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from z2h.arc.generate import make_set, parse_shard
+    from z2h.arc.generators.registry import resolve
+
+    gens = resolve(args.generator)
+    difficulty = parse_difficulty(args.difficulty)
+    shard = parse_shard(args.shard)
+    if args.tasks <= 0:
+        raise ArcError(f"--tasks must be at least 1, got {args.tasks}")
+    if args.max_attempts <= 0:
+        raise ArcError(f"--max-attempts must be at least 1, got {args.max_attempts}")
+    manifest = make_set(
+        args.out,
+        [g.name for g in gens],
+        args.tasks,
+        args.seed,
+        difficulty,
+        shard,
+        args.workers,
+        args.max_attempts,
+    )
+    rejected = sum(manifest["rejected"].values())
+    rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
+    print(
+        f"wrote {manifest['tasks']} tasks ({manifest['pairs']} verified pairs, {rejected} "
+        f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)"
+    )
+    return 0
+
+
+# validate
+
+
+def _configure_validate(sub) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="re-check tasks and their labels",
+        description="Re-check a task file, a folder of task files, a generated set (its "
+        "tasks/ and labels/) or a JSONL shard: grids, labels, and each pair against its "
+        "generator's solver. Prints every problem (task, pair, row) and exits 2 if any.",
+    )
+    p.add_argument("path", help="FILE.json, FILE.jsonl or DIR")
+    p.set_defaults(func=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from z2h.arc.validate import validate_path
+
+    checked, problems = validate_path(Path(args.path))
+    if not problems:
+        print(f"{checked} task(s) checked: all valid")
+        return 0
+    if len(problems) == 1:
+        raise ArcError(problems[0])
+    for p in problems:
+        print(p)
+    raise ArcError(f"{len(problems)} problems in {checked} task(s) checked")
+
+
+# show
+
+
+def _configure_show(sub) -> None:
+    p = sub.add_parser(
+        "show",
+        help="draw a task as a PNG",
+        description="Draw every pair of a task, input beside output, as a PNG (matplotlib).",
+    )
+    p.add_argument("task", help="FILE.json, arcagi1:ID or arcagi2:ID")
+    p.add_argument("--out", help="PNG to write (default: TASK_ID.png)")
+    p.set_defaults(func=_show)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from z2h.arc.draw import draw_task
+
+    task = load_task_spec(args.task)
+    out = Path(args.out or f"{task.id}.png")
+    if out.is_dir():
+        raise ArcError(f"--out {out} is a folder; give a file name ending in .png")
+    print(f"wrote {draw_task(task, out)}")
+    return 0
+
+
+# label
+
+
+def _configure_label(sub) -> None:
+    p = sub.add_parser(
+        "label",
+        help="find the objects and relations in a task (heuristic)",
+        description="Label a task that has no labels (a real ARC task): its objects "
+        "(8-connected one-colour components), their relations, and a best-effort "
+        "correspondence between input and output objects.",
+    )
+    p.add_argument("task", help="FILE.json, arcagi1:ID or arcagi2:ID")
+    p.add_argument("--out", help="write the labels JSON here")
+    p.add_argument("--json", action="store_true", help="print the labels JSON")
+    p.set_defaults(func=_label)
+
+
+def _label(args: argparse.Namespace) -> int:
+    from z2h.arc.correspond import heuristic_labels
+    from z2h.run import write_json_atomic
+
+    task = load_task_spec(args.task)
+    labels = heuristic_labels(task)
+    if args.json:
+        print(json.dumps(labels.to_json()))
+    else:
+        _print_labels(labels)
+    if args.out:
+        print(f"wrote {write_json_atomic(args.out, labels.to_json())}", file=sys.stderr)
+    return 0
+
+
+def _print_labels(labels) -> None:
+    print(f"task {labels.task_id}: heuristic labels (labels version {labels.version})")
+    for split in ("train", "test"):
+        for i, pl in enumerate(getattr(labels, split)):
+            out = pl.output
+            head = f"{split} {i}: input {len(pl.input.objects)} objects, "
+            head += f"{len(pl.input.relations)} relations"
+            if out is not None:
+                head += f"; output {len(out.objects)} objects"
+            print(head)
+            for a in pl.actions:
+                print(f"  whole grid: {_action_text(a)}")
+            for m in pl.correspondence:
+                if m.change == "kept":
+                    what = ", ".join(_action_text(a) for a in m.actions) or "unchanged"
+                    print(f"  in {m.input_id} -> out {m.output_id}: {what}")
+                elif m.change == "deleted":
+                    print(f"  in {m.input_id}: deleted")
+                else:
+                    print(f"  out {m.output_id}: created")
+
+
+def _action_text(action: dict) -> str:
+    rest = ", ".join(f"{k} {v}" for k, v in action.items() if k != "op")
+    return f"{action['op']} {rest}".strip()
+
+
+# sheet
+
+
+def _configure_sheet(sub) -> None:
+    p = sub.add_parser(
+        "sheet",
+        help="draw a contact sheet: one task per generator",
+        description="Make one task per generator and draw its first train pairs, one row each.",
+    )
+    p.add_argument("--out", required=True, help="PNG to write")
+    p.add_argument("--generator", default="all", help="NAME,NAME,... or all (default)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--difficulty", default="0.2,0.5", help="LO,HI (default %(default)s)")
+    p.set_defaults(func=_sheet)
+
+
+def _sheet(args: argparse.Namespace) -> int:
+    from z2h.arc.draw import draw_sheet
+    from z2h.arc.generate import make_task
+    from z2h.arc.generators.registry import resolve
+
+    gens = resolve(args.generator)
+    difficulty = parse_difficulty(args.difficulty)
+    rows = [(g.name, make_task(g, args.seed, 0, difficulty).task) for g in gens]
+    print(f"wrote {draw_sheet(rows, args.out)}")
+    return 0

@@ -1,0 +1,228 @@
+"""The generator base: what every task generator provides, and the helpers most of them use.
+
+A generator makes one demonstration pair at a time from a random source and the task's hidden
+parameters (which colour, which direction), as two scenes plus what happened to each object; and
+it has an independent solver that maps an input grid to its output using only the grid and the
+task's demonstrations (never the parameters). ``z2h.arc.generate.make_task`` calls both, keeps a
+pair only if it passes every check, and writes the labels.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from z2h.arc.labels import Match
+from z2h.arc.scene import Obj, Scene
+from z2h.arc.task import Pair
+
+T = TypeVar("T")
+
+
+class Reject(Exception):
+    """Raised by ``make_pair`` when this random draw cannot make a pair (the objects did not fit,
+    the rule left the grid unchanged, ...): ``make_task`` counts the reason and draws again."""
+
+    def __init__(self, reason: str = "generator") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CannotSolve(Exception):
+    """Raised by ``solve`` when the demonstrations do not determine the answer (a size never seen,
+    two rules that both fit): the pair is rejected, as an unsolvable ARC task would be."""
+
+
+class Rand:
+    """The random source of one task: Python's ``random.Random`` (fast for the many small draws
+    a generator makes) plus the task's difficulty range.
+
+    ``int(lo, hi)`` is re-arc's ``unifint``: a difficulty drawn uniformly from the range, mapped
+    onto ``[lo, hi]``, so harder tasks get bigger grids, more objects and more colours. Use
+    ``randint`` for draws that difficulty should not scale.
+    """
+
+    def __init__(self, seed: str | int, difficulty: tuple[float, float] = (0.0, 1.0)) -> None:
+        self.random = random.Random(seed)
+        self.difficulty = difficulty
+
+    # subtle: every draw goes through random() (one C call) instead of randrange/randint, which
+    # cost ten times more in pure Python; the many small draws of a generator add up
+    def int(self, lo: int, hi: int) -> int:
+        dlo, dhi = self.difficulty
+        d = dlo + (dhi - dlo) * self.random.random()
+        return min(hi, max(lo, round(lo + (hi - lo) * d)))
+
+    def randint(self, lo: int, hi: int) -> int:
+        """A uniform integer in [lo, hi], not scaled by difficulty."""
+        return lo + int(self.random.random() * (hi - lo + 1))
+
+    def below(self, n: int) -> int:
+        """A uniform integer in [0, n)."""
+        return int(self.random.random() * n)
+
+    def bool(self, p: float = 0.5) -> bool:
+        return self.random.random() < p
+
+    def choice(self, seq: Sequence[T]) -> T:
+        return seq[int(self.random.random() * len(seq))]
+
+    def sample(self, seq: Sequence[T], k: int) -> list[T]:
+        return self.random.sample(list(seq), k)
+
+    def shuffle(self, items: list[T]) -> list[T]:
+        self.random.shuffle(items)
+        return items
+
+    def colors(self, k: int, exclude: Sequence[int] = ()) -> list[int]:
+        """``k`` distinct colours from 0-9, none in ``exclude``."""
+        return self.random.sample([c for c in range(10) if c not in exclude], k)
+
+
+@dataclass
+class Example:
+    """One pair as the generator made it: the scenes, and what happened to each object."""
+
+    input: Scene
+    output: Scene
+    correspondence: list[Match] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)  # on the whole grid
+
+
+class Generator:
+    """Subclass, set the class attributes, implement the three methods, and decorate the class
+    with ``@register`` (from ``z2h.arc.generators.registry``)."""
+
+    name: ClassVar[str]  # registry key, e.g. "flip"
+    concepts: ClassVar[tuple[str, ...]]  # ARC priors it exercises, e.g. ("geometry", "symmetry")
+    description: ClassVar[str]  # one line for `z2h arc generators`
+    # True when the rule ignores which colour is which: a colour permutation of a whole task is
+    # still solved by the solver (BARC's check, run by the tests and `z2h arc validate`)
+    color_invariant: ClassVar[bool] = False
+    train_pairs: ClassVar[tuple[int, int]] = (3, 4)  # range of the number of demonstrations
+    test_pairs: ClassVar[int] = 1
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        """The rule's hidden parameters, shared by every pair of a task (JSON values only)."""
+        return {}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        """One input/output pair as scenes; raise ``Reject`` to have another draw made."""
+        raise NotImplementedError
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        """The output for ``grid``, from the grid and the demonstrations alone (never ``params``);
+        raise ``CannotSolve`` when the demonstrations leave it open."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<generator {self.name}>"
+
+
+# Helpers for making scenes.
+
+
+def polyomino(r: Rand, cells: int, max_h: int = 5, max_w: int = 5) -> np.ndarray:
+    """A random 4-connected shape of at most ``cells`` cells within ``max_h`` x ``max_w``, as a
+    tight bool mask: grown from one cell by adding random free neighbours (fewer cells only when
+    the box is full)."""
+    cells = max(1, min(cells, max_h * max_w))
+    filled = {(0, 0)}
+    frontier = [(1, 0), (-1, 0), (0, 1), (0, -1)]
+    rmin = rmax = cmin = cmax = 0
+    rand = r.random.random
+    while len(filled) < cells and frontier:
+        i = int(rand() * len(frontier))
+        nr, nc = frontier[i]
+        frontier[i] = frontier[-1]
+        frontier.pop()
+        if (nr, nc) in filled:
+            continue
+        if max(rmax, nr) - min(rmin, nr) >= max_h or max(cmax, nc) - min(cmin, nc) >= max_w:
+            continue
+        filled.add((nr, nc))
+        frontier += ((nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1))
+        rmin, rmax, cmin, cmax = min(rmin, nr), max(rmax, nr), min(cmin, nc), max(cmax, nc)
+    return mask_from_cells(filled, rmin, cmin, rmax - rmin + 1, cmax - cmin + 1)
+
+
+def mask_from_cells(
+    cells: Iterable[tuple[int, int]], top: int, left: int, height: int, width: int
+) -> np.ndarray:
+    """A ``height`` x ``width`` bool mask with ``cells`` (absolute, offset by top/left) set."""
+    buf = bytearray(height * width)  # a bytearray, not numpy fancy indexing: 10x faster here
+    for row, col in cells:
+        buf[(row - top) * width + col - left] = 1
+    return np.frombuffer(buf, dtype=bool).reshape(height, width)
+
+
+def random_mask(r: Rand, h: int, w: int, density: float = 0.6) -> np.ndarray:
+    """A random connected shape of about ``density`` of an ``h`` x ``w`` box (its own box may be
+    smaller)."""
+    return polyomino(r, max(1, round(h * w * density)), h, w)
+
+
+def place(
+    r: Rand,
+    height: int,
+    width: int,
+    masks: Sequence[np.ndarray],
+    gap: int = 1,
+    boxes: Sequence[tuple[int, int, int, int]] = (),
+    tries: int = 30,
+    required: int | None = None,
+) -> list[tuple[int, int] | None]:
+    """Random top-left positions for ``masks`` on the canvas, with at least ``gap`` empty cells
+    between any two of their boxes (so with a gap of 1 they stay separate objects even under
+    8-connectivity), and away from the ``boxes`` (top, left, height, width) already taken.
+
+    A mask that finds no place in ``tries`` draws gets ``None``; if fewer than ``required``
+    (default: all) are placed, raises ``Reject("placement")``.
+    """
+    taken = [(t, left, t + h, left + w) for t, left, h, w in boxes]  # half-open
+    out: list[tuple[int, int] | None] = []
+    rand = r.random.random
+    for mask in masks:
+        h, w = mask.shape
+        pos = None
+        if h <= height and w <= width:
+            for _ in range(tries):
+                row = int(rand() * (height - h + 1))
+                col = int(rand() * (width - w + 1))
+                r0, c0, r1, c1 = row - gap, col - gap, row + h + gap, col + w + gap
+                if all(r1 <= t or b <= r0 or c1 <= lf or rt <= c0 for t, lf, b, rt in taken):
+                    taken.append((row, col, row + h, col + w))
+                    pos = (row, col)
+                    break
+        out.append(pos)
+    placed = sum(p is not None for p in out)
+    if placed < (len(masks) if required is None else required):
+        raise Reject("placement")
+    return out
+
+
+def scatter(
+    r: Rand,
+    height: int,
+    width: int,
+    masks: Sequence[np.ndarray],
+    colors: Sequence[int],
+    tags: tuple[str, ...] = ("shape",),
+    gap: int = 1,
+    required: int | None = None,
+) -> list[Obj]:
+    """One-colour objects with ``masks`` and ``colors`` placed at random (see ``place``; those
+    left out when ``required`` allows it are dropped), with ids 0, 1, ... in order."""
+    positions = place(r, height, width, masks, gap, required=required)
+    placed = [(m, c, p) for m, c, p in zip(masks, colors, positions, strict=True) if p is not None]
+    return [Obj.filled(i, m, c, pos, 0, tags) for i, (m, c, pos) in enumerate(placed)]
+
+
+def moved_by(a: Obj, b: Obj) -> list[int]:
+    """How far ``b``'s box sits from ``a``'s, as [dr, dc]."""
+    ta, tb = a.box(), b.box()
+    return [tb[0] - ta[0], tb[1] - ta[1]]

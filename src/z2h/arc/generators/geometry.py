@@ -1,0 +1,290 @@
+"""Whole-grid geometry: the grid flipped, rotated or transposed (each object moves with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.generators.base import (
+    CannotSolve,
+    Example,
+    Generator,
+    Rand,
+    moved_by,
+    random_mask,
+    scatter,
+)
+from z2h.arc.generators.registry import register
+from z2h.arc.labels import Match
+from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.task import Pair
+
+# (op, k) -> the label action it is
+_ACTION = {
+    ("flip_h", 1): {"op": "flip", "axis": "h"},
+    ("flip_v", 1): {"op": "flip", "axis": "v"},
+    ("transpose", 1): {"op": "transpose"},
+    ("rotate", 1): {"op": "rotate", "k": 1},
+    ("rotate", 2): {"op": "rotate", "k": 2},
+    ("rotate", 3): {"op": "rotate", "k": 3},
+}
+SYMMETRIES = tuple(_ACTION)
+
+
+def transform_position(
+    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
+) -> tuple[int, int]:
+    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
+    (top, left), (h, w), (height, width) = box, size, canvas
+    if op == "flip_h":
+        return top, width - left - w
+    if op == "flip_v":
+        return height - top - h, left
+    if op == "transpose":
+        return left, top
+    k %= 4
+    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
+        return width - left - w, top
+    if k == 2:
+        return height - top - h, width - left - w
+    if k == 3:
+        return left, height - top - h
+    return top, left
+
+
+def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
+    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
+    if op == "rotate" and k % 4 == 0:
+        return scene
+    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
+    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
+    objs = []
+    for o in scene.objects:
+        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
+        objs.append(o.transformed(op, k).at(*pos))
+    return Scene(height, width, scene.background, objs)
+
+
+def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
+    """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
+    height, width = r.int(min_side, max_side), r.int(min_side, max_side)
+    background = 0 if r.bool(0.7) else r.randint(0, 9)
+    n = r.int(1, max_objects)
+    palette = r.colors(r.int(1, 9), exclude=(background,))
+    masks = []
+    for _ in range(n):
+        h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
+        masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
+    objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+    return Scene(height, width, background, objs)
+
+
+def infer_symmetry(demos: Sequence[Pair], candidates: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """The one candidate symmetry that maps every demonstration input to its output."""
+    fits = [
+        (op, k)
+        for op, k in candidates
+        if all(
+            p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
+            for p in demos
+        )
+    ]
+    if not fits:
+        raise CannotSolve("no symmetry fits the demonstrations")
+    return fits[0]
+
+
+class _Symmetry(Generator):
+    """One of the square's symmetries, applied to the whole grid."""
+
+    concepts: tuple[str, ...] = ("geometry", "whole_grid")
+    color_invariant = True
+    choices: tuple[tuple[str, int], ...] = ()
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        op, k = r.choice(self.choices)
+        return {"op": op, "k": k}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        op, k = params["op"], params["k"]
+        inp = random_scene(r)
+        out = transform_scene(inp, op, k)
+        action = _ACTION[(op, k)]
+        corr = []
+        for a, b in zip(inp.objects, out.objects, strict=True):
+            by = moved_by(a, b)
+            corr.append(
+                Match(a.id, b.id, [action] + ([{"op": "move", "by": by}] if any(by) else []))
+            )
+        return Example(inp, out, corr, [action])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        # subtle: several symmetries may fit the demonstrations (a grid symmetric about one
+        # axis); answer only if all the fitting ones agree on this grid
+        answers = {
+            (op, k): transform(grid, op, k)
+            for op, k in SYMMETRIES
+            if all(
+                p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
+                for p in demos
+            )
+        }
+        if not answers:
+            raise CannotSolve("no symmetry fits the demonstrations")
+        first = next(iter(answers.values()))
+        if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers.values()):
+            raise CannotSolve("the demonstrations fit symmetries that disagree on this grid")
+        return first
+
+
+@register
+class Flip(_Symmetry):
+    name = "flip"
+    description = "mirror the whole grid left-right or up-down (the axis is the task's)"
+    choices = (("flip_h", 1), ("flip_v", 1))
+
+
+@register
+class Rotate(_Symmetry):
+    name = "rotate"
+    description = "rotate the whole grid by a quarter, half or three-quarter turn"
+    choices = (("rotate", 1), ("rotate", 2), ("rotate", 3))
+
+
+@register
+class Transpose(_Symmetry):
+    name = "transpose"
+    description = "swap rows and columns (mirror about the main diagonal)"
+    choices = (("transpose", 1),)
+
+
+@register
+class ScaleUp(Generator):
+    name = "scale_up"
+    concepts = ("geometry", "whole_grid", "scaling")
+    description = "scale the whole grid up: each cell becomes a k x k block (k per task)"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"factor": r.choice((2, 3))}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        f = params["factor"]
+        inp = random_scene(r, 2, min(10, 30 // f), 4)
+        block = np.ones((f, f), np.uint8)
+        objs = []
+        corr = []
+        for o in inp.objects:
+            mask = np.kron(o.mask.astype(np.uint8), block).astype(bool)
+            big = Obj(
+                o.id, mask, np.kron(o.colors, block), (o.pos[0] * f, o.pos[1] * f), o.z, o.tags
+            )
+            objs.append(big)
+            by = moved_by(o, big)
+            corr.append(
+                Match(
+                    o.id,
+                    o.id,
+                    [{"op": "scale", "factor": f}]
+                    + ([{"op": "move", "by": by}] if any(by) else []),
+                )
+            )
+        out = Scene(inp.height * f, inp.width * f, inp.background, objs)
+        return Example(inp, out, corr, [{"op": "scale", "factor": f}])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        factors = set()
+        for p in demos:
+            (h, w), (oh, ow) = p.input.shape, p.output.shape
+            if oh % h or ow % w or oh // h != ow // w:
+                raise CannotSolve("a demonstration is not a square scale-up")
+            factors.add(oh // h)
+        if len(factors) != 1:
+            raise CannotSolve("the demonstrations scale by different factors")
+        f = factors.pop()
+        block = np.ones((f, f), np.uint8)
+        if not all(np.array_equal(np.kron(p.input, block), p.output) for p in demos):
+            raise CannotSolve("a demonstration is not a plain scale-up")
+        return np.kron(grid, block)
+
+
+def tile_grid(grid: np.ndarray, reps: tuple[int, int], mirror: bool) -> np.ndarray:
+    """``grid`` repeated reps[0] times down and reps[1] across; with ``mirror`` every other
+    copy is flipped, so neighbouring copies mirror each other."""
+    rows = []
+    for i in range(reps[0]):
+        row = []
+        for j in range(reps[1]):
+            g = grid[::-1] if mirror and i % 2 else grid
+            row.append(g[:, ::-1] if mirror and j % 2 else g)
+        rows.append(np.concatenate(row, axis=1))
+    return np.ascontiguousarray(np.concatenate(rows, axis=0))
+
+
+@register
+class Tile(Generator):
+    name = "tile"
+    concepts = ("geometry", "whole_grid", "repetition", "symmetry")
+    description = "repeat the grid down and across, plainly or mirroring every other copy"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        reps = r.choice(((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 3), (2, 3), (3, 2)))
+        return {"reps": list(reps), "mirror": r.bool()}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        (a, b), mirror = params["reps"], params["mirror"]
+        inp = random_scene(r, 2, min(10, 30 // max(a, b)), 3)
+        h, w = inp.height, inp.width
+        objs, corr = [], []
+        for i in range(a):
+            for j in range(b):
+                for o in inp.objects:
+                    c = o
+                    if mirror and i % 2:
+                        c = c.transformed("flip_v").at(h - c.pos[0] - c.mask.shape[0], c.pos[1])
+                    if mirror and j % 2:
+                        c = c.transformed("flip_h").at(c.pos[0], w - c.pos[1] - c.mask.shape[1])
+                    new_id = len(objs)
+                    objs.append(
+                        Obj(
+                            new_id,
+                            c.mask,
+                            c.colors,
+                            (c.pos[0] + i * h, c.pos[1] + j * w),
+                            o.z,
+                            o.tags,
+                        )
+                    )
+                    acts: list[dict[str, Any]] = [] if (i, j) == (0, 0) else [{"op": "copy"}]
+                    if mirror and i % 2:
+                        acts.append({"op": "flip", "axis": "v"})
+                    if mirror and j % 2:
+                        acts.append({"op": "flip", "axis": "h"})
+                    by = moved_by(o, objs[-1])
+                    if any(by):
+                        acts.append({"op": "move", "by": by})
+                    corr.append(Match(o.id, new_id, acts))
+        out = Scene(h * a, w * b, inp.background, objs)
+        return Example(inp, out, corr, [{"op": "tile", "reps": [a, b], "mirror": mirror}])
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        if not demos:
+            raise CannotSolve("no demonstrations")
+        first = demos[0]
+        a = first.output.shape[0] // first.input.shape[0]
+        b = first.output.shape[1] // first.input.shape[1]
+        answers = [
+            tile_grid(grid, (a, b), mirror)
+            for mirror in (False, True)
+            if all(
+                p.output.shape == (p.input.shape[0] * a, p.input.shape[1] * b)
+                and np.array_equal(tile_grid(p.input, (a, b), mirror), p.output)
+                for p in demos
+            )
+        ]
+        if not answers or any(not np.array_equal(x, answers[0]) for x in answers):
+            raise CannotSolve("no single tiling fits the demonstrations")
+        return answers[0]

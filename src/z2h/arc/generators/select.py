@@ -1,0 +1,379 @@
+"""Select objects: keep the largest, the smallest or the odd one out (cropped to it), keep
+only what lies inside a frame or touches an anchor, or bring the hidden object to the front."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.generators.base import (
+    CannotSolve,
+    Example,
+    Generator,
+    Rand,
+    Reject,
+    place,
+    polyomino,
+    random_mask,
+    scatter,
+)
+from z2h.arc.generators.registry import register
+from z2h.arc.grid import most_common_color
+from z2h.arc.labels import Match
+from z2h.arc.objects import components, find_objects
+from z2h.arc.scene import Obj, Scene
+from z2h.arc.task import Pair
+
+
+def crop_to(grid: np.ndarray, obj: Obj, background: int) -> np.ndarray:
+    """The object's box cut from ``grid``, cells outside the object set to ``background``."""
+    top, left, h, w = obj.box()
+    r0, c0 = top - obj.pos[0], left - obj.pos[1]
+    mask = obj.mask[r0 : r0 + h, c0 : c0 + w]
+    return np.where(mask, grid[top : top + h, left : left + w], background).astype(np.uint8)
+
+
+def _crop_example(inp: Scene, chosen: Obj, reason: str) -> Example:
+    """The pair whose output is ``chosen`` alone, cropped; the others are deleted."""
+    top, left, h, w = chosen.box()
+    kept = chosen.at(chosen.pos[0] - top, chosen.pos[1] - left)
+    out = Scene(h, w, inp.background, [kept])
+    corr = [
+        Match(
+            o.id, o.id, [{"op": "keep", "reason": reason}, {"op": "crop", "box": [top, left, h, w]}]
+        )
+        if o.id == chosen.id
+        else Match(o.id, None)
+        for o in inp.objects
+    ]
+    return Example(inp, out, corr, [{"op": "crop", "box": [top, left, h, w]}])
+
+
+def _unique_best(objs: list[Obj], key: Callable[[Obj], Any]) -> Obj:
+    best = max(key(o) for o in objs)
+    winners = [o for o in objs if key(o) == best]
+    if len(winners) != 1:
+        raise CannotSolve("no single object stands out")
+    return winners[0]
+
+
+class _CropBySize(Generator):
+    concepts = ("selection", "counting", "objects", "crop")
+    color_invariant = True
+    sign = 1  # +1: largest, -1: smallest
+    reason = ""
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        n = r.int(2, 7)
+        sizes = r.sample(range(1, 13), n)  # distinct sizes: one largest, one smallest
+        masks = [polyomino(r, s, 4, 4) for s in sizes]
+        palette = r.colors(r.int(1, 5), exclude=(0,))
+        objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
+        sizes_now = [o.size for o in objs]
+        if len(set(sizes_now)) != len(sizes_now):
+            raise Reject("sizes")
+        chosen = max(objs, key=lambda o: self.sign * o.size)
+        return _crop_example(Scene(height, width, 0, objs), chosen, self.reason)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        bg = most_common_color(grid)
+        objs = find_objects(grid, connectivity=8, background=bg)
+        if not objs:
+            raise CannotSolve("no objects")
+        return crop_to(grid, _unique_best(objs, lambda o: self.sign * o.size), bg)
+
+
+@register
+class CropLargest(_CropBySize):
+    name = "crop_largest"
+    description = "the output is the largest object, cut out of the input"
+    sign = 1
+    reason = "largest"
+
+
+@register
+class CropSmallest(_CropBySize):
+    name = "crop_smallest"
+    description = "the output is the smallest object, cut out of the input"
+    sign = -1
+    reason = "smallest"
+
+
+@register
+class OddOneOut(Generator):
+    name = "odd_one_out"
+    concepts = ("selection", "objects", "crop", "comparison")
+    description = "every object shares a colour but one: the output is that one, cut out"
+    color_invariant = True
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        n = r.int(3, 8)
+        common, odd = r.colors(2, exclude=(0,))
+        masks = [random_mask(r, r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        colors = [odd] + [common] * (n - 1)
+        objs = scatter(r, height, width, masks, colors, required=3)
+        if objs[0].color != odd:
+            raise Reject("placement")
+        return _crop_example(Scene(height, width, 0, objs), objs[0], "odd_one_out")
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        bg = most_common_color(grid)
+        objs = find_objects(grid, connectivity=8, background=bg)
+        counts = Counter(o.color for o in objs)
+        odd = [o for o in objs if counts[o.color] == 1]
+        if len(odd) != 1 or len(counts) != 2:
+            raise CannotSolve("no single object of a colour of its own")
+        return crop_to(grid, odd[0], bg)
+
+
+@register
+class KeepInside(Generator):
+    name = "keep_inside"
+    concepts = ("selection", "containment", "interaction", "objects")
+    description = "a frame holds some objects: delete every object outside it"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"frame": r.colors(1, exclude=(0,))[0]}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(8, 22), r.int(8, 22)
+        fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
+        ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
+        ring = np.ones((fh, fw), bool)
+        ring[1:-1, 1:-1] = False
+        frame = Obj.filled(0, ring, params["frame"], (ft, fl), 0, ("frame", "rectangle"))
+        palette = r.colors(r.int(1, 4), exclude=(0, params["frame"]))
+        # inside: within the ring's interior, a cell clear of it
+        inside_masks = [
+            random_mask(r, r.randint(1, 2), r.randint(1, 2)) for _ in range(r.int(1, 4))
+        ]
+        inner = scatter(
+            r, fh - 4, fw - 4, inside_masks, [r.choice(palette) for _ in inside_masks], required=1
+        )
+        inner = [o.moved(ft + 2, fl + 2) for o in inner]
+        outside = []
+        taken = [(ft, fl, fh, fw)]
+        out_masks = [random_mask(r, r.randint(1, 3), r.randint(1, 3)) for _ in range(r.int(1, 5))]
+        positions = place(r, height, width, out_masks, 1, taken, required=1)
+        for m, pos in zip(out_masks, positions, strict=True):
+            if pos is not None:
+                outside.append(Obj.filled(0, m, r.choice(palette), pos, 0, ("shape",)))
+        objs = [frame, *inner, *outside]
+        for i, o in enumerate(objs):
+            o.id = i
+        inp = Scene(height, width, 0, objs)
+        kept = objs[: 1 + len(inner)]
+        corr = [Match(o.id, o.id) for o in kept]
+        corr += [Match(o.id, None, []) for o in objs[1 + len(inner) :]]
+        return Example(inp, Scene(height, width, 0, kept), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        bg = most_common_color(grid)
+        objs = find_objects(grid, connectivity=8, background=bg)
+        if not objs:
+            raise CannotSolve("no objects")
+        frame = _unique_best(objs, lambda o: o.box()[2] * o.box()[3])
+        ft, fl, fh, fw = frame.box()
+        out = grid.copy()
+        for o in objs:
+            t, left, h, w = o.box()
+            if (
+                not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw)
+                and o is not frame
+            ):
+                rows, cols = o.cells()
+                out[rows, cols] = bg
+        return out
+
+
+@register
+class KeepTouching(Generator):
+    name = "keep_touching"
+    concepts = ("selection", "contact", "interaction", "objects")
+    description = "keep only the objects that touch the anchor (the task's colour); delete the rest"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"anchor": r.colors(1, exclude=(0,))[0]}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(7, 20), r.int(7, 20)
+        anchor_mask = random_mask(r, r.randint(2, 4), r.randint(2, 4), 0.8)
+        anchor = scatter(r, height, width, [anchor_mask], [params["anchor"]], ("anchor",), gap=0)[0]
+        palette = r.colors(r.int(1, 4), exclude=(0, params["anchor"]))
+        occ = np.zeros((height, width), bool)
+        rows, cols = anchor.cells()
+        occ[rows, cols] = True
+        touching_spots = _side_cells(occ)
+        objs: list[Obj] = [anchor]
+        kept_ids = {0}
+        # touching objects: single cells or dominoes glued to the anchor's side
+        for _ in range(r.int(1, 3)):
+            spots = [rc for rc in touching_spots if not occ[rc]]
+            if not spots:
+                break
+            rr, cc = r.choice(spots)
+            objs.append(
+                Obj.filled(
+                    len(objs), np.ones((1, 1), bool), r.choice(palette), (rr, cc), 0, ("shape",)
+                )
+            )
+            kept_ids.add(len(objs) - 1)
+            occ[rr, cc] = True
+        # others: anywhere not touching anything
+        for _ in range(r.int(1, 5)):
+            m = random_mask(r, r.randint(1, 3), r.randint(1, 3))
+            h, w = m.shape
+            for _try in range(20):
+                rr, cc = r.randint(0, height - h), r.randint(0, width - w)
+                grown = np.zeros((h + 2, w + 2), bool)
+                for dr in range(3):
+                    for dc in range(3):
+                        grown[dr : dr + h, dc : dc + w] |= m
+                r0, c0 = rr - 1, cc - 1
+                window = np.zeros_like(grown)
+                rs, cs = max(r0, 0), max(c0, 0)
+                re_, ce = min(r0 + h + 2, height), min(c0 + w + 2, width)
+                window[rs - r0 : re_ - r0, cs - c0 : ce - c0] = occ[rs:re_, cs:ce]
+                if not (window & grown).any():
+                    objs.append(
+                        Obj.filled(len(objs), m, r.choice(palette), (rr, cc), 0, ("shape",))
+                    )
+                    occ[rr : rr + h, cc : cc + w] |= m
+                    break
+        if len(kept_ids) < 2 or len(objs) == len(kept_ids):
+            raise Reject("placement")
+        inp = Scene(height, width, 0, objs)
+        kept = [o for o in objs if o.id in kept_ids]
+        corr = [
+            Match(o.id, o.id, [{"op": "keep", "reason": "touching"}] if o.id else [])
+            if o.id in kept_ids
+            else Match(o.id, None)
+            for o in objs
+        ]
+        return Example(inp, Scene(height, width, 0, kept), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        colours = set(range(10))
+        for p in demos:
+            colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
+        answers = []
+        for c in sorted(colours):
+            try:
+                if all(np.array_equal(_keep_touching(p.input, c), p.output) for p in demos):
+                    answers.append(_keep_touching(grid, c))
+            except CannotSolve:
+                continue
+        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
+            raise CannotSolve("no single anchor colour fits the demonstrations")
+        return answers[0]
+
+
+def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:
+    """Empty cells sharing a side with an occupied one."""
+    near = np.zeros_like(occ)
+    near[1:] |= occ[:-1]
+    near[:-1] |= occ[1:]
+    near[:, 1:] |= occ[:, :-1]
+    near[:, :-1] |= occ[:, 1:]
+    return [tuple(x) for x in np.argwhere(near & ~occ).tolist()]
+
+
+def _keep_touching(grid: np.ndarray, anchor: int) -> np.ndarray:
+    """The solver's rule: keep the pieces of ``anchor`` colour and those sharing a side with
+    them; clear every other piece (pieces: 8-connected one-colour components)."""
+    bg = most_common_color(grid)
+    width = grid.shape[1]
+    comps = components(grid, connectivity=8, background=bg)
+    flat = grid.ravel()
+    anchor_cells = {i for comp in comps if flat[comp[0]] == anchor for i in comp}
+    if not anchor_cells:
+        raise CannotSolve("no anchor")
+    out = grid.copy()
+    out_flat = out.ravel()
+    for comp in comps:
+        if flat[comp[0]] == anchor:
+            continue
+        touches = any(
+            j in anchor_cells
+            for i in comp
+            for j in (
+                i - width,
+                i + width,
+                *((i - 1,) if i % width else ()),
+                *((i + 1,) if (i + 1) % width else ()),
+            )
+        )
+        if not touches:
+            out_flat[comp] = bg
+    return out
+
+
+@register
+class BringToFront(Generator):
+    name = "bring_to_front"
+    concepts = ("occlusion", "interaction", "objects", "layers")
+    description = "two rectangles overlap: the one behind comes to the front"
+    color_invariant = True
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        height, width = r.int(6, 20), r.int(6, 20)
+        ca, cb = r.colors(2, exclude=(0,))
+        # at most two thirds of each side, so the background stays the most common colour
+        ah, aw = r.randint(2, height * 2 // 3), r.randint(2, width * 2 // 3)
+        bh, bw = r.randint(2, height * 2 // 3), r.randint(2, width * 2 // 3)
+        at, al = r.randint(0, height - ah), r.randint(0, width - aw)
+        # the front's corner within reach of the back, so the boxes overlap
+        bt = r.randint(max(0, at - bh + 1), min(height - bh, at + ah - 1))
+        bl = r.randint(max(0, al - bw + 1), min(width - bw, al + aw - 1))
+        back = Obj.rect(0, ah, aw, ca, (at, al), z=0)
+        front = Obj.rect(1, bh, bw, cb, (bt, bl), z=1)
+        # the front must cover part of the back, but leave each of the back's four sides
+        # showing, so the back's full box can be read from what is visible
+        vis = np.zeros((height, width), bool)
+        vis[at : at + ah, al : al + aw] = True
+        covered = vis[bt : bt + bh, bl : bl + bw].copy()
+        vis[bt : bt + bh, bl : bl + bw] = False
+        if not covered.any() or not vis.any():
+            raise Reject("no_overlap")
+        rows, cols = np.nonzero(vis)
+        if (rows.min(), rows.max(), cols.min(), cols.max()) != (at, at + ah - 1, al, al + aw - 1):
+            raise Reject("hidden_side")
+        if bt >= at and bl >= al and bt + bh <= at + ah and bl + bw <= al + aw:
+            raise Reject("inside")  # a front inside the back would vanish behind it
+        inp = Scene(height, width, 0, [back, front])
+        out = Scene(
+            height,
+            width,
+            0,
+            [Obj.rect(0, ah, aw, ca, (at, al), z=1), Obj.rect(1, bh, bw, cb, (bt, bl), z=0)],
+        )
+        corr = [Match(0, 0, [{"op": "raise"}]), Match(1, 1, [{"op": "lower"}])]
+        return Example(inp, out, corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        bg = most_common_color(grid)
+        colours = [c for c in np.unique(grid).tolist() if c != bg]
+        if len(colours) != 2:
+            raise CannotSolve("not two rectangles")
+        boxes = {}
+        full = {}
+        for c in colours:
+            rows, cols = np.nonzero(grid == c)
+            box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+            boxes[c] = box
+            full[c] = rows.size == (box[1] - box[0]) * (box[3] - box[2])
+        fronts = [c for c in colours if full[c]]
+        if len(fronts) != 1:
+            raise CannotSolve("no single rectangle in front")
+        back = next(c for c in colours if c != fronts[0])
+        t, b, left, right = boxes[back]
+        out = grid.copy()
+        out[t:b, left:right] = back
+        return out

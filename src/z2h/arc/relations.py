@@ -1,0 +1,116 @@
+"""Relations between the objects of one grid, computed from their cells alone.
+
+Symmetric relations are listed once per pair, ``a`` before ``b`` in the objects' order;
+``inside`` and ``occludes`` are directed (``a`` inside ``b``; ``a`` paints over cells of ``b``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from z2h.arc.scene import Obj
+
+# kind -> what it means for (a, b); the order here is the order relations are listed in
+RELATION_KINDS: dict[str, str] = {
+    "same_color": "the same set of colours",
+    "same_shape": "the same cells up to translation (colours aside)",
+    "same_size": "the same number of cells",
+    "same_row_band": "their boxes share at least one row",
+    "same_col_band": "their boxes share at least one column",
+    "aligned_row": "their boxes have the same centre row",
+    "aligned_col": "their boxes have the same centre column",
+    "inside": "a's box lies strictly inside b's box (b contains a)",
+    "touching": "a cell of a shares a side with a cell of b",
+    "occludes": "a is painted later and covers cells of b",
+    "boxes_overlap": "their boxes share at least one cell",
+}
+SYMMETRIC = frozenset(RELATION_KINDS) - {"inside", "occludes"}
+
+_STRIDE = 256  # cell key = (row + 64) * 256 + (col + 64): rows and cols may fall off the canvas
+
+
+class Relation(NamedTuple):
+    kind: str
+    a: int  # object id
+    b: int  # object id
+
+
+class _Facts:
+    """What the pairwise tests need about one object, computed once, in plain Python (faster
+    than numpy calls for the few cells an ARC object has)."""
+
+    __slots__ = ("box", "cells", "colors", "halo", "id", "shape_key", "size")
+
+    def __init__(
+        self,
+        obj_id: int,
+        cells: list[list[int]],
+        box: list[int] | None = None,
+        colors: list[int] | None = None,
+    ) -> None:
+        keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in cells]
+        if box is None:
+            rows = [c[0] for c in cells]
+            cols = [c[1] for c in cells]
+            top, left = min(rows), min(cols)
+            box = [top, left, max(rows) - top + 1, max(cols) - left + 1]
+        top, left, h, w = box
+        corner = (top + 64) * _STRIDE + left + 64
+        self.id = obj_id
+        self.box = (top, left, top + h - 1, left + w - 1)  # inclusive
+        self.shape_key = frozenset(k - corner for k in keys)  # the cells, translated to the box
+        self.size = len(keys)
+        self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
+        self.cells = frozenset(keys)
+        self.halo = {k + d for k in keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
+
+
+def relations(objs: Sequence[Any]) -> list[Relation]:
+    """Every relation among ``objs`` (see ``RELATION_KINDS``), given in paint order.
+
+    ``objs`` are scene objects (``Obj``) or object labels (anything with ``id`` and ``cells``,
+    a list of [row, col, colour]); objects without cells are skipped.
+    """
+    facts = []
+    for o in objs:
+        if isinstance(o, Obj):
+            cells = o.cell_array().tolist()
+            if cells:
+                facts.append(_Facts(o.id, cells))
+        elif o.cells:  # a label: its box and colours are already known
+            facts.append(_Facts(o.id, o.cells, o.box, o.colors))
+    out: dict[str, list[Relation]] = {k: [] for k in RELATION_KINDS}
+    for i, fa in enumerate(facts):
+        at, al, ab, ar = fa.box
+        for fb in facts[i + 1 :]:
+            bt, bl, bb, br = fb.box
+            a, b = fa.id, fb.id
+            if fa.colors == fb.colors:
+                out["same_color"].append(Relation("same_color", a, b))
+            if fa.shape_key == fb.shape_key:
+                out["same_shape"].append(Relation("same_shape", a, b))
+            if fa.size == fb.size:
+                out["same_size"].append(Relation("same_size", a, b))
+            rows_meet = at <= bb and bt <= ab
+            cols_meet = al <= br and bl <= ar
+            if rows_meet:
+                out["same_row_band"].append(Relation("same_row_band", a, b))
+            if cols_meet:
+                out["same_col_band"].append(Relation("same_col_band", a, b))
+            if at + ab == bt + bb:
+                out["aligned_row"].append(Relation("aligned_row", a, b))
+            if al + ar == bl + br:
+                out["aligned_col"].append(Relation("aligned_col", a, b))
+            if at > bt and ab < bb and al > bl and ar < br:
+                out["inside"].append(Relation("inside", a, b))
+            elif bt > at and bb < ab and bl > al and br < ar:
+                out["inside"].append(Relation("inside", b, a))
+            if not fa.halo.isdisjoint(fb.cells):
+                out["touching"].append(Relation("touching", a, b))
+            if not fa.cells.isdisjoint(fb.cells):
+                # b comes later in paint order, so it covers a
+                out["occludes"].append(Relation("occludes", b, a))
+            if rows_meet and cols_meet:
+                out["boxes_overlap"].append(Relation("boxes_overlap", a, b))
+    return [r for kind in RELATION_KINDS for r in out[kind]]

@@ -1,0 +1,208 @@
+"""Scenes: a canvas and an ordered list of objects, rendered to an ARC grid.
+
+An object is a mask of cells relative to its position ``(row, col)`` (its top-left corner), the
+colour of each cell, a z-order and tags naming its kind. Rendering paints objects in order of
+``z``, then list order: later objects paint over earlier ones; cells off the canvas are clipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from z2h.arc.grid import MAX_SIZE, N_COLORS, ArcError
+
+
+@dataclass
+class Obj:
+    id: int
+    mask: np.ndarray  # bool (h, w): which cells of the box belong to the object
+    colors: np.ndarray  # uint8 (h, w): each cell's colour (read only where mask is True)
+    pos: tuple[int, int] = (0, 0)  # (row, col) of the mask's top-left cell on the canvas
+    z: int = 0  # paint order: higher z paints later (over lower); ties keep list order
+    tags: tuple[str, ...] = ()  # its kind and roles: "rectangle", "line", "sprite", "floor", ...
+
+    @classmethod
+    def filled(
+        cls,
+        id: int,
+        mask: np.ndarray,
+        color: int,
+        pos: tuple[int, int] = (0, 0),
+        z: int = 0,
+        tags: tuple[str, ...] = (),
+    ) -> Obj:
+        """A one-colour object."""
+        mask = np.asarray(mask, dtype=bool)
+        return cls(
+            id, mask, np.full(mask.shape, color, np.uint8), (int(pos[0]), int(pos[1])), z, tags
+        )
+
+    @classmethod
+    def rect(
+        cls,
+        id: int,
+        height: int,
+        width: int,
+        color: int,
+        pos: tuple[int, int] = (0, 0),
+        z: int = 0,
+        tags: tuple[str, ...] = ("rectangle",),
+    ) -> Obj:
+        """A solid one-colour rectangle."""
+        return cls.filled(id, np.ones((height, width), bool), color, pos, z, tags)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.mask.shape  # type: ignore[return-value]
+
+    @property
+    def size(self) -> int:
+        """Number of cells."""
+        return int(self.mask.sum())
+
+    @property
+    def color(self) -> int:
+        """The object's colour: its most common one (the lowest on a tie)."""
+        return int(np.bincount(self.colors[self.mask], minlength=N_COLORS).argmax())
+
+    @property
+    def color_set(self) -> tuple[int, ...]:
+        return tuple(int(c) for c in np.unique(self.colors[self.mask]))
+
+    def cell_array(self) -> np.ndarray:
+        """(n, 3) int64: row, col and colour of each cell, absolute, row-major."""
+        rows, cols = np.nonzero(self.mask)
+        out = np.empty((rows.size, 3), np.int64)
+        out[:, 0] = rows + self.pos[0]
+        out[:, 1] = cols + self.pos[1]
+        out[:, 2] = self.colors[rows, cols]
+        return out
+
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Absolute (rows, cols) of the object's cells, row-major."""
+        r, c = np.nonzero(self.mask)
+        return r + self.pos[0], c + self.pos[1]
+
+    def box(self) -> tuple[int, int, int, int]:
+        """(top, left, height, width) of the cells' bounding box."""
+        rows, cols = self.mask.any(axis=1).tolist(), self.mask.any(axis=0).tolist()
+        top, left = rows.index(True), cols.index(True)
+        bottom = len(rows) - rows[::-1].index(True)
+        right = len(cols) - cols[::-1].index(True)
+        return self.pos[0] + top, self.pos[1] + left, bottom - top, right - left
+
+    # (direct construction, not dataclasses.replace: these run for every object of every pair)
+    def moved(self, dr: int, dc: int) -> Obj:
+        return Obj(
+            self.id, self.mask, self.colors, (self.pos[0] + dr, self.pos[1] + dc), self.z, self.tags
+        )
+
+    def at(self, row: int, col: int) -> Obj:
+        return Obj(self.id, self.mask, self.colors, (int(row), int(col)), self.z, self.tags)
+
+    def recolored(self, color: int) -> Obj:
+        colors = np.full(self.mask.shape, color, np.uint8)
+        return Obj(self.id, self.mask, colors, self.pos, self.z, self.tags)
+
+    def transformed(self, op: str, k: int = 1) -> Obj:
+        """The object's mask and colours rotated (``op="rotate"``, k quarter turns
+        anticlockwise), flipped (``"flip_h"`` mirrors left-right, ``"flip_v"`` up-down) or
+        transposed, about its own box; the position is unchanged."""
+        mask, colors = transform(self.mask, op, k), transform(self.colors, op, k)
+        return Obj(self.id, mask, colors, self.pos, self.z, self.tags)
+
+
+def transform(a: np.ndarray, op: str, k: int = 1) -> np.ndarray:
+    """One of the eight square symmetries applied to a 2-D array (``rotate``: ``k`` quarter
+    turns anticlockwise, as ``np.rot90``)."""
+    if op == "rotate":
+        k %= 4
+        # slicing, not np.rot90: a tenth of the cost on ARC-sized arrays
+        if k == 1:
+            return np.ascontiguousarray(a.T[::-1])
+        if k == 2:
+            return np.ascontiguousarray(a[::-1, ::-1])
+        if k == 3:
+            return np.ascontiguousarray(a[::-1].T)
+        return a.copy()
+    if op == "flip_h":
+        return np.ascontiguousarray(a[:, ::-1])
+    if op == "flip_v":
+        return np.ascontiguousarray(a[::-1, :])
+    if op == "transpose":
+        return np.ascontiguousarray(a.T)
+    raise ArcError(f"unknown transform {op!r}; choose rotate, flip_h, flip_v or transpose")
+
+
+@dataclass
+class Scene:
+    height: int
+    width: int
+    background: int = 0
+    objects: list[Obj] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.height <= MAX_SIZE and 1 <= self.width <= MAX_SIZE):
+            raise ArcError(
+                f"a scene is 1 to {MAX_SIZE} cells each way, got {self.height}x{self.width}"
+            )
+
+    def painted(self) -> list[Obj]:
+        """Objects in paint order: by z, then list order (a stable sort)."""
+        return sorted(self.objects, key=lambda o: o.z)
+
+    def render(self) -> np.ndarray:
+        """The grid: the background, then each object painted in order, clipped to the canvas."""
+        grid = np.full((self.height, self.width), self.background, np.uint8)
+        for obj in self.painted():
+            paint(grid, obj)
+        return grid
+
+    def get(self, obj_id: int) -> Obj:
+        for o in self.objects:
+            if o.id == obj_id:
+                return o
+        raise ArcError(f"scene has no object {obj_id}")
+
+    def occupancy(self) -> np.ndarray:
+        """A bool grid: True where some object has a cell."""
+        occ = np.zeros((self.height, self.width), bool)
+        for obj in self.objects:
+            paint(occ, obj, value=True)
+        return occ
+
+
+def _clip(grid: np.ndarray, obj: Obj) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+    """The canvas and object slices of the part of ``obj`` on the canvas (None if off it)."""
+    h, w = obj.mask.shape
+    r0, c0 = obj.pos
+    gr0, gc0 = max(r0, 0), max(c0, 0)
+    gr1, gc1 = min(r0 + h, grid.shape[0]), min(c0 + w, grid.shape[1])
+    if gr0 >= gr1 or gc0 >= gc1:
+        return None
+    return (slice(gr0, gr1), slice(gc0, gc1)), (
+        slice(gr0 - r0, gr1 - r0),
+        slice(gc0 - c0, gc1 - c0),
+    )
+
+
+def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
+    """Paint ``obj`` onto ``grid`` in place (its colours, or ``value`` everywhere it has cells)."""
+    clip = _clip(grid, obj)
+    if clip is None:
+        return
+    (gs, os_) = clip
+    m = obj.mask[os_]
+    if value is None:
+        grid[gs][m] = obj.colors[os_][m]
+    else:
+        grid[gs][m] = value
+
+
+def fits(obj: Obj, height: int, width: int) -> bool:
+    """Whether every cell of ``obj`` lies on a ``height`` x ``width`` canvas."""
+    h, w = obj.mask.shape
+    r, c = obj.pos
+    return r >= 0 and c >= 0 and r + h <= height and c + w <= width

@@ -1,0 +1,47 @@
+import pytest
+
+from z2h.arc.generate import GenerationError, check_difficulty, make_task, task_id
+from z2h.arc.generators.base import Example, Generator, Reject
+from z2h.arc.generators.geometry import Flip
+from z2h.arc.grid import ArcError
+
+
+class Hopeless(Generator):
+    name = "hopeless"
+    concepts = ("test",)
+    description = "never makes a pair"
+
+    def make_pair(self, r, params) -> Example:
+        raise Reject("no_room")
+
+
+class LyingSolver(Flip):
+    name = "lying"
+
+    def solve(self, grid, demos):
+        return grid  # never the flipped grid
+
+
+def test_task_ids_are_reproducible():
+    assert task_id("flip", 7, 12) == "flip-7-000012"
+    assert make_task(Flip(), 7, 12).task.id == "flip-7-000012"
+
+
+def test_generator_that_cannot_make_a_pair_is_named():
+    with pytest.raises(
+        GenerationError,
+        match=r"generator hopeless made no valid task "
+        r"hopeless-0-000000 in 10 attempts \(rejected pairs: generator:no_room 10\)",
+    ):
+        make_task(Hopeless(), 0, 0, max_attempts=10)
+
+
+def test_pairs_the_solver_misses_are_rejected():
+    with pytest.raises(GenerationError, match="solver"):
+        make_task(LyingSolver(), 0, 0, max_attempts=30)
+
+
+@pytest.mark.parametrize("bad", [(-0.1, 0.5), (0.2, 1.5), (0.8, 0.2)])
+def test_bad_difficulty(bad):
+    with pytest.raises(ArcError, match="difficulty"):
+        check_difficulty(bad)

@@ -1,0 +1,76 @@
+"""Every registered generator, at several seeds and difficulties."""
+
+import json
+
+import numpy as np
+import pytest
+
+from z2h.arc.generate import make_task
+from z2h.arc.generators import all_generators, get_generator, names
+from z2h.arc.labels import check_labels
+from z2h.arc.task import dumps_task
+from z2h.arc.verify import color_permutation_failures, demos_for, solver_failures, solves
+from z2h.errors import Z2HError
+
+GENERATORS = [g.name for g in all_generators()]
+CASES = [(0, (0.0, 0.0)), (1, (0.0, 0.5)), (2, (0.5, 1.0)), (3, (1.0, 1.0))]
+
+
+@pytest.fixture(scope="module", params=GENERATORS)
+def made(request):
+    gen = get_generator(request.param)
+    return gen, [make_task(gen, seed, 0, diff) for seed, diff in CASES]
+
+
+def test_pairs_verified_and_labels_consistent(made):
+    gen, tasks = made
+    for t in tasks:
+        assert solver_failures(gen, t.task) == []
+        assert check_labels(t.task, t.labels) == []
+        assert len(t.task.test) == gen.test_pairs
+        assert gen.train_pairs[0] <= len(t.task.train) <= gen.train_pairs[1]
+        for _, _, pair in t.task.pairs():
+            assert (
+                not np.array_equal(pair.input, pair.output) or pair.input.shape != pair.output.shape
+            )
+        keys = [p.input.tobytes() + bytes(p.input.shape) for _, _, p in t.task.pairs()]
+        assert len(set(keys)) == len(keys)
+        for p in t.labels.train + t.labels.test:
+            for m in p.correspondence:
+                assert m.change in ("kept", "created", "deleted")
+
+
+def test_same_seed_same_bytes(made):
+    gen, tasks = made
+    for (seed, diff), t in zip(CASES, tasks, strict=True):
+        again = make_task(gen, seed, 0, diff)
+        assert dumps_task(again.task) == dumps_task(t.task)
+        assert json.dumps(again.labels.to_json()) == json.dumps(t.labels.to_json())
+    assert dumps_task(make_task(gen, 99, 0).task) != dumps_task(tasks[0].task)
+
+
+def test_solver_fails_on_a_corrupted_output(made):
+    gen, tasks = made
+    for t in tasks:
+        pair = t.task.test[0]
+        bad = pair.output.copy()
+        bad[0, 0] = (int(bad[0, 0]) + 1) % 10
+        assert solves(gen, pair.input, pair.output, demos_for(t.task, "test", 0))
+        assert not solves(gen, pair.input, bad, demos_for(t.task, "test", 0))
+
+
+def test_colour_permutation_claim(made):
+    gen, tasks = made
+    if not gen.color_invariant:
+        pytest.skip(f"{gen.name} does not claim colour invariance")
+    perm = [3, 7, 1, 9, 0, 2, 8, 5, 4, 6]
+    for t in tasks:
+        assert color_permutation_failures(gen, t.task, perm) == []
+
+
+def test_registry():
+    assert names() == sorted(GENERATORS)
+    for g in all_generators():
+        assert g.name and g.concepts and g.description
+    with pytest.raises(Z2HError, match=r"unknown generator 'nope'; choose one of: .*flip"):
+        get_generator("nope")
