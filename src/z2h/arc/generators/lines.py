@@ -227,14 +227,11 @@ class ShootRay(Generator):
         # the direction: the side of its markers where each demonstration's rays leave them
         seen = set()
         for p in demos:
-            grown = (p.output != p.input) & (p.output == marker)
-            at = p.input == marker
-            for name, (dr, dc) in _STEPS.items():
-                h, w = at.shape
-                src = at[max(0, -dr) : h - max(0, dr), max(0, -dc) : w - max(0, dc)]
-                dst = grown[max(0, dr) : h - max(0, -dr), max(0, dc) : w - max(0, -dc)]
-                if (src & dst).any():
-                    seen.add(name)
+            rows, cols = np.nonzero(p.output != p.input)
+            grown = set(zip(rows.tolist(), cols.tolist(), strict=True))
+            rows, cols = np.nonzero(p.input == marker)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                seen.update(d for d, (dr, dc) in _STEPS.items() if (r + dr, c + dc) in grown)
         if len(seen) == 1:
             return _shoot(grid, marker, seen.pop())
         # subtle: a ray passing beside another marker looks like a second direction; then
