@@ -21,6 +21,7 @@ MINE = [
     "shoot_ray",
     "count_bar",
     "count_histogram",
+    "recolor_by_count",
     "complete_symmetry",
 ]
 
@@ -155,6 +156,20 @@ def test_count_solvers():
     assert hist.solve(grid, right).tolist() == g("111 220").tolist()
 
 
+def test_recolor_by_count_solver():
+    gen = get_generator("recolor_by_count")
+    demos = [
+        Pair(g("1110000 1310000 1110000 0000000"), g("4440000 4340000 4440000 0000000")),
+        Pair(g("111110 130310 111110 000000 000030"), g("555550 530350 555550 000000 000030")),
+    ]
+    # two dots -> 5, one dot -> 4; the dot outside any box is no box's
+    grid = g("11111003 13131000 11111000 00000000 01110000 01310000 01110000")
+    want = g("55555003 53535000 55555000 00000000 04440000 04340000 04440000")
+    assert gen.solve(grid, demos).tolist() == want.tolist()
+    with pytest.raises(CannotSolve):  # no demonstration shows a box with three dots
+        gen.solve(g("1111111 1303031 1111111 0000000 0000000 0000000"), demos)
+
+
 def test_complete_symmetry_solver():
     gen = get_generator("complete_symmetry")
     # left-right mirror, hidden by 5
@@ -257,6 +272,21 @@ def test_symmetry_labels_restore_under_the_masks():
             assert [m.change for m in pl.correspondence[1:]] == ["deleted"] * (
                 len(pl.input.objects) - 1
             )
+
+
+def test_recolor_by_count_labels_match_the_dots_inside():
+    _, made = tasks("recolor_by_count")
+    for t in made:
+        mapping = dict(t.labels.params["map"])
+        for pl in t.labels.train:
+            held = {}
+            for kind, _, b in pl.input.relations:
+                if kind == "inside":
+                    held[b] = held.get(b, 0) + 1
+            for m in pl.correspondence:
+                if m.actions:
+                    (act,) = m.actions
+                    assert act["to"] == mapping[held[m.input_id]]
 
 
 @pytest.mark.parametrize("name", MINE)

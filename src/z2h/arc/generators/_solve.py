@@ -101,13 +101,19 @@ def components(
     for i, (r, _, _) in enumerate(runs):
         by_row.setdefault(r, []).append(i)
     for r, here in by_row.items():
+        below = by_row.get(r + 1)
+        if below is None:
+            continue
+        first = 0  # runs of the row below are sorted: skip those ending left of this run
         for i in here:
             _, a, b = runs[i]
-            for j in by_row.get(r + 1, ()):
-                _, c, d = runs[j]
+            while first < len(below) and runs[below[first]][2] + reach <= a:
+                first += 1
+            for j in below[first:]:
+                _, c, _ = runs[j]
                 if c >= b + reach:
-                    break  # runs are sorted by column: the rest start further right
-                if d + reach > a and keys[i] == keys[j]:
+                    break
+                if keys[i] == keys[j]:
                     ri, rj = root(i), root(j)
                     if ri != rj:
                         parent[max(ri, rj)] = min(ri, rj)

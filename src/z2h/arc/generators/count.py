@@ -1,5 +1,5 @@
-"""Counting objects into the output: a bar as long as the commonest colour's object count, or a
-histogram of every colour's count."""
+"""Counting objects: into the output (a bar as long as the commonest colour's object count, a
+histogram of every colour's count), or into a colour (each box recoloured by what it holds)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    place,
     polyomino,
     scatter,
 )
+from z2h.arc.generators.fill import box_ring
 from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
@@ -160,3 +162,130 @@ def _histogram(grid: np.ndarray) -> np.ndarray | None:
     for j, (c, n) in enumerate(ranked):
         out[sizes[0] - n :, j] = c
     return out
+
+
+@register
+class RecolorByCount(Generator):
+    name = "recolor_by_count"
+    concepts = ("counting", "containment", "interaction", "recolor", "objects")
+    description = (
+        "recolour each box by how many dots it holds (the count -> colour map is the task's)"
+    )
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        counts = sorted(r.sample(range(1, 5), r.int(2, 4)))
+        box, dot, *targets = r.colors(len(counts) + 2, exclude=(0,))
+        return {
+            "box": box,
+            "dot": dot,
+            "map": [[n, c] for n, c in zip(counts, targets, strict=True)],
+        }
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        mapping = dict((n, c) for n, c in params["map"])
+        # every count of the map in every pair (so each demonstration shows the whole map),
+        # and some more boxes at difficulty
+        counts = r.shuffle(list(mapping) + [r.choice(list(mapping)) for _ in range(r.int(0, 2))])
+        interiors = []
+        for n in counts:
+            while True:  # an interior with room for n dots a cell apart
+                ih, iw = r.randint(1, 5), r.randint(1, 5)
+                if ((ih + 1) // 2) * ((iw + 1) // 2) >= n:
+                    break
+            # dots on every other row and column, the lattice shifted where the interior
+            # leaves room: always room for n, never two dots touching
+            dr, dc = r.below(2 - ih % 2), r.below(2 - iw % 2)
+            lattice = [(i, j) for i in range(dr, ih, 2) for j in range(dc, iw, 2)]
+            interiors.append((ih, iw, r.sample(lattice, n)))
+        area = sum((ih + 3) * (iw + 3) for ih, iw, _ in interiors)
+        least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes, twice over
+        height, width = r.int(least, 26), r.int(least, 26)
+        background = 0 if r.bool(0.8) else r.colors(1, exclude=(params["box"], params["dot"]))[0]
+        rings = [box_ring(ih + 2, iw + 2) for ih, iw, _ in interiors]
+        spots = place(r, height, width, rings, gap=1)
+        objs: list[Obj] = []
+        boxes: list[tuple[Obj, int]] = []
+        for ring, (_, _, dots), (top, left), n in zip(rings, interiors, spots, counts, strict=True):
+            box = Obj.filled(
+                len(objs), ring, params["box"], (top, left), 0, ("outline", "rectangle")
+            )
+            objs.append(box)
+            boxes.append((box, n))
+            for dr, dc in dots:
+                objs.append(
+                    Obj.filled(
+                        len(objs),
+                        np.ones((1, 1), bool),
+                        params["dot"],
+                        (top + 1 + dr, left + 1 + dc),
+                        0,
+                        ("point",),
+                    )
+                )
+        # loose dots outside every box: counted by no one
+        taken = [
+            (t, lf, ring.shape[0], ring.shape[1])
+            for ring, (t, lf) in zip(rings, spots, strict=True)
+        ]
+        loose = place(
+            r, height, width, [np.ones((1, 1), bool)] * r.int(0, 3), gap=1, boxes=taken, required=0
+        )
+        for spot in loose:
+            if spot is not None:
+                objs.append(
+                    Obj.filled(len(objs), np.ones((1, 1), bool), params["dot"], spot, 0, ("point",))
+                )
+        recolored = {box.id: box.recolored(mapping[n]) for box, n in boxes}
+        out = [recolored.get(o.id, o) for o in objs]
+        corr = [
+            Match(
+                o.id,
+                o.id,
+                [{"op": "recolor", "from": params["box"], "to": recolored[o.id].color}]
+                if o.id in recolored
+                else [],
+            )
+            for o in objs
+        ]
+        return Example(
+            Scene(height, width, background, objs), Scene(height, width, background, out), corr
+        )
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        table: dict[int, int] = {}
+        for p in demos:
+            if p.output is None or p.output.shape != p.input.shape:
+                raise CannotSolve("a demonstration changes the grid's size")
+            for n, runs in _containers(p.input):
+                row, a, _ = runs[0]
+                # (one cell tells the colour; a box that comes out in several fails the check
+                # of the answer against the demonstration's output)
+                if table.setdefault(n, int(p.output[row, a])) != table[n]:
+                    raise CannotSolve(f"boxes holding {n} objects come out in two colours")
+        out = grid.copy()
+        for n, runs in _containers(grid):
+            if n not in table:
+                raise CannotSolve(f"no demonstration shows a box holding {n} objects")
+            for row, a, b in runs:
+                out[row, a:b] = table[n]
+        return out
+
+
+def _containers(grid: np.ndarray) -> list[tuple[int, list[tuple[int, int, int]]]]:
+    """Each object whose box holds others strictly inside it: (how many, its runs)."""
+    found = components(grid, most_common_color(grid), diagonal=True)
+    if not found:
+        return []
+    box = np.array([b for b, _ in found])  # (n, 4): top, left, height, width
+    top, left = box[:, 0], box[:, 1]
+    bottom, right = top + box[:, 2] - 1, left + box[:, 3] - 1
+    # inside[i, j]: object j lies strictly inside object i's box
+    inside = (
+        (top[:, None] < top[None, :])
+        & (left[:, None] < left[None, :])
+        & (bottom[:, None] > bottom[None, :])
+        & (right[:, None] > right[None, :])
+    )
+    held = inside.sum(axis=1).tolist()
+    return [(n, runs) for n, (_, runs) in zip(held, found, strict=True) if n]
