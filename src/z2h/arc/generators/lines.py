@@ -63,7 +63,8 @@ class ConnectPoints(Generator):
         rows_used: dict[int, set[int]] = {c: set() for c in palette}
         cols_used: dict[int, set[int]] = {c: set() for c in palette}
         points: list[Obj] = []
-        lines: list[tuple[int, int, Obj]] = []  # (point a, point b, the line between them)
+        # (point a, point b, the shape and position of the line between them, its colour)
+        lines: list[tuple[int, int, tuple[int, int], tuple[int, int], int]] = []
         for _ in range(r.int(1, 5)):
             for _ in range(20):
                 color = r.choice(palette)
@@ -94,9 +95,7 @@ class ConnectPoints(Generator):
                 )
                 shape = (1, b - a - 1) if across else (b - a - 1, 1)
                 start = (lane, a + 1) if across else (a + 1, lane)
-                line_color = color if fixed is None else fixed
-                line = Obj.filled(-1, np.ones(shape, bool), line_color, start, 0, ("line",))
-                lines.append((ia, ib, line))
+                lines.append((ia, ib, shape, start, color if fixed is None else fixed))
                 break
         if not lines:
             raise Reject("no_pair")
@@ -112,8 +111,10 @@ class ConnectPoints(Generator):
             )
         corr = [Match(p.id, p.id, []) for p in points]
         made = []
-        for k, (a, b, line) in enumerate(lines):
-            line.id = len(points) + k
+        for k, (a, b, shape, start, line_color) in enumerate(lines):
+            line = Obj.filled(
+                len(points) + k, np.ones(shape, bool), line_color, start, 0, ("line",)
+            )
             made.append(line)
             corr.append(Match(None, line.id, [{"op": "connect", "between": [a, b]}]))
         inp = Scene(height, width, background, points)
