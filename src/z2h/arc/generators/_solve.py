@@ -74,55 +74,61 @@ def components(
     else:
         key[:, 1:-1] = grid
         key[:, 1:-1][grid == background] = -1
-    flat = key.ravel().tolist()
-    # boundary p of a row lies between padded cells p and p + 1, i.e. grid columns p - 1 and p
-    bounds = np.flatnonzero(key[:, 1:] != key[:, :-1]).tolist()
-    runs: list[tuple[int, int, int]] = []
-    keys: list[int] = []
-    start = 0
-    for i in bounds:
-        r, p = divmod(i, width + 1)
-        j = r * (width + 2) + p
-        if flat[j] >= 0:  # a run ends here
-            runs.append((r, start, p))
-        if flat[j + 1] >= 0:  # a run starts here
-            start = p
-            keys.append(flat[j + 1])
-    parent = list(range(len(runs)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    # boundary p of a row lies between padded cells p and p + 1, i.e. grid columns p - 1 and p:
+    # a run starts at a boundary with a cell on its right, and stops at one with a cell on its
+    # left; both lists come out row-major, so they pair up
+    change = key[:, 1:] != key[:, :-1]
+    rows, starts = np.nonzero(change & (key[:, 1:] >= 0))
+    stops = np.nonzero(change & (key[:, :-1] >= 0))[1]
+    keys = key[rows, starts + 1].tolist()
+    first = np.searchsorted(rows, np.arange(height + 1)).tolist()  # row r: runs first[r]:first[r+1]
+    rows, starts, stops = rows.tolist(), starts.tolist(), stops.tolist()
+    n = len(rows)
+    parent = list(range(n))
     reach = 1 if diagonal else 0
-    by_row: dict[int, list[int]] = {}
-    for i, (r, _, _) in enumerate(runs):
-        by_row.setdefault(r, []).append(i)
-    for r, here in by_row.items():
-        below = by_row.get(r + 1)
-        if below is None:
-            continue
-        first = 0  # runs of the row below are sorted: skip those ending left of this run
-        for i in here:
-            _, a, b = runs[i]
-            while first < len(below) and runs[below[first]][2] + reach <= a:
-                first += 1
-            for j in below[first:]:
-                _, c, _ = runs[j]
-                if c >= b + reach:
-                    break
+    for r in range(height - 1):
+        j0, j_end = first[r + 1], first[r + 2]
+        for i in range(first[r], first[r + 1]):
+            a, b = starts[i], stops[i]
+            # runs of the row below are sorted: skip those ending left of this run
+            while j0 < j_end and stops[j0] + reach <= a:
+                j0 += 1
+            j = j0
+            while j < j_end and starts[j] < b + reach:
                 if keys[i] == keys[j]:
-                    ri, rj = root(i), root(j)
+                    ri = i
+                    while parent[ri] != ri:
+                        ri = parent[ri]
+                    rj = j
+                    while parent[rj] != rj:
+                        rj = parent[rj]
                     if ri != rj:
                         parent[max(ri, rj)] = min(ri, rj)
-    groups: dict[int, list[tuple[int, int, int]]] = {}
-    for i, run in enumerate(runs):
-        groups.setdefault(root(i), []).append(run)
-    out = []
-    for group in groups.values():
-        top, bottom = group[0][0], group[-1][0]
-        left, right = min(a for _, a, _ in group), max(b for _, _, b in group)
-        out.append(((top, left, bottom - top + 1, right - left), group))
-    return out
+                j += 1
+    # every run's root, found in order: a root comes before the runs joined to it
+    out: list[tuple[tuple[int, int, int, int], list[tuple[int, int, int]]]] = []
+    slot: dict[int, int] = {}
+    bounds: list[list[int]] = []  # per object: top, left, bottom, right (exclusive)
+    for i in range(n):
+        ri = i
+        while parent[ri] != ri:
+            ri = parent[ri]
+        parent[i] = ri
+        run = (rows[i], starts[i], stops[i])
+        k = slot.get(ri)
+        if k is None:
+            slot[ri] = len(out)
+            out.append(((0, 0, 0, 0), [run]))
+            bounds.append([run[0], run[1], run[0], run[2]])
+        else:
+            out[k][1].append(run)
+            box = bounds[k]
+            box[2] = run[0]
+            if run[1] < box[1]:
+                box[1] = run[1]
+            if run[2] > box[3]:
+                box[3] = run[2]
+    return [
+        ((t, lf, bottom - t + 1, right - lf), runs)
+        for (t, lf, bottom, right), (_, runs) in zip(bounds, out, strict=True)
+    ]

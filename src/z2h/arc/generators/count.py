@@ -174,7 +174,8 @@ class RecolorByCount(Generator):
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
-        counts = sorted(r.sample(range(1, 5), r.int(2, 4)))
+        k = r.int(2, 4)
+        counts = sorted(r.sample(range(1, r.int(k, 5) + 1), k))  # harder: more, larger counts
         box, dot, *targets = r.colors(len(counts) + 2, exclude=(0,))
         return {
             "box": box,
@@ -199,7 +200,7 @@ class RecolorByCount(Generator):
             lattice = [(i, j) for i in range(dr, ih, 2) for j in range(dc, iw, 2)]
             interiors.append((ih, iw, r.sample(lattice, n)))
         area = sum((ih + 3) * (iw + 3) for ih, iw, _ in interiors)
-        least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes, twice over
+        least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes and more
         height, width = r.int(least, 26), r.int(least, 26)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(params["box"], params["dot"]))[0]
         rings = [box_ring(ih + 2, iw + 2) for ih, iw, _ in interiors]
@@ -275,17 +276,15 @@ class RecolorByCount(Generator):
 def _containers(grid: np.ndarray) -> list[tuple[int, list[tuple[int, int, int]]]]:
     """Each object whose box holds others strictly inside it: (how many, its runs)."""
     found = components(grid, most_common_color(grid), diagonal=True)
-    if not found:
-        return []
-    box = np.array([b for b, _ in found])  # (n, 4): top, left, height, width
-    top, left = box[:, 0], box[:, 1]
-    bottom, right = top + box[:, 2] - 1, left + box[:, 3] - 1
-    # inside[i, j]: object j lies strictly inside object i's box
-    inside = (
-        (top[:, None] < top[None, :])
-        & (left[:, None] < left[None, :])
-        & (bottom[:, None] > bottom[None, :])
-        & (right[:, None] > right[None, :])
-    )
-    held = inside.sum(axis=1).tolist()
-    return [(n, runs) for n, (_, runs) in zip(held, found, strict=True) if n]
+    out = []
+    for (top, left, h, w), runs in found:
+        if h < 3 or w < 3:
+            continue  # no room inside
+        bottom, right = top + h - 1, left + w - 1
+        n = sum(
+            t > top and lf > left and t + hh - 1 < bottom and lf + ww - 1 < right
+            for (t, lf, hh, ww), _ in found
+        )
+        if n:
+            out.append((n, runs))
+    return out
