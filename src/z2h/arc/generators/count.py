@@ -200,7 +200,7 @@ class RecolorByCount(Generator):
             lattice = [(i, j) for i in range(dr, ih, 2) for j in range(dc, iw, 2)]
             interiors.append((ih, iw, r.sample(lattice, n)))
         area = sum((ih + 3) * (iw + 3) for ih, iw, _ in interiors)
-        least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes and more
+        least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes, twice over
         height, width = r.int(least, 26), r.int(least, 26)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(params["box"], params["dot"]))[0]
         rings = [box_ring(ih + 2, iw + 2) for ih, iw, _ in interiors]
