@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -225,21 +226,23 @@ class ShootRay(Generator):
         if len(colours) != 1:
             raise CannotSolve("the demonstrations' rays are not one colour")
         marker = colours.pop()
-        # the direction: the side of its markers where each demonstration's rays leave them
-        seen = set()
+        # the direction: the side of its markers where the demonstrations' rays leave them,
+        # counted over every marker (a ray passing beside another marker adds a stray count)
+        votes: Counter = Counter()
         for p in demos:
             rows, cols = np.nonzero(p.output != p.input)
             grown = set(zip(rows.tolist(), cols.tolist(), strict=True))
             rows, cols = np.nonzero(p.input == marker)
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-                seen.update(d for d, (dr, dc) in _STEPS.items() if (r + dr, c + dc) in grown)
-        if len(seen) == 1:
-            return _shoot(grid, marker, seen.pop())
-        # subtle: a ray passing beside another marker looks like a second direction; then
-        # the direction is the one that reproduces every demonstration
-        return fitting_answer(
-            grid, demos, sorted(seen), lambda g, d: _shoot(g, marker, d), "direction"
-        )
+                votes.update(d for d, (dr, dc) in _STEPS.items() if (r + dr, c + dc) in grown)
+        if not votes:
+            raise CannotSolve("the demonstrations show no ray")
+        most = max(votes.values())
+        best = sorted(d for d, n in votes.items() if n == most)
+        if len(best) == 1:
+            return _shoot(grid, marker, best[0])
+        # subtle: on a tie the direction is the one that reproduces every demonstration
+        return fitting_answer(grid, demos, best, lambda g, d: _shoot(g, marker, d), "direction")
 
 
 def _shoot(grid: np.ndarray, marker: int, direction: str) -> np.ndarray:
