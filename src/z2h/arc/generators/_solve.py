@@ -1,0 +1,135 @@
+"""Tools the independent solvers share: learning a rule's parameter from the demonstrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from z2h.arc.generators.base import CannotSolve
+from z2h.arc.task import Pair
+
+R = TypeVar("R")
+
+
+def changed_colors(demos: Sequence[Pair]) -> set[int]:
+    """The colours the demonstration outputs hold where they differ from their inputs."""
+    found: set[int] = set()
+    for p in demos:
+        if p.output is None or p.output.shape != p.input.shape:
+            raise CannotSolve("a demonstration changes the grid's size")
+        counts = np.bincount(p.output[p.output != p.input], minlength=10)  # (unique sorts)
+        found.update(np.flatnonzero(counts).tolist())
+    return found
+
+
+def fitting_answer(
+    grid: np.ndarray,
+    demos: Sequence[Pair],
+    rules: Iterable[R],
+    apply: Callable[[np.ndarray, R], np.ndarray | None],
+    what: str = "rule",
+) -> np.ndarray:
+    """``apply(grid, rule)`` for the rules that reproduce every demonstration (``apply`` gives
+    None where a rule does not apply); raises ``CannotSolve`` if none fits, or if the fitting
+    ones disagree on ``grid``."""
+    answers = []
+    for rule in rules:
+        fits = True
+        for p in demos:
+            got = apply(p.input, rule)
+            if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
+                fits = False
+                break
+        if fits:
+            answer = apply(grid, rule)
+            if answer is None:
+                raise CannotSolve(f"the {what} the demonstrations show does not apply here")
+            answers.append(answer)
+    if not answers:
+        raise CannotSolve(f"no {what} fits the demonstrations")
+    first = answers[0]
+    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
+        raise CannotSolve(f"the demonstrations fit several {what}s that disagree on this grid")
+    return first
+
+
+def components(
+    grid: np.ndarray, background: int, diagonal: bool = True, multicolor: bool = False
+) -> list[tuple[tuple[int, int, int, int], list[tuple[int, int, int]]]]:
+    """Connected objects of ``grid`` (cells not of the ``background`` colour; side neighbours,
+    or corners too when ``diagonal``; of one colour unless ``multicolor``), each as its box
+    (top, left, height, width) and its runs (row, start col, stop col), in order of first cell.
+
+    A run-length labelling: rows are cut into runs of equal cells by numpy, and only the runs
+    (far fewer than cells) are joined in Python.
+    """
+    height, width = grid.shape
+    # key: -1 for background, else the colour (or 0 for every colour when multicolor); a
+    # column of -1 each side, so every run has a boundary on both ends
+    key = np.full((height, width + 2), -1, np.int16)
+    if multicolor:
+        key[:, 1:-1] = grid != background
+        key[:, 1:-1] -= 1
+    else:
+        key[:, 1:-1] = grid
+        key[:, 1:-1][grid == background] = -1
+    # boundary p of a row lies between padded cells p and p + 1, i.e. grid columns p - 1 and p:
+    # a run starts at a boundary with a cell on its right, and stops at one with a cell on its
+    # left; both lists come out row-major, so they pair up
+    change = key[:, 1:] != key[:, :-1]
+    rows, starts = np.nonzero(change & (key[:, 1:] >= 0))
+    stops = np.nonzero(change & (key[:, :-1] >= 0))[1]
+    keys = key[rows, starts + 1].tolist()
+    first = np.searchsorted(rows, np.arange(height + 1)).tolist()  # row r: runs first[r]:first[r+1]
+    rows, starts, stops = rows.tolist(), starts.tolist(), stops.tolist()
+    n = len(rows)
+    parent = list(range(n))
+    reach = 1 if diagonal else 0
+    for r in range(height - 1):
+        j0, j_end = first[r + 1], first[r + 2]
+        for i in range(first[r], first[r + 1]):
+            a, b = starts[i], stops[i]
+            # runs of the row below are sorted: skip those ending left of this run
+            while j0 < j_end and stops[j0] + reach <= a:
+                j0 += 1
+            j = j0
+            while j < j_end and starts[j] < b + reach:
+                if keys[i] == keys[j]:
+                    ri = i
+                    while parent[ri] != ri:
+                        ri = parent[ri]
+                    rj = j
+                    while parent[rj] != rj:
+                        rj = parent[rj]
+                    if ri != rj:
+                        parent[max(ri, rj)] = min(ri, rj)
+                j += 1
+    # every run's root, found in order: a root comes before the runs joined to it
+    out: list[tuple[tuple[int, int, int, int], list[tuple[int, int, int]]]] = []
+    slot: dict[int, int] = {}
+    bounds: list[list[int]] = []  # per object: top, left, bottom, right (exclusive)
+    for i in range(n):
+        ri = i
+        while parent[ri] != ri:
+            ri = parent[ri]
+        parent[i] = ri
+        run = (rows[i], starts[i], stops[i])
+        k = slot.get(ri)
+        if k is None:
+            slot[ri] = len(out)
+            out.append(((0, 0, 0, 0), [run]))
+            bounds.append([run[0], run[1], run[0], run[2]])
+        else:
+            out[k][1].append(run)
+            box = bounds[k]
+            box[2] = run[0]
+            if run[1] < box[1]:
+                box[1] = run[1]
+            if run[2] > box[3]:
+                box[3] = run[2]
+    return [
+        ((t, lf, bottom - t + 1, right - lf), runs)
+        for (t, lf, bottom, right), (_, runs) in zip(bounds, out, strict=True)
+    ]
