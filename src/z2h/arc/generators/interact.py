@@ -1,0 +1,415 @@
+"""Objects acting on each other: occlusion (bring one to the front), containment (recolour
+what lies inside a frame), alignment (line up on a marker) and contact (recolour what touches
+a key object). Moves that stop at contact, gravity and pushes live in ``physics``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.generators.base import (
+    CannotSolve,
+    Example,
+    Generator,
+    Rand,
+    Reject,
+    place,
+    polyomino,
+)
+from z2h.arc.generators.geometry import transform_scene
+from z2h.arc.generators.registry import register
+from z2h.arc.grid import most_common_color
+from z2h.arc.labels import Match
+from z2h.arc.objects import find_objects
+from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.task import Pair
+
+
+def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
+    """``mask`` grown by one cell: to side neighbours, and corner ones when ``diagonal``;
+    the result is two cells bigger each way (``[1:-1, 1:-1]`` lines up with ``mask``)."""
+    h, w = mask.shape
+    out = np.zeros((h + 2, w + 2), bool)
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, 2), (2, 1)):
+        out[dr : dr + h, dc : dc + w] |= mask
+    if diagonal:
+        for dr, dc in ((0, 0), (0, 2), (2, 0), (2, 2)):
+            out[dr : dr + h, dc : dc + w] |= mask
+    return out
+
+
+def single_answer(
+    fits: Sequence[Any], answer: Callable[[Any], np.ndarray], what: str
+) -> np.ndarray:
+    """The answer of the rules that fit the demonstrations, if they all agree on it."""
+    if not fits:
+        raise CannotSolve(f"no {what} fits the demonstrations")
+    answers = [answer(f) for f in fits]
+    if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
+        raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
+    return answers[0]
+
+
+def fits_all(
+    demos: Sequence[tuple[Pair, Any]], rule: Callable[[np.ndarray, Any], np.ndarray]
+) -> bool:
+    """Whether ``rule(input, what was parsed from it)`` gives every demonstration's output."""
+    for p, parsed in demos:
+        if p.output is None or p.output.shape != p.input.shape:
+            return False
+        try:
+            if not np.array_equal(rule(p.input, parsed), p.output):
+                return False
+        except CannotSolve:
+            return False
+    return True
+
+
+def changed_to(demos: Sequence[Pair]) -> set[int]:
+    """The colours the demonstrations' changed cells take in the outputs."""
+    out: set[int] = set()
+    for p in demos:
+        if p.output is None or p.output.shape != p.input.shape:
+            raise CannotSolve("a demonstration changes the grid's size")
+        out.update(np.unique(p.output[p.input != p.output]).tolist())
+    return out
+
+
+# Occlusion.
+
+
+@register
+class BringToFront(Generator):
+    name = "bring_to_front"
+    concepts = ("occlusion", "z_order", "interaction", "objects")
+    description = "overlapping rectangles: the one of the task's colour comes to the front"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"color": r.randint(0, 9)}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        target = params["color"]
+        height, width = r.int(6, 20), r.int(6, 20)
+        background = r.colors(1, exclude=(target,))[0] if r.bool(0.2) or target == 0 else 0
+        n = r.int(2, 7)
+        colors = r.colors(n - 1, exclude=(background, target))
+        th, tw = r.randint(2, min(7, height - 1)), r.randint(2, min(7, width - 1))
+        tt, tl = r.randint(0, height - th), r.randint(0, width - tw)
+        rects = [(tt, tl, th, tw)]
+        for i in range(n - 1):
+            if i == 0:  # the first one overlaps the target, and cannot hide a whole side
+                h, w = r.randint(1, th - 1), r.randint(1, tw - 1)
+                top = r.randint(max(0, tt - h + 1), min(height - h, tt + th - 1))
+                left = r.randint(max(0, tl - w + 1), min(width - w, tl + tw - 1))
+            else:
+                h, w = r.randint(1, min(6, height)), r.randint(1, min(6, width))
+                top, left = r.randint(0, height - h), r.randint(0, width - w)
+            rects.append((top, left, h, w))
+        # paint order: the target somewhere below its first occluder
+        order = r.shuffle(list(range(1, n)))
+        order.insert(r.randint(0, order.index(1)), 0)
+        paint = np.full((height, width), -1, np.int8)
+        for i in order:
+            t, lf, h, w = rects[i]
+            paint[t : t + h, lf : lf + w] = i
+        seen = paint == 0
+        if seen.sum() == th * tw:
+            raise Reject("target not occluded")
+        rows, cols = seen.any(axis=1), seen.any(axis=0)
+        # subtle: the visible part must still span the whole rectangle, so it can be read back
+        if not (rows[tt] and rows[tt + th - 1] and cols[tl] and cols[tl + tw - 1]):
+            raise Reject("target edge hidden")
+        if len(np.unique(paint)) != n + (paint < 0).any():
+            raise Reject("object hidden")
+        cols_ = [target, *colors]
+        objs = [
+            Obj.rect(i, rects[i][2], rects[i][3], cols_[i], rects[i][:2], z, ("rectangle",))
+            for z, i in enumerate(order)
+        ]
+        top_z = n
+        out = [o if o.id else Obj.rect(0, th, tw, target, (tt, tl), top_z) for o in objs]
+        front = {"op": "bring_to_front", "from_z": order.index(0), "to_z": top_z}
+        corr = [Match(o.id, o.id, [front] if o.id == 0 else []) for o in objs]
+        return Example(
+            Scene(height, width, background, objs), Scene(height, width, background, out), corr
+        )
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        # the colour that gains cells in every demonstration
+        gained = [
+            {
+                c
+                for c in range(10)
+                if np.count_nonzero(p.output == c) > np.count_nonzero(p.input == c)
+            }
+            for p in demos
+            if p.output is not None and p.output.shape == p.input.shape
+        ]
+        common = set.intersection(*gained) if gained and len(gained) == len(demos) else set()
+        return single_answer(sorted(common), lambda c: _front(grid, c), "colour")
+
+
+def _front(grid: np.ndarray, color: int) -> np.ndarray:
+    """``grid`` with the box of the ``color`` cells filled with ``color``."""
+    rows, cols = np.nonzero(grid == color)
+    if not rows.size:
+        raise CannotSolve(f"no cell of colour {color}")
+    out = grid.copy()
+    out[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] = color
+    return out
+
+
+# Containment.
+
+
+def frame_mask(h: int, w: int) -> np.ndarray:
+    """The one-cell border of an ``h`` x ``w`` box."""
+    mask = np.ones((h, w), bool)
+    mask[1:-1, 1:-1] = False
+    return mask
+
+
+def is_frame(o: Obj) -> bool:
+    """Whether an object is exactly the border of its box (at least 3 x 3)."""
+    h, w = o.mask.shape
+    return h >= 3 and w >= 3 and np.array_equal(o.mask, frame_mask(h, w))
+
+
+@register
+class RecolorInside(Generator):
+    name = "recolor_inside"
+    concepts = ("containment", "inside", "recolor", "interaction", "objects")
+    description = (
+        "objects inside a rectangular frame take the frame's colour (or the task's colour)"
+    )
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"mode": r.choice(("frame", "fixed")), "color": r.randint(1, 9)}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        fixed = params["color"] if params["mode"] == "fixed" else None
+        height, width = r.int(8, 20), r.int(8, 20)
+        # subtle: with the frame's colour as the rule, every pair shows two frames of two
+        # colours with something changing in each, so no one fixed colour also fits
+        if not fixed:
+            width = max(width, 11)
+        n_frames = r.int(1, 3) if fixed else 2
+        frame_colors = r.colors(n_frames, exclude=(0, fixed) if fixed else (0,))
+        palette = r.colors(r.int(2, 4), exclude=(0, fixed) if fixed else (0,))
+        if fixed:
+            frames = [
+                frame_mask(r.randint(5, min(10, height - 1)), r.randint(5, min(10, width - 1)))
+                for _ in range(n_frames)
+            ]
+            at = place(r, height, width, frames, gap=1, required=1)
+        else:  # one frame each side of a random column
+            cut = r.randint(5, width - 6)
+            sides = ((0, cut), (cut + 1, width - cut - 1))
+            frames, at = [], []
+            for left, span in sides:
+                h, w = r.randint(5, min(10, height)), r.randint(5, min(10, span))
+                frames.append(frame_mask(h, w))
+                at.append((r.randint(0, height - h), left + r.randint(0, span - w)))
+        objs = [
+            Obj.filled(i, mask, color, p, 0, ("frame",))
+            for i, (mask, color, p) in enumerate(
+                (m, c, p) for m, c, p in zip(frames, frame_colors, at, strict=True) if p
+            )
+        ]
+        boxes = [(o.pos[0], o.pos[1], *o.mask.shape) for o in objs]
+        corr = [Match(o.id, o.id, []) for o in objs]
+        out = list(objs)
+        for f in list(objs):
+            (fh, fw), fc = f.mask.shape, f.color
+            new = fc if fixed is None else fixed
+            # one empty cell between the wall and what lies inside; the first one fits
+            inner = [polyomino(r, r.int(1, 5), min(3, fh - 4), min(3, fw - 4))]
+            inner += [polyomino(r, r.int(1, 5), 3, 3) for _ in range(r.int(0, 2))]
+            spots = place(r, fh - 4, fw - 4, inner, gap=1, required=1)
+            for j, (mask, p) in enumerate(zip(inner, spots, strict=True)):
+                if p is None:
+                    continue
+                c = r.choice([c for c in palette if c != new] if j == 0 else palette)
+                pos = (f.pos[0] + 2 + p[0], f.pos[1] + 2 + p[1])
+                o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
+                objs.append(o)
+                out.append(o.recolored(new))
+                acts = [{"op": "recolor", "from": c, "to": new, "inside": f.id}] if c != new else []
+                corr.append(Match(o.id, o.id, acts))
+        outside = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(0, 5))]
+        for mask, p in zip(
+            outside, place(r, height, width, outside, 1, boxes, required=0), strict=True
+        ):
+            if p is not None:
+                o = Obj.filled(len(objs), mask, r.choice(palette + frame_colors), p, 0, ("shape",))
+                objs.append(o)
+                out.append(o)
+                corr.append(Match(o.id, o.id, []))
+        if 2 * sum(o.size for o in objs) >= height * width:
+            raise Reject("background not the most common colour")
+        return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        parsed = [(p, _frames_and_objects(p.input)) for p in demos]
+        rules: list[int | None] = [None, *sorted(changed_to(demos))]  # None: the frame's
+        fits = [c for c in rules if fits_all(parsed, lambda g, f, c=c: _recolor_inside(g, f, c))]
+        mine = _frames_and_objects(grid)
+        return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
+
+
+def _frames_and_objects(grid: np.ndarray) -> list[tuple[Obj, Obj]]:
+    """(object, the frame it lies inside) for every object whose box lies strictly inside a
+    frame's box."""
+    objs = find_objects(grid, connectivity=8, background=most_common_color(grid))
+    frames = [(f, f.box()) for f in objs if is_frame(f)]
+    out = []
+    for o in objs:
+        t, lf, h, w = o.box()
+        for f, (ft, fl, fh, fw) in frames:
+            if t > ft and lf > fl and t + h < ft + fh and lf + w < fl + fw:
+                out.append((o, f))
+                break
+    return out
+
+
+def _recolor_inside(
+    grid: np.ndarray, inside: list[tuple[Obj, Obj]], color: int | None
+) -> np.ndarray:
+    out = grid.copy()
+    for o, f in inside:
+        rows, cols = o.cells()
+        out[rows, cols] = f.color if color is None else color
+    return out
+
+
+# Alignment.
+
+EDGES = {"left": 0, "bottom": 1, "right": 2, "top": 3}  # quarter turns that take left there
+ALIGNS = ("start", "end", "center")  # line up tops, bottoms or centres (with the marker at left)
+
+
+def aligned_top(top: int, length: int, h: int, align: str) -> int:
+    """The top row that lines a ``h``-tall object up with a marker of ``length`` at ``top``."""
+    if align == "start":
+        return top
+    if align == "end":
+        return top + length - h
+    return top + (length - h) // 2
+
+
+@register
+class AlignToMarker(Generator):
+    name = "align_to_marker"
+    concepts = ("alignment", "marker", "move", "interaction", "objects")
+    description = "a line on one edge marks a band: every object slides along it to line up"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {
+            "edge": r.choice(tuple(EDGES)),
+            "align": r.choice(ALIGNS),
+            "marker": r.randint(1, 9),
+        }
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        # made with the marker on the left edge, then turned to the task's edge
+        marker = params["marker"]
+        height, width = r.int(6, 20), r.int(6, 20)
+        length = r.randint(3, min(7, height - 2))
+        top = r.randint(0, height - length)
+        palette = r.colors(r.int(1, 4), exclude=(0, marker))
+        line = Obj.rect(0, length, 1, marker, (top, 0), 0, ("marker", "line"))
+        objs, out, corr = [line], [line], [Match(0, 0, [])]
+        col = 2 + r.randint(0, 2)
+        moved = 0
+        for i in range(r.int(1, 6)):
+            # the first is two shorter than the marker: it tells the three alignments apart
+            mask = polyomino(r, r.int(1, 6), length - 2 if i == 0 else length, 3)
+            h, w = mask.shape
+            if col + w > width - 1 or h > height - 2:
+                break
+            # subtle: no object touches an edge of the input, so only the marker does
+            row = r.randint(1, height - 1 - h)
+            o = Obj.filled(i + 1, mask, r.choice(palette), (row, col), 0, ("shape",))
+            dr = aligned_top(top, length, h, params["align"]) - row
+            objs.append(o)
+            out.append(o.moved(dr, 0))
+            act = {"op": "align", "with": 0, "side": params["align"]}
+            corr.append(Match(o.id, o.id, [{"op": "move", "by": [dr, 0]}, act] if dr else []))
+            moved += dr != 0
+            col += w + r.randint(1, 3)
+        if not moved:
+            raise Reject("nothing moves")
+        k = EDGES[params["edge"]]
+        inp = transform_scene(Scene(height, width, 0, objs), "rotate", k)
+        res = transform_scene(Scene(height, width, 0, out), "rotate", k)
+        for m in corr:  # the moves, turned with the scene
+            for a in m.actions:
+                if a["op"] == "move":
+                    a["by"] = _turn(a["by"], k)
+        return Example(inp, res, corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        parsed = [(p, _marker_and_objects(p.input)) for p in demos]
+        fits = [a for a in ALIGNS if fits_all(parsed, lambda g, m, a=a: _align(g, m, a))]
+        mine = _marker_and_objects(grid)
+        return single_answer(fits, lambda a: _align(grid, mine, a), "alignment")
+
+
+def _turn(by: list[int], k: int) -> list[int]:
+    """A shift [dr, dc] turned by ``k`` quarter turns anticlockwise."""
+    dr, dc = by
+    for _ in range(k % 4):
+        dr, dc = -dc, dr
+    return [dr, dc]
+
+
+def _marker_and_objects(grid: np.ndarray) -> tuple[int, int, int, list[tuple[int, int]]]:
+    """Turn the grid so the marker (a straight run of one colour on an edge, alone there and
+    with nothing beside it) is on the left: (quarter turns, its top, its length, the column
+    ranges of the objects, which are separated by empty columns)."""
+    background = most_common_color(grid)
+    found = []
+    for k in range(4):
+        g = transform(grid, "rotate", k)
+        edge, beside = g[:, 0] != background, g[:, 1] != background
+        rows = np.flatnonzero(edge)
+        if (
+            rows.size
+            and not beside.any()
+            and rows[-1] - rows[0] + 1 == rows.size
+            and (g[rows, 0] == g[rows[0], 0]).all()
+        ):
+            found.append((k, int(rows[0]), int(rows.size)))
+    if len(found) != 1:
+        raise CannotSolve(f"{len(found)} edges look like the marker, not one")
+    k, top, length = found[0]
+    g = transform(grid, "rotate", k)
+    used = np.concatenate(([False, False], (g[:, 2:] != background).any(axis=0), [False]))
+    starts = np.flatnonzero(used[1:] & ~used[:-1]) + 1  # first column of each run
+    ends = np.flatnonzero(~used[1:] & used[:-1]) + 1  # one past its last
+    return k, top, length, list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _align(
+    grid: np.ndarray, parsed: tuple[int, int, int, list[tuple[int, int]]], align: str
+) -> np.ndarray:
+    k, top, length, spans = parsed
+    g = transform(grid, "rotate", k)
+    background = most_common_color(grid)
+    out = g.copy()
+    for c0, c1 in spans:
+        block = g[:, c0:c1]
+        rows = np.flatnonzero((block != background).any(axis=1))
+        r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        dest = aligned_top(top, length, r1 - r0, align)
+        if dest < 0 or dest + r1 - r0 > g.shape[0]:
+            raise CannotSolve("an object would leave the grid")
+        piece = block[r0:r1].copy()
+        out[r0:r1, c0:c1] = background
+        out[dest : dest + r1 - r0, c0:c1] = piece
+    return transform(out, "rotate", -k)
