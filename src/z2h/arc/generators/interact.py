@@ -22,7 +22,7 @@ from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import find_objects
+from z2h.arc.objects import components, find_objects
 from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair
 
@@ -413,3 +413,118 @@ def _align(
         out[r0:r1, c0:c1] = background
         out[dest : dest + r1 - r0, c0:c1] = piece
     return transform(out, "rotate", -k)
+
+
+# Contact.
+
+
+@register
+class RecolorTouching(Generator):
+    name = "recolor_touching"
+    concepts = ("contact", "touching", "recolor", "interaction", "objects")
+    description = "objects that touch the key object (share a side) take its colour, or the task's"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        key, color = r.colors(2, exclude=(0,))
+        return {"mode": r.choice(("key", "fixed")), "key": key, "color": color}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        key_color = params["key"]
+        new = key_color if params["mode"] == "key" else params["color"]
+        height, width = r.int(7, 20), r.int(7, 20)
+        palette = r.colors(r.int(1, 4), exclude=(0, key_color, new))
+        if r.bool(0.4):
+            kmask = np.ones((r.randint(2, 4), r.randint(2, 5)), bool)
+        else:
+            kmask = polyomino(r, r.int(3, 12), 4, 5)
+        kh, kw = kmask.shape
+        kpos = (r.randint(1, height - kh - 1), r.randint(1, width - kw - 1))
+        if kpos[0] < 0 or kpos[1] < 0:
+            raise Reject("placement")
+        key = Obj.filled(0, kmask, key_color, kpos, 0, ("key",))
+        # padded canvases (one cell of margin each way): the key's cells and its 8-neighbourhood,
+        # and the 8-neighbourhoods of the others placed so far (so no two of them touch)
+        key_cells = np.zeros((height + 2, width + 2), bool)
+        key_cells[kpos[0] + 1 : kpos[0] + 1 + kh, kpos[1] + 1 : kpos[1] + 1 + kw] = kmask
+        grown = dilate(kmask, diagonal=True)
+        key_near = np.zeros_like(key_cells)
+        key_near[kpos[0] : kpos[0] + kh + 2, kpos[1] : kpos[1] + kw + 2] = grown
+        halo = np.argwhere(dilate(kmask, diagonal=False) & ~np.pad(kmask, 1))
+        halo += np.array(kpos) - 1  # canvas (row, col) of the cells that share a side with it
+        near = np.zeros_like(key_cells)
+        objs, out, corr = [key], [key], [Match(0, 0, [])]
+        for i in range(r.int(2, 7)):
+            mask = polyomino(r, r.int(1, 5), 3, 3)
+            h, w = mask.shape
+            touch = i == 0 or (i > 1 and r.bool())
+            cells = np.argwhere(mask)
+            pos = None
+            for _ in range(20):
+                if touch:
+                    hr, hc = halo[r.below(len(halo))]
+                    mr, mc = cells[r.below(len(cells))]
+                    row, col = int(hr - mr), int(hc - mc)
+                else:
+                    row, col = r.randint(0, height - h), r.randint(0, width - w)
+                if row < 0 or col < 0 or row + h > height or col + w > width:
+                    continue
+                window = (slice(row + 1, row + 1 + h), slice(col + 1, col + 1 + w))
+                blocked = key_cells if touch else key_near
+                if not (mask & (blocked[window] | near[window])).any():
+                    pos = (row, col)
+                    break
+            if pos is None:
+                if i < 2:
+                    raise Reject("placement")
+                continue
+            near[pos[0] : pos[0] + h + 2, pos[1] : pos[1] + w + 2] |= dilate(mask, diagonal=True)
+            c = r.choice(palette)
+            o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
+            objs.append(o)
+            out.append(o.recolored(new) if touch else o)
+            acts = [{"op": "recolor", "from": c, "to": new, "touching": 0}] if touch else []
+            corr.append(Match(o.id, o.id, acts))
+        if 2 * sum(o.size for o in objs) >= height * width:
+            raise Reject("background not the most common colour")
+        return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        parsed = [(p, _pieces(p.input)) for p in demos]
+        colours = set.intersection(*(set(np.unique(p.input).tolist()) for p in demos))
+        rules = [(k, c) for c in sorted(changed_to(demos)) for k in sorted(colours)]
+        fits = [
+            rule
+            for rule in rules
+            if fits_all(parsed, lambda g, pieces, rule=rule: _recolor_touching(g, pieces, *rule))
+        ]
+        mine = _pieces(grid)
+        return single_answer(
+            fits, lambda rule: _recolor_touching(grid, mine, *rule), "key and colour"
+        )
+
+
+def _pieces(grid: np.ndarray) -> list[list[int]]:
+    """The flat cell indices of each one-colour, 8-connected piece of the grid."""
+    return components(grid, connectivity=8, background=most_common_color(grid))
+
+
+def _recolor_touching(
+    grid: np.ndarray, pieces: list[list[int]], key: int, color: int
+) -> np.ndarray:
+    """``grid`` with every piece not of colour ``key`` that shares a side with a ``key`` cell
+    recoloured to ``color``."""
+    is_key = grid == key
+    if not is_key.any():
+        raise CannotSolve(f"no cell of the key colour {key}")
+    beside = (dilate(is_key, diagonal=False)[1:-1, 1:-1] & ~is_key).ravel()
+    flat = grid.ravel()
+    out = grid.copy()
+    hit = False
+    for piece in pieces:
+        if flat[piece[0]] != key and beside[piece].any():
+            out.ravel()[piece] = color
+            hit = True
+    if not hit:
+        raise CannotSolve("nothing touches the key")
+    return out
