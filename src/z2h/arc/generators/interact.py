@@ -22,7 +22,7 @@ from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import components, find_objects
+from z2h.arc.objects import components
 from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair
 
@@ -172,12 +172,6 @@ def frame_mask(h: int, w: int) -> np.ndarray:
     return mask
 
 
-def is_frame(o: Obj) -> bool:
-    """Whether an object is exactly the border of its box (at least 3 x 3)."""
-    h, w = o.mask.shape
-    return h >= 3 and w >= 3 and np.array_equal(o.mask, frame_mask(h, w))
-
-
 @register
 class RecolorInside(Generator):
     name = "recolor_inside"
@@ -261,28 +255,44 @@ class RecolorInside(Generator):
         return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
 
 
-def _frames_and_objects(grid: np.ndarray) -> list[tuple[Obj, Obj]]:
-    """(object, the frame it lies inside) for every object whose box lies strictly inside a
-    frame's box."""
-    objs = find_objects(grid, connectivity=8, background=most_common_color(grid))
-    frames = [(f, f.box()) for f in objs if is_frame(f)]
+def _frames_and_objects(grid: np.ndarray) -> list[tuple[list[int], int]]:
+    """(flat cells, frame colour) of every one-colour piece whose box lies strictly inside
+    the box of a frame (a piece that is exactly the border of its box, at least 3 x 3)."""
+    width = grid.shape[1]
+    flat = grid.ravel().tolist()
+    boxes = []
+    frames = []
+    for cells in components(grid, connectivity=8, background=most_common_color(grid)):
+        cols = [i % width for i in cells]
+        top, bottom, left, right = cells[0] // width, cells[-1] // width, min(cols), max(cols)
+        boxes.append((cells, top, bottom, left, right))
+        h, w = bottom - top + 1, right - left + 1
+        if (
+            h >= 3
+            and w >= 3
+            and len(cells) == 2 * (h + w) - 4
+            and all(
+                i // width in (top, bottom) or c in (left, right)
+                for i, c in zip(cells, cols, strict=True)
+            )
+        ):
+            frames.append((top, bottom, left, right, flat[cells[0]]))
     out = []
-    for o in objs:
-        t, lf, h, w = o.box()
-        for f, (ft, fl, fh, fw) in frames:
-            if t > ft and lf > fl and t + h < ft + fh and lf + w < fl + fw:
-                out.append((o, f))
+    for cells, top, bottom, left, right in boxes:
+        for ft, fb, fl, fr, color in frames:
+            if top > ft and bottom < fb and left > fl and right < fr:
+                out.append((cells, color))
                 break
     return out
 
 
 def _recolor_inside(
-    grid: np.ndarray, inside: list[tuple[Obj, Obj]], color: int | None
+    grid: np.ndarray, inside: list[tuple[list[int], int]], color: int | None
 ) -> np.ndarray:
     out = grid.copy()
-    for o, f in inside:
-        rows, cols = o.cells()
-        out[rows, cols] = f.color if color is None else color
+    flat = out.ravel()  # a view: out is contiguous
+    for cells, frame_color in inside:
+        flat[cells] = frame_color if color is None else color
     return out
 
 
@@ -354,9 +364,9 @@ class AlignToMarker(Generator):
         return Example(inp, res, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _marker_and_objects(p.input)) for p in demos]
+        parsed = [(p, _Marked(p.input)) for p in demos]
         fits = [a for a in ALIGNS if fits_all(parsed, lambda g, m, a=a: _align(g, m, a))]
-        mine = _marker_and_objects(grid)
+        mine = _Marked(grid)
         return single_answer(fits, lambda a: _align(grid, mine, a), "alignment")
 
 
@@ -368,51 +378,53 @@ def _turn(by: list[int], k: int) -> list[int]:
     return [dr, dc]
 
 
-def _marker_and_objects(grid: np.ndarray) -> tuple[int, int, int, list[tuple[int, int]]]:
-    """Turn the grid so the marker (a straight run of one colour on an edge, alone there and
-    with nothing beside it) is on the left: (quarter turns, its top, its length, the column
-    ranges of the objects, which are separated by empty columns)."""
-    background = most_common_color(grid)
-    found = []
-    for k in range(4):
-        g = transform(grid, "rotate", k)
-        edge, beside = g[:, 0] != background, g[:, 1] != background
-        rows = np.flatnonzero(edge)
-        if (
-            rows.size
-            and not beside.any()
-            and rows[-1] - rows[0] + 1 == rows.size
-            and (g[rows, 0] == g[rows[0], 0]).all()
-        ):
-            found.append((k, int(rows[0]), int(rows.size)))
-    if len(found) != 1:
-        raise CannotSolve(f"{len(found)} edges look like the marker, not one")
-    k, top, length = found[0]
-    g = transform(grid, "rotate", k)
-    used = np.concatenate(([False, False], (g[:, 2:] != background).any(axis=0), [False]))
-    starts = np.flatnonzero(used[1:] & ~used[:-1]) + 1  # first column of each run
-    ends = np.flatnonzero(~used[1:] & used[:-1]) + 1  # one past its last
-    return k, top, length, list(zip(starts.tolist(), ends.tolist(), strict=True))
+class _Marked:
+    """A grid turned so its marker is on the left edge, and what the alignment needs of it."""
+
+    __slots__ = ("background", "grid", "length", "spans", "top", "turns")
+
+    def __init__(self, grid: np.ndarray) -> None:
+        """Find the marker (a straight run of one colour on an edge, alone there, with nothing
+        beside it) and the objects (runs of non-empty columns, apart from the marker's)."""
+        background = most_common_color(grid)
+        found = []
+        for k in range(4):
+            g = transform(grid, "rotate", k)
+            edge, beside = g[:, 0] != background, g[:, 1] != background
+            rows = np.flatnonzero(edge)
+            if (
+                rows.size
+                and not beside.any()
+                and rows[-1] - rows[0] + 1 == rows.size
+                and (g[rows, 0] == g[rows[0], 0]).all()
+            ):
+                found.append((k, g, int(rows[0]), int(rows.size)))
+        if len(found) != 1:
+            raise CannotSolve(f"{len(found)} edges look like the marker, not one")
+        self.turns, self.grid, self.top, self.length = found[0]
+        self.background = background
+        used = (self.grid != background).any(axis=0)
+        used[:2] = False
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], used, [False])).astype(np.int8)))
+        self.spans = edges.reshape(-1, 2).tolist()  # [first column, one past the last]
 
 
-def _align(
-    grid: np.ndarray, parsed: tuple[int, int, int, list[tuple[int, int]]], align: str
-) -> np.ndarray:
-    k, top, length, spans = parsed
-    g = transform(grid, "rotate", k)
-    background = most_common_color(grid)
+def _align(grid: np.ndarray, m: _Marked, align: str) -> np.ndarray:
+    """Each object of ``m`` slid along the marker to line up with it (the grid turned back)."""
+    g, background = m.grid, m.background
     out = g.copy()
-    for c0, c1 in spans:
+    for c0, c1 in m.spans:
         block = g[:, c0:c1]
         rows = np.flatnonzero((block != background).any(axis=1))
         r0, r1 = int(rows[0]), int(rows[-1]) + 1
-        dest = aligned_top(top, length, r1 - r0, align)
+        dest = aligned_top(m.top, m.length, r1 - r0, align)
         if dest < 0 or dest + r1 - r0 > g.shape[0]:
             raise CannotSolve("an object would leave the grid")
-        piece = block[r0:r1].copy()
-        out[r0:r1, c0:c1] = background
-        out[dest : dest + r1 - r0, c0:c1] = piece
-    return transform(out, "rotate", -k)
+        if dest != r0:
+            piece = block[r0:r1].copy()
+            out[r0:r1, c0:c1] = background
+            out[dest : dest + r1 - r0, c0:c1] = piece
+    return transform(out, "rotate", -m.turns)
 
 
 # Contact.
@@ -491,8 +503,9 @@ class RecolorTouching(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         parsed = [(p, _pieces(p.input)) for p in demos]
-        colours = set.intersection(*(set(np.unique(p.input).tolist()) for p in demos))
-        rules = [(k, c) for c in sorted(changed_to(demos)) for k in sorted(colours)]
+        # the key shares a side with a changed cell in every demonstration
+        keys = set.intersection(*(_beside_changes(p) for p in demos)) if demos else set()
+        rules = [(k, c) for c in sorted(changed_to(demos)) for k in sorted(keys)]
         fits = [
             rule
             for rule in rules
@@ -502,6 +515,14 @@ class RecolorTouching(Generator):
         return single_answer(
             fits, lambda rule: _recolor_touching(grid, mine, *rule), "key and colour"
         )
+
+
+def _beside_changes(p: Pair) -> set[int]:
+    """The input colours of the cells that share a side with a cell the pair changes."""
+    if p.output is None or p.output.shape != p.input.shape:
+        raise CannotSolve("a demonstration changes the grid's size")
+    grown = dilate(p.input != p.output, diagonal=False)[1:-1, 1:-1]
+    return set(np.unique(p.input[grown]).tolist())
 
 
 def _pieces(grid: np.ndarray) -> list[list[int]]:
