@@ -98,19 +98,22 @@ class BringToFront(Generator):
         colors = r.colors(n - 1, exclude=(background, target))
         th, tw = r.randint(2, min(7, height - 1)), r.randint(2, min(7, width - 1))
         tt, tl = r.randint(0, height - th), r.randint(0, width - tw)
+        # paint order: the target somewhere below its first occluder (rectangle 1)
+        order = r.shuffle(list(range(1, n)))
+        order.insert(r.randint(0, order.index(1)), 0)
+        above = set(order[order.index(0) + 1 :])
         rects = [(tt, tl, th, tw)]
-        for i in range(n - 1):
-            if i == 0:  # the first one overlaps the target, and cannot hide a whole side
+        for i in range(1, n):
+            if i in above:  # narrower and shorter than the target: no one hides a whole side
                 h, w = r.randint(1, th - 1), r.randint(1, tw - 1)
+            else:
+                h, w = r.randint(1, min(6, height)), r.randint(1, min(6, width))
+            if i == 1:  # overlaps the target
                 top = r.randint(max(0, tt - h + 1), min(height - h, tt + th - 1))
                 left = r.randint(max(0, tl - w + 1), min(width - w, tl + tw - 1))
             else:
-                h, w = r.randint(1, min(6, height)), r.randint(1, min(6, width))
                 top, left = r.randint(0, height - h), r.randint(0, width - w)
             rects.append((top, left, h, w))
-        # paint order: the target somewhere below its first occluder
-        order = r.shuffle(list(range(1, n)))
-        order.insert(r.randint(0, order.index(1)), 0)
         paint = np.full((height, width), -1, np.int8)
         for i in order:
             t, lf, h, w = rects[i]
@@ -122,12 +125,12 @@ class BringToFront(Generator):
         # subtle: the visible part must still span the whole rectangle, so it can be read back
         if not (rows[tt] and rows[tt + th - 1] and cols[tl] and cols[tl + tw - 1]):
             raise Reject("target edge hidden")
-        if len(np.unique(paint)) != n + (paint < 0).any():
-            raise Reject("object hidden")
+        shown = set(np.unique(paint).tolist())  # a rectangle hidden by others is left out
         cols_ = [target, *colors]
         objs = [
             Obj.rect(i, rects[i][2], rects[i][3], cols_[i], rects[i][:2], z, ("rectangle",))
             for z, i in enumerate(order)
+            if i in shown
         ]
         top_z = n
         out = [o if o.id else Obj.rect(0, th, tw, target, (tt, tl), top_z) for o in objs]

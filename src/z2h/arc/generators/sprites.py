@@ -59,8 +59,11 @@ class CopySprite(Generator):
             mask = polyomino(r, r.int(3, 9), r.randint(2, 4), r.randint(2, 4))
             h, w = mask.shape
             rows, cols = np.nonzero(mask)
-            k = r.below(rows.size)
-            anchor = (int(rows[k]), int(cols[k]))
+            # not the centre cell, so the demonstrations tell this rule from "center"
+            choices = list(zip(rows.tolist(), cols.tolist(), strict=True))
+            if h % 2 and w % 2 and (h // 2, w // 2) in choices and len(choices) > 1:
+                choices.remove((h // 2, w // 2))
+            anchor = r.choice(choices)
         colors = np.array([r.choice(palette) for _ in range(h * w)], np.uint8).reshape(h, w)
         cells = np.flatnonzero(mask)
         if len(np.unique(colors.flat[cells])) < 2:  # a sprite of at least two colours
@@ -112,7 +115,14 @@ class CopySprite(Generator):
         if not fits:
             raise CannotSolve("no marker colour and anchor fit the demonstrations")
         objs = _parse(grid)
-        answers = [_stamp(grid, objs, mode, c) for mode, c in fits]
+        answers = []
+        for mode, c in fits:
+            try:
+                answers.append(_stamp(grid, objs, mode, c))
+            except CannotSolve:  # a rule that cannot apply here (no centre cell) drops out
+                continue
+        if not answers:
+            raise CannotSolve("no rule that fits the demonstrations applies to this grid")
         if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
             raise CannotSolve("the demonstrations fit rules that disagree on this grid")
         return answers[0]
