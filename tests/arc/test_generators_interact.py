@@ -12,7 +12,13 @@ from z2h.arc.generators import get_generator
 from z2h.arc.generators.interact import aligned_top, dilate
 from z2h.arc.verify import solves
 
-INTERACT = ("bring_to_front", "recolor_inside", "align_to_marker", "recolor_touching")
+INTERACT = (
+    "bring_to_front",
+    "remove_occluder",
+    "recolor_inside",
+    "align_to_marker",
+    "recolor_touching",
+)
 SEEDS = [(0, (0.0, 0.3)), (1, (0.3, 0.7)), (2, (0.7, 1.0)), (3, (1.0, 1.0))]
 
 
@@ -45,6 +51,26 @@ def test_bring_to_front_labels_the_occlusion():
             rows, cols, colours = out.cells.T
             assert (pair.output[rows, cols] == colours).all()
             assert (pair.input[rows, cols] != colours).any()
+
+
+def test_remove_occluder_reveals_what_it_covered():
+    for t in tasks("remove_occluder"):
+        colour = t.labels.params["color"]
+        for pl, (_, _, pair) in zip(pair_labels(t), t.task.pairs(), strict=True):
+            (cover,) = [o for o in pl.input.objects if "occluder" in o.tags]
+            assert cover.colors == [colour] and cover.z > max(
+                o.z for o in pl.input.objects if o.id != cover.id
+            )
+            deleted = [m.input_id for m in pl.correspondence if m.change == "deleted"]
+            assert deleted == [cover.id]
+            covered = {b for k, a, b in pl.input.relations if k == "occludes" and a == cover.id}
+            revealed = {m.input_id for m in pl.correspondence if m.actions}
+            assert revealed == covered
+            for o in pl.output.objects:  # every rectangle whole again
+                rows, cols, colours = o.cells.T
+                assert (pair.output[rows, cols] == colours).all()
+                assert len(o.cells) == o.box[2] * o.box[3]
+            assert colour not in pair.output
 
 
 def test_recolor_inside_changes_exactly_what_lies_in_a_frame():
@@ -122,6 +148,7 @@ def test_recolor_touching_changes_exactly_what_touches_the_key():
     ("name", "param"),
     [
         ("bring_to_front", "color"),
+        ("remove_occluder", "color"),
         ("recolor_inside", "mode"),
         ("align_to_marker", "align"),
         ("recolor_touching", "key"),

@@ -165,6 +165,83 @@ def _front(grid: np.ndarray, color: int) -> np.ndarray:
     return out
 
 
+@register
+class RemoveOccluder(Generator):
+    name = "remove_occluder"
+    concepts = ("occlusion", "z_order", "interaction", "objects")
+    description = "a block of the task's colour lies over rectangles: lift it, show what it hid"
+    color_invariant = True
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"color": r.randint(0, 9)}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        occluder = params["color"]
+        height, width = r.int(6, 20), r.int(6, 20)
+        background = r.colors(1, exclude=(occluder,))[0] if r.bool(0.2) or occluder == 0 else 0
+        n = r.int(1, 5)
+        colors = r.colors(n, exclude=(background, occluder))
+        masks = [np.ones((r.randint(2, 5), r.randint(2, 5)), bool) for _ in range(n)]
+        spots = place(r, height, width, masks, required=1)
+        objs = [
+            Obj.filled(i, m, colors[i], p, 0, ("rectangle",))
+            for i, (m, p) in enumerate((m, p) for m, p in zip(masks, spots, strict=True) if p)
+        ]
+        n = len(objs)
+        for _ in range(10):  # an occluder over one rectangle that leaves every side in view
+            under = r.choice(objs)
+            (ut, ul), (uh, uw) = under.pos, under.mask.shape
+            h, w = r.randint(1, min(8, height // 2)), r.randint(1, min(8, width // 2))
+            top = r.randint(max(0, ut - h + 1), min(height - h, ut + uh - 1))
+            left = r.randint(max(0, ul - w + 1), min(width - w, ul + uw - 1))
+            hidden = np.zeros((height, width), bool)
+            hidden[top : top + h, left : left + w] = True
+            views = [~hidden[o.pos[0] :, o.pos[1] :][: o.shape[0], : o.shape[1]] for o in objs]
+            # subtle: what stays in view spans each whole rectangle, so it can be read back
+            if all(v[0].any() and v[-1].any() and v[:, 0].any() and v[:, -1].any() for v in views):
+                break
+        else:
+            raise Reject("a rectangle's side is hidden")
+        cover = Obj.rect(n, h, w, occluder, (top, left), 1, ("occluder", "rectangle"))
+        corr = []
+        for o, v in zip(objs, views, strict=True):
+            n_hidden = int(v.size - v.sum())
+            act = [{"op": "reveal", "by": n, "cells": n_hidden}] if n_hidden else []
+            corr.append(Match(o.id, o.id, act))
+        if 2 * (sum(o.size for o in objs) + h * w) >= height * width:
+            raise Reject("background not the most common colour")
+        corr.append(Match(n, None, []))
+        return Example(
+            Scene(height, width, background, [*objs, cover]),
+            Scene(height, width, background, objs),
+            corr,
+        )
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        gone: set[int] | None = None  # the colour every demonstration's output has lost
+        for p in demos:
+            if p.output is None or p.output.shape != p.input.shape:
+                raise CannotSolve("a demonstration changes the grid's size")
+            lost = set(np.unique(p.input).tolist()) - set(np.unique(p.output).tolist())
+            gone = lost if gone is None else gone & lost
+        if not gone or len(gone) != 1:
+            raise CannotSolve("the demonstrations do not lose one colour")
+        occluder = gone.pop()
+        background = most_common_color(grid)
+        under = grid == occluder
+        if occluder == background or not under.any():
+            raise CannotSolve("nothing of the occluder's colour to lift")
+        out = grid.copy()
+        out[under] = background
+        for c in np.unique(grid).tolist():
+            if c in (background, occluder):
+                continue
+            rows, cols = np.nonzero(grid == c)
+            box = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
+            out[box][under[box]] = c
+        return out
+
+
 # Containment.
 
 
