@@ -17,7 +17,7 @@ INTERACT = (
     "remove_occluder",
     "recolor_inside",
     "align_to_marker",
-    "recolor_touching",
+    "select_by_contact",
 )
 SEEDS = [(0, (0.0, 0.3)), (1, (0.3, 0.7)), (2, (0.7, 1.0)), (3, (1.0, 1.0))]
 
@@ -125,8 +125,9 @@ def test_align_to_marker_lines_every_object_up():
                         assert a == {"op": "align", "with": marker.id, "side": align}
 
 
-def test_recolor_touching_changes_exactly_what_touches_the_key():
-    for t in tasks("recolor_touching"):
+def test_select_by_contact_deletes_by_touching_the_key():
+    for t in tasks("select_by_contact"):
+        keep = t.labels.params["mode"] == "keep"
         for pl in pair_labels(t):
             key = next(o.id for o in pl.input.objects if "key" in o.tags)
             touching = {
@@ -134,14 +135,15 @@ def test_recolor_touching_changes_exactly_what_touches_the_key():
                 for k, a, b in pl.input.relations
                 if k == "touching" and key in (a, b)
             }
-            changed = {m.input_id for m in pl.correspondence if m.actions}
-            assert touching and changed == touching
-            colour = t.labels.params["key" if t.labels.params["mode"] == "key" else "color"]
-            assert all(
-                m.actions[0]["to"] == colour and m.actions[0]["touching"] == key
-                for m in pl.correspondence
-                if m.actions
-            )
+            others = {o.id for o in pl.input.objects} - {key}
+            deleted = {m.input_id for m in pl.correspondence if m.change == "deleted"}
+            assert touching and others - touching
+            assert deleted == (others - touching if keep else touching)
+            for m in pl.correspondence:
+                if m.input_id != key:
+                    reason = "touching" if m.input_id in touching else "not_touching"
+                    op = "delete" if m.input_id in deleted else "keep"
+                    assert m.actions == [{"op": op, "reason": reason}]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +153,7 @@ def test_recolor_touching_changes_exactly_what_touches_the_key():
         ("remove_occluder", "color"),
         ("recolor_inside", "mode"),
         ("align_to_marker", "align"),
-        ("recolor_touching", "key"),
+        ("select_by_contact", "mode"),
     ],
 )
 def test_the_rule_comes_from_the_demonstrations(name, param):

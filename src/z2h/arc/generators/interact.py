@@ -1,6 +1,7 @@
-"""Objects acting on each other: occlusion (bring one to the front), containment (recolour
-what lies inside a frame), alignment (line up on a marker) and contact (recolour what touches
-a key object). Moves that stop at contact, gravity and pushes live in ``physics``."""
+"""Objects acting on each other: occlusion (bring one to the front, lift an occluder),
+containment (recolour what lies inside a frame), alignment (line up on a marker) and contact
+(delete, or keep only, what touches a key object). Moves that stop at contact, gravity and
+pushes live in ``physics``; recolouring by contact with a marker cell in ``recolor``."""
 
 from __future__ import annotations
 
@@ -43,10 +44,18 @@ def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
 def single_answer(
     fits: Sequence[Any], answer: Callable[[Any], np.ndarray], what: str
 ) -> np.ndarray:
-    """The answer of the rules that fit the demonstrations, if they all agree on it."""
+    """The answer of the rules that fit the demonstrations, if they all agree on it (a rule
+    that cannot apply to this grid, say its key colour is absent, drops out)."""
     if not fits:
         raise CannotSolve(f"no {what} fits the demonstrations")
-    answers = [answer(f) for f in fits]
+    answers = []
+    for f in fits:
+        try:
+            answers.append(answer(f))
+        except CannotSolve:
+            continue
+    if not answers:
+        raise CannotSolve(f"no {what} that fits the demonstrations applies to this grid")
     if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
         raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
     return answers[0]
@@ -511,21 +520,19 @@ def _align(grid: np.ndarray, m: _Marked, align: str) -> np.ndarray:
 
 
 @register
-class RecolorTouching(Generator):
-    name = "recolor_touching"
-    concepts = ("contact", "touching", "recolor", "interaction", "objects")
-    description = "objects that touch the key object (share a side) take its colour, or the task's"
+class SelectByContact(Generator):
+    name = "select_by_contact"
+    concepts = ("contact", "touching", "selection", "interaction", "objects")
+    description = "objects touching the key object (side by side) vanish, or are the only ones kept"
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
-        key, color = r.colors(2, exclude=(0,))
-        return {"mode": r.choice(("key", "fixed")), "key": key, "color": color}
+        return {"mode": r.choice(("delete", "keep")), "key": r.randint(1, 9)}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        key_color = params["key"]
-        new = key_color if params["mode"] == "key" else params["color"]
+        key_color, keep = params["key"], params["mode"] == "keep"
         height, width = r.int(7, 20), r.int(7, 20)
-        palette = r.colors(r.int(1, 4), exclude=(0, key_color, new))
+        palette = r.colors(r.int(1, 4), exclude=(0, key_color))
         if r.bool(0.4):
             kmask = np.ones((r.randint(2, 4), r.randint(2, 5)), bool)
         else:
@@ -574,58 +581,59 @@ class RecolorTouching(Generator):
             c = r.choice(palette)
             o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
             objs.append(o)
-            out.append(o.recolored(new) if touch else o)
-            acts = [{"op": "recolor", "from": c, "to": new, "touching": 0}] if touch else []
-            corr.append(Match(o.id, o.id, acts))
+            if touch == keep:
+                out.append(o)
+                corr.append(Match(o.id, o.id, [{"op": "keep", "reason": _REASON[touch]}]))
+            else:
+                corr.append(Match(o.id, None, [{"op": "delete", "reason": _REASON[touch]}]))
         if 2 * sum(o.size for o in objs) >= height * width:
             raise Reject("background not the most common colour")
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         parsed = [(p, _pieces(p.input)) for p in demos]
-        # the key shares a side with a changed cell in every demonstration
-        keys = set.intersection(*(_beside_changes(p) for p in demos)) if demos else set()
-        rules = [(k, c) for c in sorted(changed_to(demos)) for k in sorted(keys)]
+        colours = set.intersection(*(set(np.unique(p.input).tolist()) for p in demos))
+        rules = [(k, keep) for k in sorted(colours) for keep in (False, True)]
         fits = [
             rule
             for rule in rules
-            if fits_all(parsed, lambda g, pieces, rule=rule: _recolor_touching(g, pieces, *rule))
+            if fits_all(parsed, lambda g, pieces, rule=rule: _select_by_contact(g, pieces, *rule))
         ]
         mine = _pieces(grid)
         return single_answer(
-            fits, lambda rule: _recolor_touching(grid, mine, *rule), "key and colour"
+            fits, lambda rule: _select_by_contact(grid, mine, *rule), "key and choice"
         )
 
 
-def _beside_changes(p: Pair) -> set[int]:
-    """The input colours of the cells that share a side with a cell the pair changes."""
-    if p.output is None or p.output.shape != p.input.shape:
-        raise CannotSolve("a demonstration changes the grid's size")
-    grown = dilate(p.input != p.output, diagonal=False)[1:-1, 1:-1]
-    return set(np.unique(p.input[grown]).tolist())
+_REASON = {True: "touching", False: "not_touching"}
 
 
-def _pieces(grid: np.ndarray) -> list[list[int]]:
-    """The flat cell indices of each one-colour, 8-connected piece of the grid."""
-    return components(grid, connectivity=8, background=most_common_color(grid))
+def _pieces(grid: np.ndarray) -> tuple[int, list[list[int]]]:
+    """The background and the flat cell indices of each one-colour, 8-connected piece."""
+    background = most_common_color(grid)
+    return background, components(grid, connectivity=8, background=background)
 
 
-def _recolor_touching(
-    grid: np.ndarray, pieces: list[list[int]], key: int, color: int
+def _select_by_contact(
+    grid: np.ndarray, parsed: tuple[int, list[list[int]]], key: int, keep: bool
 ) -> np.ndarray:
-    """``grid`` with every piece not of colour ``key`` that shares a side with a ``key`` cell
-    recoloured to ``color``."""
+    """``grid`` with the pieces (other than the ``key`` colour's) that share a side with a
+    ``key`` cell deleted, or (``keep``) with every other piece deleted."""
+    background, pieces = parsed
     is_key = grid == key
-    if not is_key.any():
-        raise CannotSolve(f"no cell of the key colour {key}")
+    if key == background or not is_key.any():
+        raise CannotSolve(f"no object of the key colour {key}")
     beside = (dilate(is_key, diagonal=False)[1:-1, 1:-1] & ~is_key).ravel()
     flat = grid.ravel()
     out = grid.copy()
-    hit = False
+    touched = False
     for piece in pieces:
-        if flat[piece[0]] != key and beside[piece].any():
-            out.ravel()[piece] = color
-            hit = True
-    if not hit:
+        if flat[piece[0]] == key:
+            continue
+        touch = bool(beside[piece].any())
+        touched |= touch
+        if touch != keep:
+            out.ravel()[piece] = background
+    if not touched:
         raise CannotSolve("nothing touches the key")
     return out
