@@ -16,6 +16,11 @@ from z2h.arc.verify import solves
 SEEDS = [(0, (0.0, 0.3)), (1, (0.3, 0.7)), (2, (0.7, 1.0)), (3, (1.0, 1.0))]
 
 
+def cells(o):
+    """An object label's cells as an (n, 3) array of row, col, colour."""
+    return np.asarray(o.cells, dtype=np.int64).reshape(-1, 3)
+
+
 def tasks(name):
     gen = get_generator(name)
     return [make_task(gen, seed, 0, diff) for seed, diff in SEEDS]
@@ -30,13 +35,13 @@ def test_remove_noise_deletes_isolated_noise_cells_only():
         noise = t.labels.params["noise"]
         for pl, pair in labelled_pairs(t):
             dots = [o for o in pl.input.objects if "noise" in o.tags]
-            assert dots and all(o.colors == [noise] and len(o.cells) == 1 for o in dots)
+            assert dots and all(o.colors == [noise] and len(cells(o)) == 1 for o in dots)
             gone = {m.input_id for m in pl.correspondence if m.change == "deleted"}
             assert gone == {o.id for o in dots}
-            cells = np.array([o.cells[0, :2] for o in dots])
+            at = np.array([cells(o)[0, :2] for o in dots])
             # no two noise cells are neighbours, corners included
-            gaps = np.abs(cells[:, None] - cells[None]).max(axis=2)
-            assert (gaps + 2 * np.eye(len(cells), dtype=int) >= 2).all()
+            gaps = np.abs(at[:, None] - at[None]).max(axis=2)
+            assert (gaps + 2 * np.eye(len(at), dtype=int) >= 2).all()
             assert not (pair.output == noise).any()
             differ = pair.input != pair.output
             assert (pair.input[differ] == noise).all()
@@ -69,18 +74,18 @@ def test_copy_sprite_stamps_one_copy_per_marker():
             markers = [o for o in pl.input.objects if "marker" in o.tags]
             copies = [o for o in pl.output.objects if "copy" in o.tags]
             assert markers and len(copies) == len(markers)
-            shape = sprite.cells - [sprite.box[0], sprite.box[1], 0]
+            shape = cells(sprite) - [sprite.box[0], sprite.box[1], 0]
             for m, c in zip(markers, copies, strict=True):
-                assert np.array_equal(c.cells - [c.box[0], c.box[1], 0], shape)
-                (row, col, _), (top, left) = m.cells[0], c.box[:2]
+                assert np.array_equal(cells(c) - [c.box[0], c.box[1], 0], shape)
+                (row, col, _), (top, left) = cells(m)[0], c.box[:2]
                 ar, ac = row - top, col - left
                 if mode == "center":
                     assert (ar, ac) == (sprite.box[2] // 2, sprite.box[3] // 2)
                 else:  # the marker sits on the sprite's own cell of its colour
-                    assert sprite.cells[(shape[:, 0] == ar) & (shape[:, 1] == ac), 2].tolist() == [
+                    assert cells(sprite)[(shape[:, 0] == ar) & (shape[:, 1] == ac), 2].tolist() == [
                         m.colors[0]
                     ]
-                rows, cols, colours = c.cells.T
+                rows, cols, colours = cells(c).T
                 assert (pair.output[rows, cols] == colours).all()
 
 
