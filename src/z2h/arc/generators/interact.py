@@ -190,7 +190,8 @@ class RemoveOccluder(Generator):
         background = r.colors(1, exclude=(occluder,))[0] if r.bool(0.2) or occluder == 0 else 0
         n = r.int(1, 5)
         colors = r.colors(n, exclude=(background, occluder))
-        masks = [np.ones((r.randint(2, 5), r.randint(2, 5)), bool) for _ in range(n)]
+        side = max(2, min(5, min(height, width) // 3))
+        masks = [np.ones((r.randint(2, side), r.randint(2, side)), bool) for _ in range(n)]
         spots = place(r, height, width, masks, required=1)
         objs = [
             Obj.filled(i, m, colors[i], p, 0, ("rectangle",))
@@ -200,7 +201,7 @@ class RemoveOccluder(Generator):
         for _ in range(10):  # an occluder over one rectangle that leaves every side in view
             under = r.choice(objs)
             (ut, ul), (uh, uw) = under.pos, under.mask.shape
-            h, w = r.randint(1, min(8, height // 2)), r.randint(1, min(8, width // 2))
+            h, w = r.randint(1, min(8, height // 3)), r.randint(1, min(8, width // 3))
             top = r.randint(max(0, ut - h + 1), min(height - h, ut + uh - 1))
             left = r.randint(max(0, ul - w + 1), min(width - w, ul + uw - 1))
             hidden = np.zeros((height, width), bool)
@@ -217,7 +218,10 @@ class RemoveOccluder(Generator):
             n_hidden = int(v.size - v.sum())
             act = [{"op": "reveal", "by": n, "cells": n_hidden}] if n_hidden else []
             corr.append(Match(o.id, o.id, act))
-        if 2 * (sum(o.size for o in objs) + h * w) >= height * width:
+        used = hidden.copy()
+        for o in objs:
+            used[o.pos[0] : o.pos[0] + o.shape[0], o.pos[1] : o.pos[1] + o.shape[1]] = True
+        if 2 * np.count_nonzero(used) >= height * width:
             raise Reject("background not the most common colour")
         corr.append(Match(n, None, []))
         return Example(
@@ -432,9 +436,13 @@ class AlignToMarker(Generator):
             if col + w > width - 1 or h > height - 2:
                 break
             # subtle: no object touches an edge of the input, so only the marker does
-            row = r.randint(1, height - 1 - h)
+            dest = aligned_top(top, length, h, params["align"])
+            rows = height - 1 - h  # rows 1 .. height - 1 - h keep it off the edges
+            row = r.randint(1, rows)
+            if i == 0 and row == dest and rows > 1:  # the first one has somewhere to go
+                row = 1 + (dest - 1 + r.randint(1, rows - 1)) % rows
             o = Obj.filled(i + 1, mask, r.choice(palette), (row, col), 0, ("shape",))
-            dr = aligned_top(top, length, h, params["align"]) - row
+            dr = dest - row
             objs.append(o)
             out.append(o.moved(dr, 0))
             act = {"op": "align", "with": 0, "side": params["align"]}
@@ -549,7 +557,9 @@ class SelectByContact(Generator):
         grown = dilate(kmask, diagonal=True)
         key_near = np.zeros_like(key_cells)
         key_near[kpos[0] : kpos[0] + kh + 2, kpos[1] : kpos[1] + kw + 2] = grown
-        halo = np.argwhere(dilate(kmask, diagonal=False) & ~np.pad(kmask, 1))
+        side = dilate(kmask, diagonal=False)
+        side[1:-1, 1:-1] &= ~kmask
+        halo = np.argwhere(side)
         halo += np.array(kpos) - 1  # canvas (row, col) of the cells that share a side with it
         near = np.zeros_like(key_cells)
         objs, out, corr = [key], [key], [Match(0, 0, [])]
@@ -577,7 +587,7 @@ class SelectByContact(Generator):
                 if i < 2:
                     raise Reject("placement")
                 continue
-            near[pos[0] : pos[0] + h + 2, pos[1] : pos[1] + w + 2] |= dilate(mask, diagonal=True)
+            near[pos[0] : pos[0] + h + 2, pos[1] : pos[1] + w + 2] = True  # its box and a ring
             c = r.choice(palette)
             o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
             objs.append(o)
@@ -592,8 +602,15 @@ class SelectByContact(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         parsed = [(p, _pieces(p.input)) for p in demos]
-        colours = set.intersection(*(set(np.unique(p.input).tolist()) for p in demos))
-        rules = [(k, keep) for k in sorted(colours) for keep in (False, True)]
+        # the key is in every demonstration, and none of its cells change
+        keys: set[int] | None = None
+        for p in demos:
+            if p.output is None or p.output.shape != p.input.shape:
+                raise CannotSolve("a demonstration changes the grid's size")
+            present = set(np.unique(p.input).tolist())
+            changed = set(np.unique(p.input[p.input != p.output]).tolist())
+            keys = (present if keys is None else keys & present) - changed
+        rules = [(k, keep) for k in sorted(keys or ()) for keep in (False, True)]
         fits = [
             rule
             for rule in rules

@@ -38,9 +38,8 @@ def random_tile(r: Rand, max_h: int, max_w: int) -> np.ndarray:
             step = r.choice((1, n - 1))
             tile = np.array([[seq[(i * step + j) % n] for j in range(n)] for i in range(n)])
         else:
-            h, w = r.int(1, max_h), r.int(1, max_w)
-            if h * w == 1:
-                continue
+            h = r.int(1, max_h)
+            w = r.int(2 if h == 1 else 1, max_w)
             tile = np.array([[r.randint(0, n_colors - 1) for _ in range(w)] for _ in range(h)])
         if len(np.unique(tile)) >= 2 and is_primitive(tile):
             return tile

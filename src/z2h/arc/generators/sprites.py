@@ -49,14 +49,16 @@ class CopySprite(Generator):
         height, width = r.int(7, 20), r.int(7, 20)
         background = 0 if marker != 0 and r.bool(0.8) else r.colors(1, exclude=(marker,))[0]
         palette = r.colors(r.int(2, 4), exclude=(background, marker))
+        most = (min(height, width) - 1) // 2  # room for the sprite and a copy
         if params["mode"] == "center":
             h, w = r.choice((1, 3, 3, 5)), r.choice((3, 3, 5))
             if r.bool():
                 h, w = w, h
+            h, w = min(h, most | 1), min(w, most | 1)
             mask = centred_mask(r, h, w)
             anchor = (h // 2, w // 2)
         else:
-            mask = polyomino(r, r.int(3, 9), r.randint(2, 4), r.randint(2, 4))
+            mask = polyomino(r, r.int(3, 9), r.randint(2, min(4, most)), r.randint(2, min(4, most)))
             h, w = mask.shape
             rows, cols = np.nonzero(mask)
             # not the centre cell, so the demonstrations tell this rule from "center"
