@@ -88,17 +88,22 @@ class CopySprite(Generator):
             Obj.filled(len(marks) + 1 + i, dot, r.choice(others), p, 0, ("distractor",))
             for i, p in enumerate(q for q in spots if q is not None)
         ]
+        first = 1 + len(marks) + len(distractors)  # the copies' ids follow the input's
         copies = [
-            Obj(o.id, mask, colors, (t, lf), 0, ("sprite", "copy"))
-            for o, (t, lf) in zip(marks, top_lefts[1:], strict=True)
+            Obj(first + j, mask, colors, (t, lf), 0, ("sprite", "copy"))
+            for j, (t, lf) in enumerate(top_lefts[1:])
         ]
         inp = Scene(height, width, background, [sprite, *marks, *distractors])
         out = Scene(height, width, background, [sprite, *distractors, *copies])
-        stamp = {"op": "stamp", "sprite": 0, "anchor": list(anchor)}
+        # the sprite stays and is copied once per marker; each marker gives way to its copy
         corr = (
             [Match(0, 0, [])]
-            + [Match(o.id, o.id, [stamp]) for o in marks]
+            + [
+                Match(0, c.id, [{"op": "copy", "at": m.id, "anchor": list(anchor)}])
+                for m, c in zip(marks, copies, strict=True)
+            ]
             + [Match(o.id, o.id, []) for o in distractors]
+            + [Match(m.id, None, []) for m in marks]
         )
         return Example(inp, out, corr)
 
