@@ -1,5 +1,5 @@
 """Continue a pattern: a tiling that repeats down and across is cut off part-way (the rest of
-the grid blank); the output completes it."""
+the grid blank), or has blank holes; the output completes it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from z2h.arc.labels import Match
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
-CUTS = ("columns", "rows", "reading")  # blank from a column on / from a row on / in reading order
+# blank from a column on / from a row on / in reading order / in rectangles inside the pattern
+CUTS = ("columns", "rows", "reading", "holes")
 
 
 def is_primitive(tile: np.ndarray) -> bool:
@@ -84,6 +85,12 @@ class ContinuePattern(Generator):
         # the smallest one the visible part shows
         if cut == "columns":
             known[:, : r.randint(2 * pw, width - 1)] = True
+        elif cut == "holes":
+            known[:] = True
+            for _ in range(r.int(1, 3)):
+                h, w = r.randint(1, max(1, height // 3)), r.randint(1, max(1, width // 3))
+                top, left = r.randint(0, height - h), r.randint(0, width - w)
+                known[top : top + h, left : left + w] = False
         else:
             row = r.randint(2 * ph, height - 1)
             known[:row] = True
