@@ -66,7 +66,7 @@ class ContinuePattern(Generator):
     name = "continue_pattern"
     concepts = ("pattern", "periodicity", "tiling", "completion")
     description = (
-        "a repeating pattern stops part-way (by columns, rows or reading order): finish it"
+        "a repeating pattern is cut off (columns, rows, reading order) or holed: finish it"
     )
     color_invariant = True
 
