@@ -9,7 +9,7 @@ import pytest
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
-from z2h.arc.generators.interact import aligned_top, dilate
+from z2h.arc.generators.interact import _frames, aligned_top, dilate
 from z2h.arc.verify import solves
 
 INTERACT = (
@@ -189,3 +189,19 @@ def test_aligned_top():
     assert aligned_top(3, 5, 1, "start") == 3
     assert aligned_top(3, 5, 2, "end") == 6  # rows 6 and 7 end with the marker at 7
     assert aligned_top(3, 5, 2, "center") == 4  # floor of the centred offset
+
+
+def test_frames_are_exactly_the_border_of_their_box():
+    grid = np.zeros((9, 14), np.uint8)
+    grid[0:5, 0:5] = 3  # a frame with one cell inside
+    grid[1:4, 1:4] = 0
+    grid[2, 2] = 4
+    grid[0:4, 6:10] = 5  # a frame with a cell of its colour stuck to its outside
+    grid[1:3, 7:9] = 0
+    grid[4, 10] = 5
+    grid[5:9, 0:4] = 6  # a solid block
+    grid[5:8, 11:14] = 7  # the smallest frame
+    grid[6, 12] = 0
+    background, frames = _frames(grid)
+    assert background == 0
+    assert frames == [(0, 0, 5, 5, 3), (5, 11, 3, 3, 7)]

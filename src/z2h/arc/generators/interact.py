@@ -341,51 +341,62 @@ class RecolorInside(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _frames_and_objects(p.input)) for p in demos]
+        parsed = [(p, _frames(p.input)) for p in demos]
         rules: list[int | None] = [None, *sorted(changed_to(demos))]  # None: the frame's
         fits = [c for c in rules if fits_all(parsed, lambda g, f, c=c: _recolor_inside(g, f, c))]
-        mine = _frames_and_objects(grid)
+        mine = _frames(grid)
         return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
 
 
-def _frames_and_objects(grid: np.ndarray) -> list[tuple[list[int], int]]:
-    """(flat cells, frame colour) of every one-colour piece whose box lies strictly inside
-    the box of a frame (a piece that is exactly the border of its box, at least 3 x 3)."""
-    width = grid.shape[1]
-    flat = grid.ravel().tolist()
-    boxes = []
-    frames = []
-    for cells in components(grid, connectivity=8, background=most_common_color(grid)):
-        cols = [i % width for i in cells]
-        top, bottom, left, right = cells[0] // width, cells[-1] // width, min(cols), max(cols)
-        boxes.append((cells, top, bottom, left, right))
-        h, w = bottom - top + 1, right - left + 1
-        if (
-            h >= 3
-            and w >= 3
-            and len(cells) == 2 * (h + w) - 4
-            and all(
-                i // width in (top, bottom) or c in (left, right)
-                for i, c in zip(cells, cols, strict=True)
-            )
-        ):
-            frames.append((top, bottom, left, right, flat[cells[0]]))
-    out = []
-    for cells, top, bottom, left, right in boxes:
-        for ft, fb, fl, fr, color in frames:
-            if top > ft and bottom < fb and left > fl and right < fr:
-                out.append((cells, color))
-                break
-    return out
+def _frames(grid: np.ndarray) -> tuple[int, list[tuple[int, int, int, int, int]]]:
+    """The background and every frame: (top, left, height, width, colour) of each one-colour
+    object that is exactly the border of its box (at least 3 x 3). Nothing can cross a frame,
+    so every other cell inside one belongs to an object that lies inside it."""
+    background = most_common_color(grid)
+    height, width = grid.shape
+    g = np.full((height + 2, width + 2), -1, np.int16)  # one cell of margin all round
+    g[1:-1, 1:-1] = grid
+    mid = g[1:-1, 1:-1]
+    # top-left corners: the same colour right and below, not above or left
+    corner = (
+        (mid != background)
+        & (mid == g[1:-1, 2:])
+        & (mid == g[2:, 1:-1])
+        & (mid != g[:-2, 1:-1])
+        & (mid != g[1:-1, :-2])
+    )
+    found = []
+    for top, left in np.argwhere(corner).tolist():
+        color = int(grid[top, left])
+        row, col = g[top + 1, left + 1 :] == color, g[top + 1 :, left + 1] == color
+        w, h = int(row.argmin()), int(col.argmin())  # the margin ends both runs
+        if h < 3 or w < 3:
+            continue
+        # the box's border in the colour, and none of it in the rings just outside and just
+        # inside the border (else the object is more than the border)
+        ring = g[top : top + h + 2, left : left + w + 2] == color
+        inner = ring[2:-2, 2:-2]
+        border = ring[1:-1, 1:-1]
+        if not (border[-1].all() and border[:, -1].all()):
+            continue
+        if inner[[0, -1]].any() or inner[:, [0, -1]].any():
+            continue
+        border[0] = border[-1] = border[:, 0] = border[:, -1] = False
+        if ring[[0, -1]].any() or ring[:, [0, -1]].any():
+            continue
+        found.append((top, left, h, w, color))
+    return background, found
 
 
 def _recolor_inside(
-    grid: np.ndarray, inside: list[tuple[list[int], int]], color: int | None
+    grid: np.ndarray, parsed: tuple[int, list[tuple[int, int, int, int, int]]], color: int | None
 ) -> np.ndarray:
+    """``grid`` with everything inside each frame in the frame's colour (or in ``color``)."""
+    background, frames = parsed
     out = grid.copy()
-    flat = out.ravel()  # a view: out is contiguous
-    for cells, frame_color in inside:
-        flat[cells] = frame_color if color is None else color
+    for top, left, h, w, frame_color in frames:
+        inside = out[top + 1 : top + h - 1, left + 1 : left + w - 1]
+        inside[inside != background] = frame_color if color is None else color
     return out
 
 
