@@ -13,11 +13,11 @@ from z2h.arc.generators.interact import _frames, aligned_top, dilate
 from z2h.arc.verify import solves
 
 INTERACT = (
-    "bring_to_front",
+    "bring_color_to_front",
     "remove_occluder",
     "recolor_inside",
     "align_to_marker",
-    "select_by_contact",
+    "delete_touching",
 )
 SEEDS = [(0, (0.0, 0.3)), (1, (0.3, 0.7)), (2, (0.7, 1.0)), (3, (1.0, 1.0))]
 
@@ -42,11 +42,11 @@ def test_tagged_as_interactions():
         assert "interaction" in gen.concepts and gen.color_invariant
 
 
-def test_bring_to_front_labels_the_occlusion():
-    for t in tasks("bring_to_front"):
+def test_bring_color_to_front_labels_the_occlusion():
+    for t in tasks("bring_color_to_front"):
         for pl, (_, _, pair) in zip(pair_labels(t), t.task.pairs(), strict=True):
             fronts = [m for m in pl.correspondence if m.actions]
-            assert len(fronts) == 1 and fronts[0].actions[0]["op"] == "bring_to_front"
+            assert len(fronts) == 1 and fronts[0].actions == [{"op": "raise"}]
             target = fronts[0].input_id
             # something covered it in the input, nothing does in the output
             assert any(k == "occludes" and b == target for k, _, b in pl.input.relations)
@@ -130,9 +130,8 @@ def test_align_to_marker_lines_every_object_up():
                         assert a == {"op": "align", "with": marker.id, "side": align}
 
 
-def test_select_by_contact_deletes_by_touching_the_key():
-    for t in tasks("select_by_contact"):
-        keep = t.labels.params["mode"] == "keep"
+def test_delete_touching_deletes_exactly_what_touches_the_key():
+    for t in tasks("delete_touching"):
         for pl in pair_labels(t):
             key = next(o.id for o in pl.input.objects if "key" in o.tags)
             touching = {
@@ -142,23 +141,20 @@ def test_select_by_contact_deletes_by_touching_the_key():
             }
             others = {o.id for o in pl.input.objects} - {key}
             deleted = {m.input_id for m in pl.correspondence if m.change == "deleted"}
-            assert touching and others - touching
-            assert deleted == (others - touching if keep else touching)
+            assert touching and others - touching and deleted == touching
             for m in pl.correspondence:
-                if m.input_id != key:
-                    reason = "touching" if m.input_id in touching else "not_touching"
-                    op = "delete" if m.input_id in deleted else "keep"
-                    assert m.actions == [{"op": op, "reason": reason}]
+                want = [{"op": "delete", "reason": "touching", "with": key}]
+                assert m.actions == (want if m.input_id in touching else [])
 
 
 @pytest.mark.parametrize(
     ("name", "param"),
     [
-        ("bring_to_front", "color"),
+        ("bring_color_to_front", "color"),
         ("remove_occluder", "color"),
         ("recolor_inside", "mode"),
         ("align_to_marker", "align"),
-        ("select_by_contact", "mode"),
+        ("delete_touching", "key"),
     ],
 )
 def test_the_rule_comes_from_the_demonstrations(name, param):

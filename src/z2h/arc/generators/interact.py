@@ -1,7 +1,9 @@
-"""Objects acting on each other: occlusion (bring one to the front, lift an occluder),
-containment (recolour what lies inside a frame), alignment (line up on a marker) and contact
-(delete, or keep only, what touches a key object). Moves that stop at contact, gravity and
-pushes live in ``physics``; recolouring by contact with a marker cell in ``recolor``."""
+"""Objects acting on each other: occlusion (bring the task's colour to the front among many
+rectangles, lift an occluder), containment (recolour what lies inside a frame), alignment (line
+up on a marker) and contact (delete what touches a key object). Moves that stop at contact,
+gravity and pushes live in ``physics``; recolouring by contact with a marker cell in
+``recolor``; keeping what touches an anchor, and two rectangles swapping layers, in
+``select``."""
 
 from __future__ import annotations
 
@@ -90,10 +92,10 @@ def changed_to(demos: Sequence[Pair]) -> set[int]:
 
 
 @register
-class BringToFront(Generator):
-    name = "bring_to_front"
+class BringColorToFront(Generator):
+    name = "bring_color_to_front"
     concepts = ("occlusion", "z_order", "interaction", "objects")
-    description = "overlapping rectangles: the one of the task's colour comes to the front"
+    description = "many overlapping rectangles: the one of the task's colour comes to the front"
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
@@ -143,8 +145,7 @@ class BringToFront(Generator):
         ]
         top_z = n
         out = [o if o.id else Obj.rect(0, th, tw, target, (tt, tl), top_z) for o in objs]
-        front = {"op": "bring_to_front", "from_z": order.index(0), "to_z": top_z}
-        corr = [Match(o.id, o.id, [front] if o.id == 0 else []) for o in objs]
+        corr = [Match(o.id, o.id, [{"op": "raise"}] if o.id == 0 else []) for o in objs]
         return Example(
             Scene(height, width, background, objs), Scene(height, width, background, out), corr
         )
@@ -539,17 +540,17 @@ def _align(grid: np.ndarray, m: _Marked, align: str) -> np.ndarray:
 
 
 @register
-class SelectByContact(Generator):
-    name = "select_by_contact"
+class DeleteTouching(Generator):
+    name = "delete_touching"
     concepts = ("contact", "touching", "selection", "interaction", "objects")
-    description = "objects touching the key object (side by side) vanish, or are the only ones kept"
+    description = "objects that touch the key object (side by side) vanish; the rest stay"
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
-        return {"mode": r.choice(("delete", "keep")), "key": r.randint(1, 9)}
+        return {"key": r.randint(1, 9)}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        key_color, keep = params["key"], params["mode"] == "keep"
+        key_color = params["key"]
         height, width = r.int(7, 20), r.int(7, 20)
         palette = r.colors(r.int(1, 4), exclude=(0, key_color))
         if r.bool(0.4):
@@ -602,11 +603,11 @@ class SelectByContact(Generator):
             c = r.choice(palette)
             o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
             objs.append(o)
-            if touch == keep:
-                out.append(o)
-                corr.append(Match(o.id, o.id, [{"op": "keep", "reason": _REASON[touch]}]))
+            if touch:
+                corr.append(Match(o.id, None, [{"op": "delete", "reason": "touching", "with": 0}]))
             else:
-                corr.append(Match(o.id, None, [{"op": "delete", "reason": _REASON[touch]}]))
+                out.append(o)
+                corr.append(Match(o.id, o.id, []))
         if 2 * sum(o.size for o in objs) >= height * width:
             raise Reject("background not the most common colour")
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
@@ -621,19 +622,13 @@ class SelectByContact(Generator):
             present = set(np.unique(p.input).tolist())
             changed = set(np.unique(p.input[p.input != p.output]).tolist())
             keys = (present if keys is None else keys & present) - changed
-        rules = [(k, keep) for k in sorted(keys or ()) for keep in (False, True)]
         fits = [
-            rule
-            for rule in rules
-            if fits_all(parsed, lambda g, pieces, rule=rule: _select_by_contact(g, pieces, *rule))
+            k
+            for k in sorted(keys or ())
+            if fits_all(parsed, lambda g, pieces, k=k: _delete_touching(g, pieces, k))
         ]
         mine = _pieces(grid)
-        return single_answer(
-            fits, lambda rule: _select_by_contact(grid, mine, *rule), "key and choice"
-        )
-
-
-_REASON = {True: "touching", False: "not_touching"}
+        return single_answer(fits, lambda k: _delete_touching(grid, mine, k), "key colour")
 
 
 def _pieces(grid: np.ndarray) -> tuple[int, list[list[int]]]:
@@ -642,11 +637,9 @@ def _pieces(grid: np.ndarray) -> tuple[int, list[list[int]]]:
     return background, components(grid, connectivity=8, background=background)
 
 
-def _select_by_contact(
-    grid: np.ndarray, parsed: tuple[int, list[list[int]]], key: int, keep: bool
-) -> np.ndarray:
+def _delete_touching(grid: np.ndarray, parsed: tuple[int, list[list[int]]], key: int) -> np.ndarray:
     """``grid`` with the pieces (other than the ``key`` colour's) that share a side with a
-    ``key`` cell deleted, or (``keep``) with every other piece deleted."""
+    ``key`` cell deleted."""
     background, pieces = parsed
     is_key = grid == key
     if key == background or not is_key.any():
@@ -658,10 +651,9 @@ def _select_by_contact(
     for piece in pieces:
         if flat[piece[0]] == key:
             continue
-        touch = bool(beside[piece].any())
-        touched |= touch
-        if touch != keep:
+        if beside[piece].any():
             out.ravel()[piece] = background
+            touched = True
     if not touched:
         raise CannotSolve("nothing touches the key")
     return out
