@@ -66,7 +66,7 @@ class RemoveNoise(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         noise = params["noise"]
         height, width = r.int(6, 20), r.int(6, 20)
-        background = r.choice([c for c in (0, 0, 0, r.randint(0, 9)) if c != noise] or [1])
+        background = 0 if noise != 0 and r.bool(0.75) else r.colors(1, exclude=(noise,))[0]
         palette = r.colors(r.int(1, 5), exclude=(background, noise))
         masks = [polyomino(r, r.int(3, 10), 4, 4) for _ in range(r.int(1, 7))]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
@@ -103,7 +103,8 @@ class RemoveNoise(Generator):
             for j, rc in enumerate(sorted(cells))
         ]
         inp = Scene(height, width, background, objs + dots)
-        corr = [Match(o.id, o.id, []) for o in objs] + [Match(d.id, None, []) for d in dots]
+        gone = [{"op": "delete", "reason": "noise"}]
+        corr = [Match(o.id, o.id, []) for o in objs] + [Match(d.id, None, gone) for d in dots]
         return Example(inp, clean, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
