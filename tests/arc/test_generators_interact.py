@@ -115,6 +115,12 @@ def test_align_to_marker_lines_every_object_up():
                 align_here = {"start": "end", "end": "start"}.get(align, align)
             else:
                 align_here = align
+            side = {
+                (0, "start"): "top",
+                (0, "end"): "bottom",
+                (1, "start"): "left",
+                (1, "end"): "right",
+            }.get((axis, align_here), "center")
             for s, e in spans:
                 if align_here == "start":
                     assert s == m0
@@ -126,8 +132,8 @@ def test_align_to_marker_lines_every_object_up():
                 for a in m.actions:
                     if a["op"] == "move":
                         assert a["by"][1 - axis] == 0  # slid along the marker only
-                    else:
-                        assert a == {"op": "align", "with": marker.id, "side": align}
+                    else:  # the side of the marker the objects line up with, as seen
+                        assert a == {"op": "align", "with": marker.id, "side": side}
 
 
 def test_delete_touching_deletes_exactly_what_touches_the_key():

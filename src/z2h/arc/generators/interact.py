@@ -432,7 +432,9 @@ class AlignToMarker(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         # made with the marker on the left edge, then turned to the task's edge
-        marker = params["marker"]
+        marker, k = params["marker"], EDGES[params["edge"]]
+        start, end = _SIDES[k]  # the sides "start" and "end" line up once turned
+        side = {"start": start, "end": end}.get(params["align"], "center")
         height, width = r.int(6, 20), r.int(6, 20)
         length = r.randint(3, min(7, height - 2))
         top = r.randint(0, height - length)
@@ -457,13 +459,12 @@ class AlignToMarker(Generator):
             dr = dest - row
             objs.append(o)
             out.append(o.moved(dr, 0))
-            act = {"op": "align", "with": 0, "side": params["align"]}
+            act = {"op": "align", "with": 0, "side": side}
             corr.append(Match(o.id, o.id, [{"op": "move", "by": [dr, 0]}, act] if dr else []))
             moved += dr != 0
             col += w + r.randint(1, 3)
         if not moved:
             raise Reject("nothing moves")
-        k = EDGES[params["edge"]]
         inp = transform_scene(Scene(height, width, 0, objs), "rotate", k)
         res = transform_scene(Scene(height, width, 0, out), "rotate", k)
         for m in corr:  # the moves, turned with the scene
@@ -477,6 +478,10 @@ class AlignToMarker(Generator):
         fits = [a for a in ALIGNS if fits_all(parsed, lambda g, m, a=a: _align(g, m, a))]
         mine = _Marked(grid)
         return single_answer(fits, lambda a: _align(grid, mine, a), "alignment")
+
+
+# quarter turns -> the sides of the marker that its start and end become
+_SIDES = {0: ("top", "bottom"), 1: ("left", "right"), 2: ("bottom", "top"), 3: ("right", "left")}
 
 
 def _turn(by: list[int], k: int) -> list[int]:
