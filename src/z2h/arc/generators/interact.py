@@ -25,7 +25,6 @@ from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import components
 from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair
 
@@ -618,7 +617,7 @@ class DeleteTouching(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _pieces(p.input)) for p in demos]
+        parsed = [(p, most_common_color(p.input)) for p in demos]
         # the key is in every demonstration, and none of its cells change
         keys: set[int] | None = None
         for p in demos:
@@ -630,35 +629,28 @@ class DeleteTouching(Generator):
         fits = [
             k
             for k in sorted(keys or ())
-            if fits_all(parsed, lambda g, pieces, k=k: _delete_touching(g, pieces, k))
+            if fits_all(parsed, lambda g, bg, k=k: _delete_touching(g, bg, k))
         ]
-        mine = _pieces(grid)
-        return single_answer(fits, lambda k: _delete_touching(grid, mine, k), "key colour")
+        background = most_common_color(grid)
+        return single_answer(fits, lambda k: _delete_touching(grid, background, k), "key colour")
 
 
-def _pieces(grid: np.ndarray) -> tuple[int, list[list[int]]]:
-    """The background and the flat cell indices of each one-colour, 8-connected piece."""
-    background = most_common_color(grid)
-    return background, components(grid, connectivity=8, background=background)
-
-
-def _delete_touching(grid: np.ndarray, parsed: tuple[int, list[list[int]]], key: int) -> np.ndarray:
-    """``grid`` with the pieces (other than the ``key`` colour's) that share a side with a
-    ``key`` cell deleted."""
-    background, pieces = parsed
+def _delete_touching(grid: np.ndarray, background: int, key: int) -> np.ndarray:
+    """``grid`` with every object that shares a side with a ``key`` cell deleted: the cells
+    of other colours beside the key, grown through their corner-connected neighbours of
+    other colours (objects stand apart, so growth stays within the ones touching)."""
     is_key = grid == key
     if key == background or not is_key.any():
         raise CannotSolve(f"no object of the key colour {key}")
-    beside = (dilate(is_key, diagonal=False)[1:-1, 1:-1] & ~is_key).ravel()
-    flat = grid.ravel()
-    out = grid.copy()
-    touched = False
-    for piece in pieces:
-        if flat[piece[0]] == key:
-            continue
-        if beside[piece].any():
-            out.ravel()[piece] = background
-            touched = True
-    if not touched:
+    other = (grid != background) & ~is_key
+    hit = dilate(is_key, diagonal=False)[1:-1, 1:-1] & other
+    if not hit.any():
         raise CannotSolve("nothing touches the key")
+    while True:  # a flood fill, a ring of neighbours at a time
+        grown = dilate(hit, diagonal=True)[1:-1, 1:-1] & other
+        if np.array_equal(grown, hit):
+            break
+        hit = grown
+    out = grid.copy()
+    out[hit] = background
     return out
