@@ -342,7 +342,10 @@ class RecolorInside(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         parsed = [(p, _frames(p.input)) for p in demos]
-        rules: list[int | None] = [None, *sorted(changed_to(demos))]  # None: the frame's
+        # None: the frame's colour; else one colour that every demonstration changes cells to
+        each = [changed_to([p]) for p in demos]
+        fixed = set.intersection(*each) if each else set()
+        rules: list[int | None] = [None, *sorted(fixed)]
         fits = [c for c in rules if fits_all(parsed, lambda g, f, c=c: _recolor_inside(g, f, c))]
         mine = _frames(grid)
         return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
