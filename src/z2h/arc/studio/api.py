@@ -131,12 +131,12 @@ class Studio:
         )
 
     def list_generators(self) -> dict[str, Any]:
-        from z2h.arc.generators.registry import GENERATORS
+        from z2h.arc.generators.registry import all_generators
 
         return {
             "generators": [
                 {"name": g.name, "concepts": list(g.concepts), "description": g.description}
-                for g in GENERATORS.values()
+                for g in all_generators()
             ]
         }
 
@@ -161,19 +161,18 @@ class Studio:
             or difficulty[0] > difficulty[1]
         ):
             raise StudioError(f"difficulty must be [lo, hi] with 0 <= lo <= hi <= 1, got {difficulty!r}")
-        task, labels = make_task(generator, seed, 0, tuple(difficulty))
-        return {"id": task.id, "task": task_to_json(task), "labels": labels.to_json()}
+        made = make_task(generator, seed, 0, (float(difficulty[0]), float(difficulty[1])))
+        return {"id": made.task.id, "task": task_to_json(made.task), "labels": made.labels.to_json()}
 
     # ---- helpers ------------------------------------------------------------------------------
 
     def _generator_index(self) -> Callable[[str], tuple[str, list[str]] | None]:
-        try:
-            from z2h.arc.generators.registry import GENERATORS
-        except ImportError:
-            return lambda task_id: None
+        from z2h.arc.generators.registry import all_generators
+
+        generators = {g.name: g for g in all_generators()}
         # generated ids are "<generator>-<seed>-<index>": one dict look-up per id
         def find(task_id: str) -> tuple[str, list[str]] | None:
-            gen = GENERATORS.get(task_id.rsplit("-", 2)[0])
+            gen = generators.get(task_id.rsplit("-", 2)[0])
             return None if gen is None else (gen.name, list(gen.concepts))
 
         return find

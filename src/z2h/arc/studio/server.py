@@ -32,9 +32,9 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from z2h.arc.grid import ArcError
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.sources import Forbidden, NotFound, StudioError
+from z2h.errors import Z2HError
 
 MAX_BODY = 4 * 2**20  # bytes; a 30x30 task with labels for 10 pairs is well under 1 MiB
 TOKEN_HEADER = "X-Z2H-Token"
@@ -124,7 +124,7 @@ class StudioHandler(BaseHTTPRequestHandler):
                 raise NotFound(f"no {method} {path}")
         except StudioError as e:
             self._send_json(e.status, {"error": str(e)})
-        except ArcError as e:  # an invalid task, labels or generator name from z2h.arc
+        except Z2HError as e:  # an invalid task, labels or generator name from z2h.arc
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(e)})
         except Exception as e:  # a bug: say so on the page and in the terminal
             print(f"z2h arc studio: internal error on {method} {self.path}: {e!r}", file=sys.stderr)
