@@ -89,7 +89,10 @@ class StudioServer(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a background thread (tests and benchmarks); ``shutdown()`` stops it."""
-        thread = threading.Thread(target=self.serve_forever, name="studio-http", daemon=True)
+        # a short poll interval makes shutdown() quick (it waits for the next poll)
+        thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="studio-http", daemon=True
+        )
         thread.start()
         return thread
 
