@@ -32,11 +32,15 @@ def test_sources_and_listing(serve, generated_set, plain_folder):
     assert [(s["name"], s["writable"]) for s in data["sources"]] == [("set", True), ("plain", True)]
     status, data = client.request("GET", "/api/sources/set/tasks")
     assert status == 200
-    [row] = data["tasks"]
-    assert row["id"] == only_task_id(generated_set)
-    assert row["generator"] == GENERATOR and row["concepts"]
+    assert data["ids"] == [only_task_id(generated_set)]
+    assert data["generator"] == [GENERATOR] and data["concepts"][GENERATOR]
     status, data = client.request("GET", "/api/sources/plain/tasks")
-    assert [t["id"] for t in data["tasks"]] == ["square"]
+    assert data["ids"] == ["square"] and data["generator"] == [None]
+    # sizes arrive once the folder is indexed (the studio does it in the background)
+    assert data["rows"] == [None]
+    client.server.studio.sources["plain"].index()
+    _, data = client.request("GET", "/api/sources/plain/tasks")
+    assert (data["rows"], data["cols"], data["train"], data["test"]) == ([5], [5], [1], [1])
 
 
 def test_listing_gets_sizes_once_indexed(plain_folder):

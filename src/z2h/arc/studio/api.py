@@ -8,7 +8,7 @@ shapes the answers for the page.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class Studio:
         for path in predictions:
             self.predictions.update(read_predictions(path))
         self._stop = threading.Event()
+        self._generators: dict[str, Any] | None = None  # name -> generator, loaded once
 
     # ---- background work ----------------------------------------------------------------------
 
@@ -77,21 +78,28 @@ class Studio:
         return {"sources": [s.describe() for s in self.sources.values()]}
 
     def list_tasks(self, source: str) -> dict[str, Any]:
-        """Every task id of a source with what is known cheaply: the size once indexed, and the
-        generator and its concepts when the id starts with a generator's name."""
+        """Every task id of a source with what is known cheaply: the size once indexed (``rows``,
+        ``cols``, ``train``, ``test``: null until then), and the generator when the id is a
+        generated one. Columns rather than one object per task: a folder of 10,000 tasks
+        answers in a fraction of the time."""
         src = self.source(source)
-        generators = self._generator_index()
-        tasks = []
-        for task_id in src.ids():
-            row: dict[str, Any] = {"id": task_id}
-            meta = src.meta(task_id)
-            if meta is not None:
-                row.update(rows=meta.rows, cols=meta.cols, train=meta.train, test=meta.test)
-            gen = generators(task_id)
-            if gen is not None:
-                row["generator"], row["concepts"] = gen
-            tasks.append(row)
-        return {"source": source, "writable": src.writable, "tasks": tasks}
+        generators = self.generators_by_name()
+        ids = src.ids()
+        metas = [src.meta(task_id) for task_id in ids]
+        # generated ids are "<generator>-<seed>-<index>": one dict look-up per id
+        gens = [task_id.rsplit("-", 2)[0] for task_id in ids]
+        gens = [g if g in generators else None for g in gens]
+        return {
+            "source": source,
+            "writable": src.writable,
+            "ids": ids,
+            "rows": [m and m.rows for m in metas],
+            "cols": [m and m.cols for m in metas],
+            "train": [m and m.train for m in metas],
+            "test": [m and m.test for m in metas],
+            "generator": gens,
+            "concepts": {g: list(generators[g].concepts) for g in set(gens) if g is not None},
+        }
 
     def get_task(self, source: str, task_id: str) -> dict[str, Any]:
         src = self.source(source)
@@ -166,13 +174,9 @@ class Studio:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _generator_index(self) -> Callable[[str], tuple[str, list[str]] | None]:
-        from z2h.arc.generators.registry import all_generators
+    def generators_by_name(self) -> dict[str, Any]:
+        if self._generators is None:
+            from z2h.arc.generators.registry import all_generators
 
-        generators = {g.name: g for g in all_generators()}
-        # generated ids are "<generator>-<seed>-<index>": one dict look-up per id
-        def find(task_id: str) -> tuple[str, list[str]] | None:
-            gen = generators.get(task_id.rsplit("-", 2)[0])
-            return None if gen is None else (gen.name, list(gen.concepts))
-
-        return find
+            self._generators = {g.name: g for g in all_generators()}
+        return self._generators

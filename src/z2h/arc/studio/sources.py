@@ -110,6 +110,7 @@ class FolderSource(Source):
         self.name = name
         self.root = Path(root).absolute()
         self._meta: dict[str, tuple[int, Meta]] = {}  # id -> (mtime_ns, meta)
+        self._ids: tuple[tuple[Path, int], list[str]] | None = None  # (folder, its mtime), ids
         self._lock = threading.Lock()
 
     @property
@@ -126,11 +127,19 @@ class FolderSource(Source):
 
     def ids(self) -> list[str]:
         folder = self.tasks_dir
-        if not folder.is_dir():
+        try:
+            # adding, removing or renaming a file (atomic writes rename) changes the folder's
+            # mtime, so an unchanged mtime means an unchanged listing
+            mtime = folder.stat().st_mtime_ns
+        except FileNotFoundError:
             return []
-        with os.scandir(folder) as entries:
-            names = [e.name[:-5] for e in entries if e.name.endswith(".json")]
-        return sorted(n for n in names if TASK_ID.fullmatch(n))
+        cached = self._ids
+        if cached is not None and cached[0] == (folder, mtime):
+            return cached[1]
+        names = [n[:-5] for n in os.listdir(folder) if n.endswith(".json")]
+        ids = sorted(n for n in names if TASK_ID.fullmatch(n))
+        self._ids = ((folder, mtime), ids)
+        return ids
 
     def task_path(self, task_id: str) -> Path:
         return confined(self.tasks_dir, check_task_id(task_id) + ".json")
