@@ -44,7 +44,9 @@ SHOT_GENERATORS = ("move_until_touch", "gravity", "recolor_by_size", "flip")
 def grid_labels_of(grid: np.ndarray) -> GridLabels:
     objs = find_objects(grid)
     h, w = grid.shape
-    return GridLabels(h, w, most_common_color(grid), [object_label(o, h, w) for o in objs], relations(objs))
+    return GridLabels(
+        h, w, most_common_color(grid), [object_label(o, h, w) for o in objs], relations(objs)
+    )
 
 
 def busy_task(rng: np.random.Generator, task_id: str) -> tuple[Task, TaskLabels]:
@@ -197,14 +199,21 @@ def screenshot(path: Path, root: Path) -> None:
     write_json_atomic(folder / "labels" / f"{made.task.id}.json", made.labels.to_json())
     server = launch(folder)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        browser = pw.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 820})
-        page.goto(f"http://127.0.0.1:{server.port}/task/examples/{made.task.id}?token={server.token}")
+        page.goto(
+            f"http://127.0.0.1:{server.port}/task/examples/{made.task.id}?token={server.token}"
+        )
         page.wait_for_selector("body[data-ready]", timeout=30000)
         page.check("#show-ids")
         # point at the first input object that has a counterpart in the output
         pl = made.labels.train[0]
-        match = next((m for m in pl.correspondence if m.input_id is not None and m.output_id is not None), None)
+        match = next(
+            (m for m in pl.correspondence if m.input_id is not None and m.output_id is not None),
+            None,
+        )
         if match is not None:
             obj = next(o for o in pl.input.objects if o.id == match.input_id)
             row, col = (int(v) for v in obj.cells[len(obj.cells) // 2][:2])
@@ -247,8 +256,16 @@ def main(argv: list[str] | None = None) -> int:
         ("hover-to-redraw p90 (ms)", result["hover_p90_ms"], ""),
         ("hover-to-redraw max (ms)", result["hover_max_ms"], ""),
         (f"list {result['tasks']} tasks, first request (ms)", result["list_first_ms"], "<= 200"),
-        (f"list {result['tasks']} tasks, sizes not indexed (ms)", result["list_cold_median_ms"], "<= 200"),
-        (f"list {result['tasks']} tasks, sizes indexed (ms)", result["list_warm_median_ms"], "<= 200"),
+        (
+            f"list {result['tasks']} tasks, sizes not indexed (ms)",
+            result["list_cold_median_ms"],
+            "<= 200",
+        ),
+        (
+            f"list {result['tasks']} tasks, sizes indexed (ms)",
+            result["list_warm_median_ms"],
+            "<= 200",
+        ),
         ("index their sizes in the background (s)", result["index_s"], ""),
     ]
     for name, value, target in rows:

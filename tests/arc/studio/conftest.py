@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from studio_helpers import SQUARE, GENERATOR
+from studio_helpers import GENERATOR, SQUARE
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
@@ -19,6 +19,7 @@ from z2h.arc.studio.api import Studio
 from z2h.arc.studio.server import StudioServer
 from z2h.arc.task import task_from_json, write_task
 from z2h.run import write_json_atomic
+
 
 @pytest.fixture
 def generated_set(tmp_path: Path) -> Path:
@@ -59,7 +60,7 @@ class Client:
         method: str,
         path: str,
         body: Any = None,
-        token: str | None | bool = True,
+        token: str | bool | None = True,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> tuple[int, Any]:
@@ -77,7 +78,9 @@ class Client:
         payload = response.read()
         conn.close()
         kind = response.getheader("Content-Type", "")
-        return response.status, (json.loads(payload) if kind.startswith("application/json") else payload)
+        return response.status, (
+            json.loads(payload) if kind.startswith("application/json") else payload
+        )
 
 
 @pytest.fixture

@@ -141,9 +141,10 @@ def test_hover_shows_labels_and_highlights_the_counterpart(open_page, generated_
         assert tag in info
     highlighted = page.evaluate(f"[...studio.state.views[{k_out}].view.highlighted]")
     assert highlighted == [match["output_id"]]
-    assert f"object {match['input_id']} -> {match['output_id']}" in page.locator(
-        "#happened"
-    ).inner_text()
+    assert (
+        f"object {match['input_id']} -> {match['output_id']}"
+        in page.locator("#happened").inner_text()
+    )
 
 
 def test_paint_undo_redo(open_page, plain_folder):
@@ -189,8 +190,12 @@ def test_click_object_move_it_and_save(open_page, plain_folder):
 
 def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
     page = open_page([plain_folder], "/new")
-    assert views(page) == [["train", 0, "input"], ["train", 0, "output"],
-                           ["test", 0, "input"], ["test", 0, "output"]]
+    assert views(page) == [
+        ["train", 0, "input"],
+        ["train", 0, "output"],
+        ["test", 0, "input"],
+        ["test", 0, "output"],
+    ]
     page.keyboard.press("p")
     for k, colour in enumerate([1, 2, 3, 4]):
         page.keyboard.press(str(colour))

@@ -104,7 +104,12 @@ class Studio:
     def get_task(self, source: str, task_id: str) -> dict[str, Any]:
         src = self.source(source)
         task = src.read(task_id)
-        return {"source": source, "id": task_id, "writable": src.writable, "task": task_to_json(task)}
+        return {
+            "source": source,
+            "id": task_id,
+            "writable": src.writable,
+            "task": task_to_json(task),
+        }
 
     def get_labels(self, source: str, task_id: str) -> dict[str, Any]:
         src = self.source(source)
@@ -168,9 +173,15 @@ class Studio:
             or not all(isinstance(d, (int, float)) and 0 <= d <= 1 for d in difficulty)
             or difficulty[0] > difficulty[1]
         ):
-            raise StudioError(f"difficulty must be [lo, hi] with 0 <= lo <= hi <= 1, got {difficulty!r}")
+            raise StudioError(
+                f"difficulty must be [lo, hi] with 0 <= lo <= hi <= 1, got {difficulty!r}"
+            )
         made = make_task(generator, seed, 0, (float(difficulty[0]), float(difficulty[1])))
-        return {"id": made.task.id, "task": task_to_json(made.task), "labels": made.labels.to_json()}
+        return {
+            "id": made.task.id,
+            "task": task_to_json(made.task),
+            "labels": made.labels.to_json(),
+        }
 
     # ---- helpers ------------------------------------------------------------------------------
 

