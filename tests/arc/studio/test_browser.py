@@ -54,7 +54,8 @@ def open_page(browser, serve):
         page.errors = []
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
         page.goto(f"http://127.0.0.1:{client.server.port}{path}?token={client.server.token}")
         page.wait_for_selector("body[data-ready]", timeout=15000)
         pages.append(page)
@@ -236,3 +237,84 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     assert marks == [[1, 1]]
     badges = page.locator(".badge").all_inner_texts()
     assert badges == ["not exact", "exact"]
+
+
+def grid_of(page, split, index, side):
+    return page.evaluate(f"studio.state.task.{split}[{index}].{side}")
+
+
+def test_selection_tools(open_page, plain_folder):
+    page = open_page([plain_folder], "/task/plain/square")
+    k = view_index(page, "train", 0, "input")
+    # drag a rectangle over the square and the column right of it, flip it left-right
+    page.mouse.move(*cell_point(page, k, 1, 1))
+    page.mouse.down()
+    page.mouse.move(*cell_point(page, k, 2, 3))
+    page.mouse.up()
+    page.keyboard.press("h")
+    assert grid_of(page, "train", 0, "input") == SQUARE["train"][0]["output"]
+    # copy it, paste it at the pointer (row 3, col 0), then delete the pasted copy
+    page.keyboard.press("Control+c")
+    page.mouse.move(*cell_point(page, k, 3, 0))
+    page.keyboard.press("Control+v")
+    pasted = grid_of(page, "train", 0, "input")
+    assert pasted[3] == [0, 2, 2, 1, 0] and pasted[4] == [0, 2, 2, 0, 0]
+    page.keyboard.press("Delete")
+    assert grid_of(page, "train", 0, "input") == SQUARE["train"][0]["output"]
+    # click the square (now at rows 1-2, cols 2-3), recolour it, rotate a 1x2 bar
+    page.mouse.click(*cell_point(page, k, 1, 2))
+    page.keyboard.press("6")
+    grid = grid_of(page, "train", 0, "input")
+    assert grid[1] == [0, 0, 6, 6, 0] and grid[2] == [0, 0, 6, 6, 0]
+    page.keyboard.press("Escape")
+    page.mouse.move(*cell_point(page, k, 0, 0))
+    page.mouse.down()
+    page.mouse.move(*cell_point(page, k, 0, 1))
+    page.mouse.up()
+    page.keyboard.press("2")
+    page.keyboard.press("r")
+    grid = grid_of(page, "train", 0, "input")
+    assert [grid[0][0], grid[1][0], grid[0][1]] == [2, 2, 0]
+    # flood fill the background
+    page.keyboard.press("Escape")
+    page.keyboard.press("f")
+    page.keyboard.press("8")
+    page.mouse.click(*cell_point(page, k, 4, 4))
+    assert grid_of(page, "train", 0, "input")[4] == [8, 8, 8, 8, 8]
+    assert page.errors == []
+
+
+def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
+    other = json.loads(json.dumps(SQUARE))
+    other["train"][0]["input"][0][0] = 7
+    (plain_folder / "zz-other.json").write_text(json.dumps(other))
+    page = open_page([plain_folder], "/task/plain/square")
+    page.click("#add-train")
+    assert len(page.evaluate("studio.state.task.train")) == 2
+    page.locator(".pair[data-split=train][data-index='0'] button", has_text="down").click()
+    assert grid_of(page, "train", 1, "input") == SQUARE["train"][0]["input"]
+    page.locator(".pair[data-split=train][data-index='0'] button", has_text="input").click()
+    assert grid_of(page, "train", 0, "output") == grid_of(page, "train", 0, "input")
+    # resize the grid the pointer was last over
+    k = view_index(page, "test", 0, "output")
+    page.mouse.move(*cell_point(page, k, 0, 0))
+    page.fill("#rows", "4")
+    page.fill("#cols", "6")
+    page.click("#resize")
+    out = grid_of(page, "test", 0, "output")
+    assert (len(out), len(out[0])) == (4, 6) and out[0][:2] == [0, 3]
+    page.locator(".pair[data-split=train][data-index='1'] button", has_text="remove").click()
+    assert len(page.evaluate("studio.state.task.train")) == 1
+    page.keyboard.press("Control+z")
+    assert len(page.evaluate("studio.state.task.train")) == 2
+    # the task list: search, then next / previous by keyboard (after confirming the discard)
+    page.fill("#search", "zz")
+    assert page.locator("#tasks li").count() == 1
+    page.fill("#search", "")
+    page.locator("#pairs").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.wait_for_url("**/task/plain/zz-other")
+    assert page.dialogs and "unsaved" in page.dialogs[0]
+    page.wait_for_function("studio.state.task && studio.state.task.train[0].input[0][0] === 7")
+    page.keyboard.press("k")
+    page.wait_for_url("**/task/plain/square")
