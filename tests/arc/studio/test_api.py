@@ -62,10 +62,12 @@ def test_get_task_and_labels(serve, generated_set):
     assert data["labels"] == json.loads((generated_set / "labels" / f"{task_id}.json").read_text())
 
 
-def test_labels_of_a_task_without_labels_are_null(serve, plain_folder):
+def test_a_task_without_labels_gets_heuristic_ones(serve, plain_folder):
     client = serve([plain_folder])
     status, data = client.request("GET", "/api/sources/plain/labels/square")
-    assert status == 200 and data["labels"] is None
+    assert status == 200 and data["heuristic"] is True and data["stale"] is False
+    task = task_from_json(SQUARE, "square")
+    assert check_labels(task, TaskLabels.from_json(data["labels"])) == []
 
 
 def test_predictions_say_exact_per_test_input(serve, plain_folder, predictions_file):

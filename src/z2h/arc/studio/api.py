@@ -112,10 +112,26 @@ class Studio:
         }
 
     def get_labels(self, source: str, task_id: str) -> dict[str, Any]:
+        """The task's labels file; for a task without one, labels found by z2h.arc's heuristics
+        (connected components matched between input and output), marked ``heuristic``."""
         src = self.source(source)
-        src.read(task_id)  # 404 for an unknown task
+        task = src.read(task_id)  # 404 for an unknown task
         labels, stale = src.labels(task_id)
-        return {"source": source, "id": task_id, "labels": labels, "stale": stale}
+        heuristic = False
+        if labels is None:
+            try:
+                from z2h.arc.correspond import heuristic_labels
+            except ImportError:  # a z2h.arc without the heuristic labeller
+                heuristic_labels = None
+            if heuristic_labels is not None:
+                labels, heuristic = heuristic_labels(task).to_json(), True
+        return {
+            "source": source,
+            "id": task_id,
+            "labels": labels,
+            "stale": stale,
+            "heuristic": heuristic,
+        }
 
     def get_predictions(self, source: str, task_id: str) -> dict[str, Any]:
         """The model's attempts for each test input, and whether each is exactly right."""

@@ -83,6 +83,7 @@ function taskPath(source, id) {
 }
 
 async function route() {
+  state.url = location.pathname;
   const parts = location.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "task" && parts.length === 3) {
     await showSource(parts[1]);
@@ -198,9 +199,18 @@ async function openTask(source, id) {
   ]);
   state.current = { source, id, writable: task.writable };
   setTask(task.task, labels.labels, predictions.predictions, labels.stale);
+  state.labelsHeuristic = labels.heuristic;
   $("save-id").value = id;
   if (task.writable) $("save-source").value = source;
-  status(labels.stale ? "labels are stale (the task changed after they were made)" : "");
+  // a generated task: the generate panel starts from its generator and seed
+  const made = labels.labels;
+  if (made && made.generator && state.generators.some((g) => g.name === made.generator)) {
+    $("generator").value = made.generator;
+    if (made.seed != null) $("seed").value = made.seed;
+    if (made.difficulty) [$("diff-lo").value, $("diff-hi").value] = made.difficulty;
+  }
+  status(labels.stale ? "labels are stale (the task changed after they were made)"
+    : labels.heuristic ? "no labels file: objects and correspondences found by heuristics" : "");
   markCurrentInList();
 }
 
@@ -216,6 +226,7 @@ function setTask(task, labels, predictions, stale) {
   state.labels = labels;
   state.labelsStale = stale;
   state.labelled = labels && !stale ? JSON.stringify(task) : null;
+  state.labelsHeuristic = false;
   state.predictions = predictions;
   state.history = [];
   state.future = [];
@@ -644,7 +655,9 @@ async function save(create = null) {
     return;
   }
   const sameTask = state.current && state.current.source === source && state.current.id === id;
-  const labelsMatch = state.labels && !state.labelsStale && state.labelled === JSON.stringify(state.task);
+  // only a generator's labels are saved; heuristic ones are recomputed whenever a task opens
+  const labelsMatch = state.labels && !state.labelsStale && !state.labelsHeuristic
+    && state.labelled === JSON.stringify(state.task);
   const body = {
     task: state.task,
     labels: labelsMatch && !sameTask ? state.labels : null,
@@ -657,6 +670,7 @@ async function save(create = null) {
     updateDirty();
     status(`saved ${source} / ${id} (labels: ${result.labels})`);
     history.pushState(null, "", taskPath(source, id));
+    state.url = location.pathname;
     if (state.source !== source) await showSource(source);
     else await loadList();
     if (result.labels === "stale") {
@@ -680,6 +694,7 @@ async function generate() {
     const result = await api("POST", "/api/generate", body);
     state.current = null;
     history.pushState(null, "", "/new");
+    state.url = location.pathname;
     setTask(result.task, result.labels, null, false);
     $("save-id").value = result.id;
     status(`generated ${result.id}`);
@@ -752,6 +767,7 @@ function wireControls() {
   $("new-task").addEventListener("click", () => {
     if (!confirmDiscard()) return;
     history.pushState(null, "", "/new");
+    state.url = location.pathname;
     newTask();
   });
   $("source").addEventListener("change", () => {
@@ -765,7 +781,14 @@ function wireControls() {
       event.returnValue = "";
     }
   });
-  window.addEventListener("popstate", () => route().catch((e) => status(e.message, true)));
+  window.addEventListener("popstate", () => {
+    // the back / forward buttons: the URL has already changed, so put it back if the user stays
+    if (isDirty() && !confirm("This task has unsaved changes. Discard them?")) {
+      history.pushState(null, "", state.url);
+      return;
+    }
+    route().catch((e) => status(e.message, true));
+  });
 }
 
 async function start() {
