@@ -13,6 +13,7 @@ const LIST_LIMIT = 2000; // rows drawn in the task list at once; the search narr
 const $ = (id) => document.getElementById(id);
 
 const state = {
+  url: null, // the page path of the task shown (to restore it when a discard is refused)
   token: null,
   sources: [],
   source: null, // the source whose list is shown
