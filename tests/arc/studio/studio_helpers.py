@@ -31,11 +31,13 @@ GENERATOR = "flip"
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every file under ``root`` -> a hash of its bytes (symlinks by their target)."""
+    """Every file under ``root`` -> a hash of its bytes and its mtime, so a rewrite with the same
+    bytes counts as a change too (symlinks by their target)."""
     out = {}
     for path in sorted(root.rglob("*")):
         if path.is_symlink():
             out[str(path.relative_to(root))] = "-> " + str(path.readlink())
         elif path.is_file():
-            out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[str(path.relative_to(root))] = f"{digest} {path.stat().st_mtime_ns}"
     return out

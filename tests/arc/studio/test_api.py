@@ -278,6 +278,19 @@ BAD_REQUESTS = {
 }
 
 
+def test_a_labels_folder_linking_outside_is_refused(serve, plain_folder, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (plain_folder / "labels").symlink_to(elsewhere, target_is_directory=True)
+    client = serve([plain_folder])
+    before = tree(tmp_path)
+    status, data = client.request("GET", "/api/sources/plain/labels/square")
+    assert status == 403 and "outside" in data["error"]
+    status, data = client.request("PUT", "/api/sources/plain/tasks/square", {"task": SQUARE})
+    assert status == 403
+    assert tree(tmp_path) == before
+
+
 @pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
 def test_bad_requests_are_refused(guarded, case):
     method, path, body, token, want, words = BAD_REQUESTS[case]

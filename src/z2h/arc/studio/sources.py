@@ -55,11 +55,11 @@ def check_task_id(task_id: str) -> str:
     return task_id
 
 
-def confined(root: Path, name: str) -> Path:
-    """``root / name``, refused when it resolves (symlinks followed) outside ``root``."""
-    path = root / name
+def confined(root: Path, path: Path) -> Path:
+    """``path``, refused when it resolves (symlinks followed, in the file name or in any folder
+    on the way, such as a ``labels`` folder that links elsewhere) outside ``root``."""
     if not path.resolve().is_relative_to(root.resolve()):
-        raise Forbidden(f"{name} leads outside the folder {root.name}/ (a symlink?); refused")
+        raise Forbidden(f"{path.name} leads outside the folder {root.name}/ (a symlink?); refused")
     return path
 
 
@@ -142,11 +142,11 @@ class FolderSource(Source):
         return ids
 
     def task_path(self, task_id: str) -> Path:
-        return confined(self.tasks_dir, check_task_id(task_id) + ".json")
+        return confined(self.root, self.tasks_dir / (check_task_id(task_id) + ".json"))
 
     def labels_path(self, task_id: str, stale: bool = False) -> Path:
         suffix = ".stale.json" if stale else ".json"
-        return confined(self.labels_dir, check_task_id(task_id) + suffix)
+        return confined(self.root, self.labels_dir / (check_task_id(task_id) + suffix))
 
     def read(self, task_id: str) -> Task:
         path = self.task_path(task_id)
@@ -201,6 +201,7 @@ class FolderSource(Source):
         are otherwise renamed to ``<id>.stale.json``. Nothing is written when anything is invalid.
         """
         path = self.task_path(task_id)
+        fresh, stale = self.labels_path(task_id), self.labels_path(task_id, stale=True)
         task = task_from_json(task_json, task_id)
         labels = None
         if labels_json is not None:
@@ -214,7 +215,6 @@ class FolderSource(Source):
         write_task(path, task)
         with self._lock:
             self._meta[task_id] = (path.stat().st_mtime_ns, task_meta(task))
-        fresh, stale = self.labels_path(task_id), self.labels_path(task_id, stale=True)
         if labels is not None:
             write_json_atomic(fresh, labels.to_json())
             stale.unlink(missing_ok=True)
