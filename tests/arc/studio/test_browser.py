@@ -318,3 +318,34 @@ def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
     page.wait_for_function("studio.state.task && studio.state.task.train[0].input[0][0] === 7")
     page.keyboard.press("k")
     page.wait_for_url("**/task/plain/square")
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_page_components_match_find_objects(open_page, plain_folder, connectivity):
+    """gridops.js's connected components (used for tasks edited past their labels) against
+    z2h.arc.objects.find_objects on random grids."""
+    import numpy as np
+
+    from z2h.arc.objects import find_objects
+
+    page = open_page([plain_folder], "/task/plain/square")
+    rng = np.random.default_rng(connectivity)
+    grids = [
+        (rng.random((h, w)) < 0.4) * rng.integers(1, 4, size=(h, w))
+        for h, w in rng.integers(1, 12, size=(20, 2))
+    ]
+    got = page.evaluate(
+        """async ([grids, connectivity]) => {
+        const { components } = await import("/static/gridops.js");
+        const flat = (cells) => cells.map(([r, c]) => r * 100 + c).sort((a, b) => a - b);
+        return grids.map((g) => components(g, { connectivity }).map(
+            (o) => ({ id: o.id, cells: flat(o.cells) })));
+    }""",
+        [[g.tolist() for g in grids], connectivity],
+    )
+    for grid, objs in zip(grids, got, strict=True):
+        want = [
+            {"id": o.id, "cells": sorted(int(r) * 100 + int(c) for r, c, _ in o.cell_array())}
+            for o in find_objects(grid.astype(np.uint8), connectivity)
+        ]
+        assert objs == want

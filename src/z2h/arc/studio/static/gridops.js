@@ -50,8 +50,9 @@ export function floodFill(grid, row, col, color) {
   return out;
 }
 
-// Same-colour connected components that are not background, ordered by (top row, left col),
-// ids from 1. Each object: {id, colors, cells: [[r, c], ...], box: [top, left, bottom, right]}.
+// Same-colour connected components that are not background, in row-major order of their first
+// cell, ids from 0: the objects z2h.arc.objects.find_objects finds in Python (tested against it).
+// Each object: {id, colors, cells: [[r, c], ...], box: [top, left, bottom, right]}.
 export function components(grid, { connectivity = 4, background = null } = {}) {
   const bg = background ?? mostCommonColor(grid);
   const rows = grid.length;
@@ -61,8 +62,7 @@ export function components(grid, { connectivity = 4, background = null } = {}) {
     ? [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
     : [[1, 0], [-1, 0], [0, 1], [0, -1]];
   const objects = [];
-  // Scanning row-major finds each component first at its top-left-most cell in row order,
-  // which is the (top row, left col) order only after the sort below.
+  // scanning row-major meets each component first at its first cell: no sort needed
   for (let r0 = 0; r0 < rows; r0++) {
     for (let c0 = 0; c0 < cols; c0++) {
       const color = grid[r0][c0];
@@ -82,11 +82,9 @@ export function components(grid, { connectivity = 4, background = null } = {}) {
           stack.push([rr, cc]);
         }
       }
-      objects.push({ colors: [color], cells, box: boxOf(cells) });
+      objects.push({ id: objects.length, colors: [color], cells, box: boxOf(cells) });
     }
   }
-  objects.sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
-  objects.forEach((o, i) => { o.id = i + 1; });
   return objects;
 }
 
