@@ -381,10 +381,11 @@ export class GridView {
       for (const o of this.objects) {
         const [x, y, w, h] = this._boxRect(o.box, 1);
         if (this.overlays.boxes) {
+          // half-pixel offsets keep a 1-pixel line on one pixel row instead of two faint ones
           p.noFill();
-          p.stroke(255, 255, 255, 170);
+          p.stroke(255, 255, 255, 220);
           p.strokeWeight(1);
-          p.rect(x, y, w, h);
+          p.rect(x + 0.5, y + 0.5, w - 1, h - 1);
         }
         if (this.overlays.ids) {
           p.noStroke();

@@ -512,8 +512,7 @@ function onHover(entry, info) {
   $("hover-info").textContent = text;
   if (info.object) {
     const match = linkHighlight(entry, info.object.id);
-    $("happened").textContent = counterpart(entry, info.object.id) || pairLabels(entry.split, entry.index)
-      ? describeMatch(match) : "no labels for this pair";
+    $("happened").textContent = pairLabels(entry.split, entry.index) ? describeMatch(match) : "no labels for this pair";
   } else {
     restoreSelectedLink();
   }
@@ -524,7 +523,9 @@ function restoreSelectedLink() {
   const sel = state.selected;
   if (!sel) return;
   const entry = state.views.find((v) => v.split === sel.split && v.index === sel.index && v.side === sel.side);
-  if (entry) $("happened").textContent = describeMatch(linkHighlight(entry, sel.id));
+  if (!entry) return;
+  const match = linkHighlight(entry, sel.id);
+  $("happened").textContent = pairLabels(sel.split, sel.index) ? describeMatch(match) : "no labels for this pair";
 }
 
 function onSelect(entry, info) {
