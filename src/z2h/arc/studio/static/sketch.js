@@ -46,9 +46,11 @@ export class GridView {
     this._setGridState(options.grid || [[0]], options.objects ?? null);
     const P5 = options.p5 || globalThis.p5;
     if (!P5) throw new Error("GridView needs p5.js: load vendor/p5/p5.min.js first");
+    // resolved after the first frame is drawn; `idle` follows the latest redraw from then on
     this.ready = new Promise((resolve) => {
       this.p = new P5((p) => this._sketch(p, resolve), element);
     });
+    this.idle = this.ready;
   }
 
   // ---- public API ---------------------------------------------------------------------------
@@ -311,7 +313,6 @@ export class GridView {
       p.noLoop();
       this._listen();
       this.setupDone = true;
-      resolve(this);
     };
     p.draw = () => {
       const t0 = performance.now();
@@ -321,6 +322,11 @@ export class GridView {
       this._drawOverlays(p);
       this.drawCount += 1;
       this.lastDrawMs = performance.now() - t0;
+      if (this.drawCount === 1) {
+        // p5 draws once by itself after setup; changes asked for before that are in this frame
+        this.dirty = false;
+        resolve(this);
+      }
     };
   }
 

@@ -811,6 +811,7 @@ async function start() {
   for (const g of state.generators) $("generator").append(new Option(g.name, g.name));
   if (!state.token) status("read-only: open the URL with ?token= that the studio printed to save or generate", true);
   await route();
+  await Promise.all(state.views.map((v) => v.view.ready));
   document.body.dataset.ready = "1";
 }
 
