@@ -235,8 +235,15 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     k1 = view_index(page, "test", 0, "prediction")
     marks = page.evaluate(f"studio.state.views[{k1}].view.marks")
     assert marks == [[1, 1]]
-    badges = page.locator(".badge").all_inner_texts()
-    assert badges == ["not exact", "exact"]
+    assert page.locator(".view .badge").all_inner_texts() == ["not exact", "exact"]
+    assert page.locator(".verdict").all_inner_texts() == ["exact (pass@2)"]
+    # editing the expected output changes the verdicts
+    k = view_index(page, "test", 0, "output")
+    page.keyboard.press("p")
+    page.keyboard.press("1")
+    page.mouse.click(*cell_point(page, k, 1, 1))
+    assert page.locator(".view .badge").all_inner_texts() == ["exact", "not exact"]
+    assert page.evaluate(f"studio.state.views[{k1}].view.marks") == []
 
 
 def grid_of(page, split, index, side):

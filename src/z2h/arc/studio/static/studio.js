@@ -227,6 +227,7 @@ function setTask(task, labels, predictions, stale) {
   state.labels = labels;
   state.labelsStale = stale;
   state.labelled = labels && !stale ? JSON.stringify(task) : null;
+  state.labelledTask = state.labelled && JSON.parse(state.labelled); // parsed once, read per hover
   state.labelsHeuristic = false;
   state.predictions = predictions;
   state.history = [];
@@ -268,7 +269,7 @@ function gridLabelsFor(split, index, side) {
   const pair = state.labels[split] && state.labels[split][index];
   if (!pair || !pair[side]) return null;
   // a grid edited since it was labelled keeps only its connected components
-  const labelled = state.labelled && JSON.parse(state.labelled);
+  const labelled = state.labelledTask;
   const then = labelled && labelled[split][index] && labelled[split][index][side];
   const now = state.task[split][index][side];
   return then && gridsEqual(then, now) ? pair[side] : null;
@@ -432,6 +433,24 @@ function updateMarks() {
     const exact = expected && gridsEqual(got, expected);
     badge.className = `badge ${exact ? "exact" : "wrong"}`;
     badge.textContent = expected ? (exact ? "exact" : "not exact") : "no answer";
+  }
+  // per test input: solved when either attempt is exactly the answer, size included (pass@2)
+  for (const row of document.querySelectorAll(".pair[data-split=test]")) {
+    const index = Number(row.dataset.index);
+    const attempts = state.views.filter((v) => v.side === "prediction" && v.index === index);
+    const expected = state.task.test[index]?.output;
+    let verdict = row.querySelector(".verdict");
+    if (!attempts.length || !expected) {
+      verdict?.remove();
+      continue;
+    }
+    if (!verdict) {
+      verdict = document.createElement("div");
+      row.querySelector(".pair-head .name").after(verdict);
+    }
+    const solved = attempts.some((v) => gridsEqual(v.view.grid, expected));
+    verdict.className = `verdict badge ${solved ? "exact" : "wrong"}`;
+    verdict.textContent = solved ? "exact (pass@2)" : "not exact";
   }
 }
 
