@@ -159,7 +159,6 @@ function filterList() {
     const li = document.createElement("li");
     li.dataset.id = t.id;
     li.title = `${t.id} ${describeRow(t)}`;
-    li.innerHTML = "";
     li.append(t.id, " ");
     const meta = document.createElement("span");
     meta.className = "meta";
