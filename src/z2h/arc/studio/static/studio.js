@@ -93,8 +93,12 @@ async function route() {
     newTask();
   } else if (state.sources.length) {
     await showSource(state.source || state.sources[0].name);
-    if (state.list.length) go(state.source, state.list[0].id, true);
-    else newTask();
+    if (state.list.length) {
+      history.replaceState(null, "", taskPath(state.source, state.list[0].id));
+      await route();
+    } else {
+      newTask();
+    }
   } else {
     newTask();
   }
@@ -104,11 +108,9 @@ function confirmDiscard() {
   return !isDirty() || confirm("This task has unsaved changes. Discard them?");
 }
 
-function go(source, id, replace = false) {
+function go(source, id) {
   if (!confirmDiscard()) return;
-  const path = taskPath(source, id);
-  if (replace) history.replaceState(null, "", path);
-  else history.pushState(null, "", path);
+  history.pushState(null, "", taskPath(source, id));
   route().catch((e) => status(e.message, true));
 }
 
