@@ -356,3 +356,22 @@ def test_page_components_match_find_objects(open_page, plain_folder, connectivit
             for o in find_objects(grid.astype(np.uint8), connectivity)
         ]
         assert objs == want
+
+
+def test_component_on_its_own_page(browser, serve, plain_folder):
+    """static/demo.html uses GridView without the studio: two linked views, one editable."""
+    client = serve([plain_folder])
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"http://127.0.0.1:{client.server.port}/static/demo.html")
+    page.wait_for_selector("body[data-ready]", timeout=15000)
+    p = page.evaluate("demo.left.cellCenterOnPage(2, 4)")
+    page.mouse.move(p["x"], p["y"])
+    assert page.locator("#info").inner_text() == "(row 2, col 4) colour 1, object 1"
+    assert page.evaluate("[...demo.right.highlighted]") == [1]
+    page.mouse.click(p["x"], p["y"])  # paint colour 4: the right view follows the change
+    assert page.evaluate("demo.right.grid[2][4]") == 4
+    assert errors == []
+    page.close()
