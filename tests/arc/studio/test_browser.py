@@ -130,8 +130,12 @@ def test_hover_shows_labels_and_highlights_the_counterpart(open_page, generated_
     pair = labels["train"][0]
     match = next(m for m in pair["correspondence"] if m["change"] == "kept")
     obj = next(o for o in pair["input"]["objects"] if o["id"] == match["input_id"])
-    # a cell of the object that no later object covers
-    row, col, colour = obj["cells"][0]
+    # a cell of the object that no later object (in paint order) covers
+    owner = {}
+    for o in pair["input"]["objects"]:
+        for r, c, _ in o["cells"]:
+            owner[r, c] = o["id"]
+    row, col, colour = next(cell for cell in obj["cells"] if owner[cell[0], cell[1]] == obj["id"])
     k_in = view_index(page, "train", 0, "input")
     k_out = view_index(page, "train", 0, "output")
     page.mouse.move(*cell_point(page, k_in, row, col))

@@ -374,12 +374,16 @@ export class GridView {
   _drawOverlays(p) {
     const s = this.cellSize;
     if (this.overlays.relations && this.relations.length) {
-      p.stroke(255, 255, 255, 150);
-      p.strokeWeight(1);
+      // the hovered object's relations stand out; the rest stay faint
+      const focus = this.hoverObject ? this.hoverObject.id : null;
       for (const rel of this.relations) {
         const a = this.objectById(rel.a);
         const b = this.objectById(rel.b);
-        if (a && b) p.line(...this._centre(a), ...this._centre(b));
+        if (!a || !b) continue;
+        const mine = focus !== null && (rel.a === focus || rel.b === focus);
+        p.stroke(...(mine ? [255, 220, 0, 230] : [255, 255, 255, focus === null ? 150 : 50]));
+        p.strokeWeight(mine ? 2 : 1);
+        p.line(...this._centre(a), ...this._centre(b));
       }
     }
     if (this.overlays.boxes || this.overlays.ids) {
