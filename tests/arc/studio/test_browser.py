@@ -336,21 +336,52 @@ def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
     page.wait_for_url("**/task/plain/square")
 
 
+@pytest.fixture(scope="module")
+def demo_page(browser, tmp_path_factory):
+    """static/demo.html (the component without the studio), one page for the tests below."""
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.server import StudioServer
+
+    server = StudioServer(Studio([tmp_path_factory.mktemp("empty")]), "127.0.0.1", 0)
+    server.start()
+    page = browser.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.goto(f"http://127.0.0.1:{server.port}/static/demo.html")
+    page.wait_for_selector("body[data-ready]", timeout=15000)
+    yield page
+    page.close()
+    server.shutdown()
+    server.server_close()
+
+
+def test_component_on_its_own_page(demo_page):
+    """Two linked views, one editable: hover highlights, a painted cell reaches the other."""
+    page = demo_page
+    p = page.evaluate("demo.left.cellCenterOnPage(2, 4)")
+    page.mouse.move(p["x"], p["y"])
+    assert page.locator("#info").inner_text() == "(row 2, col 4) colour 1, object 1"
+    assert page.evaluate("[...demo.right.highlighted]") == [1]
+    page.mouse.click(p["x"], p["y"])  # paint colour 4: the right view follows the change
+    assert page.evaluate("demo.right.grid[2][4]") == 4
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("connectivity", [4, 8])
-def test_page_components_match_find_objects(open_page, plain_folder, connectivity):
+def test_page_components_match_find_objects(demo_page, connectivity):
     """gridops.js's connected components (used for tasks edited past their labels) against
     z2h.arc.objects.find_objects on random grids."""
     import numpy as np
 
     from z2h.arc.objects import find_objects
 
-    page = open_page([plain_folder], "/task/plain/square")
     rng = np.random.default_rng(connectivity)
     grids = [
         (rng.random((h, w)) < 0.4) * rng.integers(1, 4, size=(h, w))
         for h, w in rng.integers(1, 12, size=(20, 2))
     ]
-    got = page.evaluate(
+    got = demo_page.evaluate(
         """async ([grids, connectivity]) => {
         const { components } = await import("/static/gridops.js");
         const flat = (cells) => cells.map(([r, c]) => r * 100 + c).sort((a, b) => a - b);
@@ -365,22 +396,3 @@ def test_page_components_match_find_objects(open_page, plain_folder, connectivit
             for o in find_objects(grid.astype(np.uint8), connectivity)
         ]
         assert objs == want
-
-
-def test_component_on_its_own_page(browser, serve, plain_folder):
-    """static/demo.html uses GridView without the studio: two linked views, one editable."""
-    client = serve([plain_folder])
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(f"http://127.0.0.1:{client.server.port}/static/demo.html")
-    page.wait_for_selector("body[data-ready]", timeout=15000)
-    p = page.evaluate("demo.left.cellCenterOnPage(2, 4)")
-    page.mouse.move(p["x"], p["y"])
-    assert page.locator("#info").inner_text() == "(row 2, col 4) colour 1, object 1"
-    assert page.evaluate("[...demo.right.highlighted]") == [1]
-    page.mouse.click(p["x"], p["y"])  # paint colour 4: the right view follows the change
-    assert page.evaluate("demo.right.grid[2][4]") == 4
-    assert errors == []
-    page.close()
