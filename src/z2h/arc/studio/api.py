@@ -121,14 +121,11 @@ class Studio:
         src = self.source(source)
         task = src.read(task_id)  # 404 for an unknown task
         labels, stale = src.labels(task_id)
-        heuristic = False
-        if labels is None:
-            try:
-                from z2h.arc.correspond import heuristic_labels
-            except ImportError:  # a z2h.arc without the heuristic labeller
-                heuristic_labels = None
-            if heuristic_labels is not None:
-                labels, heuristic = heuristic_labels(task).to_json(), True
+        heuristic = labels is None
+        if heuristic:
+            from z2h.arc.correspond import heuristic_labels
+
+            labels = heuristic_labels(task).to_json()
         return {
             "source": source,
             "id": task_id,

