@@ -21,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _configure_show(sub)
     _configure_label(sub)
     _configure_sheet(sub)
+    _configure_studio(sub)
 
 
 # Argument helpers.
@@ -286,3 +287,17 @@ def _sheet(args: argparse.Namespace) -> int:
     rows = [(g.name, make_task(g, args.seed, 0, difficulty).task) for g in gens]
     print(f"wrote {draw_sheet(rows, args.out)}")
     return 0
+
+
+# studio: the arguments and the handler live with the web app, in z2h.arc.studio.cli
+
+
+def _configure_studio(sub) -> None:
+    from z2h.arc.studio.cli import DESCRIPTION, add_arguments
+
+    p = sub.add_parser(
+        "studio",
+        help="browse, edit, create and generate tasks in a browser",
+        description=DESCRIPTION,
+    )
+    add_arguments(p)  # sets func to z2h.arc.studio.cli.run

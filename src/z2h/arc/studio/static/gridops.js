@@ -1,0 +1,145 @@
+// Pure operations on ARC grids (arrays of rows of colours 0-9), shared by the GridView
+// component and the studio page. Nothing here draws or touches the DOM; every function
+// returns new arrays and leaves its arguments alone. Coordinates are (row, col) throughout.
+
+// The ARC-1/2 palette, colours 0-9 (the same order as z2h.arc.grid.PALETTE).
+export const PALETTE = [
+  "#000000", "#0074D9", "#FF4136", "#2ECC40", "#FFDC00",
+  "#AAAAAA", "#F012BE", "#FF851B", "#7FDBFF", "#870C25",
+];
+
+export const MAX_SIZE = 30;
+
+export function cloneGrid(grid) {
+  return grid.map((row) => row.slice());
+}
+
+export function gridsEqual(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let r = 0; r < a.length; r++) {
+    if (a[r].length !== b[r].length) return false;
+    for (let c = 0; c < a[r].length; c++) if (a[r][c] !== b[r][c]) return false;
+  }
+  return true;
+}
+
+export function emptyGrid(rows, cols, fill = 0) {
+  return Array.from({ length: rows }, () => new Array(cols).fill(fill));
+}
+
+// The most common colour, ties to the smaller colour (the same rule as find_objects in Python).
+export function mostCommonColor(grid) {
+  const counts = new Array(10).fill(0);
+  for (const row of grid) for (const v of row) counts[v]++;
+  let best = 0;
+  for (let v = 1; v < 10; v++) if (counts[v] > counts[best]) best = v;
+  return best;
+}
+
+export function floodFill(grid, row, col, color) {
+  const out = cloneGrid(grid);
+  const from = out[row][col];
+  if (from === color) return out;
+  const stack = [[row, col]];
+  while (stack.length) {
+    const [r, c] = stack.pop();
+    if (r < 0 || c < 0 || r >= out.length || c >= out[0].length || out[r][c] !== from) continue;
+    out[r][c] = color;
+    stack.push([r + 1, c], [r - 1, c], [r, c + 1], [r, c - 1]);
+  }
+  return out;
+}
+
+// Same-colour connected components that are not background, in row-major order of their first
+// cell, ids from 0: the objects z2h.arc.objects.find_objects finds in Python (tested against it).
+// Each object: {id, colors, cells: [[r, c], ...], box: [top, left, bottom, right]}.
+export function components(grid, { connectivity = 4, background = null } = {}) {
+  const bg = background ?? mostCommonColor(grid);
+  const rows = grid.length;
+  const cols = grid[0].length;
+  const seen = new Uint8Array(rows * cols);
+  const steps = connectivity === 8
+    ? [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
+    : [[1, 0], [-1, 0], [0, 1], [0, -1]];
+  const objects = [];
+  // scanning row-major meets each component first at its first cell: no sort needed
+  for (let r0 = 0; r0 < rows; r0++) {
+    for (let c0 = 0; c0 < cols; c0++) {
+      const color = grid[r0][c0];
+      if (color === bg || seen[r0 * cols + c0]) continue;
+      const cells = [];
+      const stack = [[r0, c0]];
+      seen[r0 * cols + c0] = 1;
+      while (stack.length) {
+        const [r, c] = stack.pop();
+        cells.push([r, c]);
+        for (const [dr, dc] of steps) {
+          const rr = r + dr;
+          const cc = c + dc;
+          if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+          if (seen[rr * cols + cc] || grid[rr][cc] !== color) continue;
+          seen[rr * cols + cc] = 1;
+          stack.push([rr, cc]);
+        }
+      }
+      objects.push({ id: objects.length, colors: [color], cells, box: boxOf(cells) });
+    }
+  }
+  return objects;
+}
+
+export function boxOf(cells) {
+  let top = Infinity, left = Infinity, bottom = -Infinity, right = -Infinity;
+  for (const [r, c] of cells) {
+    if (r < top) top = r;
+    if (r > bottom) bottom = r;
+    if (c < left) left = c;
+    if (c > right) right = c;
+  }
+  return [top, left, bottom, right];
+}
+
+// A new grid of rows x cols keeping the overlapping top-left part and filling the rest.
+export function resizeGrid(grid, rows, cols, fill = 0) {
+  const out = emptyGrid(rows, cols, fill);
+  for (let r = 0; r < Math.min(rows, grid.length); r++) {
+    for (let c = 0; c < Math.min(cols, grid[0].length); c++) out[r][c] = grid[r][c];
+  }
+  return out;
+}
+
+// Transforms of a set of coloured cells [[r, c, colour], ...] inside their own bounding box,
+// so a rotated or flipped selection stays anchored at its top-left corner.
+export function rotateCells(cells) {
+  const [top, left, bottom] = boxOf(cells);
+  const h = bottom - top + 1;
+  return cells.map(([r, c, v]) => [top + (c - left), left + (h - 1 - (r - top)), v]);
+}
+
+export function flipCells(cells, axis) {
+  const [top, left, bottom, right] = boxOf(cells);
+  return axis === "horizontal"
+    ? cells.map(([r, c, v]) => [r, left + (right - c), v])
+    : cells.map(([r, c, v]) => [top + (bottom - r), c, v]);
+}
+
+// Paints coloured cells onto a copy of the grid, dropping those that fall outside it.
+export function paintCells(grid, cells) {
+  const out = cloneGrid(grid);
+  for (const [r, c, v] of cells) {
+    if (r >= 0 && c >= 0 && r < out.length && c < out[0].length) out[r][c] = v;
+  }
+  return out;
+}
+
+// Cells where two grids differ; when their sizes differ every cell of `got` is wrong.
+export function diffCells(got, want) {
+  const wrong = [];
+  const sameSize = want && got.length === want.length && got[0].length === want[0].length;
+  for (let r = 0; r < got.length; r++) {
+    for (let c = 0; c < got[0].length; c++) {
+      if (!sameSize || got[r][c] !== want[r][c]) wrong.push([r, c]);
+    }
+  }
+  return wrong;
+}
