@@ -34,3 +34,19 @@ def test_a_missing_z2h_module_is_not_hidden(monkeypatch):
     monkeypatch.setitem(cli.SYSTEMS, "fake", ("z2h.no_such_system.cli", "a system for this test"))
     with pytest.raises(ModuleNotFoundError, match=r"z2h\.no_such_system"):
         cli.main(["fake", "run"])
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`z2h study chapters 2 | head -1` stops without a traceback when the reader has gone."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every flush meets EPIPE
+    cmd = [sys.executable, "-m", "z2h", "study", "chapters", "2"]
+    proc = subprocess.run(cmd, stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+    os.close(write_end)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141
