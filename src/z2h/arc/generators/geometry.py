@@ -173,14 +173,11 @@ class ScaleUp(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         f = params["factor"]
         inp = random_scene(r, 2, min(10, 30 // f), 4)
-        block = np.ones((f, f), np.uint8)
         objs = []
         corr = []
         for o in inp.objects:
-            mask = np.kron(o.mask.astype(np.uint8), block).astype(bool)
-            big = Obj(
-                o.id, mask, np.kron(o.colors, block), (o.pos[0] * f, o.pos[1] * f), o.z, o.tags
-            )
+            pos = (o.pos[0] * f, o.pos[1] * f)
+            big = Obj(o.id, scale(o.mask, f), scale(o.colors, f), pos, o.z, o.tags)
             objs.append(big)
             by = moved_by(o, big)
             corr.append(
@@ -204,10 +201,14 @@ class ScaleUp(Generator):
         if len(factors) != 1:
             raise CannotSolve("the demonstrations scale by different factors")
         f = factors.pop()
-        block = np.ones((f, f), np.uint8)
-        if not all(np.array_equal(np.kron(p.input, block), p.output) for p in demos):
+        if not all(np.array_equal(scale(p.input, f), p.output) for p in demos):
             raise CannotSolve("a demonstration is not a plain scale-up")
-        return np.kron(grid, block)
+        return scale(grid, f)
+
+
+def scale(a: np.ndarray, f: int) -> np.ndarray:
+    """Each cell of ``a`` as an ``f`` x ``f`` block (np.kron with ones, several times faster)."""
+    return np.repeat(np.repeat(a, f, axis=0), f, axis=1)
 
 
 def tile_grid(grid: np.ndarray, reps: tuple[int, int], mirror: bool) -> np.ndarray:

@@ -23,7 +23,7 @@ from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
-from z2h.arc.scene import Obj, Scene
+from z2h.arc.scene import Obj, Scene, transform
 
 # direction -> quarter turns (np.rot90) that take "down" to it
 DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
@@ -130,8 +130,8 @@ class Gravity(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
         k = infer_direction(demos)
-        down = np.rot90(grid, -k)  # turn the grid so the fall is downwards
-        return np.ascontiguousarray(np.rot90(settle_grid(down, most_common_color(grid)), k))
+        down = transform(grid, "rotate", -k)  # turn the grid so the fall is downwards
+        return transform(settle_grid(down, most_common_color(grid)), "rotate", k)
 
 
 def infer_direction(demos: Sequence[Any]) -> int:
@@ -218,7 +218,7 @@ class MoveUntilTouching(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
         bg = most_common_color(grid)
         for k in (0, 1):
-            g = np.rot90(grid, -k)
+            g = transform(grid, "rotate", -k)
             full = [r for r in range(g.shape[0]) if g[r, 0] != bg and (g[r] == g[r, 0]).all()]
             if len(full) == 1:
                 line = full[0]
@@ -227,7 +227,7 @@ class MoveUntilTouching(Generator):
                 below = g[line + 1 :]
                 if below.shape[0]:
                     out[line + 1 :] = settle_grid(below[::-1], bg)[::-1]
-                return np.ascontiguousarray(np.rot90(out, k))
+                return transform(out, "rotate", k)
         raise CannotSolve("no single wall line across the grid")
 
 
@@ -360,10 +360,8 @@ class Push(Generator):
         for c in sorted(colours):
 
             def push(g: np.ndarray, c: int = c) -> np.ndarray:
-                turned = np.rot90(g, -k)
-                return np.ascontiguousarray(
-                    np.rot90(push_right(turned, c, most_common_color(g)), k)
-                )
+                turned = transform(g, "rotate", -k)
+                return transform(push_right(turned, c, most_common_color(g)), "rotate", k)
 
             try:
                 if all(np.array_equal(push(p.input), p.output) for p in demos):

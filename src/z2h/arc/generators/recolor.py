@@ -289,22 +289,25 @@ class RecolorByPosition(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 20), r.int(6, 20)
         axis = 0 if params["axis"] == "rows" else 1
-        masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(2, 8))]
-        inp = scatter(r, height, width, masks, [params["color"]] * len(masks), required=2)
         size = (height, width)[axis]
-        out, corr, halves = [], [], set()
-        for o in inp:
-            top, left, h, w = o.box()
-            twice_centre = 2 * (top, left)[axis] + (h, w)[axis] - 1
-            if twice_centre == size - 1:
-                raise Reject("on_the_middle")
-            new = params["first"] if twice_centre < size - 1 else params["second"]
-            halves.add(new)
+        # each half's extent: the middle line (two for an even size) stays empty, so objects
+        # of the two halves never touch
+        half = (size - 1) // 2
+        objs: list[Obj] = []
+        for side, tag in ((0, "first_half"), (1, "second_half")):
+            sub = (half, width) if axis == 0 else (height, half)
+            masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(2, 4))]
+            placed = scatter(r, *sub, masks, [params["color"]] * len(masks), required=1)
+            shift = (size - half) * side  # the second half starts past the middle
+            for o in placed:
+                pos = (o.pos[0] + shift, o.pos[1]) if axis == 0 else (o.pos[0], o.pos[1] + shift)
+                objs.append(Obj(len(objs), o.mask, o.colors, pos, 0, ("shape", tag)))
+        out, corr = [], []
+        for o in objs:
+            new = params["first"] if "first_half" in o.tags else params["second"]
             out.append(o.recolored(new))
             corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
-        if len(halves) < 2:
-            raise Reject("one_half")  # show both halves in every pair
-        return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
+        return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         answers = []
