@@ -1,0 +1,153 @@
+"""What every ARC model shares: Transformer blocks from ``z2h.gpt.model``, their init, a
+bidirectional canvas encoder, and the ``GridSolver`` contract that training and evaluation use.
+
+A solver turns a task (demonstration pairs, a test input, the answer when training) into one
+example ``(x, y)`` of numpy arrays; ``collate`` stacks examples into the batch tensors that
+``forward(x, targets) -> (logits, loss)`` takes (the z2h model contract, so ``z2h.train.Trainer``
+trains it); ``candidates`` answers test inputs with ranked grids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from z2h.arc.models.encode import ObjectIds
+from z2h.errors import Z2HError
+from z2h.gpt.model import Block, GPTConfig, make_norm
+
+Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
+Candidate = tuple[np.ndarray, float]  # (grid, log-probability under the model)
+
+
+def block_config(cfg: Any, block_size: int, pos: str) -> GPTConfig:
+    """The GPTConfig of a model's blocks (vocab_size is unused by the blocks themselves)."""
+    return GPTConfig(
+        vocab_size=1, block_size=block_size, n_layer=cfg.n_layer, n_head=cfg.n_head,
+        n_embd=cfg.n_embd, dropout=cfg.dropout, bias=cfg.bias, norm=cfg.norm, mlp=cfg.mlp,
+        pos=pos, qk_norm=cfg.qk_norm, tie_weights=False,
+    )  # fmt: skip
+
+
+def init_weights(model: nn.Module, n_layer: int) -> None:
+    """GPT-2's init: N(0, 0.02), residual outputs scaled by 1/sqrt(2 n_layer)."""
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            std = 0.02 / (math.sqrt(2 * n_layer) if getattr(module, "residual_out", False) else 1)
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+
+def config_from_dict(cls: type, d: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise Z2HError(
+            f"{cls.__name__} has no setting(s) {', '.join(unknown)}; it has: {', '.join(known)}"
+        )
+    return cls(**d)
+
+
+def config_to_dict(cfg: Any) -> dict[str, Any]:
+    return asdict(cfg)
+
+
+def check_sizes(cfg: Any) -> None:
+    for name in ("n_layer", "n_head", "n_embd"):
+        if int(getattr(cfg, name)) < 1:
+            raise Z2HError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.n_embd % cfg.n_head:
+        raise Z2HError(f"n_embd ({cfg.n_embd}) must be divisible by n_head ({cfg.n_head})")
+
+
+class CanvasEncoder(nn.Module):
+    """Bidirectional Transformer over ``n_grids`` canvases of ``size x size`` cells.
+
+    Each cell's embedding is its value's (colour, border or empty) plus learned row, column and
+    which-canvas embeddings, plus (optionally) its object id's. (B, 2, n_grids * size^2) ints
+    [cell values, object ids] -> (B, n_grids * size^2, C).
+    """
+
+    def __init__(self, cfg: Any, vocab: int, size: int, n_grids: int):
+        super().__init__()
+        C = cfg.n_embd
+        T = n_grids * size * size
+        bcfg = block_config(cfg, T, pos="learned")
+        self.cell_emb = nn.Embedding(vocab, C)
+        self.row_emb = nn.Embedding(size, C)
+        self.col_emb = nn.Embedding(size, C)
+        self.grid_emb = nn.Embedding(n_grids, C)
+        self.max_objects = getattr(cfg, "max_objects", 0)
+        use_ids = getattr(cfg, "object_ids", False)
+        self.obj_emb = nn.Embedding(self.max_objects + 1, C) if use_ids else None
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(bcfg) for _ in range(cfg.n_layer))
+        self.norm_f = make_norm(bcfg)
+        cell = torch.arange(size * size)
+        self.register_buffer("rows", (cell // size).repeat(n_grids), persistent=False)
+        self.register_buffer("cols", (cell % size).repeat(n_grids), persistent=False)
+        self.register_buffer("grids", torch.arange(n_grids).repeat_interleave(size**2), False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        cells, objects = x[:, 0], x[:, 1]
+        h = self.cell_emb(cells) + self.row_emb(self.rows) + self.col_emb(self.cols)
+        h = h + self.grid_emb(self.grids)
+        if self.obj_emb is not None:
+            h = h + self.obj_emb(objects.clamp(0, self.max_objects))
+        h = self.drop(h)
+        T = h.size(1)
+        # every cell sees every cell: an all-True mask turns the blocks' causal default off
+        everywhere = torch.ones(1, 1, T, T, dtype=torch.bool, device=h.device)
+        for block in self.blocks:
+            h = block(h, None, everywhere)
+        return self.norm_f(h)
+
+
+class GridSolver(nn.Module):
+    """A model that answers ARC test inputs; see the module docstring for the contract."""
+
+    name: str = "solver"
+    config: Any
+
+    @property
+    def reads_demos(self) -> bool:
+        """Whether the model reads demonstrations (only then can TTA ask it a transformed task)."""
+        raise NotImplementedError
+
+    def max_demos(self) -> int:
+        raise NotImplementedError
+
+    def example(
+        self,
+        demos: Pairs,
+        query: np.ndarray,
+        answer: np.ndarray | None,
+        object_ids: ObjectIds | None,
+        task_id: str,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def collate(self, examples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, ...]:
+        raise NotImplementedError
+
+    def candidates(
+        self, queries: list[tuple[Pairs, np.ndarray, str]], object_ids: ObjectIds | None
+    ) -> list[list[Candidate]]:
+        """For each (demos, test input, task id): answers, most likely first."""
+        raise NotImplementedError
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
