@@ -214,12 +214,11 @@ class GridGPT(GridSolver):
         scores = torch.full((n * beam,), -float("inf"), device=dev)
         scores[::beam] = 0.0
         states = [_Writer() for _ in range(n * beam)]
-        max_rows = max_cols = E.MAX_SIDE
-        for _ in range(room):
+        for written in range(room):
             logp = F.log_softmax(last, dim=-1)
             allowed = torch.zeros_like(logp, dtype=torch.bool)
             for r, s in enumerate(states):
-                allowed[r, s.allowed(max_rows, max_cols)] = True
+                allowed[r, s.allowed(room - written)] = True
             logp = logp.masked_fill(~allowed, -float("inf"))
             for r, s in enumerate(states):
                 if s.done:  # a finished beam keeps its score and writes padding
@@ -279,16 +278,20 @@ class _Writer:
         w.row, w.width, w.done = list(self.row), self.width, self.done
         return w
 
-    def allowed(self, max_rows: int, max_cols: int) -> list[int]:
+    def allowed(self, left: int) -> list[int]:
+        """Tokens that may come next when ``left`` more tokens fit in the context (this one
+        included): the grid must always be able to close in time."""
         colours = list(range(E.N_COLOURS))
         if self.done:
             return [E.PAD]
         if not self.row:  # at the start of a row: a cell, or the end of the grid
             if not self.rows:
-                return colours
-            return [E.GRID_END] if len(self.rows) >= max_rows else [*colours, E.GRID_END]
+                return colours if left >= 3 else []  # a cell, ROW_END, GRID_END at least
+            more = len(self.rows) < E.MAX_SIDE and left >= self.width + 2
+            return [*colours, E.GRID_END] if more else [E.GRID_END]
         if self.width is None:
-            return [*colours, E.ROW_END] if len(self.row) < max_cols else [E.ROW_END]
+            more = len(self.row) < E.MAX_SIDE and left >= 3
+            return [*colours, E.ROW_END] if more else [E.ROW_END]
         return colours if len(self.row) < self.width else [E.ROW_END]
 
     def write(self, token: int) -> tuple[int, int]:

@@ -1,0 +1,143 @@
+"""The models: a tiny one overfits one task; cached, batched decoding equals the plain forward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from z2h.arc.models import encode as E
+from z2h.arc.models import registry
+from z2h.arc.models.gridgpt import GridGPT, GridGPTConfig
+from z2h.arc.models.gridvit import GridViT, GridViTConfig
+from z2h.arc.models.objects_model import (
+    ObjectFinder,
+    ObjectFinderConfig,
+    f1_score,
+    object_f1,
+    owner_map,
+    visible_objects,
+)
+from z2h.errors import Z2HError
+
+
+def flip_task(seed: int, n: int = 3, shape=(3, 3)):
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(n):
+        g = rng.integers(0, 10, size=shape).astype(np.uint8)
+        pairs.append((g, g[:, ::-1].copy()))
+    return pairs[:-1], pairs[-1][0], pairs[-1][1]
+
+
+def overfit(model, example, steps=150, lr=3e-3):
+    torch.manual_seed(0)
+    x, y = model.collate([example])
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    for _ in range(steps):
+        _, loss = model(x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+@pytest.mark.parametrize("object_ids", [False, True])
+def test_grid_gpt_overfits_one_task(object_ids):
+    torch.manual_seed(0)
+    demos, q, a = flip_task(0)
+    ids = (lambda g: (g > 4).astype(np.int64)) if object_ids else None
+    m = GridGPT(GridGPTConfig(block_size=96, n_layer=2, n_head=2, n_embd=32, object_ids=object_ids))
+    loss = overfit(m, m.example(demos, q, a, ids, "t"))
+    assert loss < 0.05
+    (best, score), *rest = m.candidates([(demos, q, "t")], ids)[0]
+    assert np.array_equal(best, a) and score > -0.5
+    assert len(rest) == 1 and not np.array_equal(rest[0][0], a) and rest[0][1] < score
+
+
+def test_grid_vit_overfits_one_task():
+    torch.manual_seed(0)
+    demos, q, a = flip_task(1)
+    m = GridViT(GridViTConfig(canvas=5, demos=1, n_layer=2, n_head=2, n_embd=32))
+    assert overfit(m, m.example(demos, q, a, None, "t")) < 0.05
+    (best, score), (second, score2) = m.candidates([(demos, q, "t")], None)[0]
+    assert np.array_equal(best, a) and score > score2 and not np.array_equal(second, a)
+
+
+def full_logprob(model: GridGPT, prompt: np.ndarray, grid: np.ndarray) -> float:
+    """log p(grid | prompt) from the plain (uncached, unpadded) forward pass."""
+    tokens, rows, cols = E.grid_tokens(grid)
+    n = len(tokens)
+    answer = np.stack([tokens, rows, cols, np.full(n, prompt[3, -1]), np.zeros(n, np.int64)])
+    x = torch.from_numpy(np.concatenate([prompt, answer], axis=1))[None]
+    logits, _ = model(x)
+    logp = F.log_softmax(logits[0, prompt.shape[1] - 1 : -1].float(), -1)
+    return float(logp[torch.arange(n), torch.from_numpy(tokens)].sum())
+
+
+def test_cached_batched_beam_scores_equal_the_plain_forward():
+    torch.manual_seed(0)
+    m = GridGPT(GridGPTConfig(block_size=200, n_layer=2, n_head=2, n_embd=32))
+    m.eval()
+    short = flip_task(2, 2, (2, 2))
+    long = flip_task(3, 3, (4, 3))
+    prompts = [m.example(d, q, None, None, "t")[0] for d, q, _ in (short, long)]
+    assert prompts[0].shape[1] != prompts[1].shape[1]  # so the batch is left-padded
+    results = m.decode(prompts, beam=3)
+    for prompt, found in zip(prompts, results, strict=True):
+        assert 1 <= len(found) <= 3
+        for grid, score in found:
+            assert score == pytest.approx(full_logprob(m, prompt, grid), abs=1e-4)
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+
+
+def test_decoding_writes_only_well_formed_grids():
+    torch.manual_seed(1)
+    m = GridGPT(GridGPTConfig(block_size=400, n_layer=1, n_head=2, n_embd=16))
+    d, q, _ = flip_task(4)
+    for grid, _ in m.candidates([(d, q, "t")], None)[0]:
+        assert grid.ndim == 2 and 1 <= min(grid.shape) and max(grid.shape) <= 30
+
+
+def test_object_finder_separates_touching_objects():
+    torch.manual_seed(0)
+    # two touching red rectangles and a two-coloured bar: colour components get both wrong
+    grid = np.zeros((6, 6), np.uint8)
+    grid[0:2, 0:2] = 2
+    grid[0:2, 2:4] = 2
+    grid[4, 1:5] = [3, 4, 3, 4]
+    objects = [
+        np.array([(r, c) for r in range(2) for c in range(2)]),
+        np.array([(r, c) for r in range(2) for c in range(2, 4)]),
+        np.array([(4, c) for c in range(1, 5)]),
+    ]
+    owners = owner_map(grid.shape, objects)
+    m = ObjectFinder(ObjectFinderConfig(canvas=7, n_layer=2, n_head=2, n_embd=32))
+    assert overfit(m, m.example(grid, owners), steps=200) < 0.02
+    truth = visible_objects(owners)
+    (found,) = m.find([grid])
+    assert found == truth and f1_score([object_f1(found, truth)]) == 1.0
+
+
+def test_owner_map_later_objects_cover_earlier():
+    a = np.array([(0, 0), (0, 1)])
+    b = np.array([(0, 1), (1, 1)])
+    owners = owner_map((2, 2), [a, b])
+    assert owners.tolist() == [[0, 1], [-1, 1]]
+    assert visible_objects(owners) == {frozenset({0}), frozenset({1, 3})}
+    assert object_f1({frozenset({0})}, visible_objects(owners)) == (1, 1, 2)
+
+
+def test_registry_and_typed_settings():
+    assert registry.names() == ["grid-gpt", "grid-vit", "objects"]
+    cfg = registry.make_config("grid-vit", canvas=8, demos=0)
+    assert cfg.canvas == 8 and registry.build("grid-vit", cfg).reads_demos is False
+    with pytest.raises(Z2HError, match="unknown model 'vit'; choose one of: grid-gpt"):
+        registry.get_entry("vit")
+    with pytest.raises(Z2HError, match="no setting.*canvass"):
+        registry.make_config("grid-vit", canvass=8)
+    with pytest.raises(Z2HError, match="expected True or False"):
+        registry.make_config("grid-gpt", object_ids="yes")
+    with pytest.raises(Z2HError, match="divisible"):
+        registry.make_config("grid-gpt", n_embd=30, n_head=4)
