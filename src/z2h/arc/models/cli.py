@@ -1,0 +1,149 @@
+"""``z2h arc train``, ``z2h arc eval`` and ``z2h arc predict``: added to ``z2h arc`` by
+``add_commands``, which ``z2h.arc.cli.configure`` calls. Torch is imported only in the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+from typing import Any
+
+from z2h.errors import Z2HError
+
+DEFAULT_EVAL_SEED = 20251130  # generated evaluation tasks: a seed no training run uses by default
+REAL_SETS = ("arcagi1-eval", "arcagi1-train", "arcagi2-eval", "arcagi2-train")
+
+
+def _difficulty(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO,HI (e.g. 0,0.3), got {text!r}") from None
+    return lo, hi
+
+
+def _parse_set(items: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise Z2HError(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            fields[key.strip().replace("-", "_")] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            fields[key.strip().replace("-", "_")] = raw
+    return fields
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add train, eval and predict to the ``z2h arc`` subcommands."""
+    p = sub.add_parser(
+        "train",
+        help="train a model on generated tasks (grid-gpt, grid-vit) or object scenes (objects)",
+        description="Train an ARC model with the shared trainer. Data parallel: torchrun "
+        "--nproc_per_node N -m z2h arc train ...",
+    )
+    p.add_argument("--out", required=True, help="run directory (checkpoints, metrics.json)")
+    p.add_argument("--model", default="grid-gpt", help="grid-gpt, grid-vit or objects")
+    src = p.add_argument_group("tasks (give one)")
+    src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
+    src.add_argument("--generator", help="generator names, comma-separated, or 'all' (on the fly)")
+    src.add_argument("--scenes", help="'touching': object scenes for the objects model")
+    src.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3),
+                     help="LO,HI for --generator (default 0,0.3)")  # fmt: skip
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a model config field, e.g. --set n_layer=2 (repeatable)")  # fmt: skip
+    p.add_argument("--no-augment", action="store_true", help="no random symmetries of tasks")
+    o = p.add_argument_group("optimisation")
+    o.add_argument("--max-steps", type=int, help="optimizer steps to take")
+    o.add_argument("--time-budget", type=float, metavar="S", help="seconds to train")
+    o.add_argument("--batch-size", type=int, default=16, help="tasks per step (all ranks)")
+    o.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (AdamW)")
+    o.add_argument("--warmup-frac", type=float, default=0.05, help="fraction in linear warmup")
+    o.add_argument("--weight-decay", type=float, default=0.1, help="AdamW decay on matrices")
+    o.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm (0: off)")
+    o.add_argument("--eval-interval", type=int, default=500, help="steps between evaluations")
+    o.add_argument("--val-tasks", type=int, default=64, help="held-out tasks for the loss")
+    o.add_argument("--val-exact", type=int, default=32,
+                   help="held-out tasks answered at each evaluation (pass@1, pass@2)")  # fmt: skip
+    o.add_argument("--autocast", choices=["fp32", "bf16"], default="fp32", help="precision")
+    o.add_argument("--seed", type=int, default=1337, help="init, task draws, held-out seed")
+    o.add_argument("--resume", action="store_true", help="continue the run in --out")
+    o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
+    o.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
+    p.set_defaults(func=cmd_train)
+
+    for name, helptext in (
+        ("eval", "score a trained model: exact grid pass@1 / pass@2, or object F1"),
+        ("predict", "answer tasks with a trained model and write a predictions file"),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext + ".")
+        p.add_argument("--out", required=True, help="run directory written by 'z2h arc train'")
+        what = p.add_argument_group("tasks (give one)")
+        what.add_argument("--data", help="a task folder, a task file, arcagi1:ID, or one of "
+                          + ", ".join(REAL_SETS))  # fmt: skip
+        what.add_argument("--generator", help="generator names or 'all': make --tasks new tasks")
+        what.add_argument("--scenes", help="'touching': object scenes (objects model)")
+        p.add_argument("--tasks", type=int, default=100,
+                       help="tasks (or scenes) per generator to make (default 100)")  # fmt: skip
+        p.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of made tasks")
+        p.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI")
+        p.add_argument("--limit", type=int, help="only the first N tasks")
+        p.add_argument("--tta", action="store_true",
+                       help="vote over symmetric views of each task (rotations/flips, colours)")  # fmt: skip
+        p.add_argument("--tta-views", type=int, default=8, help="views for --tta (default 8)")
+        p.add_argument("--skip-too-big", action="store_true",
+                       help="score tasks the model cannot read as unsolved instead of stopping")  # fmt: skip
+        p.add_argument("--predictions", required=name == "predict",
+                       help="write the answers here (ARC Prize format; opens in the studio)")  # fmt: skip
+        if name == "eval":
+            p.add_argument("--metrics", help="also write the full scores as JSON here")
+        p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
+        p.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
+        p.set_defaults(func=cmd_eval if name == "eval" else cmd_predict)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import os
+
+    from z2h.arc.models.train import ArcTrainSettings, run_training
+
+    settings = ArcTrainSettings(
+        out=args.out, model=args.model, data=args.data, generator=args.generator,
+        scenes=args.scenes, difficulty=args.difficulty, config=_parse_set(args.set or []),
+        augment=not args.no_augment, batch_size=args.batch_size, lr=args.lr,
+        warmup_frac=args.warmup_frac, weight_decay=args.weight_decay, grad_clip=args.grad_clip,
+        max_steps=args.max_steps, time_budget=args.time_budget,
+        eval_interval=args.eval_interval, val_tasks=args.val_tasks, val_exact=args.val_exact,
+        autocast=args.autocast, seed=args.seed, resume=args.resume, device=args.device,
+        threads=args.threads,
+    )  # fmt: skip
+    metrics = run_training(settings)
+    if os.environ.get("RANK", "0") == "0":
+        keys = ["model", "params", "steps", "seconds", "train_loss", "val"]
+        print(json.dumps({k: metrics[k] for k in keys}))
+    return 0
+
+
+def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
+    from z2h.arc.models.evaluate import evaluate_run
+    from z2h.run import set_threads
+
+    set_threads(args.threads, who="z2h arc")
+    return evaluate_run(
+        args.out, data=args.data, generator=args.generator, scenes=args.scenes, n=args.tasks,
+        seed=args.seed, difficulty=args.difficulty, limit=args.limit,
+        tta=args.tta_views if args.tta else 0, skip_too_big=args.skip_too_big,
+        predictions=args.predictions, metrics=getattr(args, "metrics", None),
+        device=args.device, score=score,
+    )  # fmt: skip
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    print(json.dumps(_eval(args, score=True)["summary"]))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    print(json.dumps(_eval(args, score=False)["summary"]))
+    return 0

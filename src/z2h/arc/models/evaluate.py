@@ -1,0 +1,350 @@
+"""Answering tasks with a trained model, test-time augmentation, scoring, and object F1.
+
+``solve`` gives every test input of every task two attempts (the model's two most likely answers,
+or with TTA the two answers that won the vote across symmetric views of the task). Scoring is
+``z2h.arc.predictions.score``'s: a test input counts only when a whole grid, size included,
+equals the answer; pass@1 and pass@2, with cell accuracy as a diagnostic. Object F1 counts
+objects recovered exactly (the same set of cells) by the object finder and, on the same grids,
+by connected components.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.models.augment import Augmentation, tta_augmentations
+from z2h.arc.models.base import Candidate, GridSolver
+from z2h.arc.models.encode import ObjectIds
+from z2h.arc.models.objects_model import (
+    ObjectFinder,
+    f1_score,
+    object_f1,
+    visible_objects,
+)
+from z2h.arc.objects import components
+from z2h.arc.predictions import Predictions, score
+from z2h.arc.task import Task
+from z2h.errors import Z2HError
+
+BATCH = 16  # queries answered per forward batch
+
+
+def object_id_map(grid: np.ndarray) -> np.ndarray:
+    """Each cell's object id for models that read them: 1 + the index of its 4-connected
+    one-colour component (0: background), from ``z2h.arc.objects``; the same for generated and
+    real tasks, which come without labels."""
+    ids = np.zeros(grid.size, dtype=np.int64)
+    for k, cells in enumerate(components(np.asarray(grid), 4, False, None), start=1):
+        ids[cells] = k
+    return ids.reshape(grid.shape)
+
+
+def object_ids_for(model: GridSolver) -> ObjectIds | None:
+    return object_id_map if getattr(model.config, "object_ids", False) else None
+
+
+def demos_of(task: Task) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(p.input, p.output) for p in task.train if p.output is not None]
+
+
+def check_fits(model: GridSolver, tasks: Sequence[Task]) -> list[tuple[str, str]]:
+    """(task id, reason) for every task the model cannot read (too big a grid or context)."""
+    ids = object_ids_for(model)
+    bad = []
+    for task in tasks:
+        for pair in task.test:
+            try:
+                model.example(demos_of(task), pair.input, None, ids, task.id)
+            except Z2HError as e:  # too big a grid or context, too few demonstrations
+                bad.append((task.id, str(e)))
+                break
+    return bad
+
+
+def vote(views: Sequence[tuple[Augmentation, list[Candidate]]]) -> list[np.ndarray]:
+    """Two attempts from the candidates of several views, each mapped back to the task.
+
+    A grid's rank: how many views put it first, then in how many it appears at all, then its
+    best log-probability.
+    """
+    tally: dict[bytes, list[Any]] = {}
+    for aug, cands in views:
+        for rank, (grid, logp) in enumerate(cands):
+            back = aug.invert(grid)
+            key = bytes(back.shape) + back.tobytes()
+            entry = tally.setdefault(key, [0, 0, -np.inf, back])
+            entry[0] += rank == 0
+            entry[1] += 1
+            entry[2] = max(entry[2], logp)
+    ranked = sorted(tally.values(), key=lambda e: (-e[0], -e[1], -e[2]))
+    return [e[3] for e in ranked[:2]]
+
+
+@dataclass
+class Solved:
+    predictions: Predictions  # task id -> attempts per test input
+    skipped: dict[str, str] = field(default_factory=dict)  # task id -> why it was not answered
+
+
+def solve(
+    model: GridSolver,
+    tasks: Sequence[Task],
+    tta: int = 0,
+    skip_too_big: bool = False,
+    tta_seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Solved:
+    """Two attempts per test input of every task (``tta`` > 0: vote over that many views).
+
+    A task the model cannot read raises an error naming it, unless ``skip_too_big``: then its
+    attempt is its test input (scored as the wrong answer it almost always is) and it is listed
+    in ``skipped``.
+    """
+    if tta and not model.reads_demos:
+        raise Z2HError(
+            f"--tta needs a model that reads demonstrations; this {model.name} reads none "
+            "(its rule is fixed, so a rotated task has a different answer)"
+        )
+    bad = dict(check_fits(model, tasks))
+    if bad and not skip_too_big:
+        first = next(iter(bad.values()))
+        more = f" (and {len(bad) - 1} more task(s))" if len(bad) > 1 else ""
+        raise Z2HError(f"{first}{more}; pass --skip-too-big to score such tasks as unsolved")
+    views = tta_augmentations(tta, tta_seed) if tta else [Augmentation()]
+    ids = object_ids_for(model)
+    queries: list[tuple[Any, ...]] = []  # (demos, input, task id) per view
+    where: list[tuple[str, int, Augmentation]] = []
+    for task in tasks:
+        if task.id in bad:
+            continue
+        for t, pair in enumerate(task.test):
+            for aug in views:
+                demos = aug.apply_pairs(demos_of(task))
+                queries.append((demos, aug.apply(pair.input), task.id))
+                where.append((task.id, t, aug))
+    found: dict[tuple[str, int], list[tuple[Augmentation, list[Candidate]]]] = defaultdict(list)
+    for start in range(0, len(queries), BATCH):
+        chunk = queries[start : start + BATCH]
+        for (tid, t, aug), cands in zip(
+            where[start : start + BATCH], model.candidates(chunk, ids), strict=True
+        ):
+            found[(tid, t)].append((aug, cands))
+        if progress is not None:
+            progress(len(chunk))
+    preds: Predictions = {}
+    for task in tasks:
+        per_test = []
+        for t, pair in enumerate(task.test):
+            attempts = vote(found.get((task.id, t), []))
+            per_test.append(attempts or [pair.input.copy()])
+        preds[task.id] = per_test
+    return Solved(preds, {k: bad[k] for k in bad})
+
+
+def generator_of(task_id: str, generators: Sequence[str]) -> str:
+    """The generator a generated task came from (ids are ``<generator>-<seed>-<index>``)."""
+    for name in sorted(generators, key=len, reverse=True):
+        if task_id.startswith(name + "-"):
+            return name
+    return task_id.rsplit("-", 2)[0] if task_id.count("-") >= 2 else "real"
+
+
+def scores(
+    preds: Predictions, tasks: Sequence[Task], generators: Sequence[str] = ()
+) -> dict[str, Any]:
+    """pass@1, pass@2 and cell accuracy over all tasks and per generator."""
+    total = score(preds, tasks)
+    groups: dict[str, list[Task]] = defaultdict(list)
+    for task in tasks:
+        groups[generator_of(task.id, generators)].append(task)
+    per = {}
+    for name, group in sorted(groups.items()):
+        s = score(preds, group)
+        per[name] = {"tasks": len(group), "pass1": s.pass1, "pass2": s.pass2,
+                     "cell_accuracy": s.cell_accuracy}  # fmt: skip
+    return {"tasks": len(tasks), "pass1": total.pass1, "pass2": total.pass2,
+            "cell_accuracy": total.cell_accuracy, "per_generator": per}  # fmt: skip
+
+
+# -- objects ---------------------------------------------------------------------------------------
+CC_VARIANTS = {  # connected components as ARC solvers use them: (connectivity, multicolor)
+    "cc4": (4, False),
+    "cc8": (8, False),
+    "cc4-multicolour": (4, True),
+    "cc8-multicolour": (8, True),
+}
+
+
+def component_sets(grid: np.ndarray, connectivity: int, multicolor: bool, background: int):
+    return {frozenset(c) for c in components(np.asarray(grid), connectivity, multicolor, background)}
+
+
+def object_scores(
+    finder: ObjectFinder | None, scenes: Sequence[tuple[np.ndarray, np.ndarray, int]]
+) -> dict[str, float]:
+    """Object F1 of the finder (if given) and of each connected-components variant on
+    ``scenes`` of (grid, owner map, background colour)."""
+    out: dict[str, float] = {"grids": len(scenes)}
+    truth = [visible_objects(owners) for _, owners, _ in scenes]
+    out["objects"] = sum(len(t) for t in truth)
+    if finder is not None:
+        found: list[set] = []
+        for start in range(0, len(scenes), 64):
+            found += finder.find([g for g, _, _ in scenes[start : start + 64]])
+        out["model"] = f1_score([object_f1(f, t) for f, t in zip(found, truth, strict=True)])
+    for name, (conn, multi) in CC_VARIANTS.items():
+        counts = [
+            object_f1(component_sets(g, conn, multi, bg), t)
+            for (g, _, bg), t in zip(scenes, truth, strict=True)
+        ]
+        out[name] = f1_score(counts)
+    return out
+
+
+# -- a run against a set of tasks ------------------------------------------------------------------
+REAL_SETS = {  # name on the command line -> (collection, split) of z2h.arc.real
+    "arcagi1-eval": ("arcagi1", "evaluation"),
+    "arcagi1-train": ("arcagi1", "training"),
+    "arcagi2-eval": ("arcagi2", "evaluation"),
+    "arcagi2-train": ("arcagi2", "training"),
+}
+
+
+def load_tasks(
+    data: str | None,
+    generator: str | None,
+    n: int,
+    seed: int,
+    difficulty: tuple[float, float],
+) -> tuple[list[Task], list[Any], list[str]]:
+    """(tasks, their labels or None, generator names) from a folder, a file, a real set or a
+    real task id (``arcagi1:ID``), or made by generators."""
+    from pathlib import Path
+
+    from z2h.arc.task import read_task
+
+    if bool(data) == bool(generator):
+        raise Z2HError("give one of --data (folder, file, arcagi1-eval, ...) or --generator")
+    if generator:
+        from z2h.arc.generate import check_difficulty, make_task
+        from z2h.arc.generators.registry import resolve
+
+        if n < 1:
+            raise Z2HError(f"--tasks must be at least 1, got {n}")
+        gens = resolve(generator)
+        diff = check_difficulty(difficulty)
+        made = [make_task(g, seed, i, diff) for g in gens for i in range(n)]
+        return [m.task for m in made], [m.labels for m in made], [g.name for g in gens]
+    assert data is not None
+    if data in REAL_SETS:
+        from z2h.arc.real import load_real
+
+        tasks = list(load_real(*REAL_SETS[data]))
+        return tasks, [None] * len(tasks), []
+    if ":" in data and not Path(data).exists():
+        from z2h.arc.real import load_real_task
+
+        return [load_real_task(data)], [None], []
+    path = Path(data)
+    if path.is_file():
+        return [read_task(path)], [None], []
+    from z2h.arc.models.train import read_labels, task_files
+
+    files = task_files(path)
+    tasks = [read_task(f) for f in files]
+    labels = [read_labels(path / "labels" / f.name) for f in files]
+    gens = sorted({lab.generator for lab in labels if lab is not None and lab.generator})
+    return tasks, labels, gens
+
+
+def evaluate_run(
+    run_dir: str,
+    *,
+    data: str | None = None,
+    generator: str | None = None,
+    scenes: str | None = None,
+    n: int = 100,
+    seed: int = 0,
+    difficulty: tuple[float, float] = (0.0, 0.3),
+    limit: int | None = None,
+    tta: int = 0,
+    skip_too_big: bool = False,
+    predictions: str | None = None,
+    metrics: str | None = None,
+    device: str = "cpu",
+    score: bool = True,
+) -> dict[str, Any]:
+    """Answer (and with ``score``, score) tasks with the model of ``run_dir``; write the
+    predictions and metrics files only once everything has succeeded."""
+    import time
+
+    from z2h.arc.models.scenes import touching_scene
+    from z2h.arc.models.train import SCENE_SOURCES, labelled_grids, load_run
+    from z2h.arc.predictions import write_predictions
+    from z2h.run import progress, write_json_atomic
+
+    if limit is not None and limit < 1:
+        raise Z2HError(f"--limit must be at least 1, got {limit}")
+    run = load_run(run_dir, device=device)
+    t0 = time.perf_counter()
+    if not isinstance(run.model, GridSolver):  # the object finder: F1 against components
+        if tta:
+            raise Z2HError("--tta applies to task solvers; this run holds the objects model")
+        if not score:
+            raise Z2HError("predict answers tasks; this run holds the objects model (use eval)")
+        if predictions:
+            raise Z2HError("--predictions holds task answers; the objects model gives none")
+        if scenes:
+            if scenes not in SCENE_SOURCES:
+                raise Z2HError(f"unknown --scenes {scenes!r}; choose: {', '.join(SCENE_SOURCES)}")
+            rng = np.random.default_rng(seed)
+            grids = [touching_scene(rng) for _ in range(n)]
+        else:
+            tasks, labels, _ = load_tasks(data, generator, n, seed, difficulty)
+            grids = [g for t, lab in zip(tasks, labels, strict=True) if lab is not None
+                     for g in labelled_grids(t, lab)]  # fmt: skip
+            if not grids:
+                raise Z2HError("these tasks carry no labels; object F1 needs labelled grids")
+        grids = grids[:limit] if limit else grids
+        summary = {"run": str(run_dir), "model": run.name, **object_scores(run.model, grids)}
+        summary["seconds"] = time.perf_counter() - t0
+        if metrics:
+            write_json_atomic(metrics, summary)
+        return {"summary": summary}
+    if scenes:
+        raise Z2HError("--scenes are for the objects model; this run answers tasks")
+    trained_on = run.checkpoint.get("data", {})
+    if generator and trained_on.get("generators") and seed == run.checkpoint.get("seed"):
+        raise Z2HError(
+            f"--seed {seed} made this run's training tasks; evaluate on new ones with another"
+        )
+    tasks, _, gens = load_tasks(data, generator, n, seed, difficulty)
+    tasks = tasks[:limit] if limit else tasks
+    if score:
+        unanswered = [t.id for t in tasks if any(p.output is None for p in t.test)]
+        if unanswered:
+            raise Z2HError(
+                f"task {unanswered[0]}: its test outputs are hidden, so it cannot be scored "
+                "(use 'z2h arc predict')"
+            )
+    bar = progress(total=sum(len(t.test) for t in tasks) * max(tta, 1), desc="answer")
+    try:
+        solved = solve(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)
+    finally:
+        bar.close()
+    summary: dict[str, Any] = {"run": str(run_dir), "model": run.name, "tasks": len(tasks),
+                               "tta": tta, "skipped": len(solved.skipped)}  # fmt: skip
+    if score:
+        summary.update(scores(solved.predictions, tasks, gens))
+        summary["skipped"] = len(solved.skipped)
+    summary["seconds"] = time.perf_counter() - t0
+    if predictions:
+        write_predictions(predictions, solved.predictions)
+    if metrics:
+        write_json_atomic(metrics, {**summary, "skipped_tasks": solved.skipped})
+    return {"summary": summary, "predictions": solved.predictions}
