@@ -2,8 +2,9 @@
 
 Objects are rectangles, either framed (a one-cell frame of one colour around a fill of another:
 colour components split it in two) or solid. They are placed so that each touches an object placed
-before it (colour components that ignore colour merge them), and a solid object never touches one
-of its own colour, so every object stays recognisable from the grid alone. Built with
+before it (colour components that ignore colour merge them); two objects whose outer colours agree
+touch only when both are framed (their two frame lines show the boundary), so every object stays
+recognisable from the grid alone. Built with
 ``z2h.arc.scene`` and labelled with ``z2h.arc.labels.grid_labels``, as the generators' scenes are.
 """
 
@@ -60,7 +61,8 @@ def touching_scene(rng: np.random.Generator, spec: SceneSpec | None = None):
         H, W = (int(v) for v in rng.integers(spec.min_side, spec.max_side + 1, size=2))
         palette = [int(c) for c in rng.choice(np.arange(1, 10), size=3, replace=False)]
         want = int(rng.integers(spec.min_objects, spec.max_objects + 1))
-        solid_colour = np.full((H, W), -1)  # colour of the solid object at each cell, if any
+        outer = np.full((H, W), -1)  # the outer colour of the object at each cell (-1: none)
+        is_framed = np.zeros((H, W), bool)
         taken = np.zeros((H, W), bool)
         objects: list[Obj] = []
         for _ in range(want * 10):
@@ -76,11 +78,14 @@ def touching_scene(rng: np.random.Generator, spec: SceneSpec | None = None):
             r, c = spots[int(rng.integers(len(spots)))]
             if r < 0 or c < 0 or r + h > H or c + w > W or taken[r : r + h, c : c + w].any():
                 continue
-            if "framed" not in obj.tags:  # a solid object must not touch a solid one of its colour
-                ring = solid_colour[max(r - 1, 0) : r + h + 1, max(c - 1, 0) : c + w + 1]
-                if (ring == obj.colors[0, 0]).any():
-                    continue
-                solid_colour[r : r + h, c : c + w] = obj.colors[0, 0]
+            # only two framed objects may touch where their outer colours agree
+            framed = "framed" in obj.tags
+            around = (slice(max(r - 1, 0), r + h + 1), slice(max(c - 1, 0), c + w + 1))
+            clash = (outer[around] == obj.colors[0, 0]) & ~(is_framed[around] & framed)
+            if clash.any():
+                continue
+            outer[r : r + h, c : c + w] = obj.colors[0, 0]
+            is_framed[r : r + h, c : c + w] = framed
             taken[r : r + h, c : c + w] = True
             objects.append(obj.at(r, c))
         if len(objects) >= 2:
