@@ -68,7 +68,7 @@ def test_task_sequence_layout_and_targets():
     d_in, d_out = np.array([[1]]), np.array([[2, 2]])
     q, a = np.array([[3]]), np.array([[4, 4]])
     enc = E.encode_pairs([(d_in, d_out)], q, a)
-    tok, row, col, gidx, obj = enc.features
+    tok, _, _, gidx, _ = enc.features
     assert tok.tolist() == [
         E.INPUT, 1, E.ROW_END, E.GRID_END,
         E.OUTPUT, 2, 2, E.ROW_END, E.GRID_END,

@@ -49,10 +49,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
     src.add_argument("--generator", help="generator names, comma-separated, or 'all' (on the fly)")
     src.add_argument("--scenes", help="'touching': object scenes for the objects model")
-    src.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3),
-                     help="LO,HI for --generator (default 0,0.3)")  # fmt: skip
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a model config field, e.g. --set n_layer=2 (repeatable)")  # fmt: skip
+    src.add_argument(
+        "--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI (default 0,0.3)"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a model config field, e.g. --set n_layer=2 (repeatable)",
+    )
     p.add_argument("--no-augment", action="store_true", help="no random symmetries of tasks")
     o = p.add_argument_group("optimisation")
     o.add_argument("--max-steps", type=int, help="optimizer steps to take")
@@ -89,13 +94,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of made tasks")
         p.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI")
         p.add_argument("--limit", type=int, help="only the first N tasks")
-        p.add_argument("--tta", action="store_true",
-                       help="vote over symmetric views of each task (rotations/flips, colours)")  # fmt: skip
+        p.add_argument(
+            "--tta",
+            action="store_true",
+            help="vote over symmetric views of each task (rotations/flips, colours)",
+        )
         p.add_argument("--tta-views", type=int, default=8, help="views for --tta (default 8)")
-        p.add_argument("--skip-too-big", action="store_true",
-                       help="score tasks the model cannot read as unsolved instead of stopping")  # fmt: skip
-        p.add_argument("--predictions", required=name == "predict",
-                       help="write the answers here (ARC Prize format; opens in the studio)")  # fmt: skip
+        p.add_argument(
+            "--skip-too-big",
+            action="store_true",
+            help="score tasks the model cannot read as unsolved instead of stopping",
+        )
+        p.add_argument(
+            "--predictions",
+            required=name == "predict",
+            help="write the answers here (ARC Prize format; opens in the studio)",
+        )
         if name == "eval":
             p.add_argument("--metrics", help="also write the full scores as JSON here")
         p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")

@@ -138,8 +138,7 @@ def encode_pairs(
         objs = np.zeros_like(tokens)
         if object_ids is not None and not (answer is not None and index == len(grids) - 1):
             ids = np.asarray(object_ids(np.asarray(grid)), dtype=np.int64)
-            h, w = ids.shape
-            cells = np.concatenate([ids, np.zeros((h, 1), np.int64)], axis=1).reshape(-1)
+            cells = np.concatenate([ids, np.zeros((ids.shape[0], 1), np.int64)], axis=1).reshape(-1)
             objs = np.append(cells, 0)
         marker = OUTPUT if is_output else INPUT
         feats = np.stack([tokens, rows, cols, np.full_like(tokens, index), objs])

@@ -181,7 +181,9 @@ CC_VARIANTS = {  # connected components as ARC solvers use them: (connectivity, 
 
 
 def component_sets(grid: np.ndarray, connectivity: int, multicolor: bool, background: int):
-    return {frozenset(c) for c in components(np.asarray(grid), connectivity, multicolor, background)}
+    return {
+        frozenset(c) for c in components(np.asarray(grid), connectivity, multicolor, background)
+    }
 
 
 def object_scores(

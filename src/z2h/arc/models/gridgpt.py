@@ -20,7 +20,6 @@ from z2h.arc.models import encode as E
 from z2h.arc.models.base import (
     Candidate,
     GridSolver,
-    Pairs,
     block_config,
     check_sizes,
     device_of,

@@ -102,10 +102,7 @@ class GridViT(GridSolver):
                 f"task {task_id}: has {len(demos)} demonstration pair(s), the model reads {k}"
             )
         grids = [g for pair in demos[len(demos) - k :] for g in pair] + [query]
-        try:
-            cells = [E.to_canvas(g, S) for g in grids]
-        except E.EncodingError as e:
-            raise E.EncodingError(f"task {task_id}: {e}") from None
+        cells = [E.to_canvas(g, S, f"task {task_id}") for g in grids]
         objects = [E.object_canvas(g, S, object_ids) for g in grids]
         x = np.stack([np.concatenate([c.reshape(-1) for c in cells]),
                       np.concatenate([o.reshape(-1) for o in objects])])  # fmt: skip

@@ -116,9 +116,7 @@ class ObjectFinder(nn.Module):
         loss = None
         if targets is not None:
             keep = targets != E.IGNORE
-            loss = F.binary_cross_entropy_with_logits(
-                logits.float()[keep], targets[keep].float()
-            )
+            loss = F.binary_cross_entropy_with_logits(logits.float()[keep], targets[keep].float())
         return logits, loss
 
     def example(self, grid: np.ndarray, owners: np.ndarray | None, what: str = "grid"):

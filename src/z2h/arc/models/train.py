@@ -182,9 +182,8 @@ class GeneratorSource(TaskSource):
 class SceneSource(TaskSource):
     """Scenes for the objects model (``touching``: see ``z2h.arc.models.scenes``)."""
 
-    generators: list[str] = []
-
     def __init__(self, name: str, seed: int):
+        self.generators: list[str] = []
         if name not in SCENE_SOURCES:
             raise Z2HError(f"unknown --scenes {name!r}; choose one of: {', '.join(SCENE_SOURCES)}")
         self.name = name

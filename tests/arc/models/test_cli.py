@@ -1,0 +1,290 @@
+"""``z2h arc train / eval / predict`` end to end at toy size, resume, and every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from z2h.arc.generate import make_task
+from z2h.arc.generators.registry import get_generator
+from z2h.arc.models.train import load_run
+from z2h.arc.predictions import read_predictions
+from z2h.arc.task import Pair, Task, write_task
+from z2h.checkpoint import save_checkpoint
+from z2h.run import read_metrics, write_json_atomic
+
+GPT = ["--model", "grid-gpt", "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16",
+       "--set", "block_size=160"]  # fmt: skip
+VIT = ["--model", "grid-vit", "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16",
+       "--set", "canvas=4"]  # fmt: skip
+FAST = ["--batch-size", "4", "--val-tasks", "4", "--val-exact", "2", "--threads", "1",
+        "--difficulty", "0,0"]  # fmt: skip
+
+
+def make_set(folder, names=("flip", "rotate"), n=4, seed=5):
+    """A generated set on disk, as 'z2h arc generate' lays it out."""
+    for name in names:
+        for i in range(n):
+            made = make_task(get_generator(name), seed, i, (0.0, 0.0))
+            write_task(folder / "tasks" / f"{made.task.id}.json", made.task)
+            write_json_atomic(folder / "labels" / f"{made.task.id}.json", made.labels.to_json())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gpt_run(tmp_path_factory, arc):
+    """One toy grid-gpt run that several tests read (made once per module)."""
+    out = tmp_path_factory.mktemp("runs") / "gpt"
+    code = arc(["train", "--out", str(out), "--generator", "flip", *GPT, *FAST,
+                    "--max-steps", "3", "--eval-interval", "2"])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_train_writes_a_run(gpt_run):
+    metrics = read_metrics(gpt_run)
+    assert metrics["model"] == "grid-gpt" and metrics["steps"] == 3
+    assert [h["step"] for h in metrics["history"]] == [2, 3]
+    for key in ("loss", "pass1", "pass2", "cell_accuracy"):
+        assert key in metrics["val"]
+    assert {p.name for p in gpt_run.iterdir()} >= {"best.pt", "last.pt", "metrics.json"}
+    assert load_run(gpt_run).model.config.n_embd == 16
+
+
+def test_eval_and_predict_write_the_predictions_file(arc, gpt_run, tmp_path, capsys):
+    preds = tmp_path / "preds.json"
+    assert arc(["eval", "--out", str(gpt_run), "--generator", "flip,rotate", "--tasks", "2",
+                "--difficulty", "0,0", "--predictions", str(preds), "--metrics",
+                str(tmp_path / "m.json")]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["tasks"] == 4 and set(summary["per_generator"]) == {"flip", "rotate"}
+    assert 0.0 <= summary["pass1"] <= summary["pass2"] <= 1.0
+    answers = read_predictions(preds)
+    assert len(answers) == 4 and all(1 <= len(a[0]) <= 2 for a in answers.values())
+    assert json.loads((tmp_path / "m.json").read_text())["tasks"] == 4
+    # with TTA, and predict on a single task file whose answer is hidden
+    assert arc(["eval", "--out", str(gpt_run), "--generator", "flip", "--tasks", "1",
+                "--difficulty", "0,0", "--tta", "--tta-views", "3"]) == 0  # fmt: skip
+    task = make_task(get_generator("flip"), 9, 0, (0.0, 0.0)).task
+    hidden = Task("hidden", task.train, [Pair(task.test[0].input, None)])
+    write_task(tmp_path / "hidden.json", hidden)
+    out = tmp_path / "hidden-preds.json"
+    assert arc(["predict", "--out", str(gpt_run), "--data", str(tmp_path / "hidden.json"),
+                "--predictions", str(out)]) == 0  # fmt: skip
+    assert list(read_predictions(out)) == ["hidden"]
+
+
+def test_grid_vit_on_a_generated_folder_and_resume(arc, tmp_path):
+    data = make_set(tmp_path / "set")
+    args = ["train", "--out", str(tmp_path / "vit"), "--data", str(data), *VIT, *FAST,
+            "--eval-interval", "2"]  # fmt: skip
+    assert arc([*args, "--max-steps", "2"]) == 0
+    assert arc([*args, "--max-steps", "4", "--resume"]) == 0
+    metrics = read_metrics(tmp_path / "vit")
+    assert metrics["steps"] == 4 and [h["step"] for h in metrics["history"]] == [2, 4]
+    assert arc(["eval", "--out", str(tmp_path / "vit"), "--data", str(data), "--tta"]) == 0
+
+
+def test_resume_matches_an_uninterrupted_run(arc, tmp_path, monkeypatch):
+    import z2h.arc.models.train as train
+
+    args = ["--generator", "flip", *VIT, *FAST, "--max-steps", "4", "--eval-interval", "2",
+            "--val-exact", "0"]  # fmt: skip
+    assert arc(["train", "--out", str(tmp_path / "ref"), *args]) == 0
+    real = train.solver_example
+    calls = {"n": 0}
+
+    def dies_in_step_3(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2 * 4 + 1:  # the first example of step 3; last.pt holds step 2
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(train, "solver_example", dies_in_step_3)
+    with pytest.raises(KeyboardInterrupt):
+        arc(["train", "--out", str(tmp_path / "run"), *args])
+    monkeypatch.setattr(train, "solver_example", real)
+    assert arc(["train", "--out", str(tmp_path / "run"), *args, "--resume"]) == 0
+    a = load_run(tmp_path / "ref").model.state_dict()
+    b = load_run(tmp_path / "run").model.state_dict()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def test_objects_model_and_components(arc, tmp_path, capsys):
+    out = tmp_path / "objects"
+    assert arc(["train", "--out", str(out), "--model", "objects", "--scenes", "touching",
+                "--set", "n_layer=1", "--set", "n_embd=16", "--set", "n_head=2",
+                "--batch-size", "4", "--max-steps", "2", "--val-tasks", "4",
+                "--threads", "1"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert arc(["eval", "--out", str(out), "--scenes", "touching", "--tasks", "5"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["grids"] == 5 and 0 <= summary["model"] <= 1
+    assert summary["cc4"] < 1 and summary["cc8-multicolour"] == 0.0  # all objects touch
+    data = make_set(tmp_path / "set", names=("gravity",), n=2)
+    assert arc(["eval", "--out", str(out), "--data", str(data)]) == 0
+
+
+# -- bad input: a clear message, exit 2, nothing overwritten ---------------------------------------
+def expect_error(arc, capsys, argv, says):
+    capsys.readouterr()
+    assert arc(argv) == 2
+    err = capsys.readouterr().err
+    assert "z2h arc: error:" in err and says in err, err
+    assert "Traceback" not in err
+
+
+def test_a_data_folder_without_tasks(arc, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    expect_error(
+        arc,
+        capsys,
+        [
+            "train",
+            "--out",
+            str(tmp_path / "r"),
+            "--data",
+            str(tmp_path / "empty"),
+            *GPT,
+            "--max-steps",
+            "1",
+        ],
+        "no tasks there",
+    )
+    assert not (tmp_path / "r" / "last.pt").exists()
+
+
+def test_a_task_bigger_than_the_canvas_or_context(arc, gpt_run, tmp_path, capsys):
+    big = np.zeros((12, 12), np.uint8)
+    big[0, 0] = 1
+    write_task(tmp_path / "big.json", Task("big", [Pair(big, big[::-1].copy())] * 2,
+                                           [Pair(big, big[::-1].copy())]))  # fmt: skip
+    preds = tmp_path / "preds.json"
+    preds.write_text("keep me")
+    expect_error(
+        arc,
+        capsys,
+        [
+            "eval",
+            "--out",
+            str(gpt_run),
+            "--data",
+            str(tmp_path / "big.json"),
+            "--predictions",
+            str(preds),
+        ],
+        "task big: needs at least",
+    )
+    assert preds.read_text() == "keep me"
+    # with --skip-too-big it is scored as unsolved instead
+    assert arc(["eval", "--out", str(gpt_run), "--data", str(tmp_path / "big.json"),
+                "--skip-too-big", "--predictions", str(preds)]) == 0  # fmt: skip
+    assert list(read_predictions(preds)) == ["big"]
+    # training on generated tasks too big for the canvas names the held-out task
+    expect_error(
+        arc,
+        capsys,
+        [
+            "train",
+            "--out",
+            str(tmp_path / "v"),
+            "--generator",
+            "gravity",
+            *VIT,
+            *FAST,
+            "--max-steps",
+            "1",
+        ],
+        "grid needs a canvas of at least 6",
+    )
+
+
+def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
+    other = tmp_path / "gptrun"
+    save_checkpoint(other / "best.pt", {"model_state": {}}, kind="gpt")
+    expect_error(
+        arc,
+        capsys,
+        ["eval", "--out", str(other), "--generator", "flip"],
+        "is a 'gpt' checkpoint, but a 'arc' checkpoint is needed",
+    )
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "best.pt").write_bytes(b"not a checkpoint")
+    expect_error(
+        arc,
+        capsys,
+        ["eval", "--out", str(broken), "--generator", "flip"],
+        "not a readable z2h checkpoint",
+    )
+    expect_error(
+        arc,
+        capsys,
+        ["eval", "--out", str(tmp_path / "none"), "--generator", "flip"],
+        "no such run directory",
+    )
+
+
+def test_resuming_a_run_of_another_model(arc, gpt_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(gpt_run, run)
+    before = (run / "last.pt").read_bytes()
+    expect_error(
+        arc,
+        capsys,
+        [
+            "train",
+            "--out",
+            str(run),
+            "--generator",
+            "flip",
+            *VIT,
+            *FAST,
+            "--max-steps",
+            "1",
+            "--resume",
+        ],
+        "holds a grid-gpt run",
+    )
+    assert (run / "last.pt").read_bytes() == before
+    expect_error(
+        arc,
+        capsys,
+        ["train", "--out", str(run), "--generator", "flip", *GPT, *FAST, "--max-steps", "1"],
+        "already holds a run",
+    )
+
+
+def test_tta_on_a_model_that_cannot_use_it(arc, tmp_path, capsys):
+    out = tmp_path / "fixed"
+    assert arc(["train", "--out", str(out), "--generator", "flip", *VIT, "--set", "demos=0",
+                *FAST, "--max-steps", "1"]) == 0  # fmt: skip
+    expect_error(
+        arc,
+        capsys,
+        ["eval", "--out", str(out), "--generator", "flip", "--tta"],
+        "--tta needs a model that reads demonstrations",
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--generator", "nope"], "unknown generator 'nope'"),
+        (["--generator", "flip", "--data", "x"], "give exactly one of"),
+        (["--generator", "flip", "--model", "vit"], "unknown model 'vit'"),
+        (["--generator", "flip", "--set", "canvass=3"], "has no setting(s) canvass"),
+        (["--generator", "flip", "--difficulty", "0.5,0.2"], "LO <= HI"),
+        (["--scenes", "touching"], "train the objects model with it"),
+    ],
+)
+def test_bad_training_arguments(arc, tmp_path, capsys, argv, says):
+    expect_error(
+        arc, capsys, ["train", "--out", str(tmp_path / "r"), *argv, "--max-steps", "1"], says
+    )
