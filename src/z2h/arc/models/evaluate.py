@@ -249,9 +249,9 @@ def load_tasks(
         tasks = list(load_real(*REAL_SETS[data]))
         return tasks, [None] * len(tasks), []
     if ":" in data and not Path(data).exists():
-        from z2h.arc.real import load_real_task
+        from z2h.arc.real import real_task
 
-        return [load_real_task(data)], [None], []
+        return [real_task(data)], [None], []
     path = Path(data)
     if path.is_file():
         return [read_task(path)], [None], []
