@@ -141,3 +141,23 @@ def test_registry_and_typed_settings():
         registry.make_config("grid-gpt", object_ids="yes")
     with pytest.raises(Z2HError, match="divisible"):
         registry.make_config("grid-gpt", n_embd=30, n_head=4)
+
+
+def test_object_ids_come_from_connected_components():
+    from z2h.arc.models.evaluate import object_id_map
+
+    grid = np.array([[0, 1, 1], [0, 0, 2], [3, 0, 2]], np.uint8)
+    assert object_id_map(grid).tolist() == [[0, 1, 1], [0, 0, 2], [3, 0, 2]]
+
+
+def test_grid_vit_reads_object_ids():
+    from z2h.arc.models.evaluate import object_id_map
+
+    torch.manual_seed(0)
+    demos, q, a = flip_task(5)
+    m = GridViT(GridViTConfig(canvas=5, n_layer=1, n_head=2, n_embd=16, object_ids=True))
+    x, y = m.collate([m.example(demos, q, a, object_id_map, "t")])
+    assert x[0, 1].max() > 0  # object ids reach the input
+    _, loss = m(x, y)
+    loss.backward()
+    assert m.encoder.obj_emb.weight.grad.abs().sum() > 0
