@@ -21,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _configure_show(sub)
     _configure_label(sub)
     _configure_sheet(sub)
+    from z2h.arc.models.cli import add_commands  # train, eval, predict (torch only when run)
+
+    add_commands(sub)
 
 
 # Argument helpers.

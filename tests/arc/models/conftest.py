@@ -15,26 +15,10 @@ def _one_thread():
 
 
 def run_arc(argv: list[str]) -> int:
-    """``z2h arc ARGV`` through the real entry point when ``z2h arc`` is wired in, else through a
-    parser holding just the model commands (the same handlers and error handling)."""
-    import argparse
-    import sys
+    """``z2h arc ARGV`` through the real entry point; returns the exit code."""
+    from z2h.cli import main
 
-    from z2h.cli import SYSTEMS, main
-
-    if "arc" in SYSTEMS:
-        return main(["arc", *argv])
-    from z2h.arc.models.cli import add_commands
-    from z2h.errors import Z2HError
-
-    parser = argparse.ArgumentParser(prog="z2h arc")
-    add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except Z2HError as e:
-        print(f"z2h arc: error: {e}", file=sys.stderr)
-        return 2
+    return main(["arc", *argv])
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,7 @@ def test_resume_matches_an_uninterrupted_run(arc, tmp_path, monkeypatch):
         return real(*a, **kw)
 
     monkeypatch.setattr(train, "solver_example", dies_in_step_3)
-    with pytest.raises(KeyboardInterrupt):
-        arc(["train", "--out", str(tmp_path / "run"), *args])
+    assert arc(["train", "--out", str(tmp_path / "run"), *args]) == 130  # as Ctrl-C ends it
     monkeypatch.setattr(train, "solver_example", real)
     assert arc(["train", "--out", str(tmp_path / "run"), *args, "--resume"]) == 0
     a = load_run(tmp_path / "ref").model.state_dict()
