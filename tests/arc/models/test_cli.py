@@ -180,9 +180,12 @@ def test_a_task_bigger_than_the_canvas_or_context(arc, gpt_run, tmp_path, capsys
     )
     assert preds.read_text() == "keep me"
     # with --skip-too-big it is scored as unsolved instead
+    capsys.readouterr()
     assert arc(["eval", "--out", str(gpt_run), "--data", str(tmp_path / "big.json"),
                 "--skip-too-big", "--predictions", str(preds)]) == 0  # fmt: skip
-    assert list(read_predictions(preds)) == ["big"]
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["skipped"] == 1 and summary["tasks"] == 1 and summary["pass2"] == 0.0
+    assert read_predictions(preds) == {}
     # training on generated tasks too big for the canvas names the held-out task
     expect_error(
         arc,

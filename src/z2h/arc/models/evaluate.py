@@ -101,9 +101,8 @@ def solve(
 ) -> Solved:
     """Two attempts per test input of every task (``tta`` > 0: vote over that many views).
 
-    A task the model cannot read raises an error naming it, unless ``skip_too_big``: then its
-    attempt is its test input (scored as the wrong answer it almost always is) and it is listed
-    in ``skipped``.
+    A task the model cannot read raises an error naming it, unless ``skip_too_big``: then it gets
+    no entry (``score`` counts a missing task as unsolved) and is listed in ``skipped``.
     """
     if tta and not model.reads_demos:
         raise Z2HError(
@@ -138,6 +137,8 @@ def solve(
             progress(len(chunk))
     preds: Predictions = {}
     for task in tasks:
+        if task.id in bad:
+            continue
         per_test = []
         for t, pair in enumerate(task.test):
             attempts = vote(found.get((task.id, t), []))
