@@ -161,3 +161,14 @@ def test_grid_vit_reads_object_ids():
     _, loss = m(x, y)
     loss.backward()
     assert m.encoder.obj_emb.weight.grad.abs().sum() > 0
+
+
+def test_edge_positions_count_from_the_far_edges():
+    m = GridViT(GridViTConfig(canvas=5, demos=0, n_layer=1, n_head=2, n_embd=16))
+    grid = np.zeros((2, 3), np.uint8)
+    x, _ = m.collate([m.example([], grid, None, None, "t")])
+    below, right = m.encoder._from_edges(x[:, 0])
+    below, right = below.view(5, 5), right.view(5, 5)
+    assert below[:2, :3].tolist() == [[1, 1, 1], [0, 0, 0]]
+    assert right[:2, :3].tolist() == [[2, 1, 0], [2, 1, 0]]
+    assert (below[2:] == 5).all() and (right[:, 3:] == 5).all()  # off the grid

@@ -73,7 +73,9 @@ class CanvasEncoder(nn.Module):
     """Bidirectional Transformer over ``n_grids`` canvases of ``size x size`` cells.
 
     Each cell's embedding is its value's (colour, border or empty) plus learned row, column and
-    which-canvas embeddings, plus (optionally) its object id's. (B, 2, n_grids * size^2) ints
+    which-canvas embeddings, plus (optionally) its object id's and (``edge_pos``) its row and
+    column counted from its grid's bottom and right edges, read off the border: a mirror image
+    or a right-aligned object is then one embedding away. (B, 2, n_grids * size^2) ints
     [cell values, object ids] -> (B, n_grids * size^2, C).
     """
 
@@ -89,6 +91,13 @@ class CanvasEncoder(nn.Module):
         self.max_objects = getattr(cfg, "max_objects", 0)
         use_ids = getattr(cfg, "object_ids", False)
         self.obj_emb = nn.Embedding(self.max_objects + 1, C) if use_ids else None
+        self.size, self.n_grids = size, n_grids
+        # rows/cols from the far edges, 0..size-1, and `size` for cells off the grid
+        self.edge_emb = (
+            nn.ModuleList([nn.Embedding(size + 1, C), nn.Embedding(size + 1, C)])
+            if getattr(cfg, "edge_pos", False)
+            else None
+        )
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(bcfg) for _ in range(cfg.n_layer))
         self.norm_f = make_norm(bcfg)
@@ -103,6 +112,9 @@ class CanvasEncoder(nn.Module):
         h = h + self.grid_emb(self.grids)
         if self.obj_emb is not None:
             h = h + self.obj_emb(objects.clamp(0, self.max_objects))
+        if self.edge_emb is not None:
+            from_bottom, from_right = self._from_edges(cells)
+            h = h + self.edge_emb[0](from_bottom) + self.edge_emb[1](from_right)
         h = self.drop(h)
         T = h.size(1)
         # every cell sees every cell: an all-True mask turns the blocks' causal default off
@@ -110,6 +122,19 @@ class CanvasEncoder(nn.Module):
         for block in self.blocks:
             h = block(h, None, everywhere)
         return self.norm_f(h)
+
+    def _from_edges(self, cells: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T) cell values -> each cell's (rows below it, cols right of it) in its grid."""
+        B, S, G = cells.size(0), self.size, self.n_grids
+        on = (cells < 10).view(B, G, S, S)  # colour cells: the grid itself
+        h = on[..., 0].sum(-1, keepdim=True)  # (B, G, 1): the grid's rows (its first column)
+        w = on[:, :, 0].sum(-1, keepdim=True)  # (B, G, 1): its columns (its first row)
+        r = torch.arange(S, device=cells.device)
+        below = (h[..., None] - 1 - r[None, None, :, None]).expand(B, G, S, S)
+        right = (w[..., None] - 1 - r[None, None, None, :]).expand(B, G, S, S)
+        off = torch.full_like(below, S)
+        below, right = torch.where(on, below, off), torch.where(on, right, off)
+        return below.reshape(B, -1), right.reshape(B, -1)
 
 
 class GridSolver(nn.Module):
