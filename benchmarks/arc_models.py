@@ -135,11 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny models and budgets (smoke run)")
     a = p.parse_args(argv)
     a.extra = []
-    if a.mix == "all":  # every generator except the unseen ones
-        from z2h.arc.generators.registry import names
+    from z2h.arc.generators.registry import names
 
-        unseen = set(a.unseen.split(","))
-        a.mix = ",".join(n for n in names() if n not in unseen)
+    known = names()
+    unseen = set(a.unseen.split(","))
+    if a.mix == "all":  # every generator except the unseen ones
+        a.mix = ",".join(n for n in known if n not in unseen)
+    missing = sorted({*a.one_rule.split(","), *a.mix.split(","), *unseen} - set(known))
+    if missing:
+        p.error(f"no generator(s) {', '.join(missing)}; the registry has: {', '.join(known)} "
+                "(choose with --one-rule, --mix and --unseen)")  # fmt: skip
     if a.quick:
         a.extra = QUICK
         a.one_rule_budget = a.mix_budget = a.objects_budget = 10.0
