@@ -284,6 +284,8 @@ def test_tta_on_a_model_that_cannot_use_it(arc, tmp_path, capsys):
         (["--generator", "flip", "--set", "canvass=3"], "has no setting(s) canvass"),
         (["--generator", "flip", "--difficulty", "0.5,0.2"], "LO <= HI"),
         (["--scenes", "touching"], "train the objects model with it"),
+        (["--generator", "flip", "--val-tasks", "0"], "--val-tasks must be at least 1"),
+        (["--generator", "flip", "--batch-size", "0"], "--batch-size 0 must be positive"),
     ],
 )
 def test_bad_training_arguments(arc, tmp_path, capsys, argv, says):

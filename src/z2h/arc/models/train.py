@@ -304,6 +304,8 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     rank, world = dist_info()
     if s.batch_size < 1 or s.batch_size % world:
         raise Z2HError(f"--batch-size {s.batch_size} must be positive and divisible by {world}")
+    if s.val_tasks < 1 or s.val_exact < 0:
+        raise Z2HError("--val-tasks must be at least 1 and --val-exact at least 0")
     entry = registry.get_entry(s.model)
     config = registry.make_config(s.model, **s.config)
     run_dir = Path(s.out)
