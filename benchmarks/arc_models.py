@@ -35,7 +35,8 @@ UNSEEN = "rotate,transpose,box_around,connect_points"  # never in the mix: in-co
 # measured on one idle core: a step of batch 32 costs 0.8 s at canvas 10, 1.0 s at canvas 12 with
 # this width and depth, 2.5 s with the default 96 x 4 (canvas 12)
 VIT = ["--model", "grid-vit", "--set", "demos=1", "--set", "n_embd=64", "--set", "n_layer=3",
-       "--batch-size", "32", "--lr", "2e-3", "--eval-interval", "200", "--val-exact", "64"]  # fmt: skip
+       "--batch-size", "32", "--lr", "2e-3", "--eval-interval", "200",
+       "--val-exact", "64"]  # fmt: skip
 GPT = ["--model", "grid-gpt", "--set", "block_size=768", "--batch-size", "16", "--lr", "1e-3",
        "--eval-interval", "500", "--val-exact", "32"]  # fmt: skip
 OBJ = ["--model", "objects", "--scenes", "touching", "--batch-size", "32", "--lr", "2e-3",
