@@ -124,8 +124,8 @@ def objects(a: argparse.Namespace, work: Path) -> list[dict]:
     return [{
         "row": "objects: touching multi-coloured scenes", "model": "objects",
         "train_s": trained["seconds"], "steps": trained["steps"], "tasks": s["grids"],
-        "object_f1": s["model"], "components_f1_best": cc, "target": "F1 >= 0.95",
-        "met": s["model"] >= 0.95,
+        "object_f1": s["object_f1"], "components_f1_best": cc, "target": "F1 >= 0.95",
+        "met": s["object_f1"] >= 0.95,
         "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
     }]  # fmt: skip
 

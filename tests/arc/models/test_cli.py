@@ -122,7 +122,8 @@ def test_objects_model_and_components(arc, tmp_path, capsys):
     capsys.readouterr()
     assert arc(["eval", "--out", str(out), "--scenes", "touching", "--tasks", "5"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert summary["grids"] == 5 and 0 <= summary["model"] <= 1
+    assert summary["grids"] == 5 and summary["model"] == "objects"
+    assert 0 <= summary["object_f1"] <= 1
     assert summary["cc4"] < 1 and summary["cc8-multicolour"] == 0.0  # all objects touch
     data = make_set(tmp_path / "set", names=("gravity",), n=2)
     assert arc(["eval", "--out", str(out), "--data", str(data)]) == 0

@@ -199,7 +199,7 @@ def object_scores(
         found: list[set] = []
         for start in range(0, len(scenes), 64):
             found += finder.find([g for g, _, _ in scenes[start : start + 64]])
-        out["model"] = f1_score([object_f1(f, t) for f, t in zip(found, truth, strict=True)])
+        out["object_f1"] = f1_score([object_f1(f, t) for f, t in zip(found, truth, strict=True)])
     for name, (conn, multi) in CC_VARIANTS.items():
         counts = [
             object_f1(component_sets(g, conn, multi, bg), t)

@@ -363,7 +363,7 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
             sc = scores(solve(model, subset).predictions, subset, source.generators)
             out.update(pass1=sc["pass1"], pass2=sc["pass2"], cell_accuracy=sc["cell_accuracy"])
         elif not entry.solves_tasks:
-            out["object_f1"] = object_scores(model, val_scenes)["model"]
+            out["object_f1"] = object_scores(model, val_scenes)["object_f1"]
         return out
 
     cfg = TrainConfig(
