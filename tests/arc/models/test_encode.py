@@ -26,6 +26,14 @@ def test_tokens_round_trip(shape):
     assert np.array_equal(g[rows[cells], cols[cells]], tokens[cells])
 
 
+def test_edge_counts_of_an_input_grid():
+    enc = E.encode_pairs([], np.zeros((2, 3), np.uint8))
+    tok, _, _, _, _, below, right = enc.features
+    cells = tok < 10
+    assert below[cells].tolist() == [1, 1, 1, 0, 0, 0]
+    assert right[cells].tolist() == [2, 1, 0, 2, 1, 0]
+
+
 def test_worked_example():
     tokens, rows, cols = E.grid_tokens(np.array([[1, 2], [3, 4]]))
     assert tokens.tolist() == [1, 2, E.ROW_END, 3, 4, E.ROW_END, E.GRID_END]
@@ -68,7 +76,7 @@ def test_task_sequence_layout_and_targets():
     d_in, d_out = np.array([[1]]), np.array([[2, 2]])
     q, a = np.array([[3]]), np.array([[4, 4]])
     enc = E.encode_pairs([(d_in, d_out)], q, a)
-    tok, _, _, gidx, _ = enc.features
+    tok, _, _, gidx, _, below, right = enc.features
     assert tok.tolist() == [
         E.INPUT, 1, E.ROW_END, E.GRID_END,
         E.OUTPUT, 2, 2, E.ROW_END, E.GRID_END,
@@ -80,6 +88,10 @@ def test_task_sequence_layout_and_targets():
     learned = [int(t) for t in enc.targets if t != E.IGNORE]
     assert learned == [2, 2, E.ROW_END, E.GRID_END, 4, 4, E.ROW_END, E.GRID_END]
     assert enc.targets[-1] == E.IGNORE and enc.targets[13] == 4  # the OUTPUT marker predicts 4
+    # inputs' cells count rows/cols from the far edges; outputs and markers never do
+    assert below[tok < 10].tolist() == [0, E.NO_EDGE, E.NO_EDGE, 0, E.NO_EDGE, E.NO_EDGE]
+    assert right[tok < 10].tolist() == [0, E.NO_EDGE, E.NO_EDGE, 0, E.NO_EDGE, E.NO_EDGE]
+    assert (below[tok >= 10] == E.NO_EDGE).all()
     prompt = E.encode_pairs([(d_in, d_out)], q)
     assert np.array_equal(prompt.features, enc.features[:, :14])
 
@@ -88,7 +100,7 @@ def test_object_ids_fill_cells_but_never_the_answer():
     ids = lambda g: np.arange(g.size).reshape(g.shape) + 1  # noqa: E731
     d_in, d_out = np.zeros((2, 2), np.uint8), np.ones((2, 2), np.uint8)
     enc = E.encode_pairs([(d_in, d_out)], d_in, d_out, object_ids=ids)
-    tok, _, _, gidx, obj = enc.features
+    tok, _, _, gidx, obj, _, _ = enc.features
     assert obj[(gidx < 3) & (tok < 10)].tolist() == [1, 2, 3, 4] * 3
     assert (obj[gidx == 3] == 0).all() and (obj[tok >= 10] == 0).all()
 

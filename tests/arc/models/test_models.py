@@ -69,7 +69,8 @@ def full_logprob(model: GridGPT, prompt: np.ndarray, grid: np.ndarray) -> float:
     """log p(grid | prompt) from the plain (uncached, unpadded) forward pass."""
     tokens, rows, cols = E.grid_tokens(grid)
     n = len(tokens)
-    answer = np.stack([tokens, rows, cols, np.full(n, prompt[3, -1]), np.zeros(n, np.int64)])
+    grid_index, none, zero = np.full(n, prompt[3, -1]), np.full(n, E.NO_EDGE), np.zeros(n, int)
+    answer = np.stack([tokens, rows, cols, grid_index, zero, none, none]).astype(np.int64)
     x = torch.from_numpy(np.concatenate([prompt, answer], axis=1))[None]
     logits, _ = model(x)
     logp = F.log_softmax(logits.detach()[0, prompt.shape[1] - 1 : -1].float(), -1)

@@ -7,8 +7,10 @@ closed by ``GRID_END``; ``INPUT`` / ``OUTPUT`` open a pair's input and output. A
 ``INPUT g OUTPUT g ... INPUT test OUTPUT`` and the model continues with the test output. Every
 token carries features besides its id: its (row, col) in its grid (``ROW_END`` sits one column
 past the row's last cell, ``GRID_END`` one row past the last row), which grid of the sequence it
-belongs to (pair i's input is grid 2i, its output 2i + 1) and, optionally, the id of the object
-its cell belongs to (0 for no object or no cell).
+belongs to (pair i's input is grid 2i, its output 2i + 1), optionally the id of the object its
+cell belongs to (0 for no object or no cell) and, for an input grid's cells, its row and column
+counted from the grid's bottom and right edges (``NO_EDGE`` elsewhere: an output's size is not
+known while it is being written, so outputs never carry them).
 
 **Canvas** (grid-vit, VARC's idea). A grid sits at the top-left of a fixed ``size x size`` canvas;
 the row below it and the column right of it are ``BORDER`` cells, which mark its size, and the rest
@@ -41,7 +43,8 @@ EMPTY = 11
 CANVAS_VOCAB = 12
 
 # feature channels of an encoded sequence, in this order
-FEATURES = ("token", "row", "col", "grid", "object")
+FEATURES = ("token", "row", "col", "grid", "object", "below", "right")
+NO_EDGE = MAX_SIDE  # "below" / "right" of a token that is no input cell
 IGNORE = -1  # target of a position that does not count in the loss
 
 ObjectIds = Callable[[np.ndarray], np.ndarray]  # grid -> (rows, cols) ints, 0 = no object
@@ -105,7 +108,7 @@ def grid_token_count(shape: tuple[int, int]) -> int:
 class Encoded:
     """One task as a sequence: ``features`` (len(FEATURES), T) and next-token ``targets`` (T,)."""
 
-    features: np.ndarray  # int64 (5, T)
+    features: np.ndarray  # int64 (len(FEATURES), T)
     targets: np.ndarray  # int64 (T,), IGNORE except where the next token is an output's
 
     def __len__(self) -> int:
@@ -140,13 +143,20 @@ def encode_pairs(
             ids = np.asarray(object_ids(np.asarray(grid)), dtype=np.int64)
             cells = np.concatenate([ids, np.zeros((ids.shape[0], 1), np.int64)], axis=1).reshape(-1)
             objs = np.append(cells, 0)
+        below = np.full_like(tokens, NO_EDGE)
+        right = np.full_like(tokens, NO_EDGE)
+        if not is_output:
+            h, w = np.asarray(grid).shape
+            cell = tokens < N_COLOURS
+            below[cell], right[cell] = h - 1 - rows[cell], w - 1 - cols[cell]
         marker = OUTPUT if is_output else INPUT
-        feats = np.stack([tokens, rows, cols, np.full_like(tokens, index), objs])
-        head = np.array([[marker], [0], [0], [index], [0]], dtype=np.int64)
+        feats = np.stack([tokens, rows, cols, np.full_like(tokens, index), objs, below, right])
+        head = np.array([[marker], [0], [0], [index], [0], [NO_EDGE], [NO_EDGE]], dtype=np.int64)
         chunks.append(np.concatenate([head, feats], axis=1))
         learn.append(np.concatenate([[False], np.full(len(tokens), predicted)]))
     if answer is None:  # the model starts writing after the final OUTPUT marker
-        chunks.append(np.array([[OUTPUT], [0], [0], [len(grids)], [0]], dtype=np.int64))
+        tail = [[OUTPUT], [0], [0], [len(grids)], [0], [NO_EDGE], [NO_EDGE]]
+        chunks.append(np.array(tail, dtype=np.int64))
         learn.append(np.array([False]))
     features = np.concatenate(chunks, axis=1).astype(np.int64)
     is_target = np.concatenate(learn)

@@ -36,6 +36,7 @@ class GridGPTConfig:
     n_head: int = 4  # attention heads per block
     n_embd: int = 128  # residual width
     max_grids: int = 10  # which-grid embeddings, 2 per pair: up to 4 demonstrations + the test
+    edge_pos: bool = True  # input cells also embed their row/col counted from the far edges
     object_ids: bool = False  # add an embedding of each cell's object id (ViTARC's finding)
     max_objects: int = 32  # object ids above this share the last embedding
     dropout: float = 0.0  # dropout in the blocks
@@ -68,6 +69,11 @@ class GridGPT(GridSolver):
         self.col_emb = nn.Embedding(E.MAX_SIDE + 1, C)
         self.grid_emb = nn.Embedding(config.max_grids, C)
         self.obj_emb = nn.Embedding(config.max_objects + 1, C) if config.object_ids else None
+        self.edge_emb = (
+            nn.ModuleList([nn.Embedding(E.NO_EDGE + 1, C), nn.Embedding(E.NO_EDGE + 1, C)])
+            if config.edge_pos
+            else None
+        )
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(bcfg) for _ in range(config.n_layer))
         self.norm_f = make_norm(bcfg)
@@ -76,17 +82,19 @@ class GridGPT(GridSolver):
 
     # -- the model contract ----------------------------------------------------------------------
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 5, T) features -> (B, T, C) input embeddings."""
-        tok, row, col, grid, obj = x.unbind(1)
+        """(B, len(FEATURES), T) features -> (B, T, C) input embeddings."""
+        tok, row, col, grid, obj, below, right = x.unbind(1)
         h = self.tok_emb(tok) + self.row_emb(row) + self.col_emb(col) + self.grid_emb(grid)
         if self.obj_emb is not None:
             h = h + self.obj_emb(obj.clamp(0, self.config.max_objects))
+        if self.edge_emb is not None:
+            h = h + self.edge_emb[0](below) + self.edge_emb[1](right)
         return self.drop(h)
 
     def forward(
         self, x: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(B, 5, T) features -> logits (B, T, vocab); targets (B, T) with -1 ignored."""
+        """(B, len(FEATURES), T) features -> logits (B, T, vocab); targets (B, T), -1 ignored."""
         if x.size(2) > self.config.block_size:
             raise Z2HError(f"sequence of {x.size(2)} tokens exceeds block_size")
         h = self.embed(x)
@@ -142,7 +150,7 @@ class GridGPT(GridSolver):
         key_valid: torch.Tensor,
         cache: list[tuple[torch.Tensor, torch.Tensor]] | None,
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-        """Run new tokens (B, 5, t) through the blocks with cached keys/values of earlier ones.
+        """Run new tokens (B, len(FEATURES), t) through the blocks with cached keys/values of earlier ones.
 
         The same computation as ``Block.forward`` (its own modules, weights and RoPE table), but
         the keys and values of earlier tokens come from the cache. ``key_valid`` (B, T_all)
@@ -176,7 +184,7 @@ class GridGPT(GridSolver):
 
     @torch.no_grad()
     def decode(self, prompts: list[np.ndarray], beam: int | None = None) -> list[list[Candidate]]:
-        """Constrained beam search from each prompt (5, T_i) ending in an OUTPUT marker.
+        """Constrained beam search from each prompt (len(FEATURES), T_i) ending in an OUTPUT marker.
 
         Returns, per prompt, up to ``beam`` finished grids with their log-probabilities, best
         first.
@@ -232,7 +240,7 @@ class GridGPT(GridSolver):
             feats = torch.zeros(n * beam, len(E.FEATURES), 1, dtype=torch.long, device=dev)
             for r, (s, tok) in enumerate(zip(states, token.tolist(), strict=True)):
                 row, col = s.write(tok)
-                feats[r, :, 0] = torch.tensor([tok, row, col, 0, 0])
+                feats[r, :, 0] = torch.tensor([tok, row, col, 0, 0, E.NO_EDGE, E.NO_EDGE])
             feats[:, 3, 0] = answer_grid
             if all(s.done for s in states):
                 break
