@@ -150,7 +150,7 @@ class GridGPT(GridSolver):
         key_valid: torch.Tensor,
         cache: list[tuple[torch.Tensor, torch.Tensor]] | None,
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-        """Run new tokens (B, len(FEATURES), t) through the blocks with cached keys/values of earlier ones.
+        """Run new tokens (B, len(FEATURES), t) through the blocks, with earlier keys/values cached.
 
         The same computation as ``Block.forward`` (its own modules, weights and RoPE table), but
         the keys and values of earlier tokens come from the cache. ``key_valid`` (B, T_all)
