@@ -293,3 +293,32 @@ def test_bad_training_arguments(arc, tmp_path, capsys, argv, says):
     expect_error(
         arc, capsys, ["train", "--out", str(tmp_path / "r"), *argv, "--max-steps", "1"], says
     )
+
+
+def test_a_seed_a_generator_cannot_use_is_skipped(monkeypatch):
+    import z2h.arc.generate as generate
+    from z2h.arc.models.train import GeneratorSource, generated_tasks
+
+    real = generate.make_task
+
+    def fails_on_index_1(gen, seed, index, difficulty):
+        if index == 1:
+            raise generate.GenerationError("no valid task")
+        return real(gen, seed, index, difficulty)
+
+    monkeypatch.setattr(generate, "make_task", fails_on_index_1)
+    made = generated_tasks(get_generator("flip"), 3, 3, (0.0, 0.0))
+    assert [m.labels.index for m in made] == [0, 2, 3]
+    source = GeneratorSource("flip", (0.0, 0.0), 1)
+    assert len(source.held_out(3)) == 3
+    calls = {"n": 0}
+
+    def fails_first(gen, seed, index, difficulty):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise generate.GenerationError("no valid task")
+        return real(gen, seed, index, difficulty)
+
+    monkeypatch.setattr(generate, "make_task", fails_first)
+    task, _ = source.draw(np.random.default_rng(0))
+    assert calls["n"] == 2 and task.id.startswith("flip-1-")

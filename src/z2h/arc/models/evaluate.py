@@ -234,14 +234,15 @@ def load_tasks(
     if bool(data) == bool(generator):
         raise Z2HError("give one of --data (folder, file, arcagi1-eval, ...) or --generator")
     if generator:
-        from z2h.arc.generate import check_difficulty, make_task
+        from z2h.arc.generate import check_difficulty
         from z2h.arc.generators.registry import resolve
+        from z2h.arc.models.train import generated_tasks
 
         if n < 1:
             raise Z2HError(f"--tasks must be at least 1, got {n}")
         gens = resolve(generator)
         diff = check_difficulty(difficulty)
-        made = [make_task(g, seed, i, diff) for g in gens for i in range(n)]
+        made = [m for g in gens for m in generated_tasks(g, seed, n, diff)]
         return [m.task for m in made], [m.labels for m in made], [g.name for g in gens]
     assert data is not None
     if data in REAL_SETS:

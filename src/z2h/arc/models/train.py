@@ -114,6 +114,26 @@ def task_files(folder: str | Path) -> list[Path]:
     return files
 
 
+MAX_DRAWS = 20  # seeds tried before a generator's failure to make a task is an error
+
+
+def generated_tasks(gen: Any, seed: int, n: int, difficulty: tuple[float, float]) -> list[Any]:
+    """``n`` tasks of ``gen`` with indices 0, 1, ..., skipping the rare index the generator
+    cannot make a task for (``GenerationError``), so a set of n always comes back."""
+    from z2h.arc.generate import GenerationError, make_task
+
+    out, index, failed = [], 0, 0
+    while len(out) < n:
+        try:
+            out.append(make_task(gen, seed, index, difficulty))
+        except GenerationError:
+            failed += 1
+            if failed > max(MAX_DRAWS, n):
+                raise
+        index += 1
+    return out
+
+
 class FolderSource(TaskSource):
     def __init__(self, folder: str | Path, need_labels: bool = False):
         self.folder = Path(folder)
@@ -161,19 +181,26 @@ class GeneratorSource(TaskSource):
         self.difficulty = check_difficulty(difficulty)
         self.seed = seed
 
-    def _make(self, gen: Any, seed: int, index: int) -> tuple[Task, TaskLabels | None]:
-        from z2h.arc.generate import make_task
-
-        made = make_task(gen, seed, index, self.difficulty)
-        return made.task, made.labels
-
     def draw(self, rng):
+        from z2h.arc.generate import GenerationError, make_task
+
         gen = self.gens[int(rng.integers(len(self.gens)))]
-        return self._make(gen, self.seed, int(rng.integers(2**31 - 1)))
+        for attempt in range(MAX_DRAWS):
+            try:
+                made = make_task(gen, self.seed, int(rng.integers(2**31 - 1)), self.difficulty)
+                return made.task, made.labels
+            except GenerationError:  # a rare seed the generator cannot use: draw another
+                if attempt == MAX_DRAWS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def held_out(self, n):
         held_seed = self.seed + 1_000_003
-        return [self._make(self.gens[i % len(self.gens)], held_seed, i) for i in range(n)]
+        per_gen = -(-n // len(self.gens))
+        made = [generated_tasks(g, held_seed, per_gen, self.difficulty) for g in self.gens]
+        # interleave the generators so the first k held-out tasks mix them all
+        mixed = [m for group in zip(*made, strict=True) for m in group]
+        return [(m.task, m.labels) for m in mixed[:n]]
 
     def identity(self):
         return {"generators": self.generators, "difficulty": list(self.difficulty)}
