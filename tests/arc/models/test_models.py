@@ -128,6 +128,12 @@ def test_owner_map_later_objects_cover_earlier():
     assert owners.tolist() == [[0, 1], [-1, 1]]
     assert visible_objects(owners) == {frozenset({0}), frozenset({1, 3})}
     assert object_f1({frozenset({0})}, visible_objects(owners)) == (1, 1, 2)
+    from z2h.arc.models.objects_model import link_targets
+
+    y = link_targets(owners, 3).reshape(3, 3, 5)
+    assert y[0, 0].tolist() == [1, 0, -1, 0, -1]  # right, down-right: the other object
+    assert y[1, 0].tolist() == [0, -1, -1, -1, -1]  # a background cell links to nothing
+    assert (y[2] == -1).all() and (y[:, 2] == -1).all()  # off the 2x2 grid
 
 
 def test_registry_and_typed_settings():

@@ -40,11 +40,14 @@ class ObjectFinderConfig:
     norm: str = "rmsnorm"  # "layernorm" or "rmsnorm"
     mlp: str = "swiglu"  # "gelu" or "swiglu"
     qk_norm: bool = True  # normalize queries and keys per head
+    boundary_weight: float = 3.0  # loss weight of a link between two touching objects (rare)
 
     def __post_init__(self) -> None:
         check_sizes(self)
         if not 2 <= self.canvas <= E.MAX_SIDE + 1:
             raise Z2HError(f"canvas must be 2-31, got {self.canvas}")
+        if not self.boundary_weight > 0:
+            raise Z2HError(f"boundary_weight must be positive, got {self.boundary_weight}")
 
 
 def owner_map(shape: tuple[int, int], objects: Iterable[np.ndarray]) -> np.ndarray:
@@ -72,7 +75,12 @@ def visible_objects(owners: np.ndarray) -> set[ObjectSet]:
 
 
 def link_targets(owners: np.ndarray, size: int) -> np.ndarray:
-    """(size^2, 5) targets: is-object per cell, then same-object per link (-1: no such cell)."""
+    """(size^2, 5) targets: is-object per cell, then same-object per link.
+
+    A link counts only between two object cells (-1 elsewhere): only those are ever joined, and
+    leaving out the many trivially unlinked background cells keeps the loss on the boundaries
+    between touching objects.
+    """
     h, w = owners.shape
     y = np.full((size, size, N_OUT), E.IGNORE, dtype=np.int64)
     y[:h, :w, 0] = owners >= 0
@@ -80,9 +88,8 @@ def link_targets(owners: np.ndarray, size: int) -> np.ndarray:
         for r in range(h):
             for c in range(w):
                 rr, cc = r + dr, c + dc
-                if 0 <= rr < h and 0 <= cc < w:
-                    same = owners[r, c] >= 0 and owners[r, c] == owners[rr, cc]
-                    y[r, c, j] = int(same)
+                if 0 <= rr < h and 0 <= cc < w and owners[r, c] >= 0 and owners[rr, cc] >= 0:
+                    y[r, c, j] = int(owners[r, c] == owners[rr, cc])
     return y.reshape(size * size, N_OUT)
 
 
@@ -116,7 +123,13 @@ class ObjectFinder(nn.Module):
         loss = None
         if targets is not None:
             keep = targets != E.IGNORE
-            loss = F.binary_cross_entropy_with_logits(logits.float()[keep], targets[keep].float())
+            boundary = targets == 0
+            boundary[..., 0] = False  # (the first output is is-object, not a link)
+            weight = torch.where(boundary, self.config.boundary_weight, 1.0)[keep]
+            loss = F.binary_cross_entropy_with_logits(
+                logits.float()[keep], targets[keep].float(), weight=weight
+            )
+            loss = loss * keep.sum() / weight.sum()  # a weighted mean
         return logits, loss
 
     def example(self, grid: np.ndarray, owners: np.ndarray | None, what: str = "grid"):
