@@ -30,8 +30,10 @@ from pathlib import Path
 
 # the six rules, as the arc generator registry names them
 ONE_RULE = "flip,recolor_by_size,gravity,fill_enclosed,move_until_touching,crop_largest"
-# (fill_enclosed and move_until_touching: the names the arc branch is expected to give them)
-UNSEEN = "rotate,transpose,box_around,connect_points"  # never in the mix: in-context transfer
+# (fill_enclosed: the name the arc branch is expected to give it)
+# never in the mix: each is a near relative of a mixed one (rotate, recolor_by_size, crop_largest,
+# keep_inside), so the row measures in-context transfer to a new rule
+UNSEEN = "transpose,recolor_by_shape,crop_smallest,keep_touching"
 # measured on one idle core: a step of batch 32 costs 0.8 s at canvas 10, 1.0 s at canvas 12 with
 # this width and depth, 2.5 s with the default 96 x 4 (canvas 12)
 VIT = ["--model", "grid-vit", "--set", "demos=1", "--set", "n_embd=64", "--set", "n_layer=3",
