@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from z2h.arc.models.encode import ObjectIds
+from z2h.arc.models.encode import EMPTY, ObjectIds
 from z2h.errors import Z2HError
 from z2h.gpt.model import Block, GPTConfig, make_norm
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
+NEIGHBOURS = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0))
 Candidate = tuple[np.ndarray, float]  # (grid, log-probability under the model)
 
 
@@ -92,6 +94,13 @@ class CanvasEncoder(nn.Module):
         use_ids = getattr(cfg, "object_ids", False)
         self.obj_emb = nn.Embedding(self.max_objects + 1, C) if use_ids else None
         self.size, self.n_grids = size, n_grids
+        # (``local``) one embedding table per neighbour offset: each cell also sees the values of
+        # its 8 neighbours from the first layer on, as a 3x3 convolution stem would give it
+        self.local_emb = (
+            nn.ModuleList(nn.Embedding(vocab, C) for _ in NEIGHBOURS)
+            if getattr(cfg, "local", False)
+            else None
+        )
         # rows/cols from the far edges, 0..size-1, and `size` for cells off the grid
         self.edge_emb = (
             nn.ModuleList([nn.Embedding(size + 1, C), nn.Embedding(size + 1, C)])
@@ -115,6 +124,9 @@ class CanvasEncoder(nn.Module):
         if self.edge_emb is not None:
             from_bottom, from_right = self._from_edges(cells)
             h = h + self.edge_emb[0](from_bottom) + self.edge_emb[1](from_right)
+        if self.local_emb is not None:
+            for table, around in zip(self.local_emb, self._neighbours(cells), strict=True):
+                h = h + table(around)
         h = self.drop(h)
         T = h.size(1)
         # every cell sees every cell: an all-True mask turns the blocks' causal default off
@@ -122,6 +134,16 @@ class CanvasEncoder(nn.Module):
         for block in self.blocks:
             h = block(h, None, everywhere)
         return self.norm_f(h)
+
+    def _neighbours(self, cells: torch.Tensor) -> list[torch.Tensor]:
+        """(B, T) cell values -> for each offset in NEIGHBOURS, every cell's neighbour's value
+        (EMPTY past the canvas edge)."""
+        B, S, G = cells.size(0), self.size, self.n_grids
+        padded = F.pad(cells.view(B * G, S, S), (1, 1, 1, 1), value=EMPTY)
+        return [
+            padded[:, 1 + dr : 1 + dr + S, 1 + dc : 1 + dc + S].reshape(B, -1)
+            for dr, dc in NEIGHBOURS
+        ]
 
     def _from_edges(self, cells: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, T) cell values -> each cell's (rows below it, cols right of it) in its grid."""

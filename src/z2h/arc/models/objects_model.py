@@ -41,6 +41,7 @@ class ObjectFinderConfig:
     mlp: str = "swiglu"  # "gelu" or "swiglu"
     qk_norm: bool = True  # normalize queries and keys per head
     boundary_weight: float = 3.0  # loss weight of a link between two touching objects (rare)
+    local: bool = True  # each cell also embeds its 8 neighbours' values (a 3x3 stem)
 
     def __post_init__(self) -> None:
         check_sizes(self)
