@@ -13,7 +13,7 @@ seed); the table lists the numbers with the commands that made them, so each can
    then object F1 beside connected components on the same new scenes (target: >= 0.95).
 
     python benchmarks/arc_models.py --workdir runs/arc-bench            # the targets: ~2.5 hours
-    python benchmarks/arc_models.py --quick --workdir /tmp/arc-bench    # every row in minutes
+    python benchmarks/arc_models.py --quick --workdir runs/arc-bench-quick    # every row in minutes
     python benchmarks/arc_models.py --only objects --workdir runs/arc-bench
 
 Run it on an otherwise idle machine: the budgets are wall-clock seconds.
