@@ -190,3 +190,18 @@ def test_local_neighbourhood_values():
     assert around[(0, 1)].view(3, 3)[0].tolist() == [2, E.BORDER, E.EMPTY]  # right of row 0
     assert around[(-1, 0)].view(3, 3)[0].tolist() == [E.EMPTY] * 3  # above the canvas
     assert around[(1, 1)].view(3, 3)[0, 0].item() == 4
+
+
+def test_grid_vit_with_every_option_trains_on_a_batch():
+    from z2h.arc.models.evaluate import object_id_map
+
+    torch.manual_seed(0)
+    cfg = GridViTConfig(canvas=5, demos=2, n_layer=1, n_head=2, n_embd=16, local=True,
+                        object_ids=True)  # fmt: skip
+    m = GridViT(cfg)
+    examples = [m.example(*flip_task(s, 4)[:2], flip_task(s, 4)[2], object_id_map, "t")
+                for s in range(3)]  # fmt: skip
+    x, y = m.collate(examples)
+    _, loss = m(x, y)
+    loss.backward()
+    assert torch.isfinite(loss) and len(m.candidates([(*flip_task(0, 4)[:2], "t")], None)) == 1

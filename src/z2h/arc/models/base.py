@@ -139,7 +139,7 @@ class CanvasEncoder(nn.Module):
         """(B, T) cell values -> for each offset in NEIGHBOURS, every cell's neighbour's value
         (EMPTY past the canvas edge)."""
         B, S, G = cells.size(0), self.size, self.n_grids
-        padded = F.pad(cells.view(B * G, S, S), (1, 1, 1, 1), value=EMPTY)
+        padded = F.pad(cells.reshape(B * G, S, S), (1, 1, 1, 1), value=EMPTY)
         return [
             padded[:, 1 + dr : 1 + dr + S, 1 + dc : 1 + dc + S].reshape(B, -1)
             for dr, dc in NEIGHBOURS
