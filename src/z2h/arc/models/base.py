@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, fields
 from typing import Any
 
 import numpy as np
@@ -47,20 +46,6 @@ def init_weights(model: nn.Module, n_layer: int) -> None:
                 nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
-
-
-def config_from_dict(cls: type, d: dict[str, Any]) -> Any:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(d) - known)
-    if unknown:
-        raise Z2HError(
-            f"{cls.__name__} has no setting(s) {', '.join(unknown)}; it has: {', '.join(known)}"
-        )
-    return cls(**d)
-
-
-def config_to_dict(cfg: Any) -> dict[str, Any]:
-    return asdict(cfg)
 
 
 def check_sizes(cfg: Any) -> None:

@@ -35,7 +35,7 @@ class GridViTConfig:
     n_head: int = 4  # attention heads per block
     n_embd: int = 96  # residual width
     edge_pos: bool = True  # also embed each cell's row/col counted from its grid's far edges
-    local: bool = False  # each cell also embeds its 8 neighbours' values (a 3x3 stem)
+    local: bool = True  # each cell also embeds its 8 neighbours' values (a 3x3 stem)
     object_ids: bool = False  # add an embedding of each cell's object id (ViTARC's finding)
     max_objects: int = 32  # object ids above this share the last embedding
     dropout: float = 0.0  # dropout in the blocks

@@ -73,7 +73,3 @@ def make_config(name: str, **overrides: Any) -> Any:
 
 def build(name: str, config: Any) -> Any:
     return get_entry(name).model_cls(config)
-
-
-def config_from_dict(name: str, d: dict[str, Any]) -> Any:
-    return make_config(name, **d)
