@@ -56,8 +56,8 @@ def test_train_writes_a_run(gpt_run):
 
 def test_eval_and_predict_write_the_predictions_file(arc, gpt_run, tmp_path, capsys):
     preds = tmp_path / "preds.json"
-    assert arc(["eval", "--out", str(gpt_run), "--generator", "flip,rotate", "--tasks", "2",
-                "--difficulty", "0,0", "--predictions", str(preds), "--metrics",
+    assert arc(["eval", "--json", "--run", str(gpt_run), "--generator", "flip,rotate",
+                "--tasks", "2", "--difficulty", "0,0", "--predictions", str(preds), "--metrics",
                 str(tmp_path / "m.json")]) == 0  # fmt: skip
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["tasks"] == 4 and set(summary["per_generator"]) == {"flip", "rotate"}
@@ -66,13 +66,13 @@ def test_eval_and_predict_write_the_predictions_file(arc, gpt_run, tmp_path, cap
     assert len(answers) == 4 and all(1 <= len(a[0]) <= 2 for a in answers.values())
     assert json.loads((tmp_path / "m.json").read_text())["tasks"] == 4
     # with TTA, and predict on a single task file whose answer is hidden
-    assert arc(["eval", "--out", str(gpt_run), "--generator", "flip", "--tasks", "1",
+    assert arc(["eval", "--json", "--run", str(gpt_run), "--generator", "flip", "--tasks", "1",
                 "--difficulty", "0,0", "--tta", "--tta-views", "3"]) == 0  # fmt: skip
     task = make_task(get_generator("flip"), 9, 0, (0.0, 0.0)).task
     hidden = Task("hidden", task.train, [Pair(task.test[0].input, None)])
     write_task(tmp_path / "hidden.json", hidden)
     out = tmp_path / "hidden-preds.json"
-    assert arc(["predict", "--out", str(gpt_run), "--data", str(tmp_path / "hidden.json"),
+    assert arc(["predict", "--json", "--run", str(gpt_run), "--data", str(tmp_path / "hidden.json"),
                 "--predictions", str(out)]) == 0  # fmt: skip
     assert list(read_predictions(out)) == ["hidden"]
 
@@ -85,7 +85,9 @@ def test_grid_vit_on_a_generated_folder_and_resume(arc, tmp_path):
     assert arc([*args, "--max-steps", "4", "--resume"]) == 0
     metrics = read_metrics(tmp_path / "vit")
     assert metrics["steps"] == 4 and [h["step"] for h in metrics["history"]] == [2, 4]
-    assert arc(["eval", "--out", str(tmp_path / "vit"), "--data", str(data), "--tta"]) == 0
+    assert (
+        arc(["eval", "--json", "--run", str(tmp_path / "vit"), "--data", str(data), "--tta"]) == 0
+    )
 
 
 def test_resume_matches_an_uninterrupted_run(arc, tmp_path, monkeypatch):
@@ -120,13 +122,13 @@ def test_objects_model_and_components(arc, tmp_path, capsys):
                 "--batch-size", "4", "--max-steps", "2", "--val-tasks", "4",
                 "--threads", "1"]) == 0  # fmt: skip
     capsys.readouterr()
-    assert arc(["eval", "--out", str(out), "--scenes", "touching", "--tasks", "5"]) == 0
+    assert arc(["eval", "--json", "--run", str(out), "--scenes", "touching", "--tasks", "5"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["grids"] == 5 and summary["model"] == "objects"
     assert 0 <= summary["object_f1"] <= 1
     assert summary["cc4"] < 1 and summary["cc8-multicolour"] == 0.0  # all objects touch
     data = make_set(tmp_path / "set", names=("gravity",), n=2)
-    assert arc(["eval", "--out", str(out), "--data", str(data)]) == 0
+    assert arc(["eval", "--json", "--run", str(out), "--data", str(data)]) == 0
 
 
 # -- bad input: a clear message, exit 2, nothing overwritten ---------------------------------------
@@ -182,7 +184,7 @@ def test_a_task_bigger_than_the_canvas_or_context(arc, gpt_run, tmp_path, capsys
     assert preds.read_text() == "keep me"
     # with --skip-too-big it is scored as unsolved instead
     capsys.readouterr()
-    assert arc(["eval", "--out", str(gpt_run), "--data", str(tmp_path / "big.json"),
+    assert arc(["eval", "--json", "--run", str(gpt_run), "--data", str(tmp_path / "big.json"),
                 "--skip-too-big", "--predictions", str(preds)]) == 0  # fmt: skip
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["skipped"] == 1 and summary["tasks"] == 1 and summary["pass2"] == 0.0
@@ -212,7 +214,7 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
     expect_error(
         arc,
         capsys,
-        ["eval", "--out", str(other), "--generator", "flip"],
+        ["eval", "--json", "--run", str(other), "--generator", "flip"],
         "is a 'gpt' checkpoint, but a 'arc' checkpoint is needed",
     )
     broken = tmp_path / "broken"
@@ -221,13 +223,13 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
     expect_error(
         arc,
         capsys,
-        ["eval", "--out", str(broken), "--generator", "flip"],
+        ["eval", "--json", "--run", str(broken), "--generator", "flip"],
         "not a readable z2h checkpoint",
     )
     expect_error(
         arc,
         capsys,
-        ["eval", "--out", str(tmp_path / "none"), "--generator", "flip"],
+        ["eval", "--json", "--run", str(tmp_path / "none"), "--generator", "flip"],
         "no such run directory",
     )
 
@@ -271,7 +273,7 @@ def test_tta_on_a_model_that_cannot_use_it(arc, tmp_path, capsys):
     expect_error(
         arc,
         capsys,
-        ["eval", "--out", str(out), "--generator", "flip", "--tta"],
+        ["eval", "--json", "--run", str(out), "--generator", "flip", "--tta"],
         "--tta needs a model that reads demonstrations",
     )
 
@@ -322,3 +324,20 @@ def test_a_seed_a_generator_cannot_use_is_skipped(monkeypatch):
     monkeypatch.setattr(generate, "make_task", fails_first)
     task, _ = source.draw(np.random.default_rng(0))
     assert calls["n"] == 2 and task.id.startswith("flip-1-")
+
+
+def test_eval_reads_the_run_named_by_out_too_and_prints_a_summary(arc, gpt_run, capsys):
+    """``--run`` names the run to read, as in makemore and gpt; the older ``--out`` still works,
+    and without --json the end is a readable block, not a JSON line."""
+    assert arc(["eval", "--out", str(gpt_run), "--generator", "flip", "--tasks", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("arc eval\n") and "pass2" in out and "{" not in out.splitlines()[1]
+
+
+def test_train_without_out_makes_a_new_run_folder(arc, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "--generator", "flip", *VIT, *FAST, "--max-steps", "1"]
+    assert arc(args) == 0 and arc(args) == 0
+    runs = sorted((tmp_path / "runs" / "arc").iterdir())
+    assert len(runs) == 2 and all((r / "last.pt").is_file() for r in runs)
+    assert str(runs[-1].relative_to(tmp_path)) in capsys.readouterr().out

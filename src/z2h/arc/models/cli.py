@@ -8,7 +8,10 @@ import ast
 import json
 from typing import Any
 
+from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
+from z2h.run import format_summary
 
 DEFAULT_EVAL_SEED = 20251130  # generated evaluation tasks: a seed no training run uses by default
 REAL_SETS = ("arcagi1-eval", "arcagi1-train", "arcagi2-eval", "arcagi2-train")
@@ -43,7 +46,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Train an ARC model with the shared trainer. Data parallel: torchrun "
         "--nproc_per_node N -m z2h arc train ...",
     )
-    p.add_argument("--out", required=True, help="run directory (checkpoints, metrics.json)")
+    p.add_argument(
+        "--out",
+        help="run folder (checkpoints, metrics.json; default: a new runs/arc/MODEL-TIME-ID)",
+    )
     p.add_argument("--model", default="grid-gpt", help="grid-gpt, grid-vit or objects")
     src = p.add_argument_group("tasks (give one)")
     src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
@@ -72,10 +78,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--val-exact", type=int, default=32,
                    help="held-out tasks answered at each evaluation (pass@1, pass@2)")  # fmt: skip
     o.add_argument("--autocast", choices=["fp32", "bf16"], default="fp32", help="precision")
-    o.add_argument("--seed", type=int, default=1337, help="init, task draws, held-out seed")
+    o.add_argument("--seed", type=int, default=DEFAULT_SEED, help="init, task draws, held-out seed")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
     o.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
+    add_output_flags(p)
     p.set_defaults(func=cmd_train)
 
     for name, helptext in (
@@ -83,7 +90,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         ("predict", "answer tasks with a trained model and write a predictions file"),
     ):
         p = sub.add_parser(name, help=helptext, description=helptext + ".")
-        p.add_argument("--out", required=True, help="run directory written by 'z2h arc train'")
+        add_run_flag(p, "run folder written by 'z2h arc train'")
         what = p.add_argument_group("tasks (give one)")
         what.add_argument("--data", help="a task folder, a task file, arcagi1:ID, or one of "
                           + ", ".join(REAL_SETS))  # fmt: skip
@@ -114,6 +121,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--metrics", help="also write the full scores as JSON here")
         p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
         p.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
+        p.add_argument("--json", action="store_true", help="print the summary as JSON")
         p.set_defaults(func=cmd_eval if name == "eval" else cmd_predict)
 
 
@@ -121,7 +129,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     import os
 
     from z2h.arc.models.train import ArcTrainSettings, run_training
+    from z2h.run import default_run_dir
 
+    if args.out is None:  # set on args too, so Ctrl-C's resume hint names the folder
+        args.out = str(default_run_dir("arc", args.model))
     settings = ArcTrainSettings(
         out=args.out, model=args.model, data=args.data, generator=args.generator,
         scenes=args.scenes, difficulty=args.difficulty, config=_parse_set(args.set or []),
@@ -130,12 +141,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_steps=args.max_steps, time_budget=args.time_budget,
         eval_interval=args.eval_interval, val_tasks=args.val_tasks, val_exact=args.val_exact,
         autocast=args.autocast, seed=args.seed, resume=args.resume, device=args.device,
-        threads=args.threads,
+        threads=args.threads, quiet=args.quiet or args.json,
     )  # fmt: skip
     metrics = run_training(settings)
     if os.environ.get("RANK", "0") == "0":
         keys = ["model", "params", "steps", "seconds", "train_loss", "val"]
-        print(json.dumps({k: metrics[k] for k in keys}))
+        rows = [("run", args.out), *((k, metrics.get(k)) for k in keys[1:])]
+        print_result(args, metrics, format_summary(f"arc {metrics.get('model')}", rows))
     return 0
 
 
@@ -145,7 +157,7 @@ def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
 
     set_threads(args.threads, who="z2h arc")
     return evaluate_run(
-        args.out, data=args.data, generator=args.generator, scenes=args.scenes, n=args.tasks,
+        run_arg(args), data=args.data, generator=args.generator, scenes=args.scenes, n=args.tasks,
         seed=args.seed, difficulty=args.difficulty, limit=args.limit,
         tta=args.tta_views if args.tta else 0, skip_too_big=args.skip_too_big,
         predictions=args.predictions, metrics=getattr(args, "metrics", None),
@@ -153,11 +165,18 @@ def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
     )  # fmt: skip
 
 
+def _print_summary(args: argparse.Namespace, title: str, summary: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_summary(title, summary.items()))
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    print(json.dumps(_eval(args, score=True)["summary"]))
+    _print_summary(args, "arc eval", _eval(args, score=True)["summary"])
     return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    print(json.dumps(_eval(args, score=False)["summary"]))
+    _print_summary(args, "arc predict", _eval(args, score=False)["summary"])
     return 0

@@ -38,9 +38,10 @@ from z2h.arc.models.objects_model import owner_map
 from z2h.arc.models.scenes import touching_scene
 from z2h.arc.task import Task, read_task
 from z2h.checkpoint import load_checkpoint
+from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, DataError, Z2HError
 from z2h.gpt import dist
-from z2h.run import set_threads, write_metrics
+from z2h.run import Reporter, set_threads, write_metrics
 from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info, load_model_state
 
 KIND = "arc"  # checkpoint kind of every ARC model run
@@ -69,10 +70,11 @@ class ArcTrainSettings:
     val_tasks: int = 64  # held-out tasks whose loss each evaluation reports
     val_exact: int = 32  # of those, how many are answered for exact-grid pass@1 / pass@2
     autocast: str = "fp32"  # "fp32" or "bf16"
-    seed: int = 1337  # initialisation, task draws and the held-out generator seed
+    seed: int = DEFAULT_SEED  # initialisation, task draws and the held-out generator seed
     resume: bool = False  # continue the run in `out`
     device: str = "auto"  # "auto", "cpu" or "cuda"
     threads: int | None = None  # torch CPU threads (None: the idle cores)
+    quiet: bool = False  # no progress on stderr
 
 
 # -- where tasks come from -------------------------------------------------------------------------
@@ -404,7 +406,7 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     dist.check_same_settings({**record, **data_id})
     trainer = Trainer(
         model, cfg, train_batch=train_batch, evaluate=evaluate, run_dir=run_dir, kind=KIND,
-        select="loss", desc=f"arc {s.model}",
+        select="loss", desc=f"arc {s.model}", reporter=Reporter(f"arc {s.model}", quiet=s.quiet),
         extra={"model": s.model, "model_config": dataclasses.asdict(config), "data": data_id,
                "seed": s.seed, "settings": record},
     )  # fmt: skip
