@@ -310,12 +310,15 @@ def test_default_out_is_a_new_run_folder(tmp_path, words_file, monkeypatch, caps
     assert len(runs) == 2 and all(r.name.startswith("ngram-") for r in runs)
 
 
-def test_quiet_and_json(tmp_path, words_file, capsys):
+def test_quiet_and_json(tmp_path, words_file, capsys, monkeypatch):
+    monkeypatch.delenv("Z2H_PROGRESS")  # stderr is captured: progress comes as plain lines
     args = ["--model", "neural-ngram", "--max-steps", "3", "--data", words_file]
     assert run("train", *args, "--out", tmp_path / "a", "--quiet") == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
     assert run("train", *args, "--out", tmp_path / "b", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == read_metrics(tmp_path / "b")
+    out, err = capsys.readouterr()
+    assert json.loads(out) == read_metrics(tmp_path / "b")
+    assert "step 3" in err  # --json moves the summary, not the progress (as --help says)
 
 
 def test_resume_says_where_from_and_refuses_nothing(tmp_path, words_file, capsys):

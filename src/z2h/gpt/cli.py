@@ -125,7 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     names = {f.name for f in dataclasses.fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in vars(args).items() if k in names})
-    settings.quiet = args.quiet or args.json
+    settings.quiet = args.quiet
     try:
         metrics = run_training(settings)
     finally:

@@ -226,7 +226,7 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     ``settings.out`` is filled in when it was None (the new run folder's name)."""
     s = resolve_settings(settings)
     check_settings(s)
-    set_threads(s.threads, who="z2h gpt")
+    set_threads(s.threads, who="z2h gpt", quiet=s.quiet)
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:

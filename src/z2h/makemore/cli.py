@@ -42,7 +42,7 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 def _train(args: argparse.Namespace) -> int:
     from z2h.makemore import runs, training
 
-    set_threads(args.threads, who="z2h makemore")
+    set_threads(args.threads, who="z2h makemore", quiet=args.quiet)
     model_fields = _parse_set(args.set or [])
     if args.n is not None:
         model_fields["n"] = args.n
@@ -78,7 +78,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         pack=args.pack,
         resume=args.resume,
-        quiet=args.quiet or args.json,
+        quiet=args.quiet,
     )
     try:
         metrics = training.train(opts)
