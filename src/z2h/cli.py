@@ -124,6 +124,19 @@ def build_parser(system: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # subtle: a short output still sits in the buffer; meet EPIPE here
+        return code
+    except BrokenPipeError:
+        # the reader went away (`z2h study chapters 2 | head`): stop quietly, as cat does;
+        # subtle: stdout is pointed at devnull so the interpreter's own flush at exit cannot
+        # raise the same error again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     system = next((a for a in argv if not a.startswith("-")), None)
     try:
@@ -150,12 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = resume_hint(argv, args)
         print(f"z2h {args.system}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader went away (`z2h study chapters 2 | head`): stop quietly, as cat does;
-        # subtle: stdout is pointed at devnull so the interpreter's own flush at exit cannot
-        # raise the same error again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
     return int(code or 0)
 
 

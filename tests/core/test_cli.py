@@ -4,6 +4,9 @@ error message, not a traceback."""
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -38,10 +41,6 @@ def test_a_missing_z2h_module_is_not_hidden(monkeypatch):
 
 def test_a_closed_pipe_ends_quietly():
     """`z2h study chapters 2 | head -1` stops without a traceback when the reader has gone."""
-    import os
-    import subprocess
-    import sys
-
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first write: every flush meets EPIPE
     cmd = [sys.executable, "-m", "z2h", "study", "chapters", "2"]
@@ -50,3 +49,20 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.decode()
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 141
+
+
+def test_a_closed_stdout_after_a_short_output_is_no_traceback():
+    """A short output waits in the buffer until exit: that flush meets the closed pipe too."""
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: every write to stdout fails with EPIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "z2h", "makemore", "models"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141 and proc.stderr == ""
