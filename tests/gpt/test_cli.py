@@ -193,6 +193,7 @@ def test_bad_settings_are_errors_before_any_folder(tmp_path, text_file, capsys, 
     code = main(["gpt", "train", "--out", str(out), "--data", str(text_file), "--preset", "tiny",
                  "--max-steps", "2", *flags])  # fmt: skip
     assert code == 2 and message in capsys.readouterr().err
+    assert not out.exists()  # settings are checked before the run folder is made
     assert not out.exists()
 
 

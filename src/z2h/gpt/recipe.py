@@ -194,6 +194,8 @@ def train_config(s: TrainSettings) -> TrainConfig:
 
 def load_init(path: str) -> dict[str, Any]:
     run = Path(path)
+    if not run.exists():
+        raise CheckpointError(f"--init-from {path}: no such run folder or checkpoint file")
     for name in ("best.pt", LAST_CHECKPOINT):
         if (run / name).is_file():
             return load_checkpoint(run / name, kind=KIND)
