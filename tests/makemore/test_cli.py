@@ -97,6 +97,11 @@ def test_exercises_toy(tmp_path, words_file, capsys):
         assert ex in text
     rows = json.loads((out / "lecture2.json").read_text())
     assert rows and (out / "lecture2.md").exists() and (out / "bigram_counts.png").exists()
+    # --json as in train: the machine-readable result on stdout instead of the table
+    assert run("exercises", "lecture2", "--data", words_file, "--quick", "--json") == 0
+    assert [r["exercise"] for r in json.loads(capsys.readouterr().out)] == [
+        r["exercise"] for r in rows
+    ]
 
 
 # -- bad input -----------------------------------------------------------------------------------

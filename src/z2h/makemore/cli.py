@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import sys
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
@@ -132,9 +131,10 @@ def _exercises(args: argparse.Namespace) -> int:
     report = exercises.run(
         args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick
     )
-    print(report["markdown"])
     if args.json:
-        print(json.dumps(report["rows"], indent=2), file=sys.stderr)
+        print(json.dumps(report["rows"], indent=2))
+    else:
+        print(report["markdown"])
     return 0
 
 
@@ -276,7 +276,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="data set name or a word-list file")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split seed")
     p.add_argument("--out", help="folder for the table (markdown, JSON) and pictures")
-    p.add_argument("--json", action="store_true", help="also print the rows as JSON (stderr)")
+    p.add_argument(
+        "--json", action="store_true", help="print the rows as JSON on stdout instead of the table"
+    )
     p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)
 
