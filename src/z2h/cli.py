@@ -104,6 +104,26 @@ def _import_system(module_name: str) -> ModuleType:
         ) from e
 
 
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Append ``(default: X)`` to every option's help that does not say its default already, in
+    ``parser`` and its subcommands, so ``--help`` shows what a bare command uses."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                show_defaults(sub)
+            continue
+        help_text = action.help or ""
+        if (
+            not action.option_strings
+            or help_text == argparse.SUPPRESS
+            or action.default in (None, False, [], argparse.SUPPRESS)
+            or "default" in help_text
+            or f"({action.default})" in help_text
+        ):
+            continue
+        action.help = (help_text + " " if help_text else "") + "(default: %(default)s)"
+
+
 def build_parser(system: str | None = None) -> argparse.ArgumentParser:
     """Build the parser; only ``system`` (if given) gets its full set of subcommands."""
     parser = argparse.ArgumentParser(
@@ -118,6 +138,7 @@ def build_parser(system: str | None = None) -> argparse.ArgumentParser:
         if name != system:
             continue
         _import_system(module_name).configure(p)
+        show_defaults(p)
         # a system invoked without a subcommand prints its own help
         p.set_defaults(_parser=p)
     return parser

@@ -66,3 +66,40 @@ def test_a_closed_stdout_after_a_short_output_is_no_traceback():
     finally:
         os.close(write)
     assert proc.returncode == 141 and proc.stderr == ""
+
+
+@pytest.mark.parametrize("system", sorted(cli.SYSTEMS))
+def test_every_option_with_a_default_shows_it_in_help(system):
+    """--help shows the value a command uses when an option is left out."""
+    import argparse
+
+    def options(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from options(sub)
+            elif action.option_strings and action.help != argparse.SUPPRESS:
+                yield action
+
+    parser = cli.build_parser(system)
+    checked = 0
+    for action in options(parser):
+        if action.default in (None, False, [], argparse.SUPPRESS):
+            continue
+        checked += 1
+        text = action.help % {"default": action.default} if action.help else ""
+        assert "default" in text or f"({action.default})" in text, action.option_strings
+    assert checked or system == "study"
+
+
+def test_show_defaults_leaves_a_help_that_says_it():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--a", type=int, default=3, help="steps")
+    parser.add_argument("--b", type=int, default=4, help="steps (default: four)")
+    parser.add_argument("--c", action="store_true", help="flag")
+    cli.show_defaults(parser)
+    text = parser.format_help()
+    assert "steps (default: 3)" in text and "(default: four)" in text
+    assert text.count("default") == 2
