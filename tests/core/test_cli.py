@@ -103,3 +103,12 @@ def test_show_defaults_leaves_a_help_that_says_it():
     text = parser.format_help()
     assert "steps (default: 3)" in text and "(default: four)" in text
     assert text.count("default") == 2
+
+
+@pytest.mark.parametrize("system", ["makemore", "gpt"])
+def test_sample_spells_its_count_the_same_in_every_system(system):
+    """`sample -n N` and `sample --num-samples N` mean the same in makemore and gpt."""
+    parser = cli.build_parser(system)
+    for flag in ("-n", "--num-samples"):
+        args = parser.parse_args([system, "sample", "--run", "r", flag, "3"])
+        assert vars(args)["num" if system == "makemore" else "num_samples"] == 3

@@ -106,7 +106,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, default=500, help="tokens to generate")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely tokens")
-    p.add_argument("--num-samples", type=int, default=1, help="independent samples")
+    p.add_argument("-n", "--num-samples", type=int, default=1, help="independent samples")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
     p.add_argument(

@@ -248,7 +248,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         description="Rebuild the model of a run directory and print sampled words.",
     )
     add_run_flag(p, "run folder written by 'z2h makemore train'")
-    p.add_argument("-n", "--num", type=int, default=20, help="number of words (default 20)")
+    p.add_argument(
+        "-n", "--num-samples", "--num", dest="num", type=int, default=20, help="number of words"
+    )
     p.add_argument("--seed", type=int, help="sampling seed (default: random)")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely characters")
