@@ -156,7 +156,12 @@ def _manual_backprop(args: argparse.Namespace) -> int:
         print("FAILED: a hand-written gradient differs from autograd beyond the bound")
         return 1
     if args.steps > 0:
-        out = mb.run_lecture5(args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden)
+        from z2h.run import Reporter
+
+        reporter = Reporter("makemore manual-backprop")
+        out = mb.run_lecture5(
+            args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden, reporter=reporter
+        )
         print(
             f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
             f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
