@@ -112,3 +112,20 @@ def test_sample_spells_its_count_the_same_in_every_system(system):
     for flag in ("-n", "--num-samples"):
         args = parser.parse_args([system, "sample", "--run", "r", flag, "3"])
         assert vars(args)["num" if system == "makemore" else "num_samples"] == 3
+
+
+def test_resume_hint_after_ctrl_c(tmp_path):
+    """Ctrl-C names the exact command that continues the run, or says nothing was saved yet."""
+    import argparse
+
+    out = tmp_path / "run"
+    out.mkdir()
+    args = argparse.Namespace(out=str(out), resume=False)
+    argv = ["makemore", "train", "--model", "mlp"]
+    assert cli.resume_hint(argv, args) == (
+        f"nothing was saved in {out} yet; start again with the same command"
+    )
+    (out / "last.pt").write_bytes(b"")
+    hint = cli.resume_hint(argv, args)
+    assert hint == f"continue with: z2h makemore train --model mlp --out {out} --resume"
+    assert cli.resume_hint(["makemore", "sample"], argparse.Namespace(run=str(out))) is None
