@@ -70,10 +70,9 @@ def set_threads(threads: int | None, *, who: str = "z2h", quiet: bool = False) -
     """Set torch's intra-op CPU threads and return the number used.
 
     ``None`` picks torch's default (one per core) less the cores other processes are busy on
-    right now, and says so on stderr unless ``quiet`` (``--quiet`` prints errors only). Measured
-    on 2 cores: with one other busy process, 2 torch threads trained 3x
-    slower than 1 (OpenMP threads wait for a core at every parallel region), with more load
-    5-40x slower; on an idle machine 2 threads train 1.4-2x faster than 1.
+    right now, and says so on stderr unless ``quiet`` (``--quiet`` prints errors only): OpenMP
+    threads wait for each other at every parallel region, so a thread that has no core of its
+    own slows every step (the README's Threads note has the measurements).
     """
     import torch
 
@@ -315,7 +314,7 @@ class Reporter:
         return min(left, default=math.nan)
 
     def status(self, step: int, elapsed: float) -> str:
-        """``step 400/1,000  loss 2.1234  12.5 steps/s  0:48 left``; the loss is the mean over
+        """``step 400/1,000  loss L.LLLL  12.5 steps/s  0:48 left``; the loss is the mean over
         the steps since the last status (one step's loss is too noisy to read)."""
         if self._loss_n:
             self.loss = self._loss_sum / self._loss_n

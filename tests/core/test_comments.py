@@ -1,5 +1,5 @@
-"""makemore's comments and docstrings say why, not what a run scored or how long it took: such
-numbers go stale with every rerun and belong in the docs, next to the command that makes them."""
+"""Comments and docstrings say why, not what a run scored or how long it took: such numbers go
+stale with every rerun and belong in the docs, next to the command that makes them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import z2h.makemore
+import z2h
 
-SOURCE = Path(z2h.makemore.__file__).resolve().parent
+SOURCE = Path(z2h.__file__).resolve().parent  # every system of the package
 # a loss in nats to 3+ decimals (1.9617), a timing (16 ms) or a measured speed ratio (2.1x slower)
 STALE = re.compile(r"\b[1-4]\.\d{3,}\b|\b\d+(\.\d+)? ?ms\b|\b\d+(\.\d+)?x (faster|slower|longer)")
 
