@@ -303,3 +303,13 @@ def test_help_shows_the_real_defaults(capsys):
         main(["gpt", "train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "default: 48 when --max-steps" in out and "block 64, 4 layers" in out
+
+
+def test_summary_shows_a_slow_speed_as_a_whole_number():
+    from z2h.gpt.cli import _summary
+
+    metrics = {"steps": 20, "seconds": 44.0, "params": 787_968, "val_loss": 3.08741,
+               "best_step": 20, "train_loss": 3.1441, "tokens_per_s": 464.9855,
+               "autocast": "fp32", "out": "RUN"}  # fmt: skip
+    text = _summary(metrics)
+    assert "tokens/s    465\n" in text and "val loss    3.0874" in text

@@ -149,7 +149,7 @@ def _summary(m: dict) -> str:
         ("at step", m["best_step"]),
         ("accuracy", m.get("accuracy")),
         ("train loss", m["train_loss"]),
-        ("tokens/s", m["tokens_per_s"]),
+        ("tokens/s", f"{m['tokens_per_s']:,.0f}"),
         ("precision", m["autocast"]),
         ("run folder", m["out"]),
         ("sample", f"z2h gpt sample --run {m['out']}"),
