@@ -262,6 +262,13 @@ def test_named_preset_wins_over_the_recipe(tmp_path, words_file):
     assert read_metrics(out)["config"]["n_embd"] == 64
 
 
+def test_unknown_setting_lists_the_model_settings(tmp_path, words_file, capsys):
+    args = ["--model", "mlp", "--set", "n_layer=2", "--data", words_file, "--out", tmp_path / "r"]
+    assert run("train", *args) == 2
+    err = capsys.readouterr().err
+    assert "model 'mlp' has no setting(s) n_layer; its settings: " in err and "n_hidden" in err
+
+
 def test_bad_threads(tmp_path, words_file, capsys):
     assert run("train", "--data", words_file, "--out", tmp_path / "r", "--threads", "0") == 2
     assert "--threads" in capsys.readouterr().err
