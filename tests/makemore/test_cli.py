@@ -269,6 +269,15 @@ def test_unknown_setting_lists_the_model_settings(tmp_path, words_file, capsys):
     assert "model 'mlp' has no setting(s) n_layer; its settings: " in err and "n_hidden" in err
 
 
+def test_counted_model_over_a_run_says_choose_another_out(tmp_path, words_file, capsys):
+    args = ["--model", "ngram", "--data", words_file, "--out", tmp_path / "r"]
+    assert run("train", *args) == 0
+    capsys.readouterr()
+    assert run("train", *args) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run; choose another --out" in err and "--resume" not in err
+
+
 def test_bad_threads(tmp_path, words_file, capsys):
     assert run("train", "--data", words_file, "--out", tmp_path / "r", "--threads", "0") == 2
     assert "--threads" in capsys.readouterr().err
