@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import sys
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
@@ -128,9 +129,14 @@ def _models(args: argparse.Namespace) -> int:
 def _exercises(args: argparse.Namespace) -> int:
     from z2h.makemore import exercises
 
+    def progress(row: dict) -> None:
+        loss = f" (dev {row['dev']:.4f})" if row["dev"] is not None else ""
+        print(f"makemore exercises: {row['exercise']} {row['what']}{loss}", file=sys.stderr)
+
     report = exercises.run(
-        args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick
-    )
+        args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick,
+        on_row=progress,
+    )  # fmt: skip
     if args.json:
         print(json.dumps(report["rows"], indent=2))
     else:
