@@ -62,6 +62,12 @@ def print_result(args: argparse.Namespace, metrics: dict[str, Any], summary: str
         print(summary)
 
 
+def check_resume_has_out(args: argparse.Namespace) -> None:
+    """``--resume`` continues the run in ``--out``; without one there is no run to name."""
+    if getattr(args, "resume", False) and getattr(args, "out", None) is None:
+        raise Z2HError("--resume continues a run: name its folder with --out RUN")
+
+
 def add_run_flag(parser: argparse.ArgumentParser, help: str) -> None:
     """``--run DIR``: the trained run a command reads (``--out`` still works, unlisted)."""
     parser.add_argument("--run", metavar="DIR", help=help)

@@ -129,3 +129,13 @@ def test_resume_hint_after_ctrl_c(tmp_path):
     hint = cli.resume_hint(argv, args)
     assert hint == f"continue with: z2h makemore train --model mlp --out {out} --resume"
     assert cli.resume_hint(["makemore", "sample"], argparse.Namespace(run=str(out))) is None
+
+
+@pytest.mark.parametrize("system", ["makemore", "gpt"])
+def test_resume_without_out_asks_for_the_run(system, tmp_path, monkeypatch, capsys):
+    """A default --out is a new folder, so --resume alone has nothing to continue: say so."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([system, "train", "--resume", "--max-steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"z2h {system}: error: --resume continues a run: name its folder with --out RUN" in err
+    assert not (tmp_path / "runs").exists()

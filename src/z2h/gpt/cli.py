@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.cli import add_output_flags, add_run_flag, check_resume_has_out, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
 
 # what a bare `z2h gpt train` runs (z2h.gpt.recipe.DEFAULT_TIME_BUDGET and budget_recipe; a test
@@ -123,6 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from z2h.gpt.recipe import TrainSettings, run_training
 
+    check_resume_has_out(args)
     names = {f.name for f in dataclasses.fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in vars(args).items() if k in names})
     settings.quiet = args.quiet

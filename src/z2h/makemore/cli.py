@@ -11,7 +11,13 @@ import ast
 import json
 import sys
 
-from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.cli import (
+    add_output_flags,
+    add_run_flag,
+    check_resume_has_out,
+    print_result,
+    run_arg,
+)
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA, DEFAULT_MODEL
@@ -42,6 +48,7 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 def _train(args: argparse.Namespace) -> int:
     from z2h.makemore import runs, training
 
+    check_resume_has_out(args)
     set_threads(args.threads, who="z2h makemore", quiet=args.quiet)
     model_fields = _parse_set(args.set or [])
     if args.n is not None:
