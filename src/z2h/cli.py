@@ -62,6 +62,12 @@ def print_result(args: argparse.Namespace, metrics: dict[str, Any], summary: str
         print(summary)
 
 
+def check_resume_has_out(args: argparse.Namespace) -> None:
+    """``--resume`` continues the run in ``--out``; without one there is no run to name."""
+    if getattr(args, "resume", False) and getattr(args, "out", None) is None:
+        raise Z2HError("--resume continues a run: name its folder with --out RUN")
+
+
 def add_run_flag(parser: argparse.ArgumentParser, help: str) -> None:
     """``--run DIR``: the trained run a command reads (``--out`` still works, unlisted)."""
     parser.add_argument("--run", metavar="DIR", help=help)
@@ -104,6 +110,26 @@ def _import_system(module_name: str) -> ModuleType:
         ) from e
 
 
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Append ``(default: X)`` to every option's help that does not say its default already, in
+    ``parser`` and its subcommands, so ``--help`` shows what a bare command uses."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                show_defaults(sub)
+            continue
+        help_text = action.help or ""
+        if (
+            not action.option_strings
+            or help_text == argparse.SUPPRESS
+            or action.default in (None, False, [], argparse.SUPPRESS)
+            or "default" in help_text
+            or f"({action.default})" in help_text
+        ):
+            continue
+        action.help = (help_text + " " if help_text else "") + "(default: %(default)s)"
+
+
 def build_parser(system: str | None = None) -> argparse.ArgumentParser:
     """Build the parser; only ``system`` (if given) gets its full set of subcommands."""
     parser = argparse.ArgumentParser(
@@ -118,12 +144,26 @@ def build_parser(system: str | None = None) -> argparse.ArgumentParser:
         if name != system:
             continue
         _import_system(module_name).configure(p)
+        show_defaults(p)
         # a system invoked without a subcommand prints its own help
         p.set_defaults(_parser=p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # subtle: a short output still sits in the buffer; meet EPIPE here
+        return code
+    except BrokenPipeError:
+        # the reader went away (`z2h study chapters 2 | head`): stop quietly, as cat does;
+        # subtle: stdout is pointed at devnull so the interpreter's own flush at exit cannot
+        # raise the same error again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     system = next((a for a in argv if not a.startswith("-")), None)
     try:
@@ -150,12 +190,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = resume_hint(argv, args)
         print(f"z2h {args.system}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader went away (`z2h study chapters 2 | head`): stop quietly, as cat does;
-        # subtle: stdout is pointed at devnull so the interpreter's own flush at exit cannot
-        # raise the same error again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
     return int(code or 0)
 
 

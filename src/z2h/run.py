@@ -66,13 +66,13 @@ def busy_cpus(window: float = 0.25) -> float | None:
     return (os.cpu_count() or 1) * (1.0 - (idle1 - idle0) / (total1 - total0))
 
 
-def set_threads(threads: int | None, *, who: str = "z2h") -> int:
+def set_threads(threads: int | None, *, who: str = "z2h", quiet: bool = False) -> int:
     """Set torch's intra-op CPU threads and return the number used.
 
     ``None`` picks torch's default (one per core) less the cores other processes are busy on
-    right now. Measured on 2 cores: with one other busy process, 2 torch threads trained 3x
-    slower than 1 (OpenMP threads wait for a core at every parallel region), with more load
-    5-40x slower; on an idle machine 2 threads train 1.4-2x faster than 1.
+    right now, and says so on stderr unless ``quiet`` (``--quiet`` prints errors only): OpenMP
+    threads wait for each other at every parallel region, so a thread that has no core of its
+    own slows every step (the README's Threads note has the measurements).
     """
     import torch
 
@@ -86,7 +86,7 @@ def set_threads(threads: int | None, *, who: str = "z2h") -> int:
     if busy is None:
         return default
     chosen = max(1, min(default, int((os.cpu_count() or default) - busy + 0.5)))
-    if chosen < default:
+    if chosen < default and not quiet:
         print(
             f"{who}: using {chosen} torch thread(s) of {default}: other processes keep "
             f"{busy:.1f} CPUs busy (--threads N to choose)",
@@ -314,7 +314,7 @@ class Reporter:
         return min(left, default=math.nan)
 
     def status(self, step: int, elapsed: float) -> str:
-        """``step 400/1,000  loss 2.1234  12.5 steps/s  0:48 left``; the loss is the mean over
+        """``step 400/1,000  loss L.LLLL  12.5 steps/s  0:48 left``; the loss is the mean over
         the steps since the last status (one step's loss is too noisy to read)."""
         if self._loss_n:
             self.loss = self._loss_sum / self._loss_n

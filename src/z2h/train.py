@@ -528,6 +528,16 @@ class Trainer:
         reporter = self.reporter
         if resumed_from is not None:
             reporter.note(f"resumed from step {resumed_from:,} ({self.elapsed:.0f} s trained)")
+            if cfg.max_steps is not None and resumed_from >= cfg.max_steps:
+                reporter.note(
+                    f"the run already took --max-steps {cfg.max_steps:,}: nothing to train "
+                    "(raise --max-steps to continue it)"
+                )
+            elif cfg.time_budget is not None and self.elapsed >= cfg.time_budget:
+                reporter.note(
+                    f"the run already used --time-budget {cfg.time_budget:g} s: nothing to train "
+                    "(raise --time-budget to continue it)"
+                )
         reporter.start(
             step=self.step, elapsed=self.elapsed, max_steps=cfg.max_steps,
             time_budget=cfg.time_budget,

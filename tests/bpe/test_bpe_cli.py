@@ -109,3 +109,15 @@ def test_train_on_an_empty_file_is_refused(tmp_path, capsys):
                  "--out", str(tmp_path / "tok")])  # fmt: skip
     assert code == 2 and "the training text is empty" in capsys.readouterr().err
     assert not (tmp_path / "tok.model").exists()
+
+
+def test_train_without_out_writes_a_new_run_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "t.txt"
+    text.write_text("the cat sat on the mat; the cat ate the rat\n" * 4, encoding="utf-8")
+    for _ in range(2):
+        assert main(["bpe", "train", "--input", str(text), "--vocab-size", "260"]) == 0
+    runs = sorted((tmp_path / "runs" / "bpe").iterdir())
+    assert len(runs) == 2 and all(r.name.startswith("gpt4-260-") for r in runs)
+    assert all(z2h.bpe.load(r / "tok.model").vocab_size == 260 for r in runs)
+    assert f"wrote {Path('runs') / 'bpe' / 'gpt4-260-'}" in capsys.readouterr().out

@@ -4,6 +4,9 @@ error message, not a traceback."""
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -38,10 +41,6 @@ def test_a_missing_z2h_module_is_not_hidden(monkeypatch):
 
 def test_a_closed_pipe_ends_quietly():
     """`z2h study chapters 2 | head -1` stops without a traceback when the reader has gone."""
-    import os
-    import subprocess
-    import sys
-
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first write: every flush meets EPIPE
     cmd = [sys.executable, "-m", "z2h", "study", "chapters", "2"]
@@ -50,3 +49,93 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.decode()
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 141
+
+
+def test_a_closed_stdout_after_a_short_output_is_no_traceback():
+    """A short output waits in the buffer until exit: that flush meets the closed pipe too."""
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: every write to stdout fails with EPIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "z2h", "makemore", "models"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141 and proc.stderr == ""
+
+
+@pytest.mark.parametrize("system", sorted(cli.SYSTEMS))
+def test_every_option_with_a_default_shows_it_in_help(system):
+    """--help shows the value a command uses when an option is left out."""
+    import argparse
+
+    def options(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from options(sub)
+            elif action.option_strings and action.help != argparse.SUPPRESS:
+                yield action
+
+    parser = cli.build_parser(system)
+    checked = 0
+    for action in options(parser):
+        if action.default in (None, False, [], argparse.SUPPRESS):
+            continue
+        checked += 1
+        text = action.help % {"default": action.default} if action.help else ""
+        assert "default" in text or f"({action.default})" in text, action.option_strings
+    assert checked or system == "study"
+
+
+def test_show_defaults_leaves_a_help_that_says_it():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--a", type=int, default=3, help="steps")
+    parser.add_argument("--b", type=int, default=4, help="steps (default: four)")
+    parser.add_argument("--c", action="store_true", help="flag")
+    cli.show_defaults(parser)
+    text = parser.format_help()
+    assert "steps (default: 3)" in text and "(default: four)" in text
+    assert text.count("default") == 2
+
+
+@pytest.mark.parametrize("system", ["makemore", "gpt"])
+def test_sample_spells_its_count_the_same_in_every_system(system):
+    """`sample -n N` and `sample --num-samples N` mean the same in makemore and gpt."""
+    parser = cli.build_parser(system)
+    for flag in ("-n", "--num-samples"):
+        args = parser.parse_args([system, "sample", "--run", "r", flag, "3"])
+        assert vars(args)["num" if system == "makemore" else "num_samples"] == 3
+
+
+def test_resume_hint_after_ctrl_c(tmp_path):
+    """Ctrl-C names the exact command that continues the run, or says nothing was saved yet."""
+    import argparse
+
+    out = tmp_path / "run"
+    out.mkdir()
+    args = argparse.Namespace(out=str(out), resume=False)
+    argv = ["makemore", "train", "--model", "mlp"]
+    assert cli.resume_hint(argv, args) == (
+        f"nothing was saved in {out} yet; start again with the same command"
+    )
+    (out / "last.pt").write_bytes(b"")
+    hint = cli.resume_hint(argv, args)
+    assert hint == f"continue with: z2h makemore train --model mlp --out {out} --resume"
+    assert cli.resume_hint(["makemore", "sample"], argparse.Namespace(run=str(out))) is None
+
+
+@pytest.mark.parametrize("system", ["makemore", "gpt"])
+def test_resume_without_out_asks_for_the_run(system, tmp_path, monkeypatch, capsys):
+    """A default --out is a new folder, so --resume alone has nothing to continue: say so."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([system, "train", "--resume", "--max-steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"z2h {system}: error: --resume continues a run: name its folder with --out RUN" in err
+    assert not (tmp_path / "runs").exists()

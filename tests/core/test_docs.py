@@ -31,6 +31,18 @@ def test_docs_exist():
         assert name in names
 
 
+def test_every_system_of_the_cli_has_its_readme_row_and_page():
+    """A system the ``z2h`` command runs is no longer "coming": its row links its docs page."""
+    from z2h.cli import SYSTEMS
+
+    rows = [r for r in README.read_text(encoding="utf-8").splitlines() if r.startswith("|")]
+    for system in SYSTEMS:
+        page = f"docs/{system}.md"
+        assert (ROOT / page).is_file(), f"{page} is missing"
+        row = next((r for r in rows if f"z2h {system} " in r and f"]({page})" in r), None)
+        assert row is not None and "coming" not in row, f"README's systems table: {system}"
+
+
 def test_readme_is_short():
     lines = README.read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_README_LINES, f"README.md has {lines} lines; detail goes in docs/"

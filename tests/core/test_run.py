@@ -167,6 +167,19 @@ def test_threads_follow_the_idle_cores(monkeypatch, busy, expected):
     assert run.set_threads(3) == 3
 
 
+def test_threads_note_is_silent_when_quiet(monkeypatch, capsys):
+    import torch
+
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run, "busy_cpus", lambda: 1.5)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+    assert run.set_threads(None, who="z2h x") == 1
+    assert "z2h x: using 1 torch thread(s) of 2" in capsys.readouterr().err
+    assert run.set_threads(None, who="z2h x", quiet=True) == 1
+    assert capsys.readouterr().err == ""
+
+
 def test_busy_cpus_measures_something():
     busy = run.busy_cpus(window=0.05)
     assert busy is None or 0.0 <= busy <= (run.os.cpu_count() or 1) + 1e-6

@@ -389,6 +389,18 @@ def test_resume_with_nothing_to_resume_refuses(tmp_path):
         make(tmp_path / "empty")[1].fit(resume=True)
 
 
+def test_resume_past_max_steps_says_nothing_is_left(tmp_path):
+    import io
+
+    from z2h.run import Reporter
+
+    make(tmp_path)[1].fit()
+    _, trainer = make(tmp_path, max_steps=20)
+    trainer.reporter = Reporter("test", stream=(stream := io.StringIO()), mode="lines")
+    assert trainer.fit(resume=True).steps == 30
+    assert "already took --max-steps 20: nothing to train" in stream.getvalue()
+
+
 def test_scalars_keep_one_line_ending_after_resume(tmp_path):
     _, killed = make(tmp_path, boom_at=16)
     with pytest.raises(KeyboardInterrupt):

@@ -146,15 +146,18 @@ def test_help_lists_commands(capsys):
     assert "train" in out and "sample" in out
 
 
-def test_summary_quiet_and_json(tmp_path, text_file, capsys):
+def test_summary_quiet_and_json(tmp_path, text_file, capsys, monkeypatch):
+    monkeypatch.delenv("Z2H_PROGRESS")  # stderr is captured: progress comes as plain lines
     assert train(tmp_path / "a", text_file, "--max-steps", "3") == 0
     out = capsys.readouterr().out
     assert out.startswith("gpt: 3 steps in ") and "val loss" in out
     assert f"z2h gpt sample --run {tmp_path / 'a'}" in out
     assert train(tmp_path / "b", text_file, "--max-steps", "3", "--quiet") == 0
-    assert capsys.readouterr().out == ""
+    assert "step" not in "".join(capsys.readouterr())
     assert train(tmp_path / "c", text_file, "--max-steps", "3", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == read_metrics(tmp_path / "c")
+    out, err = capsys.readouterr()
+    assert json.loads(out) == read_metrics(tmp_path / "c")
+    assert "gpt: step 3" in err  # --json moves the summary, not the progress (as --help says)
 
 
 def test_progress_lines_when_not_a_terminal(tmp_path, text_file, capsys, monkeypatch):
@@ -190,6 +193,7 @@ def test_bad_settings_are_errors_before_any_folder(tmp_path, text_file, capsys, 
     code = main(["gpt", "train", "--out", str(out), "--data", str(text_file), "--preset", "tiny",
                  "--max-steps", "2", *flags])  # fmt: skip
     assert code == 2 and message in capsys.readouterr().err
+    assert not out.exists()  # settings are checked before the run folder is made
     assert not out.exists()
 
 
@@ -299,3 +303,13 @@ def test_help_shows_the_real_defaults(capsys):
         main(["gpt", "train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "default: 48 when --max-steps" in out and "block 64, 4 layers" in out
+
+
+def test_summary_shows_a_slow_speed_as_a_whole_number():
+    from z2h.gpt.cli import _summary
+
+    metrics = {"steps": 20, "seconds": 44.0, "params": 787_968, "val_loss": 3.08741,
+               "best_step": 20, "train_loss": 3.1441, "tokens_per_s": 464.9855,
+               "autocast": "fp32", "out": "RUN"}  # fmt: skip
+    text = _summary(metrics)
+    assert "tokens/s    465\n" in text and "val loss    3.0874" in text

@@ -57,6 +57,17 @@ def test_finetune_with_another_model_size_is_refused(tmp_path, capsys):
     assert code == 2 and "same model settings" in capsys.readouterr().err
 
 
+def test_finetune_from_a_missing_run_says_it_does_not_exist(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    data = tmp_path / "t.txt"
+    data.write_text(TEXT, encoding="utf-8")
+    for init, message in [("nope", "no such run folder"), ("empty", "no GPT checkpoint")]:
+        code = main(["gpt", "train", "--out", str(tmp_path / "b"), "--data", str(data),
+                     "--max-steps", "1", "--init-from", str(tmp_path / init)])  # fmt: skip
+        assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
 def test_unknown_task_is_an_error(tmp_path):
     from z2h.gpt.recipe import run_training
 

@@ -92,11 +92,18 @@ def test_models_and_help(capsys):
 def test_exercises_toy(tmp_path, words_file, capsys):
     out = tmp_path / "ex"
     assert run("exercises", "lecture2", "--data", words_file, "--out", out, "--quick") == 0
-    text = capsys.readouterr().out
+    text, err = capsys.readouterr()
     for ex in ("E01", "E02", "E03", "E04", "E05", "E06"):
         assert ex in text
+    # the minute-long run shows each row as it is measured
+    assert "makemore exercises: E01/E02 bigram, counted, +1 smoothing (dev " in err
     rows = json.loads((out / "lecture2.json").read_text())
     assert rows and (out / "lecture2.md").exists() and (out / "bigram_counts.png").exists()
+    # --json as in train: the machine-readable result on stdout instead of the table
+    assert run("exercises", "lecture2", "--data", words_file, "--quick", "--json") == 0
+    assert [r["exercise"] for r in json.loads(capsys.readouterr().out)] == [
+        r["exercise"] for r in rows
+    ]
 
 
 # -- bad input -----------------------------------------------------------------------------------
@@ -257,6 +264,22 @@ def test_named_preset_wins_over_the_recipe(tmp_path, words_file):
     assert read_metrics(out)["config"]["n_embd"] == 64
 
 
+def test_unknown_setting_lists_the_model_settings(tmp_path, words_file, capsys):
+    args = ["--model", "mlp", "--set", "n_layer=2", "--data", words_file, "--out", tmp_path / "r"]
+    assert run("train", *args) == 2
+    err = capsys.readouterr().err
+    assert "model 'mlp' has no setting(s) n_layer; its settings: " in err and "n_hidden" in err
+
+
+def test_counted_model_over_a_run_says_choose_another_out(tmp_path, words_file, capsys):
+    args = ["--model", "ngram", "--data", words_file, "--out", tmp_path / "r"]
+    assert run("train", *args) == 0
+    capsys.readouterr()
+    assert run("train", *args) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run; choose another --out" in err and "--resume" not in err
+
+
 def test_bad_threads(tmp_path, words_file, capsys):
     assert run("train", "--data", words_file, "--out", tmp_path / "r", "--threads", "0") == 2
     assert "--threads" in capsys.readouterr().err
@@ -310,12 +333,15 @@ def test_default_out_is_a_new_run_folder(tmp_path, words_file, monkeypatch, caps
     assert len(runs) == 2 and all(r.name.startswith("ngram-") for r in runs)
 
 
-def test_quiet_and_json(tmp_path, words_file, capsys):
+def test_quiet_and_json(tmp_path, words_file, capsys, monkeypatch):
+    monkeypatch.delenv("Z2H_PROGRESS")  # stderr is captured: progress comes as plain lines
     args = ["--model", "neural-ngram", "--max-steps", "3", "--data", words_file]
     assert run("train", *args, "--out", tmp_path / "a", "--quiet") == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
     assert run("train", *args, "--out", tmp_path / "b", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == read_metrics(tmp_path / "b")
+    out, err = capsys.readouterr()
+    assert json.loads(out) == read_metrics(tmp_path / "b")
+    assert "step 3" in err  # --json moves the summary, not the progress (as --help says)
 
 
 def test_resume_says_where_from_and_refuses_nothing(tmp_path, words_file, capsys):

@@ -108,7 +108,7 @@ def test_bad_input():
         mb.init_params(mb.ManualMLPConfig(n_hidden=0))
 
 
-def test_cli_checks_then_trains(tmp_path, capsys):
+def test_cli_checks_then_trains(tmp_path, capsys, monkeypatch):
     from z2h.cli import main
 
     words = tmp_path / "words.txt"
@@ -118,3 +118,7 @@ def test_cli_checks_then_trains(tmp_path, capsys):
     argv = ["makemore", "manual-backprop", "--steps", "50", "--n-hidden", "16"]
     assert main([*argv, "--data", str(words)]) == 0
     assert "trained on hand-written gradients only" in capsys.readouterr().out
+    monkeypatch.delenv("Z2H_PROGRESS")  # stderr is captured: progress comes as plain lines
+    assert main([*argv, "--data", str(words)]) == 0
+    err = capsys.readouterr().err  # the long lecture run shows where it is, and ends with losses
+    assert "makemore manual-backprop: step 50/50" in err and "eval train" in err

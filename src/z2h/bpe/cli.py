@@ -36,7 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="TOKEN",
         help="add a special token (repeatable), e.g. '<|endoftext|>'; ids follow the vocabulary",
     )
-    p.add_argument("--out", required=True, help="output prefix: writes PREFIX.model, PREFIX.vocab")
+    p.add_argument(
+        "--out",
+        metavar="PREFIX",
+        help="output prefix: writes PREFIX.model, PREFIX.vocab (default: a new "
+        "runs/bpe/PATTERN-VOCAB-TIME-ID/tok)",
+    )
     p.add_argument("--verbose", action="store_true", help="print every merge")
     p.set_defaults(func=_train)
 
@@ -109,7 +114,12 @@ def _train(args: argparse.Namespace) -> int:
         tok.register_special_tokens(
             {name: len(tok.vocab) + i for i, name in enumerate(args.special)}
         )
-    model_path = tok.save(args.out)
+    out = args.out
+    if out is None:  # like every train command: a new folder of its own, never an old one
+        from z2h.run import default_run_dir
+
+        out = str(default_run_dir("bpe", f"{args.pattern}-{args.vocab_size}") / "tok")
+    model_path = tok.save(out)
     learned = len(tok.merges)
     print(
         f"trained {type(tok).__name__} (pattern {args.pattern}) on {args.input}: "

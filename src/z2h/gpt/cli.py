@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.cli import add_output_flags, add_run_flag, check_resume_has_out, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
 
 # what a bare `z2h gpt train` runs (z2h.gpt.recipe.DEFAULT_TIME_BUDGET and budget_recipe; a test
@@ -106,7 +106,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, default=500, help="tokens to generate")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely tokens")
-    p.add_argument("--num-samples", type=int, default=1, help="independent samples")
+    p.add_argument("-n", "--num-samples", type=int, default=1, help="independent samples")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
     p.add_argument(
@@ -123,9 +123,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from z2h.gpt.recipe import TrainSettings, run_training
 
+    check_resume_has_out(args)
     names = {f.name for f in dataclasses.fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in vars(args).items() if k in names})
-    settings.quiet = args.quiet or args.json
+    settings.quiet = args.quiet
     try:
         metrics = run_training(settings)
     finally:
@@ -149,7 +150,7 @@ def _summary(m: dict) -> str:
         ("at step", m["best_step"]),
         ("accuracy", m.get("accuracy")),
         ("train loss", m["train_loss"]),
-        ("tokens/s", m["tokens_per_s"]),
+        ("tokens/s", f"{m['tokens_per_s']:,.0f}"),
         ("precision", m["autocast"]),
         ("run folder", m["out"]),
         ("sample", f"z2h gpt sample --run {m['out']}"),

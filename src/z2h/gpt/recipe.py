@@ -95,14 +95,14 @@ def check_settings(s: TrainSettings) -> None:
 def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) -> dict[str, Any]:
     """Defaults that suit a run of ``time_budget`` seconds (or ``max_steps`` steps) on a CPU.
 
-    Chosen from runs on a shared 2-core machine: bf16 autocast was 6-16% faster per token than
-    fp32 at width 128 on a CPU with native bf16 ("auto" picks fp32 on one without, where bf16 is
-    emulated and slower; matmuls are a small part of such a thin model's step), batch 16 trains
-    about as many tokens per second as batch 32 but reached a 0.1 lower val loss at equal tokens,
-    and a peak learning rate of 3e-3 to 4e-3 beat nanoGPT's 1e-3 and 7e-3. With these, 1,000
-    steps (1.0 M tokens) reached val 1.878 and 2,000 steps 1.726 with GPT-2's block.
+    Chosen from runs on a shared 2-core machine (the runs and their commands are in docs/gpt.md):
+    bf16 autocast was faster per token than fp32 at width 128 on a CPU with native bf16 ("auto"
+    picks fp32 on one without, where bf16 is emulated and slower; matmuls are a small part of
+    such a thin model's step), batch 16 trains about as many tokens per second as batch 32 but
+    reached a lower val loss at equal tokens, and a peak learning rate of 3e-3 to 4e-3 beat
+    nanoGPT's 1e-3 and 7e-3.
     """
-    if task:  # EX2: 3-digit addition reaches 99% exact match in ~1,750 steps of this
+    if task:  # EX2: a+b=c needs little width but many examples a step (docs/gpt.md, EX2)
         return dict(
             preset=None, n_layer=2, n_head=4, n_embd=64, dropout=0.0, batch_size=128, lr=5e-3,
             warmup_frac=0.05, min_lr_frac=0.1, weight_decay=0.1, autocast="auto",
@@ -115,16 +115,16 @@ def budget_recipe(time_budget: float | None, max_steps: int | None, task: bool) 
     # parameter of even the nano-cpu model, so the model stays small until the budget is long
     if seconds <= 300:
         model = dict(block_size=64, n_layer=4, n_head=4, n_embd=128)
-        batch, lr = 16, 3e-3  # batch 16 beat 32 by 0.1 val at equal tokens, at equal speed
+        batch, lr = 16, 3e-3  # batch 16 beat 32 at equal tokens, at about equal speed
     elif seconds <= 1800:
         model = dict(block_size=128, n_layer=4, n_head=4, n_embd=192)
         batch, lr = 32, 2e-3
     else:
         model = dict(block_size=256, n_layer=6, n_head=6, n_embd=384)
         batch, lr = 64, 1e-3
-    # a LLaMA-style block (EX4, benchmarks/gpt_ablation.py): after 2,000 steps val 1.726 with
-    # GPT-2's block, 1.678 with RoPE, 1.638 with RoPE + RMSNorm + SwiGLU + QK-norm, for ~10%
-    # fewer tokens/s; at equal wall time it won every A/B measured
+    # a LLaMA-style block (EX4, benchmarks/gpt_ablation.py): RoPE, then RMSNorm + SwiGLU +
+    # QK-norm, each lowered the val loss at equal steps for somewhat fewer tokens/s; at equal
+    # wall time it won every A/B measured (docs/gpt.md)
     modern = dict(pos="rope", norm="rmsnorm", bias=False, mlp="swiglu", qk_norm=True)
     return dict(
         preset=None, **model, **modern, dropout=0.0, batch_size=batch, lr=lr, warmup_frac=0.03,
@@ -194,6 +194,8 @@ def train_config(s: TrainSettings) -> TrainConfig:
 
 def load_init(path: str) -> dict[str, Any]:
     run = Path(path)
+    if not run.exists():
+        raise CheckpointError(f"--init-from {path}: no such run folder or checkpoint file")
     for name in ("best.pt", LAST_CHECKPOINT):
         if (run / name).is_file():
             return load_checkpoint(run / name, kind=KIND)
@@ -226,7 +228,7 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     ``settings.out`` is filled in when it was None (the new run folder's name)."""
     s = resolve_settings(settings)
     check_settings(s)
-    set_threads(s.threads, who="z2h gpt")
+    set_threads(s.threads, who="z2h gpt", quiet=s.quiet)
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:

@@ -11,7 +11,13 @@ import ast
 import json
 import sys
 
-from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.cli import (
+    add_output_flags,
+    add_run_flag,
+    check_resume_has_out,
+    print_result,
+    run_arg,
+)
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA, DEFAULT_MODEL
@@ -42,7 +48,8 @@ def _parse_set(items: list[str]) -> dict[str, object]:
 def _train(args: argparse.Namespace) -> int:
     from z2h.makemore import runs, training
 
-    set_threads(args.threads, who="z2h makemore")
+    check_resume_has_out(args)
+    set_threads(args.threads, who="z2h makemore", quiet=args.quiet)
     model_fields = _parse_set(args.set or [])
     if args.n is not None:
         model_fields["n"] = args.n
@@ -78,7 +85,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         pack=args.pack,
         resume=args.resume,
-        quiet=args.quiet or args.json,
+        quiet=args.quiet,
     )
     try:
         metrics = training.train(opts)
@@ -129,12 +136,18 @@ def _models(args: argparse.Namespace) -> int:
 def _exercises(args: argparse.Namespace) -> int:
     from z2h.makemore import exercises
 
+    def progress(row: dict) -> None:
+        loss = f" (dev {row['dev']:.4f})" if row["dev"] is not None else ""
+        print(f"makemore exercises: {row['exercise']} {row['what']}{loss}", file=sys.stderr)
+
     report = exercises.run(
-        args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick
-    )
-    print(report["markdown"])
+        args.lecture, data=args.data, seed=args.seed, out=args.out, quick=args.quick,
+        on_row=progress,
+    )  # fmt: skip
     if args.json:
-        print(json.dumps(report["rows"], indent=2), file=sys.stderr)
+        print(json.dumps(report["rows"], indent=2))
+    else:
+        print(report["markdown"])
     return 0
 
 
@@ -156,7 +169,12 @@ def _manual_backprop(args: argparse.Namespace) -> int:
         print("FAILED: a hand-written gradient differs from autograd beyond the bound")
         return 1
     if args.steps > 0:
-        out = mb.run_lecture5(args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden)
+        from z2h.run import Reporter
+
+        reporter = Reporter("makemore manual-backprop")
+        out = mb.run_lecture5(
+            args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden, reporter=reporter
+        )
         print(
             f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
             f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
@@ -248,7 +266,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         description="Rebuild the model of a run directory and print sampled words.",
     )
     add_run_flag(p, "run folder written by 'z2h makemore train'")
-    p.add_argument("-n", "--num", type=int, default=20, help="number of words (default 20)")
+    p.add_argument(
+        "-n", "--num-samples", "--num", dest="num", type=int, default=20, help="number of words"
+    )
     p.add_argument("--seed", type=int, help="sampling seed (default: random)")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: argmax)")
     p.add_argument("--top-k", type=int, help="sample only from the k most likely characters")
@@ -276,7 +296,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="data set name or a word-list file")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split seed")
     p.add_argument("--out", help="folder for the table (markdown, JSON) and pictures")
-    p.add_argument("--json", action="store_true", help="also print the rows as JSON (stderr)")
+    p.add_argument(
+        "--json", action="store_true", help="print the rows as JSON on stdout instead of the table"
+    )
     p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)
 

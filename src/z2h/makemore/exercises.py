@@ -21,6 +21,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,12 @@ def run(
     seed: int = DEFAULT_SEED,
     out: str | os.PathLike[str] | None = None,
     quick: bool = False,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a lecture's exercises; ``quick`` shortens gradient descent and sweeps (for tests)."""
+    """Run a lecture's exercises; ``quick`` shortens gradient descent and sweeps (for tests).
+
+    ``on_row`` sees each row of the table as soon as it is measured (the whole run takes a
+    minute: the CLI shows the rows as progress)."""
     if lecture not in LECTURES:
         raise Z2HError(f"no exercises for {lecture!r}; choose one of: {', '.join(LECTURES)}")
     if out is None:
@@ -97,13 +102,18 @@ def run(
     ex = {n: _splits(words, n - 1) for n in range(1, 7)}
     rows: list[dict[str, Any]] = []
 
+    def add(row: dict[str, Any]) -> None:
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+
     # E01 / E02: bigram vs trigram, counted (+1) and neural (lecture 2's GD)
     bigram = _count(words, ex[2], 2, k=1.0)
     trigram = _count(words, ex[3], 3, k=1.0)
     keys, counts = bigram.count_table()
     plot_bigram_counts(keys, counts, words.vocab, out_dir / "bigram_counts.png")
-    rows.append(_row("E01/E02", "bigram, counted, +1 smoothing", _losses(bigram, ex[2])))
-    rows.append(_row("E01/E02", "trigram, counted, +1 smoothing", _losses(trigram, ex[3])))
+    add(_row("E01/E02", "bigram, counted, +1 smoothing", _losses(bigram, ex[2])))
+    add(_row("E01/E02", "trigram, counted, +1 smoothing", _losses(trigram, ex[3])))
     steps = 20 if quick else NEURAL_STEPS
     for n, label in ((2, "bigram"), (3, "trigram")):
         run_dir = out_dir / f"neural-{label}"
@@ -119,14 +129,14 @@ def run(
         )
         m = training.train(opts)
         note = f"{m['steps']} full-batch GD steps, lr 50, reg 0.01, {m['seconds']:.1f}s"
-        rows.append(_row("E01/E02", f"{label}, neural (one linear layer)", _test_losses(m), note))
+        add(_row("E01/E02", f"{label}, neural (one linear layer)", _test_losses(m), note))
 
     # E03: tune add-k's k on dev (trigram); test once with the chosen k
     grid = DEFAULT_K_GRID[::4] if quick else DEFAULT_K_GRID
     tuned = _count(words, ex[3], 3)
     sweep = tuned.tune(ex[3]["train"], ex[3]["dev"], grid=grid)
     training.write_sweep(out_dir, sweep, tuned.config.k)
-    rows.append(
+    add(
         _row(
             "E03",
             f"trigram, add-k with k = {tuned.config.k:g} chosen on dev",
@@ -146,7 +156,7 @@ def run(
     g_onehot = torch.autograd.grad(F.cross_entropy(by_onehot, Y), neural.W)[0]
     t_rows = _timed(lambda: neural(X)[0].sum().backward())
     t_onehot = _timed(lambda: neural.onehot_logits(X).sum().backward())
-    rows.append(
+    add(
         _row(
             "E04",
             "row indexing == one-hot matmul (trigram, all training examples)",
@@ -161,7 +171,7 @@ def run(
     manual = _manual_nll(logits, Y)
     fused = F.cross_entropy(logits, Y)
     big = logits * 100  # peaked logits: exp() overflows float32 above ~88.7
-    rows.append(
+    add(
         _row(
             "E05",
             "F.cross_entropy == exp/normalise/log/mean by hand",
@@ -183,7 +193,7 @@ def run(
         kn_models[n] = kn
         losses = _losses(kn, ex[n])
         kn_dev[n] = losses["dev"]
-        rows.append(
+        add(
             _row(
                 "E06",
                 f"{n}-gram, interpolated Kneser-Ney (D = 0.75)",
@@ -194,7 +204,7 @@ def run(
 
     # timings and the numbers the issue asks us to hold
     count_s = _timed(lambda: _count(words, ex[3], 3, k=1.0).levels())
-    rows.append(
+    add(
         _row(
             "timing",
             "count a trigram on the training split (fit + tables)",
@@ -213,7 +223,7 @@ def run(
             kn, words.vocab, 10, input_kind="context", block_size=n - 1, seed=seed
         )
         best = " (best on dev)" if n == best_n else ""
-        rows.append(
+        add(
             _row(
                 "timing",
                 f"sample 1,000 words from the Kneser-Ney {n}-gram{best}",

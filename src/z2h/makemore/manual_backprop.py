@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from z2h.defaults import DEFAULT_SEED
 from z2h.makemore.defaults import DEFAULT_DATA
+from z2h.run import Reporter
 
 PARAM_NAMES = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
 
@@ -415,9 +416,15 @@ def format_checks(by_dtype: dict[str, list[GradCheck]]) -> str:
 
 
 def run_lecture5(
-    data: str = DEFAULT_DATA, seed: int = DEFAULT_SEED, steps: int = 200_000, n_hidden: int = 200
+    data: str = DEFAULT_DATA,
+    seed: int = DEFAULT_SEED,
+    steps: int = 200_000,
+    n_hidden: int = 200,
+    reporter: Reporter | None = None,
 ) -> dict[str, float | int]:
-    """Train the lecture-5 network on hand-written gradients only; losses on the full splits."""
+    """Train the lecture-5 network on hand-written gradients only; losses on the full splits.
+
+    ``reporter`` shows the progress of the (long: 200,000 steps) run and its final losses."""
     from z2h.makemore.data import context_examples, prepare
 
     words = prepare(data, seed=seed)
@@ -427,7 +434,24 @@ def run_lecture5(
     g = torch.Generator().manual_seed(2147483647)  # the lecture's seed, for init then batches
     params = init_params(cfg, g)
     init_dev = evaluate(params, *bn_calibrate(params, Xtr), Xdev, Ydev)
-    result = train_manual(params, Xtr, Ytr, Xdev, Ydev, steps=steps, generator=g)
+    on_step = None
+    if reporter is not None:
+        t0 = time.perf_counter()
+        reporter.start(step=0, elapsed=0.0, max_steps=steps, time_budget=None)
+
+        def on_step(i: int, loss: float) -> None:
+            reporter.step(i + 1, time.perf_counter() - t0, loss)
+
+    try:
+        result = train_manual(
+            params, Xtr, Ytr, Xdev, Ydev, steps=steps, generator=g, on_step=on_step
+        )
+        if reporter is not None:
+            losses = {"train": result.train_loss, "dev": result.dev_loss}
+            reporter.evaluated(result.steps, time.perf_counter() - t0, losses)
+    finally:
+        if reporter is not None:
+            reporter.close()
     return {
         "steps": result.steps,
         "n_hidden": n_hidden,

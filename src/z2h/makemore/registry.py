@@ -112,7 +112,10 @@ def make_config(name: str, preset: str | None = None, **overrides: Any) -> Any:
     known = {f.name for f in dataclasses.fields(entry.config_cls)}
     unknown = sorted(set(fields) - known)
     if unknown:
-        raise Z2HError(f"model {name!r} has no setting(s) {', '.join(unknown)}")
+        raise Z2HError(
+            f"model {name!r} has no setting(s) {', '.join(unknown)}; its settings: "
+            f"{', '.join(sorted(known))}"
+        )
     fields.update(check_fields(entry.config_cls, overrides_given, what=f"model {name!r} setting"))
     return entry.config_cls(**fields)
 

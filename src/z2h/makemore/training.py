@@ -109,15 +109,11 @@ def preset_in_effect(entry: registry.ModelEntry, named: str | None, config: Any)
     return next((p for p in candidates if p in entry.presets and matches(p)), None)
 
 
-def _check_fresh(run_dir: Path, resume: bool) -> None:
-    if resume:
-        return
+def _check_fresh(run_dir: Path) -> None:
+    """A counted model never overwrites a run (and cannot resume one: it is counted in one go)."""
     for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
         if (run_dir / name).exists():
-            raise CheckpointError(
-                f"{run_dir} already holds a run; pass --resume to continue it "
-                "or choose another --out"
-            )
+            raise CheckpointError(f"{run_dir} already holds a run; choose another --out")
 
 
 def _train_setup(
@@ -181,8 +177,8 @@ def train(opts: TrainOptions) -> dict[str, Any]:
                 f"model {entry.name!r} is counted, not trained step by step: there is nothing to "
                 "resume; drop --resume"
             )
+        _check_fresh(Path(opts.out))
         run_dir = make_run_dir(opts.out)
-        _check_fresh(run_dir, resume=False)
     seed_everything(opts.seed)
     bs = config.block_size
     Xtr, Ytr = examples(data.train, data.vocab, entry.input_kind, bs)

@@ -78,6 +78,17 @@ def test_lr_find(toy_words, tmp_path, capsys):
     assert (out / "lr_find.png").exists()
 
 
+def test_default_out_is_a_new_folder_each_time(toy_words, tmp_path, monkeypatch, capsys):
+    """A bare diagnose (or lr-find) never collides with the last one's folder."""
+    monkeypatch.chdir(tmp_path)
+    args = ["--model", "mlp", "--steps", "5", "--data", str(toy_words)]
+    for _ in range(2):
+        assert run(["diagnose", *args]) == 0
+        assert run(["lr-find", *args]) == 0
+    folders = sorted(p.name for p in (tmp_path / "runs" / "makemore").iterdir())
+    assert [f.split("-2")[0] for f in folders] == ["diagnose-mlp"] * 2 + ["lr-find-mlp"] * 2
+
+
 def test_init_report(toy_words, capsys):
     run(["init-report", "--model", "bnmlp", "--data", str(toy_words), "--zero-init-steps", "5"])
     printed = capsys.readouterr().out

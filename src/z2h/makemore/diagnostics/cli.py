@@ -16,6 +16,7 @@ from z2h.cli import add_run_flag, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA
+from z2h.run import default_run_dir
 
 
 def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
@@ -52,7 +53,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     if args.run:
         out = Path(args.out or Path(args.run) / "diagnostics")
     else:
-        out = Path(args.out or f"runs/makemore/diagnose-{setup.name}")
+        out = Path(args.out or default_run_dir("makemore", f"diagnose-{setup.name}"))
     result = diagnose(
         setup,
         out,
@@ -79,7 +80,7 @@ def _lr_find(args: argparse.Namespace) -> int:
     sweep = lr_sweep(
         setup, steps=args.steps, lo=args.lo, hi=args.hi, optimizer=args.optimizer, seed=args.seed
     )
-    out = Path(args.out or f"runs/makemore/lr-find-{setup.name}")
+    out = Path(args.out or default_run_dir("makemore", f"lr-find-{setup.name}"))
     out.mkdir(parents=True, exist_ok=True)
     plot_lr_sweep(
         sweep.lrs,
@@ -198,7 +199,9 @@ def configure_diagnostics(sub: Any) -> None:
     _model_args(p)
     p.add_argument("--steps", type=int, default=1000, help="training steps (default 1000)")
     p.add_argument(
-        "--out", help="output folder (default runs/makemore/diagnose-MODEL, or RUN/diagnostics)"
+        "--out",
+        help="output folder (default: a new runs/makemore/diagnose-MODEL-TIME-ID, or "
+        "RUN/diagnostics)",
     )
     p.add_argument("--lr", type=float, help="learning rate (default: the model's recipe)")
     p.add_argument("--optimizer", choices=["adamw", "sgd"])
@@ -218,7 +221,9 @@ def configure_diagnostics(sub: Any) -> None:
     p.add_argument("--lo", type=float, help="first rate (default 1e-3 for SGD, 1e-5 for AdamW)")
     p.add_argument("--hi", type=float, help="last rate (default 10 for SGD, 1 for AdamW)")
     p.add_argument("--optimizer", choices=["adamw", "sgd"], help="default: the model's recipe")
-    p.add_argument("--out", help="output folder (default runs/makemore/lr-find-MODEL)")
+    p.add_argument(
+        "--out", help="output folder (default: a new runs/makemore/lr-find-MODEL-TIME-ID)"
+    )
     p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
     p.set_defaults(func=_lr_find)
 

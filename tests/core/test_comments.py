@@ -1,5 +1,5 @@
-"""makemore's comments and docstrings say why, not what a run scored or how long it took: such
-numbers go stale with every rerun and belong in the docs, next to the command that makes them."""
+"""Comments and docstrings say why, not what a run scored or how long it took: such numbers go
+stale with every rerun and belong in the docs, next to the command that makes them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import z2h.makemore
+import z2h
 
-SOURCE = Path(z2h.makemore.__file__).resolve().parent
+SOURCE = Path(z2h.__file__).resolve().parent  # every system of the package
 # a loss in nats to 3+ decimals (1.9617), a timing (16 ms) or a measured speed ratio (2.1x slower)
 STALE = re.compile(r"\b[1-4]\.\d{3,}\b|\b\d+(\.\d+)? ?ms\b|\b\d+(\.\d+)?x (faster|slower|longer)")
 
@@ -41,9 +41,20 @@ def test_the_check_sees_scores_and_timings():
     assert not STALE.search("# lecture 4 aims for |tanh| > 0.97 on about 5% of units, lr 0.001")
 
 
-@pytest.mark.parametrize(
-    "path", sorted(SOURCE.rglob("*.py")), ids=lambda p: str(p.relative_to(SOURCE))
-)
+# files that still quote a measurement, with the quote; each is reported to its owners and
+# fails this list (strict xfail) once reworded, so it is removed from here then
+KNOWN = {"arc/generators/base.py": "10x faster"}
+
+
+def _case(path: Path):
+    name = path.relative_to(SOURCE).as_posix()
+    if name in KNOWN:
+        reason = f"still quotes {KNOWN[name]!r}: to be reworded by the arc owners"
+        return pytest.param(path, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
+    return pytest.param(path, id=name)
+
+
+@pytest.mark.parametrize("path", [_case(p) for p in sorted(SOURCE.rglob("*.py"))])
 def test_no_scores_or_timings_in_comments(path):
     stale = [f"line {n}: {STALE.search(t).group(0)}" for n, t in prose(path) if STALE.search(t)]
     assert not stale, f"{path.relative_to(SOURCE)} quotes measurements: {stale}"
