@@ -154,7 +154,7 @@ def mask_from_cells(
     cells: Iterable[tuple[int, int]], top: int, left: int, height: int, width: int
 ) -> np.ndarray:
     """A ``height`` x ``width`` bool mask with ``cells`` (absolute, offset by top/left) set."""
-    buf = bytearray(height * width)  # a bytearray, not numpy fancy indexing: far less overhead for a few cells
+    buf = bytearray(height * width)  # bytearray: less overhead than numpy indexing
     for row, col in cells:
         buf[(row - top) * width + col - left] = 1
     return np.frombuffer(buf, dtype=bool).reshape(height, width)
