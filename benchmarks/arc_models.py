@@ -49,8 +49,8 @@ QUICK = ["--set", "n_layer=1", "--set", "n_embd=32", "--val-tasks", "8", "--val-
 
 def z2h(*args: str) -> dict:
     """Run ``z2h arc ARGS`` (this checkout's code) and return its last line as JSON."""
-    cmd = [sys.executable, "-m", "z2h", "arc", *args]
     print("$ " + shlex.join(["z2h", "arc", *args]), file=sys.stderr, flush=True)
+    cmd = [sys.executable, "-m", "z2h", "arc", *args, "--json"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
@@ -77,7 +77,7 @@ def one_rule(a: argparse.Namespace, work: Path) -> list[dict]:
         train = ["train", "--out", out, "--generator", name, *VIT, *canvas, *budget, *a.extra]
         trained = z2h(*train)
         # a rare held-out grid larger than the sampled ones is scored unsolved, and counted
-        ev = ["eval", "--out", out, "--generator", name, "--tasks", str(a.one_rule_tasks),
+        ev = ["eval", "--run", out, "--generator", name, "--tasks", str(a.one_rule_tasks),
               "--skip-too-big"]  # fmt: skip
         plain = z2h(*ev)
         tta = z2h(*ev, "--tta") if not a.no_tta else {}
@@ -99,7 +99,7 @@ def in_context(a: argparse.Namespace, work: Path) -> list[dict]:
     trained = z2h(*train)
     rows = []
     for label, gens in (("seen", a.mix), ("unseen", a.unseen)):
-        ev = ["eval", "--out", out, "--generator", gens, "--tasks", str(a.mix_tasks),
+        ev = ["eval", "--run", out, "--generator", gens, "--tasks", str(a.mix_tasks),
               "--skip-too-big"]  # fmt: skip
         plain = z2h(*ev)
         tta = z2h(*ev, "--tta") if not a.no_tta else {}
@@ -120,7 +120,7 @@ def objects(a: argparse.Namespace, work: Path) -> list[dict]:
     out = str(work / "objects")
     train = ["train", "--out", out, *OBJ, "--time-budget", str(a.objects_budget), *a.extra]
     trained = z2h(*train)
-    ev = ["eval", "--out", out, "--scenes", "touching", "--tasks", str(a.objects_scenes)]
+    ev = ["eval", "--run", out, "--scenes", "touching", "--tasks", str(a.objects_scenes)]
     s = z2h(*ev)
     cc = max(s[k] for k in ("cc4", "cc8", "cc4-multicolour", "cc8-multicolour"))
     return [{
