@@ -21,19 +21,19 @@ _OFFSETS = {
 
 
 @lru_cache(maxsize=256)
-def _neighbours(height: int, width: int, connectivity: int) -> tuple[tuple[int, ...], ...]:
-    """For each flat cell index, the flat indices of its neighbours on the canvas."""
-    out = []
-    for r in range(height):
-        for c in range(width):
-            out.append(
-                tuple(
-                    (r + dr) * width + c + dc
-                    for dr, dc in _OFFSETS[connectivity]
-                    if 0 <= r + dr < height and 0 <= c + dc < width
-                )
-            )
-    return tuple(out)
+def _neighbours(height: int, width: int, connectivity: int) -> list[list[int]]:
+    """For each flat cell index, the flat indices of its neighbours on the canvas, with -1 for
+    each one off the canvas (``components`` keeps a background cell at index -1).
+
+    Built by numpy in one go: grid sizes vary from pair to pair, so tables are built often.
+    """
+    index = np.full((height + 2, width + 2), -1, np.int64)
+    index[1:-1, 1:-1] = np.arange(height * width).reshape(height, width)
+    shifted = [
+        index[1 + dr : height + 1 + dr, 1 + dc : width + 1 + dc].ravel()
+        for dr, dc in _OFFSETS[connectivity]
+    ]
+    return np.stack(shifted, axis=1).tolist()
 
 
 def components(
@@ -45,9 +45,12 @@ def components(
     bg = most_common_color(grid) if background is None else background
     height, width = grid.shape
     flat = grid.ravel()
+    # subtle: one background cell past the end, which neighbour -1 (off the canvas) reads:
+    # it is never the colour of a component, nor foreground
     values = flat.tolist()
+    values.append(bg)
     nbrs = _neighbours(height, width, connectivity)
-    seen = bytearray(height * width)
+    seen = bytearray(height * width + 1)
     comps = []
     # a plain stack-based flood fill from each unseen foreground cell: grids are at most 900
     # cells, and Python lists beat numpy calls at this size

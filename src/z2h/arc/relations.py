@@ -38,9 +38,21 @@ class Relation(NamedTuple):
 
 class _Facts:
     """What the pairwise tests need about one object, computed once, in plain Python (faster
-    than numpy calls for the few cells an ARC object has)."""
+    than numpy calls for the few cells an ARC object has). The cell sets, the halo and the
+    shape are built only when a pair's boxes say they could matter: most pairs are far apart."""
 
-    __slots__ = ("box", "cells", "colors", "halo", "id", "shape_key", "size")
+    __slots__ = (
+        "_cells",
+        "_halo",
+        "_shape",
+        "box",
+        "colors",
+        "corner",
+        "dims",
+        "id",
+        "keys",
+        "size",
+    )
 
     def __init__(
         self,
@@ -56,14 +68,37 @@ class _Facts:
             top, left = min(rows), min(cols)
             box = [top, left, max(rows) - top + 1, max(cols) - left + 1]
         top, left, h, w = box
-        corner = (top + 64) * _STRIDE + left + 64
+        self.corner = (top + 64) * _STRIDE + left + 64
         self.id = obj_id
         self.box = (top, left, top + h - 1, left + w - 1)  # inclusive
-        self.shape_key = frozenset(k - corner for k in keys)  # the cells, translated to the box
+        self.dims = (h, w)
+        self.keys = keys
         self.size = len(keys)
         self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
-        self.cells = frozenset(keys)
-        self.halo = {k + d for k in keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
+        self._cells: frozenset[int] | None = None
+        self._halo: set[int] | None = None
+        self._shape: frozenset[int] | None = None
+
+    @property
+    def cells(self) -> frozenset[int]:
+        if self._cells is None:
+            self._cells = frozenset(self.keys)
+        return self._cells
+
+    @property
+    def halo(self) -> set[int]:
+        """The cells sharing a side with the object's cells, outside them."""
+        if self._halo is None:
+            self._halo = {k + d for k in self.keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
+        return self._halo
+
+    @property
+    def shape_key(self) -> frozenset[int]:
+        """The cells, translated to the box."""
+        if self._shape is None:
+            corner = self.corner
+            self._shape = frozenset(k - corner for k in self.keys)
+        return self._shape
 
 
 def relations(objs: Sequence[Any]) -> list[Relation]:
@@ -81,36 +116,49 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
         elif o.cells:  # a label: its box and colours are already known
             facts.append(_Facts(o.id, o.cells, o.box, o.colors))
     out: dict[str, list[Relation]] = {k: [] for k in RELATION_KINDS}
+    same_color, same_shape, same_size = out["same_color"], out["same_shape"], out["same_size"]
+    row_band, col_band = out["same_row_band"], out["same_col_band"]
+    aligned_row, aligned_col = out["aligned_row"], out["aligned_col"]
+    inside, touching, occludes = out["inside"], out["touching"], out["occludes"]
+    overlap = out["boxes_overlap"]
+    # subtle: tuple.__new__ skips the NamedTuple's Python-level __new__ (same tuple, a third
+    # of the cost); grids list hundreds of relations, so this is a real share of labelling
+    new, R = tuple.__new__, Relation
     for i, fa in enumerate(facts):
         at, al, ab, ar = fa.box
+        a = fa.id
         for fb in facts[i + 1 :]:
             bt, bl, bb, br = fb.box
-            a, b = fa.id, fb.id
+            b = fb.id
             if fa.colors == fb.colors:
-                out["same_color"].append(Relation("same_color", a, b))
-            if fa.shape_key == fb.shape_key:
-                out["same_shape"].append(Relation("same_shape", a, b))
+                same_color.append(new(R, ("same_color", a, b)))
             if fa.size == fb.size:
-                out["same_size"].append(Relation("same_size", a, b))
+                # the same cells up to translation needs the same count and the same box
+                if fa.dims == fb.dims and fa.shape_key == fb.shape_key:
+                    same_shape.append(new(R, ("same_shape", a, b)))
+                same_size.append(new(R, ("same_size", a, b)))
             rows_meet = at <= bb and bt <= ab
             cols_meet = al <= br and bl <= ar
             if rows_meet:
-                out["same_row_band"].append(Relation("same_row_band", a, b))
+                row_band.append(new(R, ("same_row_band", a, b)))
             if cols_meet:
-                out["same_col_band"].append(Relation("same_col_band", a, b))
+                col_band.append(new(R, ("same_col_band", a, b)))
             if at + ab == bt + bb:
-                out["aligned_row"].append(Relation("aligned_row", a, b))
+                aligned_row.append(new(R, ("aligned_row", a, b)))
             if al + ar == bl + br:
-                out["aligned_col"].append(Relation("aligned_col", a, b))
+                aligned_col.append(new(R, ("aligned_col", a, b)))
             if at > bt and ab < bb and al > bl and ar < br:
-                out["inside"].append(Relation("inside", a, b))
+                inside.append(new(R, ("inside", a, b)))
             elif bt > at and bb < ab and bl > al and br < ar:
-                out["inside"].append(Relation("inside", b, a))
-            if not fa.halo.isdisjoint(fb.cells):
-                out["touching"].append(Relation("touching", a, b))
-            if not fa.cells.isdisjoint(fb.cells):
-                # b comes later in paint order, so it covers a
-                out["occludes"].append(Relation("occludes", b, a))
+                inside.append(new(R, ("inside", b, a)))
+            # subtle: a side neighbour of a lies in a's box grown by one cell, so cells of b
+            # can only touch a (or share a cell with it) where the boxes come that close
+            if at <= bb + 1 and bt <= ab + 1 and al <= br + 1 and bl <= ar + 1:
+                if not fa.halo.isdisjoint(fb.cells):
+                    touching.append(new(R, ("touching", a, b)))
+                if rows_meet and cols_meet and not fa.cells.isdisjoint(fb.cells):
+                    # b comes later in paint order, so it covers a
+                    occludes.append(new(R, ("occludes", b, a)))
             if rows_meet and cols_meet:
-                out["boxes_overlap"].append(Relation("boxes_overlap", a, b))
+                overlap.append(new(R, ("boxes_overlap", a, b)))
     return [r for kind in RELATION_KINDS for r in out[kind]]

@@ -194,11 +194,10 @@ def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
     if clip is None:
         return
     (gs, os_) = clip
-    m = obj.mask[os_]
-    if value is None:
-        grid[gs][m] = obj.colors[os_][m]
-    else:
-        grid[gs][m] = value
+    # one copyto with where=, not two boolean-indexing steps: about half the cost; unsafe
+    # casting, as an indexed assignment would do
+    source = obj.colors[os_] if value is None else value
+    np.copyto(grid[gs], source, casting="unsafe", where=obj.mask[os_])
 
 
 def fits(obj: Obj, height: int, width: int) -> bool:
