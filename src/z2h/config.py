@@ -12,6 +12,7 @@ values says so in its metadata: ``field(default=..., metadata={"min": 0})`` (``N
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import math
 import types
@@ -81,3 +82,20 @@ def check_fields(
 ) -> dict[str, Any]:
     """``check_value`` for every item of ``values``; returns the converted values."""
     return {name: check_value(cls, name, v, what=what, flags=flags) for name, v in values.items()}
+
+
+def parse_assignments(items: list[str], flag: str = "--set") -> dict[str, Any]:
+    """``["n_layer=2", "norm=layernorm"]`` -> ``{"n_layer": 2, "norm": "layernorm"}``: each value
+    read as a Python literal where it is one, else kept as text (``check_fields`` then checks
+    it against the field's type); dashes in keys become underscores."""
+    fields: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise Z2HError(f"{flag} takes KEY=VALUE, got {item!r}")
+        try:
+            fields[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            fields[key] = raw
+    return fields

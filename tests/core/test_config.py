@@ -70,3 +70,13 @@ def test_flag_names_in_messages():
 
 def test_check_fields_converts_all():
     assert check_fields(Config, {"n_hidden": 3, "dropout": 1}) == {"n_hidden": 3, "dropout": 1.0}
+
+
+def test_parse_assignments_reads_literals_and_keeps_text():
+    from z2h.config import parse_assignments
+
+    got = parse_assignments(["n-layer=2", "lr=3e-3", "norm=layernorm", "local=False"])
+    assert got == {"n_layer": 2, "lr": 0.003, "norm": "layernorm", "local": False}
+    for bad in ("n_layer", "=3", " =3"):
+        with pytest.raises(Z2HError, match="--set takes KEY=VALUE"):
+            parse_assignments([bad])

@@ -7,7 +7,6 @@ Only argument parsing lives here; ``z2h.makemore.training`` and ``z2h.makemore.r
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 
@@ -18,6 +17,7 @@ from z2h.cli import (
     print_result,
     run_arg,
 )
+from z2h.config import parse_assignments
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA, DEFAULT_MODEL
@@ -32,25 +32,12 @@ DEFAULT_BUDGET_HELP = (
 )
 
 
-def _parse_set(items: list[str]) -> dict[str, object]:
-    fields: dict[str, object] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise Z2HError(f"--set takes KEY=VALUE, got {item!r}")
-        try:
-            fields[key.strip().replace("-", "_")] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            fields[key.strip().replace("-", "_")] = raw
-    return fields
-
-
 def _train(args: argparse.Namespace) -> int:
     from z2h.makemore import runs, training
 
     check_resume_has_out(args)
     set_threads(args.threads, who="z2h makemore", quiet=args.quiet)
-    model_fields = _parse_set(args.set or [])
+    model_fields = parse_assignments(args.set or [])
     if args.n is not None:
         model_fields["n"] = args.n
     if args.block_size is not None:

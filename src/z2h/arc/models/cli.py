@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 from typing import Any
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
+from z2h.config import parse_assignments
 from z2h.defaults import DEFAULT_SEED
-from z2h.errors import Z2HError
 from z2h.run import format_summary
 
 DEFAULT_EVAL_SEED = 20251130  # generated evaluation tasks: a seed no training run uses by default
@@ -23,19 +22,6 @@ def _difficulty(text: str) -> tuple[float, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected LO,HI (e.g. 0,0.3), got {text!r}") from None
     return lo, hi
-
-
-def _parse_set(items: list[str]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise Z2HError(f"--set takes KEY=VALUE, got {item!r}")
-        try:
-            fields[key.strip().replace("-", "_")] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            fields[key.strip().replace("-", "_")] = raw
-    return fields
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -135,7 +121,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.out = str(default_run_dir("arc", args.model))
     settings = ArcTrainSettings(
         out=args.out, model=args.model, data=args.data, generator=args.generator,
-        scenes=args.scenes, difficulty=args.difficulty, config=_parse_set(args.set or []),
+        scenes=args.scenes, difficulty=args.difficulty, config=parse_assignments(args.set or []),
         augment=not args.no_augment, batch_size=args.batch_size, lr=args.lr,
         warmup_frac=args.warmup_frac, weight_decay=args.weight_decay, grad_clip=args.grad_clip,
         max_steps=args.max_steps, time_budget=args.time_budget,
