@@ -99,6 +99,19 @@ def settle_grid(grid: np.ndarray, background: int) -> np.ndarray:
     return out
 
 
+def _moved_until_contact(inp: Scene, out: Scene, stops: dict[int, Any]) -> list[Match]:
+    """Each object matched with itself in the output; one that moved is labelled with how far and
+    what it stopped against (``stops``: object id -> the id it touches, or "edge")."""
+    matches = []
+    for a, b in zip(inp.objects, out.objects, strict=True):
+        by = moved_by(a, b)
+        acts: list[dict[str, Any]] = []
+        if any(by):
+            acts = [{"op": "move", "by": by}, {"op": "stop_at_contact", "with": stops[a.id]}]
+        matches.append(Match(a.id, b.id, acts))
+    return matches
+
+
 @register
 class Gravity(Generator):
     name = "gravity"
@@ -119,14 +132,7 @@ class Gravity(Generator):
         k = DIRECTIONS[params["direction"]]
         inp = transform_scene(Scene(height, width, 0, objs), "rotate", k)
         out = transform_scene(Scene(height, width, 0, settled), "rotate", k)
-        corr = []
-        for a, b in zip(inp.objects, out.objects, strict=True):
-            by = moved_by(a, b)
-            acts: list[dict[str, Any]] = []
-            if any(by):
-                acts = [{"op": "move", "by": by}, {"op": "stop_at_contact", "with": stops[a.id]}]
-            corr.append(Match(a.id, b.id, acts))
-        return Example(inp, out, corr)
+        return Example(inp, out, _moved_until_contact(inp, out, stops))
 
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
         k = infer_direction(demos)
@@ -206,14 +212,7 @@ class MoveUntilTouching(Generator):
         k = r.choice((0, 1))  # 1: the wall stands upright, objects move sideways
         inp = transform_scene(Scene(height, width, 0, inp_objs), "rotate", k)
         out = transform_scene(Scene(height, width, 0, out_objs), "rotate", k)
-        corr = []
-        for a, b in zip(inp.objects, out.objects, strict=True):
-            by = moved_by(a, b)
-            acts: list[dict[str, Any]] = []
-            if any(by):
-                acts = [{"op": "move", "by": by}, {"op": "stop_at_contact", "with": stops[a.id]}]
-            corr.append(Match(a.id, b.id, acts))
-        return Example(inp, out, corr)
+        return Example(inp, out, _moved_until_contact(inp, out, stops))
 
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
         bg = most_common_color(grid)
