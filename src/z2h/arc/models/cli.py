@@ -133,6 +133,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if os.environ.get("RANK", "0") == "0":
         keys = ["model", "params", "steps", "seconds", "train_loss", "val"]
         rows = [("run", args.out), *((k, metrics.get(k)) for k in keys[1:])]
+        if any(metrics.get("too_big", {}).values()):  # tasks larger than the model reads
+            rows.append(("too_big", metrics["too_big"]))
         print_result(args, metrics, format_summary(f"arc {metrics.get('model')}", rows))
     return 0
 

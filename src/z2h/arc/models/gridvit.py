@@ -9,6 +9,7 @@ per-task ViT does (ViTARC); with one or two demonstrations it can read a rule's 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ class GridViTConfig:
     n_embd: int = 96  # residual width
     edge_pos: bool = True  # also embed each cell's row/col counted from its grid's far edges
     local: bool = True  # each cell also embeds its 8 neighbours' values (a 3x3 stem)
+    copy: bool = False  # an output cell may also copy a test-input cell's colour (pointer head)
     object_ids: bool = False  # add an embedding of each cell's object id (ViTARC's finding)
     max_objects: int = 32  # object ids above this share the last embedding
     dropout: float = 0.0  # dropout in the blocks
@@ -64,27 +66,52 @@ class GridViT(GridSolver):
         self.cell_head = nn.Linear(config.n_embd, E.N_COLOURS, bias=False)
         # output height and width, each 1..S-1
         self.size_head = nn.Linear(config.n_embd, 2 * (S - 1), bias=False)
+        if config.copy:
+            C = config.n_embd
+            self.copy_query = nn.Linear(C, C, bias=False)
+            self.copy_key = nn.Linear(C, C, bias=False)
+            self.copy_gate = nn.Linear(C, 1, bias=True)
         init_weights(self, config.n_layer)
 
     def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, 2, n_grids * S^2) -> cell logits (B, S^2, 10), height and width logits (B, S-1)."""
+        """(B, 2, n_grids * S^2) -> cell log-probabilities (B, S^2, 10), height and width logits
+        (B, S-1)."""
         S = self.config.canvas
         h = self.encoder(x)[:, -S * S :]  # the test input's canvas answers cell for cell
         sizes = self.size_head(h.mean(dim=1))
-        return self.cell_head(h), sizes[:, : S - 1], sizes[:, S - 1 :]
+        cells = F.log_softmax(self.cell_head(h).float(), -1)
+        if self.config.copy:
+            cells = self._with_copy(h, x[:, 0, -S * S :], cells)
+        return cells, sizes[:, : S - 1], sizes[:, S - 1 :]
+
+    def _with_copy(self, h: torch.Tensor, source: torch.Tensor, painted: torch.Tensor):
+        """Mix each cell's painted colours with the colour of the test-input cell it points at.
+
+        Most ARC rules move, mirror or crop what is there: pointing at the source cell and
+        copying its colour exactly is one attention away, where painting it needs the colour
+        carried through every layer. A gate per cell weighs copying against painting (a
+        pointer-generator). h (B, S^2, C), source (B, S^2) the test input's canvas values.
+        """
+        on = source < E.N_COLOURS  # (B, S^2): the grid's cells, not border or empty
+        q, k = self.copy_query(h), self.copy_key(h)
+        scores = (q @ k.transpose(1, 2)).float() / math.sqrt(q.size(-1))  # (B, S^2, S^2)
+        point = scores.masked_fill(~on[:, None, :], float("-inf")).softmax(-1)
+        colours = F.one_hot(source.clamp(max=E.N_COLOURS - 1), E.N_COLOURS).float() * on[..., None]
+        copied = point @ colours  # (B, S^2, 10): each cell's copied colour distribution
+        gate = torch.sigmoid(self.copy_gate(h).float())  # (B, S^2, 1): how much it copies
+        # subtle: the mix of two distributions, in log space; the floor keeps log finite
+        return torch.log(gate * copied + (1 - gate) * painted.exp() + 1e-9)
 
     def forward(
         self, x: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """targets (B, S^2 + 2): the output's colour per canvas cell (-1 off the output grid),
-        then its height - 1 and width - 1."""
+        then its height - 1 and width - 1. Cell scores are log-probabilities."""
         cells, hl, wl = self.heads(x)
         loss = None
         if targets is not None:
             S2 = cells.size(1)
-            loss = F.cross_entropy(
-                cells.float().flatten(0, 1), targets[:, :S2].flatten(), ignore_index=E.IGNORE
-            )
+            loss = F.nll_loss(cells.flatten(0, 1), targets[:, :S2].flatten(), ignore_index=E.IGNORE)
             loss = loss + F.cross_entropy(hl.float(), targets[:, S2])
             loss = loss + F.cross_entropy(wl.float(), targets[:, S2 + 1])
         return cells, loss
@@ -137,7 +164,7 @@ class GridViT(GridSolver):
         examples = [self.example(d, q, None, object_ids, t) for d, q, t in queries]
         x, _ = self.collate(examples)
         cells, hl, wl = self.heads(x)
-        cells = F.log_softmax(cells.float(), -1).view(-1, S, S, E.N_COLOURS).cpu()
+        cells = cells.view(-1, S, S, E.N_COLOURS).cpu()
         hl, wl = F.log_softmax(hl.float(), -1).cpu(), F.log_softmax(wl.float(), -1).cpu()
         self.train(was_training)
         out = []

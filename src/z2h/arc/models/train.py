@@ -26,6 +26,7 @@ from z2h.arc.labels import TaskLabels
 from z2h.arc.models import registry
 from z2h.arc.models.augment import random_augmentation
 from z2h.arc.models.base import GridSolver
+from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.evaluate import (
     check_fits,
     demos_of,
@@ -47,6 +48,7 @@ from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info, load_mod
 KIND = "arc"  # checkpoint kind of every ARC model run
 SCENE_SOURCES = ("touching",)
 VAL_EVERY = 20  # one task in this many of a folder is held out
+MAX_TOO_BIG = 100  # tasks in a row too big for the model before a batch is an error
 
 
 @dataclass
@@ -260,8 +262,8 @@ def solver_example(
         demos, query, answer = aug.apply_pairs(demos), aug.apply(query), aug.apply(answer)
     try:
         return model.example(demos, query, answer, object_ids_for(model), task.id)
-    except Z2HError as e:
-        raise Z2HError(
+    except EncodingError as e:
+        raise EncodingError(
             f"{e} (train on smaller tasks: a lower --difficulty, or a larger canvas/block_size "
             "with --set)"
         ) from None
@@ -345,11 +347,16 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     torch.manual_seed(s.seed)
     model = registry.build(s.model, config).to(device)
 
+    too_big = {"train": 0, "held_out": 0}  # tasks left out: more than the canvas or context
     if entry.solves_tasks:
         held = [t for t, _ in source.held_out(s.val_tasks)]
         bad = check_fits(model, held)
-        if bad:
-            raise Z2HError(f"{bad[0][1]} (held-out task; {len(bad)} of {len(held)} do not fit)")
+        if len(bad) == len(held):
+            raise Z2HError(f"{bad[0][1]} (held-out task; none of {len(held)} fit)")
+        # a mix of generators can make the odd task larger than the model reads: left out and
+        # counted, as in training, rather than stopping the run
+        too_big["held_out"] = len(bad)
+        held = [t for t in held if t.id not in {b[0] for b in bad}]
         val_examples = [
             model.example(demos_of(t), t.test[0].input, t.test[0].output, object_ids_for(model),
                           t.id)
@@ -377,9 +384,19 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
                 grid, owners, _ = grids[int(rng.integers(len(grids)))]
                 examples.append(model.example(grid, owners, f"task {task.id}"))
             else:
-                task, _ = source.draw(rng)
-                examples.append(solver_example(model, task, rng, s.augment))
+                examples.append(fitting_example(rng))
         return model.collate(examples)
+
+    def fitting_example(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """An example of a task the model can read; larger ones are drawn past and counted."""
+        for _ in range(MAX_TOO_BIG):
+            task, _ = source.draw(rng)
+            try:
+                return solver_example(model, task, rng, s.augment)
+            except EncodingError as e:
+                too_big["train"] += 1
+                last = e
+        raise EncodingError(f"{MAX_TOO_BIG} tasks in a row are too big: {last}")
 
     def evaluate(m: torch.nn.Module) -> dict[str, float]:
         losses = []
@@ -423,6 +440,7 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
         "best_step": result.best_step,
         "val": result.best,
         "last_val": result.last_eval,
+        "too_big": too_big,
         "world_size": world,
         "device": str(device),
         "threads": torch.get_num_threads(),
