@@ -56,13 +56,34 @@ def test_grid_gpt_overfits_one_task(object_ids):
     assert len(rest) == 1 and not np.array_equal(rest[0][0], a) and rest[0][1] < score
 
 
-def test_grid_vit_overfits_one_task():
+@pytest.mark.parametrize("copy", [False, True])
+def test_grid_vit_overfits_one_task(copy):
     torch.manual_seed(0)
     demos, q, a = flip_task(1)
-    m = GridViT(GridViTConfig(canvas=5, demos=1, n_layer=2, n_head=2, n_embd=32))
+    m = GridViT(GridViTConfig(canvas=5, demos=1, n_layer=2, n_head=2, n_embd=32, copy=copy))
     assert overfit(m, m.example(demos, q, a, None, "t")) < 0.05
     (best, score), (second, score2) = m.candidates([(demos, q, "t")], None)[0]
     assert np.array_equal(best, a) and score > score2 and not np.array_equal(second, a)
+
+
+def test_grid_vit_copy_head_mixes_distributions_and_copies_what_it_points_at():
+    torch.manual_seed(0)
+    m = GridViT(GridViTConfig(canvas=5, demos=0, n_layer=1, n_head=2, n_embd=16, copy=True))
+    q = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
+    x, _ = m.collate([m.example([], q, None, None, "t")])
+    cells, _, _ = m.heads(x)
+    assert torch.allclose(cells.exp().sum(-1), torch.ones(1, 25), atol=1e-5)
+    # a gate fully open and a pointer that picks each cell itself: the answer is the input
+    h = torch.eye(16)[torch.arange(25) % 16][None] * 50  # each cell its own direction
+    source = x[:, 0, -25:]
+    with torch.no_grad():
+        m.copy_query.weight.copy_(torch.eye(16))
+        m.copy_key.weight.copy_(torch.eye(16))
+        m.copy_gate.bias.fill_(50.0)
+        m.copy_gate.weight.zero_()
+    painted = torch.full((1, 25, 10), -np.log(10.0))
+    mixed = m._with_copy(h[:, :25], source, painted).argmax(-1).view(5, 5)
+    assert mixed[:2, :3].tolist() == q.tolist()
 
 
 def full_logprob(model: GridGPT, prompt: np.ndarray, grid: np.ndarray) -> float:
