@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -11,6 +12,53 @@ from z2h.arc.generators.base import CannotSolve
 from z2h.arc.task import Pair
 
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+MEMO_SIZE = 64  # grids remembered per memoized function: a task has at most a dozen
+
+
+class _Raised:
+    """A remembered ``CannotSolve``: raised again, as a new exception, on each later call."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple) -> None:
+        self.args = args
+
+
+def per_grid(fn: F) -> F:
+    """``fn(grid, *args)`` remembered for the last ``MEMO_SIZE`` distinct grids and arguments
+    (a ``CannotSolve`` it raises too). ``fn`` must depend on the grid's contents and the
+    (hashable) arguments alone, and its callers must never change what it returns.
+
+    Why: the solver check calls ``solve`` once per pair, each time with the task's other pairs
+    as demonstrations (leave one out), so a task of n pairs parses each demonstration n - 1
+    times; remembered, each grid is parsed once per task.
+    """
+    # subtle: a cache in library code, but a pure one: it changes no answer, only how often
+    # one is worked out; keyed by the grid's bytes (not its id, which Python reuses)
+    cache: dict[tuple, Any] = {}
+
+    @functools.wraps(fn)
+    def memo(grid: np.ndarray, *args: Any) -> Any:
+        key = (grid.shape, grid.dtype.char, grid.tobytes(), args)
+        try:
+            value = cache[key]
+        except KeyError:
+            try:
+                value = fn(grid, *args)
+            except CannotSolve as e:
+                value = _Raised(e.args)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)  # shared by every later caller: none may change it
+            if len(cache) >= MEMO_SIZE:
+                del cache[next(iter(cache))]  # the oldest
+            cache[key] = value
+        if type(value) is _Raised:
+            raise CannotSolve(*value.args)
+        return value
+
+    return memo  # type: ignore[return-value]
 
 
 def changed_colors(demos: Sequence[Pair]) -> set[int]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -351,6 +352,7 @@ class RecolorInside(Generator):
         return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
 
 
+@per_grid
 def _frames(grid: np.ndarray) -> tuple[int, list[tuple[int, int, int, int, int]]]:
     """The background and every frame: (top, left, height, width, colour) of each one-colour
     object that is exactly the border of its box (at least 3 x 3). Nothing can cross a frame,
@@ -476,9 +478,9 @@ class AlignToMarker(Generator):
         return Example(inp, res, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _Marked(p.input)) for p in demos]
+        parsed = [(p, _marked(p.input)) for p in demos]
         fits = [a for a in ALIGNS if fits_all(parsed, lambda g, m, a=a: _align(g, m, a))]
-        mine = _Marked(grid)
+        mine = _marked(grid)
         return single_answer(fits, lambda a: _align(grid, mine, a), "alignment")
 
 
@@ -523,6 +525,9 @@ class _Marked:
         used[:2] = False
         edges = np.flatnonzero(np.diff(np.concatenate(([False], used, [False])).astype(np.int8)))
         self.spans = edges.reshape(-1, 2).tolist()  # [first column, one past the last]
+
+
+_marked = per_grid(_Marked)  # each demonstration turned and parsed once per task
 
 
 def _align(grid: np.ndarray, m: _Marked, align: str) -> np.ndarray:
@@ -638,6 +643,7 @@ class DeleteTouching(Generator):
         return single_answer(fits, lambda k: _delete_touching(grid, background, k), "key colour")
 
 
+@per_grid
 def _delete_touching(grid: np.ndarray, background: int, key: int) -> np.ndarray:
     """``grid`` with every object that shares a side with a ``key`` cell deleted: the cells
     of other colours beside the key, grown through their corner-connected neighbours of

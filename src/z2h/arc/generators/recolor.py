@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -47,7 +48,7 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
         out = p.output.ravel()
-        for cells in components(p.input, connectivity=8):
+        for cells in _objects(p.input):
             colours = set(out[cells].tolist())
             if len(colours) != 1:
                 raise CannotSolve("an object does not come out in one colour")
@@ -57,6 +58,12 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
     return table
 
 
+@per_grid
+def _objects(grid: np.ndarray) -> list[list[int]]:
+    """The flat cells of each 8-connected object (each demonstration parsed once per task)."""
+    return components(grid, connectivity=8)
+
+
 def recolor_by(
     grid: np.ndarray, demos: Sequence[Pair], key: Callable[[list[int]], Any]
 ) -> np.ndarray:
@@ -64,7 +71,7 @@ def recolor_by(
     table = learn_map(demos, key)
     out = grid.copy()
     flat = out.ravel()  # a view: writes land in out
-    for cells in components(grid, connectivity=8):
+    for cells in _objects(grid):
         k = key(cells, grid.shape)
         if k not in table:
             raise CannotSolve(f"no demonstration shows an object with {k}")

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -285,6 +286,7 @@ def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:
     return [tuple(x) for x in np.argwhere(near & ~occ).tolist()]
 
 
+@per_grid
 def _keep_touching(grid: np.ndarray, anchor: int) -> np.ndarray:
     """The solver's rule: keep the pieces of ``anchor`` colour and those sharing a side with
     them; clear every other piece (pieces: 8-connected one-colour components)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, place, polyomino
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
@@ -117,7 +118,7 @@ class CopySprite(Generator):
             (mode, c)
             for mode in MODES
             for c in sorted(colours)
-            if all(_fits(p, objs, mode, c) for p, objs in parsed)
+            if all(_fits(p, mode, c) for p, _ in parsed)
         ]
         if not fits:
             raise CannotSolve("no marker colour and anchor fit the demonstrations")
@@ -135,6 +136,7 @@ class CopySprite(Generator):
         return answers[0]
 
 
+@per_grid
 def _parse(grid: np.ndarray) -> tuple[Obj, np.ndarray]:
     """The sprite (every cell with a neighbour, corners included, of a non-background colour,
     as one object) and the (n, 2) positions of the lone cells."""
@@ -155,12 +157,18 @@ def _parse(grid: np.ndarray) -> tuple[Obj, np.ndarray]:
     return sprite, np.argwhere(lone)
 
 
-def _fits(pair: Pair, objs: tuple[Obj, np.ndarray], mode: str, color: int) -> bool:
+def _fits(pair: Pair, mode: str, color: int) -> bool:
     try:
-        out = _stamp(pair.input, objs, mode, color)
+        out = _stamped(pair.input, mode, color)
     except CannotSolve:
         return False
     return pair.output is not None and np.array_equal(out, pair.output)
+
+
+@per_grid
+def _stamped(grid: np.ndarray, mode: str, color: int) -> np.ndarray:
+    """``_stamp`` on a grid's own parse (each demonstration stamped once per task and rule)."""
+    return _stamp(grid, _parse(grid), mode, color)
 
 
 def _stamp(grid: np.ndarray, objs: tuple[Obj, np.ndarray], mode: str, color: int) -> np.ndarray:
