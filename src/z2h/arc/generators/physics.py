@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -357,16 +358,18 @@ class Push(Generator):
             colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
         answers = []
         for c in sorted(colours):
-
-            def push(g: np.ndarray, c: int = c) -> np.ndarray:
-                turned = transform(g, "rotate", -k)
-                return transform(push_right(turned, c, most_common_color(g)), "rotate", k)
-
             try:
-                if all(np.array_equal(push(p.input), p.output) for p in demos):
-                    answers.append(push(grid))
+                if all(np.array_equal(_pushed(p.input, c, k), p.output) for p in demos):
+                    answers.append(_pushed(grid, c, k))
             except CannotSolve:
                 continue
         if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
             raise CannotSolve("no single pusher colour fits the demonstrations")
         return answers[0]
+
+
+@per_grid
+def _pushed(grid: np.ndarray, color: int, k: int) -> np.ndarray:
+    """``grid`` with the pushers of ``color`` pushing, ``k`` quarter turns from rightwards."""
+    turned = transform(grid, "rotate", -k)
+    return transform(push_right(turned, color, most_common_color(grid)), "rotate", k)
