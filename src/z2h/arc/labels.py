@@ -32,22 +32,41 @@ from z2h.arc.task import Task
 
 LABELS_VERSION = 1
 
-# op -> its fields; the vocabulary of actions on an object (or, at pair level, on the grid)
+# op -> its fields (each written "name:"); the vocabulary of actions on an object (in a
+# correspondence row) or, at pair level, on the whole grid. tests/arc/test_generators.py
+# checks that every action a generator emits, and each of its fields, is listed here.
 ACTIONS: dict[str, str] = {
     "move": "by: [dr, dc], the shift of its position",
-    "recolor": "from: colour, to: colour",
+    "recolor": "from: colour, to: colour (inside: the id of the frame it lies in, where that "
+    "is why)",
     "rotate": "k: quarter turns anticlockwise (1, 2, 3)",
     "flip": "axis: 'h' mirrors left-right, 'v' mirrors up-down",
     "transpose": "rows become columns",
     "scale": "factor: each cell becomes a factor x factor block",
     "tile": "reps: [down, across] copies of the grid (mirror: every other copy flipped)",
-    "copy": "this output object is a further copy of the input object",
+    "copy": "this output object is a further copy of the input object (at: the id of the "
+    "marker it was stamped on, anchor: [row, col] of its own cell that lands on the marker)",
     "crop": "box: [top, left, height, width] of the input kept as the output",
     "stop_at_contact": "with: the id of the input object it stopped against, or 'edge'",
     "push": "by: [dr, dc], moved by another object's push (with: the pusher's id)",
     "keep": "selected and kept (reason: 'largest', 'smallest', 'odd_one_out', 'touching', ...)",
+    "delete": "removed (reason: 'noise', or 'touching' with: the id of the object it touched)",
     "raise": "brought in front of the objects it overlaps (its z grows)",
     "lower": "sent behind the objects it overlaps (its z shrinks)",
+    "fill": "a created object filling the hole (inside: the id of the outline around it)",
+    "outline": "a created box outline (around: the id of the object it surrounds)",
+    "connect": "a created line (between: [id, id] of the two points it joins)",
+    "grow": "extended as a ray (direction: 'up', 'down', 'left' or 'right'; by: cells added)",
+    "align": "slid to line up (with: the marker's id; side: 'top', 'bottom', 'left', 'right' "
+    "or 'center', the sides lined up)",
+    "reveal": "its hidden cells shown once an occluder goes (by: the occluder's id, "
+    "cells: how many were hidden)",
+    "count": "an object counted into the output (on the grid: color: the colour counted, "
+    "n: its number of objects)",
+    "histogram": "on the grid: counts: [[colour, n], ...], one bar per colour",
+    "continue": "a periodic pattern carried on over its gaps (period: [rows, cols])",
+    "restore": "on the grid: the hidden part of a symmetric pattern filled back in (symmetry: "
+    "'mirror_lr', 'mirror_ud', 'mirror_both', 'rotate_180', 'rotate_90' or 'diagonal')",
 }
 CHANGES = ("kept", "created", "deleted")
 
