@@ -3,8 +3,60 @@
 import numpy as np
 import pytest
 
-from z2h.arc.generators._solve import MEMO_SIZE, per_grid
+from z2h.arc.generators._solve import (
+    MEMO_SIZE,
+    changed_colors,
+    fits_all,
+    fitting_answer,
+    per_grid,
+    single_answer,
+)
 from z2h.arc.generators.base import CannotSolve
+from z2h.arc.task import Pair
+
+
+def g(text: str) -> np.ndarray:
+    """A grid from rows of digits."""
+    return np.array([[int(c) for c in row] for row in text.split()], np.uint8)
+
+
+def recolor(grid: np.ndarray, color: int) -> np.ndarray:
+    """A toy rule: every non-zero cell takes ``color``; no rule for a grid without one."""
+    if not grid.any():
+        raise CannotSolve("nothing to recolour")
+    return np.where(grid > 0, color, 0).astype(np.uint8)
+
+
+DEMOS = [Pair(g("10 02"), g("30 03")), Pair(g("01 11"), g("03 33"))]
+
+
+def test_changed_colors_after_and_before():
+    assert changed_colors(DEMOS) == {3}
+    assert changed_colors(DEMOS, before=True) == {1, 2}
+    with pytest.raises(CannotSolve, match="size"):
+        changed_colors([Pair(g("1"), g("11"))])
+
+
+def test_fits_all():
+    assert fits_all(DEMOS, recolor, 3)
+    assert not fits_all(DEMOS, recolor, 4)
+    assert not fits_all([*DEMOS, Pair(g("00"), g("00"))], recolor, 3)  # raises: does not fit
+    assert not fits_all([Pair(g("1"), None)], recolor, 3)
+    assert not fits_all(DEMOS, lambda grid, c: None, 3)  # gives None: does not fit
+
+
+def test_single_answer_and_fitting_answer():
+    assert fitting_answer(g("22 00"), DEMOS, range(10), recolor).tolist() == [[3, 3], [0, 0]]
+    with pytest.raises(CannotSolve, match="no colour fits"):
+        fitting_answer(g("22 00"), DEMOS, [4, 5], recolor, "colour")
+    # the one fitting rule cannot apply to this grid: it drops out, and none is left
+    with pytest.raises(CannotSolve, match="applies to this grid"):
+        fitting_answer(g("00 00"), DEMOS, [3], recolor)
+    # rules that disagree on the grid give no answer; one that cannot apply drops out
+    with pytest.raises(CannotSolve, match="disagree"):
+        single_answer([3, 4], lambda c: recolor(g("1"), c))
+    grid = g("10")
+    assert single_answer([0, 3], lambda c: recolor(grid, c) if c else None).tolist() == [[3, 0]]
 
 
 def test_per_grid_remembers_by_contents_and_arguments():

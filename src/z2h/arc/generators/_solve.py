@@ -61,15 +61,59 @@ def per_grid(fn: F) -> F:
     return memo  # type: ignore[return-value]
 
 
-def changed_colors(demos: Sequence[Pair]) -> set[int]:
-    """The colours the demonstration outputs hold where they differ from their inputs."""
+def changed_colors(demos: Sequence[Pair], before: bool = False) -> set[int]:
+    """The colours the demonstration outputs hold where they differ from their inputs (with
+    ``before``: the colours the inputs held there)."""
     found: set[int] = set()
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        counts = np.bincount(p.output[p.output != p.input], minlength=10)  # (unique sorts)
+        side = p.input if before else p.output
+        counts = np.bincount(side[p.output != p.input], minlength=10)  # (unique sorts)
         found.update(np.flatnonzero(counts).tolist())
     return found
+
+
+def fits_all(
+    demos: Sequence[Pair], apply: Callable[[np.ndarray, R], np.ndarray | None], rule: R
+) -> bool:
+    """Whether ``apply(input, rule)`` gives every demonstration's output (``apply`` raising
+    ``CannotSolve`` or giving None: the rule does not fit)."""
+    for p in demos:
+        if p.output is None:
+            return False
+        try:
+            got = apply(p.input, rule)
+        except CannotSolve:
+            return False
+        if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
+            return False
+    return True
+
+
+def single_answer(
+    rules: Sequence[R], answer: Callable[[R], np.ndarray | None], what: str = "rule"
+) -> np.ndarray:
+    """The answer of ``rules`` (those that fit the demonstrations) if they all agree on it; a
+    rule that cannot apply to this grid (``answer`` raises ``CannotSolve`` or gives None, say
+    its key colour is absent) drops out. Raises ``CannotSolve`` if none is left, or if the
+    answers disagree."""
+    if not rules:
+        raise CannotSolve(f"no {what} fits the demonstrations")
+    answers = []
+    for rule in rules:
+        try:
+            got = answer(rule)
+        except CannotSolve:
+            continue
+        if got is not None:
+            answers.append(got)
+    if not answers:
+        raise CannotSolve(f"no {what} that fits the demonstrations applies to this grid")
+    first = answers[0]
+    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
+        raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
+    return first
 
 
 def fitting_answer(
@@ -79,28 +123,10 @@ def fitting_answer(
     apply: Callable[[np.ndarray, R], np.ndarray | None],
     what: str = "rule",
 ) -> np.ndarray:
-    """``apply(grid, rule)`` for the rules that reproduce every demonstration (``apply`` gives
-    None where a rule does not apply); raises ``CannotSolve`` if none fits, or if the fitting
-    ones disagree on ``grid``."""
-    answers = []
-    for rule in rules:
-        fits = True
-        for p in demos:
-            got = apply(p.input, rule)
-            if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
-                fits = False
-                break
-        if fits:
-            answer = apply(grid, rule)
-            if answer is None:
-                raise CannotSolve(f"the {what} the demonstrations show does not apply here")
-            answers.append(answer)
-    if not answers:
-        raise CannotSolve(f"no {what} fits the demonstrations")
-    first = answers[0]
-    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
-        raise CannotSolve(f"the demonstrations fit several {what}s that disagree on this grid")
-    return first
+    """``apply(grid, rule)`` for the ``rules`` that reproduce every demonstration (see
+    ``fits_all``), if they agree on ``grid`` (see ``single_answer``)."""
+    fits = [rule for rule in rules if fits_all(demos, apply, rule)]
+    return single_answer(fits, lambda rule: apply(grid, rule), what)
 
 
 def components(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -356,16 +356,9 @@ class Push(Generator):
         colours = set(range(10))
         for p in demos:
             colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
-        answers = []
-        for c in sorted(colours):
-            try:
-                if all(np.array_equal(_pushed(p.input, c, k), p.output) for p in demos):
-                    answers.append(_pushed(grid, c, k))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single pusher colour fits the demonstrations")
-        return answers[0]
+        return fitting_answer(
+            grid, demos, sorted(colours), lambda g, c: _pushed(g, c, k), "pusher colour"
+        )
 
 
 @per_grid

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid
+from z2h.arc.generators._solve import per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -317,12 +317,6 @@ class RecolorByPosition(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        answers = []
-        for axis in (0, 1):
-            try:
-                answers.append(recolor_by(grid, demos, half_key(axis)))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single split of the grid fits the demonstrations")
-        return answers[0]
+        return single_answer(
+            (0, 1), lambda axis: recolor_by(grid, demos, half_key(axis)), "split of the grid"
+        )

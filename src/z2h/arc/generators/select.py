@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -264,16 +264,7 @@ class KeepTouching(Generator):
         colours = set(range(10))
         for p in demos:
             colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
-        answers = []
-        for c in sorted(colours):
-            try:
-                if all(np.array_equal(_keep_touching(p.input, c), p.output) for p in demos):
-                    answers.append(_keep_touching(grid, c))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single anchor colour fits the demonstrations")
-        return answers[0]
+        return fitting_answer(grid, demos, sorted(colours), _keep_touching, "anchor colour")
 
 
 def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, place, polyomino
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
@@ -114,26 +114,11 @@ class CopySprite(Generator):
             raise CannotSolve("no demonstrations")
         first, (_, lone) = parsed[0]
         colours = {int(first.input[r, c]) for r, c in lone.tolist()}
-        fits = [
-            (mode, c)
-            for mode in MODES
-            for c in sorted(colours)
-            if all(_fits(p, mode, c) for p, _ in parsed)
-        ]
-        if not fits:
-            raise CannotSolve("no marker colour and anchor fit the demonstrations")
-        objs = _parse(grid)
-        answers = []
-        for mode, c in fits:
-            try:
-                answers.append(_stamp(grid, objs, mode, c))
-            except CannotSolve:  # a rule that cannot apply here (no centre cell) drops out
-                continue
-        if not answers:
-            raise CannotSolve("no rule that fits the demonstrations applies to this grid")
-        if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
-            raise CannotSolve("the demonstrations fit rules that disagree on this grid")
-        return answers[0]
+        rules = [(mode, c) for mode in MODES for c in sorted(colours)]
+        demos = [p for p, _ in parsed]
+        return fitting_answer(
+            grid, demos, rules, lambda g, rule: _stamped(g, *rule), "marker colour and anchor"
+        )
 
 
 @per_grid
@@ -155,14 +140,6 @@ def _parse(grid: np.ndarray) -> tuple[Obj, np.ndarray]:
     mask = rest[top:bottom, left:right]
     sprite = Obj(0, mask, grid[top:bottom, left:right] * mask, (int(top), int(left)))
     return sprite, np.argwhere(lone)
-
-
-def _fits(pair: Pair, mode: str, color: int) -> bool:
-    try:
-        out = _stamped(pair.input, mode, color)
-    except CannotSolve:
-        return False
-    return pair.output is not None and np.array_equal(out, pair.output)
 
 
 @per_grid
