@@ -129,12 +129,14 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
     rows = [(*f.box, f.id, f.colors, f.size, f.dims, f) for f in facts]
     for i, (at, al, ab, ar, a, a_colors, a_size, a_dims, fa) in enumerate(rows):
         a_row, a_col = at + ab, al + ar  # twice the centre
+        a_area = a_dims[0] * a_dims[1]
         for bt, bl, bb, br, b, b_colors, b_size, b_dims, fb in rows[i + 1 :]:
             if a_colors == b_colors:
                 same_color.append(new(R, ("same_color", a, b)))
             if a_size == b_size:
-                # the same cells up to translation needs the same count and the same box
-                if a_dims == b_dims and fa.shape_key == fb.shape_key:
+                # the same cells up to translation needs the same count and the same box; two
+                # that fill their equal boxes (dots, solid rectangles) need no more checking
+                if a_dims == b_dims and (a_size == a_area or fa.shape_key == fb.shape_key):
                     same_shape.append(new(R, ("same_shape", a, b)))
                 same_size.append(new(R, ("same_size", a, b)))
             rows_meet = at <= bb and bt <= ab
