@@ -28,8 +28,9 @@ class _Raised:
 
 def per_grid(fn: F) -> F:
     """``fn(grid, *args)`` remembered for the last ``MEMO_SIZE`` distinct grids and arguments
-    (a ``CannotSolve`` it raises too). ``fn`` must depend on the grid's contents and the
-    (hashable) arguments alone, and its callers must never change what it returns.
+    (a ``CannotSolve`` it raises too). ``fn`` must depend on the contents of the grid and of
+    the arguments alone (each hashable, or an array, keyed by its contents too), and its
+    callers must never change what it returns.
 
     Why: the solver check calls ``solve`` once per pair, each time with the task's other pairs
     as demonstrations (leave one out), so a task of n pairs parses each demonstration n - 1
@@ -41,7 +42,15 @@ def per_grid(fn: F) -> F:
 
     @functools.wraps(fn)
     def memo(grid: np.ndarray, *args: Any) -> Any:
-        key = (grid.shape, grid.dtype.char, grid.tobytes(), args)
+        key = (
+            grid.shape,
+            grid.dtype.char,
+            grid.tobytes(),
+            *(
+                (a.shape, a.dtype.char, a.tobytes()) if isinstance(a, np.ndarray) else a
+                for a in args
+            ),
+        )
         try:
             value = cache[key]
         except KeyError:

@@ -332,6 +332,7 @@ def _frames(grid: np.ndarray) -> tuple[int, list[tuple[int, int, int, int, int]]
     return background, found
 
 
+@per_grid
 def _recolor_inside(grid: np.ndarray, color: int | None) -> np.ndarray:
     """``grid`` with everything inside each frame in the frame's colour (or in ``color``)."""
     background, frames = _frames(grid)
@@ -464,6 +465,7 @@ class _Marked:
 _marked = per_grid(_Marked)  # each demonstration turned and parsed once per task
 
 
+@per_grid
 def _align(grid: np.ndarray, align: str) -> np.ndarray:
     """Each object of ``grid`` slid along its marker to line up with it."""
     m = _marked(grid)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import components as runs_of
 from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
@@ -176,20 +177,20 @@ class KeepInside(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        if not objs:
+        # one-colour 8-connected objects, as boxes and runs (no masks needed)
+        found = runs_of(grid, bg, diagonal=True)
+        if not found:
             raise CannotSolve("no objects")
-        frame = _unique_best(objs, lambda o: o.box()[2] * o.box()[3])
-        ft, fl, fh, fw = frame.box()
+        areas = [h * w for (_, _, h, w), _ in found]
+        if areas.count(max(areas)) != 1:
+            raise CannotSolve("no single object stands out")
+        frame = areas.index(max(areas))  # the biggest box
+        ft, fl, fh, fw = found[frame][0]
         out = grid.copy()
-        for o in objs:
-            t, left, h, w = o.box()
-            if (
-                not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw)
-                and o is not frame
-            ):
-                rows, cols = o.cells()
-                out[rows, cols] = bg
+        for k, ((t, left, h, w), runs) in enumerate(found):
+            if k != frame and not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw):
+                for row, a, b in runs:
+                    out[row, a:b] = bg
         return out
 
 
