@@ -103,3 +103,18 @@ def test_per_grid_raises_again_and_forgets_the_oldest():
     with pytest.raises(CannotSolve):
         refuse(zero)
     assert len(calls) == MEMO_SIZE + 2
+
+
+def test_per_grid_keys_array_arguments_by_contents():
+    calls = []
+
+    @per_grid
+    def moved(before: np.ndarray, after: np.ndarray) -> int:
+        calls.append(1)
+        return int((before != after).sum())
+
+    a, b = np.zeros((2, 2), np.uint8), np.eye(2, dtype=np.uint8)
+    assert moved(a, b) == 2 and moved(a.copy(), b.copy()) == 2
+    assert len(calls) == 1
+    assert moved(a, b.T.copy()) == 2 and moved(a, np.ones((2, 2), np.uint8)) == 4
+    assert len(calls) == 2  # b.T equals b: remembered; all ones: worked out
