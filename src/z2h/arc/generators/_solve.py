@@ -14,7 +14,7 @@ from z2h.arc.task import Pair
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
-MEMO_SIZE = 64  # grids remembered per memoized function: a task has at most a dozen
+MEMO_SIZE = 128  # calls remembered per function: a task has a few grids, each with a few arguments
 
 
 class _Raised:

@@ -95,11 +95,12 @@ class BringColorToFront(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         # the colour that gains cells in every demonstration
         gained = [
-            {
-                c
-                for c in range(10)
-                if np.count_nonzero(p.output == c) > np.count_nonzero(p.input == c)
-            }
+            set(
+                np.flatnonzero(
+                    np.bincount(p.output.ravel(), minlength=10)
+                    > np.bincount(p.input.ravel(), minlength=10)
+                ).tolist()
+            )
             for p in demos
             if p.output is not None and p.output.shape == p.input.shape
         ]
