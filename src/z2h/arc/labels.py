@@ -272,7 +272,13 @@ def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     h, w = obj.mask.shape
     if r0 < 0 or c0 < 0 or r0 + h > height or c0 + w > width:
         cells = [x for x in cells if 0 <= x[0] < height and 0 <= x[1] < width]
-    return ObjectLabel(obj.id, cells, *_colors_box(cells), obj.z, list(obj.tags))
+    if not cells:
+        return ObjectLabel(obj.id, cells, [], [0, 0, 0, 0], obj.z, list(obj.tags))
+    # what _colors_box finds, read off row-major cells: the first and last hold the rows
+    cols = [x[1] for x in cells]
+    top, left = cells[0][0], min(cols)
+    box = [top, left, cells[-1][0] - top + 1, max(cols) - left + 1]
+    return ObjectLabel(obj.id, cells, sorted({x[2] for x in cells}), box, obj.z, list(obj.tags))
 
 
 def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
