@@ -17,6 +17,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    dilate,
     place,
     polyomino,
     random_mask,
@@ -209,7 +210,9 @@ class KeepTouching(Generator):
         anchor_mask = random_mask(r, r.randint(2, 4), r.randint(2, 4), 0.8)
         anchor = scatter(r, height, width, [anchor_mask], [params["anchor"]], ("anchor",), gap=0)[0]
         palette = r.colors(r.int(1, 4), exclude=(0, params["anchor"]))
-        occ = np.zeros((height, width), bool)
+        # occupied cells, with a margin of one empty cell all round (occ is its inside, a view)
+        padded = np.zeros((height + 2, width + 2), bool)
+        occ = padded[1:-1, 1:-1]
         rows, cols = anchor.cells()
         occ[rows, cols] = True
         touching_spots = _side_cells(occ)
@@ -232,18 +235,10 @@ class KeepTouching(Generator):
         for _ in range(r.int(1, 5)):
             m = random_mask(r, r.randint(1, 3), r.randint(1, 3))
             h, w = m.shape
+            grown = dilate(m, diagonal=True)  # its cells and every neighbour, corners too
             for _try in range(20):
                 rr, cc = r.randint(0, height - h), r.randint(0, width - w)
-                grown = np.zeros((h + 2, w + 2), bool)
-                for dr in range(3):
-                    for dc in range(3):
-                        grown[dr : dr + h, dc : dc + w] |= m
-                r0, c0 = rr - 1, cc - 1
-                window = np.zeros_like(grown)
-                rs, cs = max(r0, 0), max(c0, 0)
-                re_, ce = min(r0 + h + 2, height), min(c0 + w + 2, width)
-                window[rs - r0 : re_ - r0, cs - c0 : ce - c0] = occ[rs:re_, cs:ce]
-                if not (window & grown).any():
+                if not (padded[rr : rr + h + 2, cc : cc + w + 2] & grown).any():
                     objs.append(
                         Obj.filled(len(objs), m, r.choice(palette), (rr, cc), 0, ("shape",))
                     )
