@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -39,6 +40,7 @@ def per_grid(fn: F) -> F:
     # subtle: a cache in library code, but a pure one: it changes no answer, only how often
     # one is worked out; keyed by the grid's bytes (not its id, which Python reuses)
     cache: dict[tuple, Any] = {}
+    lock = threading.Lock()
 
     @functools.wraps(fn)
     def memo(grid: np.ndarray, *args: Any) -> Any:
@@ -60,9 +62,10 @@ def per_grid(fn: F) -> F:
                 value = _Raised(e.args)
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)  # shared by every later caller: none may change it
-            if len(cache) >= MEMO_SIZE:
-                del cache[next(iter(cache))]  # the oldest
-            cache[key] = value
+            with lock:  # (the studio makes tasks from several threads at once)
+                if len(cache) >= MEMO_SIZE:
+                    del cache[next(iter(cache))]  # the oldest
+                cache[key] = value
         if type(value) is _Raised:
             raise CannotSolve(*value.args)
         return value
