@@ -35,22 +35,6 @@ def test_grid_labels_of_a_scene_with_occlusion():
     assert np.array_equal(gl.render(), Scene(3, 3, 0, [a, b]).render())
 
 
-def test_grid_labels_share_the_labels_of_shared_objects():
-    a = Obj.rect(0, 2, 2, 3, (0, 0))
-    b = Obj.rect(1, 1, 3, 4, (2, 0))  # clipped on a 3 x 2 canvas
-    made: dict = {}
-    first = grid_labels(Scene(4, 4, 0, [a, b]), made=made)
-    second = grid_labels(Scene(4, 4, 0, [a, b.moved(0, 1)]), made=made)
-    clipped = grid_labels(Scene(3, 2, 0, [a, b]), made=made)
-    for scene, gl in (
-        (Scene(4, 4, 0, [a, b.moved(0, 1)]), second),
-        (Scene(3, 2, 0, [a, b]), clipped),
-    ):
-        assert gl.to_json() == grid_labels(scene).to_json()  # as if made alone
-    assert second.objects[0].cells is first.objects[0].cells  # a: taken over
-    assert clipped.objects[1].cells == [[2, 0, 4], [2, 1, 4]]  # another canvas: made again
-
-
 def corrupt(made, edit):
     d = copy.deepcopy(made.labels.to_json())
     edit(d)
