@@ -73,8 +73,7 @@ def _draw(gen: Generator, r: Rand, params: dict, seen: set[bytes], rejected: Cou
     if key in seen:
         rejected["duplicate_input"] += 1
         return None
-    made: dict = {}  # objects the output shares with the input are labelled once
-    gl_in, gl_out = grid_labels(ex.input, made=made), grid_labels(ex.output, made=made)
+    gl_in, gl_out = grid_labels(ex.input), grid_labels(ex.output)
     reason = check_example(ex, inp, out, gl_in, gl_out)
     if reason is not None:
         rejected[reason] += 1

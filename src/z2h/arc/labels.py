@@ -290,30 +290,10 @@ def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
     return sorted(set(colors)), [top, left, max(rows) - top + 1, max(cols) - left + 1]
 
 
-def grid_labels(
-    scene: Scene, relations_limit: int | None = None, made: dict[int, tuple] | None = None
-) -> GridLabels:
+def grid_labels(scene: Scene, relations_limit: int | None = None) -> GridLabels:
     """Labels of a scene: its objects in paint order and their relations (none listed when
-    there are more than ``relations_limit`` objects: their number grows as the square).
-
-    ``made``: a dict this call reads and adds to, shared by the calls for a pair's two scenes:
-    an object the second scene holds too (the very same ``Obj``, as when a rule leaves it
-    alone) on a canvas of the same size takes its label's lists from the first, instead of
-    reading its mask again (the lists are shared: labels are never changed in place).
-    """
-    canvas = (scene.height, scene.width)
-    objs = []
-    for o in scene.painted():
-        # subtle: keyed by id(), with the object itself kept, so a recycled id never matches
-        hit = None if made is None else made.get(id(o))
-        if hit is not None and hit[0] is o and hit[1] == canvas:
-            d = hit[2]
-            objs.append(ObjectLabel(d.id, d.cells, d.colors, d.box, d.z, d.tags))
-            continue
-        label = object_label(o, scene.height, scene.width)
-        if made is not None:
-            made[id(o)] = (o, canvas, label)
-        objs.append(label)
+    there are more than ``relations_limit`` objects: their number grows as the square)."""
+    objs = [object_label(o, scene.height, scene.width) for o in scene.painted()]
     rels = [] if relations_limit is not None and len(objs) > relations_limit else relations(objs)
     return GridLabels(scene.height, scene.width, scene.background, objs, rels)
 
