@@ -58,7 +58,7 @@ def workers_ratio(names: list[str], tasks: int, difficulty, workers: int) -> dic
     """Wall seconds to make the same tasks with 1 and with ``workers`` processes."""
     import multiprocessing
 
-    from z2h.arc.generate import MAX_ATTEMPTS, _make_one
+    from z2h.arc.generate import MAX_ATTEMPTS, _make_one, chunk_size
 
     jobs = [(n, 1, i, difficulty, MAX_ATTEMPTS) for n in names for i in range(tasks)]
     start = time.perf_counter()
@@ -67,7 +67,7 @@ def workers_ratio(names: list[str], tasks: int, difficulty, workers: int) -> dic
     one = time.perf_counter() - start
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         start = time.perf_counter()
-        list(pool.imap(_make_one, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        list(pool.imap(_make_one, jobs, chunksize=chunk_size(len(jobs), workers)))
         many = time.perf_counter() - start
     return {"tasks": len(jobs), "workers": workers, "seconds_1": one, f"seconds_{workers}": many,
             "speedup": one / many}  # fmt: skip

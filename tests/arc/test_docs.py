@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from z2h.arc.generate import make_task
-from z2h.arc.labels import check_labels
+from z2h.arc.labels import ACTIONS, check_labels
 from z2h.arc.verify import color_permutation_failures, solver_failures
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "arc.md"
@@ -26,3 +26,11 @@ def test_worked_example_makes_verified_tasks():
         assert solver_failures(gen, made.task) == []
         assert check_labels(made.task, made.labels) == []
         assert color_permutation_failures(gen, made.task, [5, 3, 1, 0, 9, 8, 2, 4, 7, 6]) == []
+
+
+def test_labels_section_lists_every_action():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Labels") : text.index("## Verification")]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {op for line in table for op in re.findall(r"`([a-z_]+)`", line.split("|")[1])}
+    assert listed == set(ACTIONS)

@@ -7,7 +7,7 @@ import pytest
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators import all_generators, get_generator, names
-from z2h.arc.labels import check_labels
+from z2h.arc.labels import ACTIONS, check_labels
 from z2h.arc.task import dumps_task
 from z2h.arc.verify import color_permutation_failures, demos_for, solver_failures, solves
 from z2h.errors import Z2HError
@@ -38,6 +38,19 @@ def test_pairs_verified_and_labels_consistent(made):
         for p in t.labels.train + t.labels.test:
             for m in p.correspondence:
                 assert m.change in ("kept", "created", "deleted")
+
+
+def test_every_action_is_in_the_vocabulary(made):
+    # labels.ACTIONS documents the actions a label may carry: each op a generator emits, on the
+    # grid or on an object, must be there, and each of its fields named in it ("field:")
+    gen, tasks = made
+    for t in tasks:
+        for p in t.labels.train + t.labels.test:
+            for a in [*p.actions, *(x for m in p.correspondence for x in m.actions)]:
+                op = a["op"]
+                assert op in ACTIONS, f"{gen.name} emits op {op!r}, not in labels.ACTIONS"
+                for name in a.keys() - {"op"}:
+                    assert f"{name}:" in ACTIONS[op], f"{gen.name}: {op}'s field {name!r}"
 
 
 def test_same_seed_same_bytes(made):

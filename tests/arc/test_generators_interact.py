@@ -9,7 +9,8 @@ import pytest
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
-from z2h.arc.generators.interact import _frames, aligned_top, dilate
+from z2h.arc.generators.base import dilate
+from z2h.arc.generators.interact import _frames, aligned_top
 from z2h.arc.verify import solves
 
 INTERACT = (
@@ -185,6 +186,17 @@ def test_dilate():
     assert side.tolist() == [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
     assert dilate(mask, diagonal=True)[1:-1, 1:-1].all()
     assert dilate(mask, diagonal=False).shape == (5, 5)
+    # against growing each cell by hand, on a random mask
+    rng = np.random.default_rng(0)
+    mask = rng.random((4, 6)) < 0.3
+    for diagonal in (False, True):
+        want = np.zeros((6, 8), bool)
+        for r, c in np.argwhere(mask).tolist():
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    if diagonal or dr == 0 or dc == 0:
+                        want[r + 1 + dr, c + 1 + dc] = True
+        assert dilate(mask, diagonal).tolist() == want.tolist()
 
 
 def test_aligned_top():

@@ -6,6 +6,7 @@ files on any machine, and any subset of a big set (a shard) can be made on its o
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -193,6 +194,42 @@ def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     return ("ok", name, made.task.id, task_text, labels_text, pairs, dict(made.rejected))
 
 
+def _make_and_write(folders: tuple[Path, Path], job: tuple) -> tuple:
+    """Worker: one task made and its task and label files written (in the worker, so W workers
+    share the file system calls: creating two files costs about a fifth of making a task, too
+    much to leave to the one main process); returns its shard line."""
+    from z2h.run import write_text_atomic
+
+    result = _make_one(job)
+    if result[0] == "error":
+        return result
+    _, name, tid, task_text, labels_text, pairs, rejected = result
+    tasks_dir, labels_dir = folders
+    write_text_atomic(tasks_dir / f"{tid}.json", task_text + "\n", fsync=False)
+    write_text_atomic(labels_dir / f"{tid}.json", labels_text + "\n", fsync=False)
+    line = f'{{"id": {json.dumps(tid)}, "task": {task_text}, "labels": {labels_text}}}\n'
+    return ("ok", name, line, pairs, rejected)
+
+
+def chunk_size(jobs: int, workers: int) -> int:
+    """Tasks a worker takes at a time. Small: the tasks of one generator come together, and
+    a slow generator's tasks cost several times a fast one's, so big chunks leave one worker
+    idle at the end while another finishes; eight still make the messages' cost negligible."""
+    return max(1, min(8, jobs // (16 * workers)))
+
+
+def _remove_unlisted(folders: tuple[Path, Path], ids: set[str]) -> None:
+    """Remove the files (and any temporary files) of tasks ``ids`` that workers made but the
+    shard does not list, after a failure or an interrupt stopped the run before them. Only
+    names of this shard's own tasks are touched: other shards may be writing beside it."""
+    for folder in folders:
+        for path in folder.iterdir():
+            # "<id>.json" or ".<id>.json.<random>.tmp"
+            tid = path.name.lstrip(".").split(".json", 1)[0]
+            if tid in ids:
+                path.unlink(missing_ok=True)
+
+
 def make_set(
     out: str | os.PathLike[str],
     names: list[str],
@@ -209,7 +246,7 @@ def make_set(
     task files are flushed to disk. A generator that fails stops the run with a
     ``GenerationError``; the files written so far stay consistent, and the manifest records
     the failure."""
-    from z2h.run import make_run_dir, progress, write_json_atomic, write_text_atomic
+    from z2h.run import make_run_dir, progress, write_json_atomic
 
     difficulty = check_difficulty(difficulty)
     if workers < 1:
@@ -228,7 +265,10 @@ def make_set(
     start = time.perf_counter()
     error = None
     tmp_shard = paths["shard"].with_name(f".{paths['shard'].name}.tmp")
+    folders = (paths["tasks"], paths["labels"])
+    work = functools.partial(_make_and_write, folders)
     pool = None
+    done = 0  # tasks listed in the shard so far (results come in plan order)
     try:
         if workers > 1:
             # fork where there is one: workers inherit the loaded registry instead of
@@ -236,23 +276,18 @@ def make_set(
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
             pool = ctx.Pool(workers)
-            results = pool.imap(
-                _make_one, jobs, chunksize=max(1, min(64, len(jobs) // (8 * workers)))
-            )
+            results = pool.imap(work, jobs, chunksize=chunk_size(len(jobs), workers))
         else:
-            results = map(_make_one, jobs)
+            results = map(work, jobs)
         bar = progress(total=len(jobs), desc="arc generate", unit="task") if show_progress else None
         with open(tmp_shard, "w", encoding="utf-8") as lines:
             for result in results:
                 if result[0] == "error":
                     error = result[2]
                     break
-                _, name, tid, task_text, labels_text, pairs, rejected = result
-                write_text_atomic(paths["tasks"] / f"{tid}.json", task_text + "\n", fsync=False)
-                write_text_atomic(paths["labels"] / f"{tid}.json", labels_text + "\n", fsync=False)
-                lines.write(
-                    f'{{"id": {json.dumps(tid)}, "task": {task_text}, "labels": {labels_text}}}\n'
-                )
+                _, name, line, pairs, rejected = result
+                lines.write(line)
+                done += 1
                 stats = per_gen[name]
                 stats["tasks"] += 1
                 stats["pairs"] += pairs
@@ -265,6 +300,11 @@ def make_set(
     finally:
         if pool is not None:
             pool.terminate()
+            pool.join()
+            if done < len(jobs):
+                # subtle: workers run ahead of the shard; what they made past the point where
+                # the run stopped would sit in tasks/ unlisted (or half-written, as a .tmp file)
+                _remove_unlisted(folders, {task_id(n, seed, i) for n, _, i, _, _ in jobs[done:]})
         tmp_shard.unlink(missing_ok=True)
     if hasattr(os, "sync"):
         os.sync()  # the task files were renamed into place unflushed; make them durable at once

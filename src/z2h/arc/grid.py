@@ -103,7 +103,8 @@ def validate_grid(obj: Any, where: str = "") -> np.ndarray:
         raise ArcError(
             _where(where, f"grid is {rows}x{cols}; ARC grids are 1 to {MAX_SIZE} each way")
         )
-    if int(arr.min()) < 0 or int(arr.max()) >= N_COLORS:
+    # (an unsigned grid, as every rendered one is, cannot go below 0: one reduction, not two)
+    if (arr.dtype.kind == "i" and int(arr.min()) < 0) or int(arr.max()) >= N_COLORS:
         r, c = (int(i) for i in np.argwhere((arr < 0) | (arr >= N_COLORS))[0])
         raise ArcError(_where(where, f"row {r}: colour {int(arr[r, c])} (must be 0-9)"))
     return np.ascontiguousarray(arr, dtype=np.uint8)

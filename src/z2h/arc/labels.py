@@ -32,22 +32,41 @@ from z2h.arc.task import Task
 
 LABELS_VERSION = 1
 
-# op -> its fields; the vocabulary of actions on an object (or, at pair level, on the grid)
+# op -> its fields (each written "name:"); the vocabulary of actions on an object (in a
+# correspondence row) or, at pair level, on the whole grid. tests/arc/test_generators.py
+# checks that every action a generator emits, and each of its fields, is listed here.
 ACTIONS: dict[str, str] = {
     "move": "by: [dr, dc], the shift of its position",
-    "recolor": "from: colour, to: colour",
+    "recolor": "from: colour, to: colour (inside: the id of the frame it lies in, where that "
+    "is why)",
     "rotate": "k: quarter turns anticlockwise (1, 2, 3)",
     "flip": "axis: 'h' mirrors left-right, 'v' mirrors up-down",
     "transpose": "rows become columns",
     "scale": "factor: each cell becomes a factor x factor block",
     "tile": "reps: [down, across] copies of the grid (mirror: every other copy flipped)",
-    "copy": "this output object is a further copy of the input object",
+    "copy": "this output object is a further copy of the input object (at: the id of the "
+    "marker it was stamped on, anchor: [row, col] of its own cell that lands on the marker)",
     "crop": "box: [top, left, height, width] of the input kept as the output",
     "stop_at_contact": "with: the id of the input object it stopped against, or 'edge'",
     "push": "by: [dr, dc], moved by another object's push (with: the pusher's id)",
     "keep": "selected and kept (reason: 'largest', 'smallest', 'odd_one_out', 'touching', ...)",
+    "delete": "removed (reason: 'noise', or 'touching' with: the id of the object it touched)",
     "raise": "brought in front of the objects it overlaps (its z grows)",
     "lower": "sent behind the objects it overlaps (its z shrinks)",
+    "fill": "a created object filling the hole (inside: the id of the outline around it)",
+    "outline": "a created box outline (around: the id of the object it surrounds)",
+    "connect": "a created line (between: [id, id] of the two points it joins)",
+    "grow": "extended as a ray (direction: 'up', 'down', 'left' or 'right'; by: cells added)",
+    "align": "slid to line up (with: the marker's id; side: 'top', 'bottom', 'left', 'right' "
+    "or 'center', the sides lined up)",
+    "reveal": "its hidden cells shown once an occluder goes (by: the occluder's id, "
+    "cells: how many were hidden)",
+    "count": "an object counted into the output (on the grid: color: the colour counted, "
+    "n: its number of objects)",
+    "histogram": "on the grid: counts: [[colour, n], ...], one bar per colour",
+    "continue": "a periodic pattern carried on over its gaps (period: [rows, cols])",
+    "restore": "on the grid: the hidden part of a symmetric pattern filled back in (symmetry: "
+    "'mirror_lr', 'mirror_ud', 'mirror_both', 'rotate_180', 'rotate_90' or 'diagonal')",
 }
 CHANGES = ("kept", "created", "deleted")
 
@@ -253,7 +272,13 @@ def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     h, w = obj.mask.shape
     if r0 < 0 or c0 < 0 or r0 + h > height or c0 + w > width:
         cells = [x for x in cells if 0 <= x[0] < height and 0 <= x[1] < width]
-    return ObjectLabel(obj.id, cells, *_colors_box(cells), obj.z, list(obj.tags))
+    if not cells:
+        return ObjectLabel(obj.id, cells, [], [0, 0, 0, 0], obj.z, list(obj.tags))
+    # what _colors_box finds, read off row-major cells: the first and last hold the rows
+    cols = [x[1] for x in cells]
+    top, left = cells[0][0], min(cols)
+    box = [top, left, cells[-1][0] - top + 1, max(cols) - left + 1]
+    return ObjectLabel(obj.id, cells, sorted({x[2] for x in cells}), box, obj.z, list(obj.tags))
 
 
 def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
@@ -279,8 +304,9 @@ def check_grid_labels(
     """Problems with one grid's labels: ids, cells, colours, boxes, relations, and whether
     painting the objects in order onto the background gives ``grid``.
 
-    ``derived=False`` skips re-deriving each object's colours and box from its cells, for
-    labels that ``grid_labels`` just computed that way (generation checks the rest).
+    ``derived=False`` skips re-deriving each object's colours and box from its cells, and
+    checking the relations' kinds and ids, for labels that ``grid_labels`` just computed that
+    way (generation checks the rest).
     """
     problems = []
     if not (1 <= gl.height <= MAX_SIZE and 1 <= gl.width <= MAX_SIZE):
@@ -315,7 +341,7 @@ def check_grid_labels(
         if box != o.box:
             problems.append(f"{w}: box {o.box} but its cells span {box}")
     known = set(ids)
-    for k, (kind, a, b) in enumerate(gl.relations):
+    for k, (kind, a, b) in enumerate(gl.relations if derived else ()):
         if kind not in RELATION_KINDS:
             problems.append(f"{where} relation {k}: unknown kind {kind!r}")
         elif a not in known or b not in known:

@@ -38,12 +38,11 @@ class Relation(NamedTuple):
 
 class _Facts:
     """What the pairwise tests need about one object, computed once, in plain Python (faster
-    than numpy calls for the few cells an ARC object has). The cell sets, the halo and the
-    shape are built only when a pair's boxes say they could matter: most pairs are far apart."""
+    than numpy calls for the few cells an ARC object has). The cell set and the shape are
+    built only when a pair's boxes say they could matter: most pairs are far apart."""
 
     __slots__ = (
         "_cells",
-        "_halo",
         "_shape",
         "box",
         "colors",
@@ -76,7 +75,6 @@ class _Facts:
         self.size = len(keys)
         self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
         self._cells: frozenset[int] | None = None
-        self._halo: set[int] | None = None
         self._shape: frozenset[int] | None = None
 
     @property
@@ -85,12 +83,23 @@ class _Facts:
             self._cells = frozenset(self.keys)
         return self._cells
 
-    @property
-    def halo(self) -> set[int]:
-        """The cells sharing a side with the object's cells, outside them."""
-        if self._halo is None:
-            self._halo = {k + d for k in self.keys for d in (-1, 1, -_STRIDE, _STRIDE)} - self.cells
-        return self._halo
+    def touches(self, other: _Facts) -> bool:
+        """Whether a cell of ``other``, not one of this object's, shares a side with one of
+        this object's cells: looked for from the object with fewer cells, stopping at the
+        first (cheaper than the ring of neighbours of a big object, built for each pair)."""
+        mine, theirs = self.cells, other.cells
+        if len(mine) <= len(theirs):
+            for k in self.keys:
+                for y in (k - 1, k + 1, k - _STRIDE, k + _STRIDE):
+                    if y in theirs and y not in mine:
+                        return True
+            return False
+        for y in other.keys:
+            if y not in mine and (
+                y - 1 in mine or y + 1 in mine or y - _STRIDE in mine or y + _STRIDE in mine
+            ):
+                return True
+        return False
 
     @property
     def shape_key(self) -> frozenset[int]:
@@ -124,17 +133,19 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
     # subtle: tuple.__new__ skips the NamedTuple's Python-level __new__ (same tuple, a third
     # of the cost); grids list hundreds of relations, so this is a real share of labelling
     new, R = tuple.__new__, Relation
-    for i, fa in enumerate(facts):
-        at, al, ab, ar = fa.box
-        a = fa.id
-        for fb in facts[i + 1 :]:
-            bt, bl, bb, br = fb.box
-            b = fb.id
-            if fa.colors == fb.colors:
+    # each object's facts unpacked once into a flat tuple: the pair loop below runs n^2 / 2
+    # times and reads them as locals instead of as attributes
+    rows = [(*f.box, f.id, f.colors, f.size, f.dims, f) for f in facts]
+    for i, (at, al, ab, ar, a, a_colors, a_size, a_dims, fa) in enumerate(rows):
+        a_row, a_col = at + ab, al + ar  # twice the centre
+        a_area = a_dims[0] * a_dims[1]
+        for bt, bl, bb, br, b, b_colors, b_size, b_dims, fb in rows[i + 1 :]:
+            if a_colors == b_colors:
                 same_color.append(new(R, ("same_color", a, b)))
-            if fa.size == fb.size:
-                # the same cells up to translation needs the same count and the same box
-                if fa.dims == fb.dims and fa.shape_key == fb.shape_key:
+            if a_size == b_size:
+                # the same cells up to translation needs the same count and the same box; two
+                # that fill their equal boxes (dots, solid rectangles) need no more checking
+                if a_dims == b_dims and (a_size == a_area or fa.shape_key == fb.shape_key):
                     same_shape.append(new(R, ("same_shape", a, b)))
                 same_size.append(new(R, ("same_size", a, b)))
             rows_meet = at <= bb and bt <= ab
@@ -143,9 +154,9 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
                 row_band.append(new(R, ("same_row_band", a, b)))
             if cols_meet:
                 col_band.append(new(R, ("same_col_band", a, b)))
-            if at + ab == bt + bb:
+            if a_row == bt + bb:
                 aligned_row.append(new(R, ("aligned_row", a, b)))
-            if al + ar == bl + br:
+            if a_col == bl + br:
                 aligned_col.append(new(R, ("aligned_col", a, b)))
             if at > bt and ab < bb and al > bl and ar < br:
                 inside.append(new(R, ("inside", a, b)))
@@ -154,7 +165,7 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
             # subtle: a side neighbour of a lies in a's box grown by one cell, so cells of b
             # can only touch a (or share a cell with it) where the boxes come that close
             if at <= bb + 1 and bt <= ab + 1 and al <= br + 1 and bl <= ar + 1:
-                if not fa.halo.isdisjoint(fb.cells):
+                if fa.touches(fb):
                     touching.append(new(R, ("touching", a, b)))
                 if rows_meet and cols_meet and not fa.cells.isdisjoint(fb.cells):
                     # b comes later in paint order, so it covers a

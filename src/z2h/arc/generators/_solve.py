@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -11,17 +13,119 @@ from z2h.arc.generators.base import CannotSolve
 from z2h.arc.task import Pair
 
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+MEMO_SIZE = 128  # calls remembered per function: a task has a few grids, each with a few arguments
 
 
-def changed_colors(demos: Sequence[Pair]) -> set[int]:
-    """The colours the demonstration outputs hold where they differ from their inputs."""
+class _Raised:
+    """A remembered ``CannotSolve``: raised again, as a new exception, on each later call."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple) -> None:
+        self.args = args
+
+
+def per_grid(fn: F) -> F:
+    """``fn(grid, *args)`` remembered for the last ``MEMO_SIZE`` distinct grids and arguments
+    (a ``CannotSolve`` it raises too). ``fn`` must depend on the contents of the grid and of
+    the arguments alone (each hashable, or an array, keyed by its contents too), and its
+    callers must never change what it returns.
+
+    Why: the solver check calls ``solve`` once per pair, each time with the task's other pairs
+    as demonstrations (leave one out), so a task of n pairs parses each demonstration n - 1
+    times; remembered, each grid is parsed once per task.
+    """
+    # subtle: a cache in library code, but a pure one: it changes no answer, only how often
+    # one is worked out; keyed by the grid's bytes (not its id, which Python reuses)
+    cache: dict[tuple, Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def memo(grid: np.ndarray, *args: Any) -> Any:
+        key = (
+            grid.shape,
+            grid.dtype.char,
+            grid.tobytes(),
+            *(
+                (a.shape, a.dtype.char, a.tobytes()) if isinstance(a, np.ndarray) else a
+                for a in args
+            ),
+        )
+        try:
+            value = cache[key]
+        except KeyError:
+            try:
+                value = fn(grid, *args)
+            except CannotSolve as e:
+                value = _Raised(e.args)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)  # shared by every later caller: none may change it
+            with lock:  # (the studio makes tasks from several threads at once)
+                if len(cache) >= MEMO_SIZE:
+                    del cache[next(iter(cache))]  # the oldest
+                cache[key] = value
+        if type(value) is _Raised:
+            raise CannotSolve(*value.args)
+        return value
+
+    return memo  # type: ignore[return-value]
+
+
+def changed_colors(demos: Sequence[Pair], before: bool = False) -> set[int]:
+    """The colours the demonstration outputs hold where they differ from their inputs (with
+    ``before``: the colours the inputs held there)."""
     found: set[int] = set()
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        counts = np.bincount(p.output[p.output != p.input], minlength=10)  # (unique sorts)
+        side = p.input if before else p.output
+        counts = np.bincount(side[p.output != p.input], minlength=10)  # (unique sorts)
         found.update(np.flatnonzero(counts).tolist())
     return found
+
+
+def fits_all(
+    demos: Sequence[Pair], apply: Callable[[np.ndarray, R], np.ndarray | None], rule: R
+) -> bool:
+    """Whether ``apply(input, rule)`` gives every demonstration's output (``apply`` raising
+    ``CannotSolve`` or giving None: the rule does not fit)."""
+    for p in demos:
+        if p.output is None:
+            return False
+        try:
+            got = apply(p.input, rule)
+        except CannotSolve:
+            return False
+        if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
+            return False
+    return True
+
+
+def single_answer(
+    rules: Sequence[R], answer: Callable[[R], np.ndarray | None], what: str = "rule"
+) -> np.ndarray:
+    """The answer of ``rules`` (those that fit the demonstrations) if they all agree on it; a
+    rule that cannot apply to this grid (``answer`` raises ``CannotSolve`` or gives None, say
+    its key colour is absent) drops out. Raises ``CannotSolve`` if none is left, or if the
+    answers disagree."""
+    if not rules:
+        raise CannotSolve(f"no {what} fits the demonstrations")
+    answers = []
+    for rule in rules:
+        try:
+            got = answer(rule)
+        except CannotSolve:
+            continue
+        if got is not None:
+            answers.append(got)
+    if not answers:
+        raise CannotSolve(f"no {what} that fits the demonstrations applies to this grid")
+    first = answers[0]
+    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
+        raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
+    return first
 
 
 def fitting_answer(
@@ -31,28 +135,10 @@ def fitting_answer(
     apply: Callable[[np.ndarray, R], np.ndarray | None],
     what: str = "rule",
 ) -> np.ndarray:
-    """``apply(grid, rule)`` for the rules that reproduce every demonstration (``apply`` gives
-    None where a rule does not apply); raises ``CannotSolve`` if none fits, or if the fitting
-    ones disagree on ``grid``."""
-    answers = []
-    for rule in rules:
-        fits = True
-        for p in demos:
-            got = apply(p.input, rule)
-            if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
-                fits = False
-                break
-        if fits:
-            answer = apply(grid, rule)
-            if answer is None:
-                raise CannotSolve(f"the {what} the demonstrations show does not apply here")
-            answers.append(answer)
-    if not answers:
-        raise CannotSolve(f"no {what} fits the demonstrations")
-    first = answers[0]
-    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
-        raise CannotSolve(f"the demonstrations fit several {what}s that disagree on this grid")
-    return first
+    """``apply(grid, rule)`` for the ``rules`` that reproduce every demonstration (see
+    ``fits_all``), if they agree on ``grid`` (see ``single_answer``)."""
+    fits = [rule for rule in rules if fits_all(demos, apply, rule)]
+    return single_answer(fits, lambda rule: apply(grid, rule), what)
 
 
 def components(

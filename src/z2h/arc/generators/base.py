@@ -160,6 +160,26 @@ def mask_from_cells(
     return np.frombuffer(buf, dtype=bool).reshape(height, width)
 
 
+def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
+    """``mask`` (h, w) grown by one cell each way -> (h + 2, w + 2): to side neighbours only,
+    or to corner ones too (``[1:-1, 1:-1]`` lines up with ``mask``)."""
+    h, w = mask.shape
+    across = np.zeros((h, w + 2), bool)  # grown along rows first (separable for corners)
+    across[:, :-2] = mask
+    across[:, 1:-1] |= mask
+    across[:, 2:] |= mask
+    out = np.zeros((h + 2, w + 2), bool)
+    if diagonal:
+        out[:-2] = across
+        out[1:-1] |= across
+        out[2:] |= across
+    else:
+        out[1:-1] = across
+        out[:-2, 1:-1] |= mask
+        out[2:, 1:-1] |= mask
+    return out
+
+
 def random_mask(r: Rand, h: int, w: int, density: float = 0.6) -> np.ndarray:
     """A random connected shape of about ``density`` of an ``h`` x ``w`` box (its own box may be
     smaller)."""

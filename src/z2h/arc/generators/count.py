@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import components
+from z2h.arc.generators._solve import components, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -273,6 +273,7 @@ class RecolorByCount(Generator):
         return out
 
 
+@per_grid
 def _containers(grid: np.ndarray) -> list[tuple[int, list[tuple[int, int, int]]]]:
     """Each object whose box holds others strictly inside it: (how many, its runs)."""
     found = components(grid, most_common_color(grid), diagonal=True)

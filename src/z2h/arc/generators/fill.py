@@ -14,6 +14,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    dilate,
     place,
     polyomino,
 )
@@ -48,26 +49,6 @@ def row_convex(r: Rand, height: int, width: int) -> np.ndarray:
     return mask[:, left:right]
 
 
-def _dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
-    """``mask`` (h, w) grown by one cell each way -> (h + 2, w + 2): side neighbours only, or
-    corners too."""
-    h, w = mask.shape
-    across = np.zeros((h, w + 2), bool)  # grown along rows first (separable for corners)
-    across[:, :-2] = mask
-    across[:, 1:-1] |= mask
-    across[:, 2:] |= mask
-    out = np.zeros((h + 2, w + 2), bool)
-    if diagonal:
-        out[:-2] = across
-        out[1:-1] |= across
-        out[2:] |= across
-    else:
-        out[1:-1] = across
-        out[:-2, 1:-1] |= mask
-        out[2:, 1:-1] |= mask
-    return out
-
-
 def box_ring(height: int, width: int) -> np.ndarray:
     """A ``height`` x ``width`` rectangle outline, one cell thick."""
     ring = np.ones((height, width), bool)
@@ -80,7 +61,7 @@ def outline_around(interior: np.ndarray) -> np.ndarray:
     (h, w) -> (h + 2, w + 2) mask."""
     if interior.all():
         return box_ring(interior.shape[0] + 2, interior.shape[1] + 2)
-    ring = _dilate(interior, diagonal=True)
+    ring = dilate(interior, diagonal=True)
     ring[1:-1, 1:-1] &= ~interior
     return ring
 
@@ -96,7 +77,7 @@ def open_outline(r: Rand, interior: np.ndarray, gaps: int) -> np.ndarray:
     # subtle: cells beyond the box are outside too, so the outside is dilated from a padded copy
     padded = np.ones((h + 2, w + 2), bool)
     padded[1:-1, 1:-1] = outside
-    doors = ring & _dilate(inner, False)[1:-1, 1:-1] & _dilate(padded, False)[2:-2, 2:-2]
+    doors = ring & dilate(inner, False)[1:-1, 1:-1] & dilate(padded, False)[2:-2, 2:-2]
     cells = np.argwhere(doors)
     for k in r.sample(range(len(cells)), min(gaps, len(cells))):
         ring[cells[k][0], cells[k][1]] = False

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import fitting_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -123,20 +124,7 @@ class _Symmetry(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         # subtle: several symmetries may fit the demonstrations (a grid symmetric about one
         # axis); answer only if all the fitting ones agree on this grid
-        answers = {
-            (op, k): transform(grid, op, k)
-            for op, k in SYMMETRIES
-            if all(
-                p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
-                for p in demos
-            )
-        }
-        if not answers:
-            raise CannotSolve("no symmetry fits the demonstrations")
-        first = next(iter(answers.values()))
-        if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers.values()):
-            raise CannotSolve("the demonstrations fit symmetries that disagree on this grid")
-        return first
+        return fitting_answer(grid, demos, SYMMETRIES, lambda g, t: transform(g, *t), "symmetry")
 
 
 @register
@@ -277,15 +265,6 @@ class Tile(Generator):
         first = demos[0]
         a = first.output.shape[0] // first.input.shape[0]
         b = first.output.shape[1] // first.input.shape[1]
-        answers = [
-            tile_grid(grid, (a, b), mirror)
-            for mirror in (False, True)
-            if all(
-                p.output.shape == (p.input.shape[0] * a, p.input.shape[1] * b)
-                and np.array_equal(tile_grid(p.input, (a, b), mirror), p.output)
-                for p in demos
-            )
-        ]
-        if not answers or any(not np.array_equal(x, answers[0]) for x in answers):
-            raise CannotSolve("no single tiling fits the demonstrations")
-        return answers[0]
+        return fitting_answer(
+            grid, demos, (False, True), lambda g, m: tile_grid(g, (a, b), m), "tiling"
+        )

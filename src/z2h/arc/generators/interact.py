@@ -7,17 +7,19 @@ gravity and pushes live in ``physics``; recolouring by contact with a marker cel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
     Generator,
     Rand,
     Reject,
+    dilate,
     place,
     polyomino,
 )
@@ -27,65 +29,6 @@ from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair
-
-
-def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
-    """``mask`` grown by one cell: to side neighbours, and corner ones when ``diagonal``;
-    the result is two cells bigger each way (``[1:-1, 1:-1]`` lines up with ``mask``)."""
-    h, w = mask.shape
-    out = np.zeros((h + 2, w + 2), bool)
-    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, 2), (2, 1)):
-        out[dr : dr + h, dc : dc + w] |= mask
-    if diagonal:
-        for dr, dc in ((0, 0), (0, 2), (2, 0), (2, 2)):
-            out[dr : dr + h, dc : dc + w] |= mask
-    return out
-
-
-def single_answer(
-    fits: Sequence[Any], answer: Callable[[Any], np.ndarray], what: str
-) -> np.ndarray:
-    """The answer of the rules that fit the demonstrations, if they all agree on it (a rule
-    that cannot apply to this grid, say its key colour is absent, drops out)."""
-    if not fits:
-        raise CannotSolve(f"no {what} fits the demonstrations")
-    answers = []
-    for f in fits:
-        try:
-            answers.append(answer(f))
-        except CannotSolve:
-            continue
-    if not answers:
-        raise CannotSolve(f"no {what} that fits the demonstrations applies to this grid")
-    if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
-        raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
-    return answers[0]
-
-
-def fits_all(
-    demos: Sequence[tuple[Pair, Any]], rule: Callable[[np.ndarray, Any], np.ndarray]
-) -> bool:
-    """Whether ``rule(input, what was parsed from it)`` gives every demonstration's output."""
-    for p, parsed in demos:
-        if p.output is None or p.output.shape != p.input.shape:
-            return False
-        try:
-            if not np.array_equal(rule(p.input, parsed), p.output):
-                return False
-        except CannotSolve:
-            return False
-    return True
-
-
-def changed_to(demos: Sequence[Pair]) -> set[int]:
-    """The colours the demonstrations' changed cells take in the outputs."""
-    out: set[int] = set()
-    for p in demos:
-        if p.output is None or p.output.shape != p.input.shape:
-            raise CannotSolve("a demonstration changes the grid's size")
-        out.update(np.unique(p.output[p.input != p.output]).tolist())
-    return out
-
 
 # Occlusion.
 
@@ -152,11 +95,12 @@ class BringColorToFront(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         # the colour that gains cells in every demonstration
         gained = [
-            {
-                c
-                for c in range(10)
-                if np.count_nonzero(p.output == c) > np.count_nonzero(p.input == c)
-            }
+            set(
+                np.flatnonzero(
+                    np.bincount(p.output.ravel(), minlength=10)
+                    > np.bincount(p.input.ravel(), minlength=10)
+                ).tolist()
+            )
             for p in demos
             if p.output is not None and p.output.shape == p.input.shape
         ]
@@ -341,16 +285,14 @@ class RecolorInside(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _frames(p.input)) for p in demos]
         # None: the frame's colour; else one colour that every demonstration changes cells to
-        each = [changed_to([p]) for p in demos]
+        each = [changed_colors([p]) for p in demos]
         fixed = set.intersection(*each) if each else set()
         rules: list[int | None] = [None, *sorted(fixed)]
-        fits = [c for c in rules if fits_all(parsed, lambda g, f, c=c: _recolor_inside(g, f, c))]
-        mine = _frames(grid)
-        return single_answer(fits, lambda c: _recolor_inside(grid, mine, c), "colour rule")
+        return fitting_answer(grid, demos, rules, _recolor_inside, "colour rule")
 
 
+@per_grid
 def _frames(grid: np.ndarray) -> tuple[int, list[tuple[int, int, int, int, int]]]:
     """The background and every frame: (top, left, height, width, colour) of each one-colour
     object that is exactly the border of its box (at least 3 x 3). Nothing can cross a frame,
@@ -391,11 +333,10 @@ def _frames(grid: np.ndarray) -> tuple[int, list[tuple[int, int, int, int, int]]
     return background, found
 
 
-def _recolor_inside(
-    grid: np.ndarray, parsed: tuple[int, list[tuple[int, int, int, int, int]]], color: int | None
-) -> np.ndarray:
+@per_grid
+def _recolor_inside(grid: np.ndarray, color: int | None) -> np.ndarray:
     """``grid`` with everything inside each frame in the frame's colour (or in ``color``)."""
-    background, frames = parsed
+    background, frames = _frames(grid)
     out = grid.copy()
     for top, left, h, w, frame_color in frames:
         inside = out[top + 1 : top + h - 1, left + 1 : left + w - 1]
@@ -476,10 +417,7 @@ class AlignToMarker(Generator):
         return Example(inp, res, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, _Marked(p.input)) for p in demos]
-        fits = [a for a in ALIGNS if fits_all(parsed, lambda g, m, a=a: _align(g, m, a))]
-        mine = _Marked(grid)
-        return single_answer(fits, lambda a: _align(grid, mine, a), "alignment")
+        return fitting_answer(grid, demos, ALIGNS, _align, "alignment")
 
 
 # quarter turns -> the sides of the marker that its start and end become
@@ -525,8 +463,13 @@ class _Marked:
         self.spans = edges.reshape(-1, 2).tolist()  # [first column, one past the last]
 
 
-def _align(grid: np.ndarray, m: _Marked, align: str) -> np.ndarray:
-    """Each object of ``m`` slid along the marker to line up with it (the grid turned back)."""
+_marked = per_grid(_Marked)  # each demonstration turned and parsed once per task
+
+
+@per_grid
+def _align(grid: np.ndarray, align: str) -> np.ndarray:
+    """Each object of ``grid`` slid along its marker to line up with it."""
+    m = _marked(grid)
     g, background = m.grid, m.background
     out = g.copy()
     for c0, c1 in m.spans:
@@ -620,24 +563,24 @@ class DeleteTouching(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        parsed = [(p, most_common_color(p.input)) for p in demos]
         # the key is in every demonstration, and none of its cells change
         keys: set[int] | None = None
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
             present = set(np.unique(p.input).tolist())
-            changed = set(np.unique(p.input[p.input != p.output]).tolist())
+            changed = changed_colors([p], before=True)
             keys = (present if keys is None else keys & present) - changed
-        fits = [
-            k
-            for k in sorted(keys or ())
-            if fits_all(parsed, lambda g, bg, k=k: _delete_touching(g, bg, k))
-        ]
-        background = most_common_color(grid)
-        return single_answer(fits, lambda k: _delete_touching(grid, background, k), "key colour")
+        return fitting_answer(
+            grid,
+            demos,
+            sorted(keys or ()),
+            lambda g, k: _delete_touching(g, most_common_color(g), k),
+            "key colour",
+        )
 
 
+@per_grid
 def _delete_touching(grid: np.ndarray, background: int, key: int) -> np.ndarray:
     """``grid`` with every object that shares a side with a ``key`` cell deleted: the cells
     of other colours beside the key, grown through their corner-connected neighbours of

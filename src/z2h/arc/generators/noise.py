@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import changed_colors
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -121,11 +122,7 @@ class RemoveNoise(Generator):
 
 def learn_noise_color(demos: Sequence[Pair]) -> int:
     """The one colour every changed cell of every demonstration had in its input."""
-    seen: set[int] = set()
-    for p in demos:
-        if p.output is None or p.output.shape != p.input.shape:
-            raise CannotSolve("a demonstration changes the grid's size")
-        seen.update(np.unique(p.input[p.input != p.output]).tolist())
+    seen = changed_colors(demos, before=True)
     if len(seen) != 1:
         raise CannotSolve(f"the demonstrations change cells of {len(seen)} colours, not one")
     return seen.pop()

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import changed_colors
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, Reject
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
@@ -103,11 +104,7 @@ class ContinuePattern(Generator):
         return Example(Scene(height, width, blank, [inp]), Scene(height, width, blank, [out]), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        blanks: set[int] = set()
-        for p in demos:
-            if p.output is None or p.output.shape != p.input.shape:
-                raise CannotSolve("a demonstration changes the grid's size")
-            blanks.update(np.unique(p.input[p.input != p.output]).tolist())
+        blanks = changed_colors(demos, before=True)
         if len(blanks) != 1:
             raise CannotSolve("the demonstrations do not show one blank colour")
         known = grid != blanks.pop()

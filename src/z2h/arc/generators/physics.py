@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -147,18 +148,28 @@ def infer_direction(demos: Sequence[Any]) -> int:
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        bg = most_common_color(p.input)
-        before, after = np.argwhere(p.input != bg), np.argwhere(p.output != bg)
-        if not len(before) or not len(after):
-            raise CannotSolve("a demonstration has no objects")
-        dr, dc = (after.mean(axis=0) - before.mean(axis=0)).tolist()
-        if abs(dr) > abs(dc):
-            found.add(DIRECTIONS["down" if dr > 0 else "up"])
-        elif abs(dc) > abs(dr):
-            found.add(DIRECTIONS["right" if dc > 0 else "left"])
+        k = _fall_direction(p.input, p.output)
+        if k is not None:
+            found.add(k)
     if len(found) != 1:
         raise CannotSolve("the demonstrations show no single direction of fall")
     return found.pop()
+
+
+@per_grid
+def _fall_direction(inp: np.ndarray, out: np.ndarray) -> int | None:
+    """The quarter turns of the way one pair's coloured cells' mean position moves (None: as
+    much across as along)."""
+    bg = most_common_color(inp)
+    before, after = np.argwhere(inp != bg), np.argwhere(out != bg)
+    if not len(before) or not len(after):
+        raise CannotSolve("a demonstration has no objects")
+    dr, dc = (after.mean(axis=0) - before.mean(axis=0)).tolist()
+    if abs(dr) > abs(dc):
+        return DIRECTIONS["down" if dr > 0 else "up"]
+    if abs(dc) > abs(dr):
+        return DIRECTIONS["right" if dc > 0 else "left"]
+    return None
 
 
 def _fall_on_line(objs: list[Obj], height: int, line_id: int) -> tuple[list[Obj], dict]:
@@ -355,18 +366,13 @@ class Push(Generator):
         colours = set(range(10))
         for p in demos:
             colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
-        answers = []
-        for c in sorted(colours):
+        return fitting_answer(
+            grid, demos, sorted(colours), lambda g, c: _pushed(g, c, k), "pusher colour"
+        )
 
-            def push(g: np.ndarray, c: int = c) -> np.ndarray:
-                turned = transform(g, "rotate", -k)
-                return transform(push_right(turned, c, most_common_color(g)), "rotate", k)
 
-            try:
-                if all(np.array_equal(push(p.input), p.output) for p in demos):
-                    answers.append(push(grid))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single pusher colour fits the demonstrations")
-        return answers[0]
+@per_grid
+def _pushed(grid: np.ndarray, color: int, k: int) -> np.ndarray:
+    """``grid`` with the pushers of ``color`` pushing, ``k`` quarter turns from rightwards."""
+    turned = transform(grid, "rotate", -k)
+    return transform(push_right(turned, color, most_common_color(grid)), "rotate", k)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -47,7 +48,7 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
         out = p.output.ravel()
-        for cells in components(p.input, connectivity=8):
+        for cells in _objects(p.input):
             colours = set(out[cells].tolist())
             if len(colours) != 1:
                 raise CannotSolve("an object does not come out in one colour")
@@ -57,6 +58,12 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
     return table
 
 
+@per_grid
+def _objects(grid: np.ndarray) -> list[list[int]]:
+    """The flat cells of each 8-connected object (each demonstration parsed once per task)."""
+    return components(grid, connectivity=8)
+
+
 def recolor_by(
     grid: np.ndarray, demos: Sequence[Pair], key: Callable[[list[int]], Any]
 ) -> np.ndarray:
@@ -64,7 +71,7 @@ def recolor_by(
     table = learn_map(demos, key)
     out = grid.copy()
     flat = out.ravel()  # a view: writes land in out
-    for cells in components(grid, connectivity=8):
+    for cells in _objects(grid):
         k = key(cells, grid.shape)
         if k not in table:
             raise CannotSolve(f"no demonstration shows an object with {k}")
@@ -310,12 +317,6 @@ class RecolorByPosition(Generator):
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        answers = []
-        for axis in (0, 1):
-            try:
-                answers.append(recolor_by(grid, demos, half_key(axis)))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single split of the grid fits the demonstrations")
-        return answers[0]
+        return single_answer(
+            (0, 1), lambda axis: recolor_by(grid, demos, half_key(axis)), "split of the grid"
+        )

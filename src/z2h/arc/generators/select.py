@@ -9,12 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import components as runs_of
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
     Generator,
     Rand,
     Reject,
+    dilate,
     place,
     polyomino,
     random_mask,
@@ -175,20 +178,20 @@ class KeepInside(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        if not objs:
+        # one-colour 8-connected objects, as boxes and runs (no masks needed)
+        found = runs_of(grid, bg, diagonal=True)
+        if not found:
             raise CannotSolve("no objects")
-        frame = _unique_best(objs, lambda o: o.box()[2] * o.box()[3])
-        ft, fl, fh, fw = frame.box()
+        areas = [h * w for (_, _, h, w), _ in found]
+        if areas.count(max(areas)) != 1:
+            raise CannotSolve("no single object stands out")
+        frame = areas.index(max(areas))  # the biggest box
+        ft, fl, fh, fw = found[frame][0]
         out = grid.copy()
-        for o in objs:
-            t, left, h, w = o.box()
-            if (
-                not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw)
-                and o is not frame
-            ):
-                rows, cols = o.cells()
-                out[rows, cols] = bg
+        for k, ((t, left, h, w), runs) in enumerate(found):
+            if k != frame and not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw):
+                for row, a, b in runs:
+                    out[row, a:b] = bg
         return out
 
 
@@ -207,7 +210,9 @@ class KeepTouching(Generator):
         anchor_mask = random_mask(r, r.randint(2, 4), r.randint(2, 4), 0.8)
         anchor = scatter(r, height, width, [anchor_mask], [params["anchor"]], ("anchor",), gap=0)[0]
         palette = r.colors(r.int(1, 4), exclude=(0, params["anchor"]))
-        occ = np.zeros((height, width), bool)
+        # occupied cells, with a margin of one empty cell all round (occ is its inside, a view)
+        padded = np.zeros((height + 2, width + 2), bool)
+        occ = padded[1:-1, 1:-1]
         rows, cols = anchor.cells()
         occ[rows, cols] = True
         touching_spots = _side_cells(occ)
@@ -230,18 +235,10 @@ class KeepTouching(Generator):
         for _ in range(r.int(1, 5)):
             m = random_mask(r, r.randint(1, 3), r.randint(1, 3))
             h, w = m.shape
+            grown = dilate(m, diagonal=True)  # its cells and every neighbour, corners too
             for _try in range(20):
                 rr, cc = r.randint(0, height - h), r.randint(0, width - w)
-                grown = np.zeros((h + 2, w + 2), bool)
-                for dr in range(3):
-                    for dc in range(3):
-                        grown[dr : dr + h, dc : dc + w] |= m
-                r0, c0 = rr - 1, cc - 1
-                window = np.zeros_like(grown)
-                rs, cs = max(r0, 0), max(c0, 0)
-                re_, ce = min(r0 + h + 2, height), min(c0 + w + 2, width)
-                window[rs - r0 : re_ - r0, cs - c0 : ce - c0] = occ[rs:re_, cs:ce]
-                if not (window & grown).any():
+                if not (padded[rr : rr + h + 2, cc : cc + w + 2] & grown).any():
                     objs.append(
                         Obj.filled(len(objs), m, r.choice(palette), (rr, cc), 0, ("shape",))
                     )
@@ -263,16 +260,7 @@ class KeepTouching(Generator):
         colours = set(range(10))
         for p in demos:
             colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
-        answers = []
-        for c in sorted(colours):
-            try:
-                if all(np.array_equal(_keep_touching(p.input, c), p.output) for p in demos):
-                    answers.append(_keep_touching(grid, c))
-            except CannotSolve:
-                continue
-        if not answers or any(not np.array_equal(a, answers[0]) for a in answers):
-            raise CannotSolve("no single anchor colour fits the demonstrations")
-        return answers[0]
+        return fitting_answer(grid, demos, sorted(colours), _keep_touching, "anchor colour")
 
 
 def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:
@@ -285,6 +273,7 @@ def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:
     return [tuple(x) for x in np.argwhere(near & ~occ).tolist()]
 
 
+@per_grid
 def _keep_touching(grid: np.ndarray, anchor: int) -> np.ndarray:
     """The solver's rule: keep the pieces of ``anchor`` colour and those sharing a side with
     them; clear every other piece (pieces: 8-connected one-colour components)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, place, polyomino
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
@@ -113,28 +114,14 @@ class CopySprite(Generator):
             raise CannotSolve("no demonstrations")
         first, (_, lone) = parsed[0]
         colours = {int(first.input[r, c]) for r, c in lone.tolist()}
-        fits = [
-            (mode, c)
-            for mode in MODES
-            for c in sorted(colours)
-            if all(_fits(p, objs, mode, c) for p, objs in parsed)
-        ]
-        if not fits:
-            raise CannotSolve("no marker colour and anchor fit the demonstrations")
-        objs = _parse(grid)
-        answers = []
-        for mode, c in fits:
-            try:
-                answers.append(_stamp(grid, objs, mode, c))
-            except CannotSolve:  # a rule that cannot apply here (no centre cell) drops out
-                continue
-        if not answers:
-            raise CannotSolve("no rule that fits the demonstrations applies to this grid")
-        if any(not np.array_equal(a, answers[0]) for a in answers[1:]):
-            raise CannotSolve("the demonstrations fit rules that disagree on this grid")
-        return answers[0]
+        rules = [(mode, c) for mode in MODES for c in sorted(colours)]
+        demos = [p for p, _ in parsed]
+        return fitting_answer(
+            grid, demos, rules, lambda g, rule: _stamped(g, *rule), "marker colour and anchor"
+        )
 
 
+@per_grid
 def _parse(grid: np.ndarray) -> tuple[Obj, np.ndarray]:
     """The sprite (every cell with a neighbour, corners included, of a non-background colour,
     as one object) and the (n, 2) positions of the lone cells."""
@@ -155,12 +142,10 @@ def _parse(grid: np.ndarray) -> tuple[Obj, np.ndarray]:
     return sprite, np.argwhere(lone)
 
 
-def _fits(pair: Pair, objs: tuple[Obj, np.ndarray], mode: str, color: int) -> bool:
-    try:
-        out = _stamp(pair.input, objs, mode, color)
-    except CannotSolve:
-        return False
-    return pair.output is not None and np.array_equal(out, pair.output)
+@per_grid
+def _stamped(grid: np.ndarray, mode: str, color: int) -> np.ndarray:
+    """``_stamp`` on a grid's own parse (each demonstration stamped once per task and rule)."""
+    return _stamp(grid, _parse(grid), mode, color)
 
 
 def _stamp(grid: np.ndarray, objs: tuple[Obj, np.ndarray], mode: str, color: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, Reject
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
@@ -136,11 +137,8 @@ class CompleteSymmetry(Generator):
                 t, lf, h, w = _box_of(p.input, hide, p.output.shape)
                 full[t : t + h, lf : lf + w] = p.output
                 patterns.append(full)
-        shared = [
-            t
-            for t in _TRANSFORMS
-            if all(_applies(t, g) and np.array_equal(_apply(t, g), g) for g in patterns)
-        ]
+        each = [_symmetries_of(g) for g in patterns]
+        shared = [t for t in _TRANSFORMS if all(t in s for s in each)]
         restored = _restore(grid, hide, shared)
         if whole_grid:
             return restored
@@ -164,6 +162,17 @@ _TRANSFORMS = (
 )
 
 
+@per_grid
+def _symmetries_of(pattern: np.ndarray) -> frozenset[tuple[str, int]]:
+    """The transforms that map ``pattern`` onto itself (a demonstration's, worked out once per
+    task)."""
+    return frozenset(
+        t
+        for t in _TRANSFORMS
+        if _applies(t, pattern) and np.array_equal(_apply(t, pattern), pattern)
+    )
+
+
 def _applies(t: tuple[str, int], grid: np.ndarray) -> bool:
     """Whether the transform maps the grid onto itself (quarter turns and diagonals: square)."""
     op, k = t
@@ -177,10 +186,12 @@ def _apply(t: tuple[str, int], grid: np.ndarray) -> np.ndarray:
     return transform(grid, op, k)
 
 
-def _colours(grid: np.ndarray) -> set[int]:
-    return set(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
+@per_grid
+def _colours(grid: np.ndarray) -> frozenset[int]:
+    return frozenset(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
 
 
+@per_grid
 def _box_of(grid: np.ndarray, color: int, shape: tuple[int, int] | None):
     """(top, left, height, width) if the cells of ``color`` fill exactly one box (of ``shape``
     when given), else None."""
