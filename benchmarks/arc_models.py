@@ -128,7 +128,9 @@ def objects(a: argparse.Namespace, work: Path) -> list[dict]:
     return [{
         "row": "objects: touching multi-coloured scenes", "model": "objects",
         "train_s": trained["seconds"], "steps": trained["steps"], "tasks": s["grids"],
-        "object_f1": s["object_f1"], "components_f1_best": cc, "target": "F1 >= 0.95",
+        "object_f1": s["object_f1"], "components_f1_best": cc,
+        "components_f1": {k: s[k] for k in ("cc4", "cc8", "cc4-multicolour", "cc8-multicolour")},
+        "target": "F1 >= 0.95",
         "met": s["object_f1"] >= 0.95,
         "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
     }]  # fmt: skip

@@ -226,3 +226,40 @@ def test_grid_vit_with_every_option_trains_on_a_batch():
     _, loss = m(x, y)
     loss.backward()
     assert torch.isfinite(loss) and len(m.candidates([(*flip_task(0, 4)[:2], "t")], None)) == 1
+
+
+def test_grid_gpt_reads_the_generator_description_first():
+    from z2h.arc.generators.registry import get_generator
+    from z2h.arc.models.gridgpt import task_description
+
+    torch.manual_seed(0)
+    cfg = GridGPTConfig(block_size=160, n_layer=1, n_head=2, n_embd=16, describe=True, max_text=40)
+    m = GridGPT(cfg)
+    demos, q, a = flip_task(2)
+    x, y = m.example(demos, q, a, None, "flip-7-3")
+    text = get_generator("flip").description
+    assert task_description("flip-7-3") == text and task_description("007bbfb7") == ""
+    n = len(m.description_tokens("flip-7-3"))
+    assert 0 < n <= 40 and n < len(text.encode())  # the merges write it in fewer tokens
+    assert m.tokenizer().decode(x[0, :n] - E.VOCAB_SIZE) == m.tokenizer().decode(
+        m.tokenizer().encode_ordinary(text)[:n]
+    )
+    assert (x[3, :n] == cfg.max_grids).all() and (y[:n] == E.IGNORE).all()
+    assert x[0, n] == E.INPUT  # then the task as without a description
+    plain, _ = m.example(demos, q, a, None, "007bbfb7")  # a real task: no description
+    assert np.array_equal(plain, x[:, n:])
+    assert overfit(m, (x, y)) < 0.05
+    (best, _), *_ = m.candidates([(demos, q, "flip-7-3")], None)[0]
+    assert np.array_equal(best, a)
+
+
+def test_grid_gpt_description_tokenizer_travels_in_the_checkpoint():
+    cfg = GridGPTConfig(block_size=160, n_layer=1, n_head=2, n_embd=16, describe=True)
+    m = GridGPT(cfg)
+    want = m.description_tokens("gravity-1-2")
+    other = GridGPT(cfg)
+    with torch.no_grad():
+        other.text_merges.fill_(-1)  # no merges: one token per byte
+    assert len(other.description_tokens("gravity-1-2")) > len(want)
+    other.load_state_dict(m.state_dict())
+    assert other.description_tokens("gravity-1-2") == want

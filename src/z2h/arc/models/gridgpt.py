@@ -10,6 +10,7 @@ learned (row, col), which-grid and, optionally, object-id embeddings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,6 +46,9 @@ class GridGPTConfig:
     mlp: str = "swiglu"  # "gelu" or "swiglu"
     qk_norm: bool = True  # normalize queries and keys per head
     beam: int = 2  # beams in decoding; the best two are the two attempts
+    describe: bool = False  # read the task's generator description first (z2h.bpe tokens)
+    text_vocab: int = 512  # BPE vocabulary of the descriptions: 256 bytes + merges
+    max_text: int = 48  # description tokens kept (the rest is cut)
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -54,6 +58,31 @@ class GridGPTConfig:
             raise Z2HError(f"block_size must be at least 16, got {self.block_size}")
         if self.beam < 1:
             raise Z2HError(f"beam must be at least 1, got {self.beam}")
+        if self.text_vocab < 256 or not 1 <= self.max_text < self.block_size // 2:
+            raise Z2HError(
+                f"text_vocab must be at least 256 and max_text 1 to block_size / 2, got "
+                f"{self.text_vocab} and {self.max_text}"
+            )
+
+
+def task_description(task_id: str) -> str:
+    """The one-line description of the generator that made a task (ids ``NAME-SEED-INDEX``), or
+    "" for a task of no known generator (a real ARC task)."""
+    from z2h.arc.generators.registry import get_generator, names
+
+    name = task_id.rsplit("-", 2)[0]
+    return get_generator(name).description if name in names() else ""
+
+
+def description_merges(vocab: int) -> list[tuple[int, int]]:
+    """BPE merges (``z2h.bpe``, GPT-4 split pattern) learned from every generator's description
+    and concepts: a small vocabulary that writes them in few tokens."""
+    from z2h.arc.generators.registry import all_generators
+    from z2h.bpe import RegexTokenizer
+
+    text = "\n".join(f"{g.description}\n{' '.join(g.concepts)}" for g in all_generators())
+    tok = RegexTokenizer("gpt4").train(text, vocab)
+    return sorted(tok.merges, key=tok.merges.__getitem__)
 
 
 class GridGPT(GridSolver):
@@ -64,10 +93,22 @@ class GridGPT(GridSolver):
         self.config = config
         C = config.n_embd
         bcfg = block_config(config, config.block_size, pos="rope")
-        self.tok_emb = nn.Embedding(E.VOCAB_SIZE, C)
+        # (``describe``) description tokens follow the grid tokens' ids, and sit in a "grid" of
+        # their own, index max_grids, before the first demonstration
+        text = config.text_vocab if config.describe else 0
+        self.tok_emb = nn.Embedding(E.VOCAB_SIZE + text, C)
         self.row_emb = nn.Embedding(E.MAX_SIDE + 1, C)
         self.col_emb = nn.Embedding(E.MAX_SIDE + 1, C)
-        self.grid_emb = nn.Embedding(config.max_grids, C)
+        self.grid_emb = nn.Embedding(config.max_grids + (1 if config.describe else 0), C)
+        if config.describe:
+            # the merges travel in the checkpoint (a buffer, -1 rows unused), so a loaded model
+            # reads descriptions with the tokenizer it was trained with
+            merges = torch.full((config.text_vocab - 256, 2), -1, dtype=torch.long)
+            learned = description_merges(config.text_vocab)
+            if learned:
+                merges[: len(learned)] = torch.tensor(learned)
+            self.register_buffer("text_merges", merges)
+            self._tokenizer: tuple[bytes, Any] | None = None
         self.obj_emb = nn.Embedding(config.max_objects + 1, C) if config.object_ids else None
         self.edge_emb = (
             nn.ModuleList([nn.Embedding(E.NO_EDGE + 1, C), nn.Embedding(E.NO_EDGE + 1, C)])
@@ -117,6 +158,7 @@ class GridGPT(GridSolver):
         return self.config.max_grids // 2 - 1
 
     def example(self, demos, query, answer, object_ids, task_id):
+        text = self.description_tokens(task_id) if self.config.describe else []
         if answer is not None:
             answer_tokens = E.grid_token_count(answer.shape)
         else:  # leave room for an answer as large as the test input or any demo output
@@ -124,10 +166,35 @@ class GridGPT(GridSolver):
             answer_tokens = max(E.grid_token_count(s) for s in shapes)
         kept = E.fit_demos(
             list(demos)[-self.max_demos() :], query.shape, answer_tokens,
-            self.config.block_size, task_id,
+            self.config.block_size - len(text), task_id,
         )  # fmt: skip
         enc = E.encode_pairs(kept, query, answer, object_ids)
-        return enc.features, enc.targets
+        if not text:
+            return enc.features, enc.targets
+        # (len(FEATURES), t): the description's tokens at row 0, col 0 of the text "grid"
+        head = np.zeros((len(E.FEATURES), len(text)), dtype=np.int64)
+        head[0] = E.VOCAB_SIZE + np.asarray(text)
+        head[3] = self.config.max_grids
+        head[5:] = E.NO_EDGE
+        targets = np.concatenate([np.full(len(text), E.IGNORE), enc.targets])
+        return np.concatenate([head, enc.features], axis=1), targets
+
+    def tokenizer(self) -> Any:
+        """The description tokenizer, rebuilt from the ``text_merges`` buffer when it changes
+        (as loading a checkpoint changes it)."""
+        from z2h.bpe import RegexTokenizer
+
+        key = self.text_merges.cpu().numpy().tobytes()
+        if self._tokenizer is None or self._tokenizer[0] != key:
+            tok = RegexTokenizer("gpt4")
+            tok.set_merges([(a, b) for a, b in self.text_merges.tolist() if a >= 0])
+            self._tokenizer = (key, tok)
+        return self._tokenizer[1]
+
+    def description_tokens(self, task_id: str) -> list[int]:
+        """The task's generator description as BPE ids (none for a task of no generator)."""
+        text = task_description(task_id)
+        return self.tokenizer().encode_ordinary(text)[: self.config.max_text] if text else []
 
     def collate(self, examples):
         """Right-pad to the longest example: padding is never a target and, being last, is never
