@@ -10,11 +10,16 @@ seed); the table lists the numbers with the commands that made them, so each can
    (target: >= 12), then pass@2 on new tasks of those generators (target: >= 50%) and of the
    --unseen generators it never trained on;
 3. objects: the object finder trained --objects-budget seconds on touching, multi-coloured scenes,
-   then object F1 beside connected components on the same new scenes (target: >= 0.95).
+   then object F1 beside connected components on the same new scenes (target: >= 0.95);
+4. describe (the stretch): one small grid-gpt with and one without the generator's description
+   (``--set describe=True``), each --describe-budget seconds on the --describe-mix generators,
+   then held-out loss and pass@1 / pass@2 side by side.
 
     python benchmarks/arc_models.py --workdir runs/arc-bench            # the targets: ~2.5 hours
     python benchmarks/arc_models.py --quick --workdir runs/arc-bench-quick    # every row in minutes
     python benchmarks/arc_models.py --only objects --workdir runs/arc-bench
+    python benchmarks/arc_models.py --only one-rule --threads 1 --workdir runs/arc-bench &  # one
+    python benchmarks/arc_models.py --only in-context --threads 1 --workdir runs/arc-bench  # core each
 
 Run it on an otherwise idle machine: the budgets are wall-clock seconds.
 """
@@ -42,6 +47,11 @@ VIT = ["--model", "grid-vit", "--set", "demos=1", "--set", "n_embd=64", "--set",
 # a step of batch 16 costs 3.7 s with 4 heads, 2.4 s with 2 (one core)
 GPT = ["--model", "grid-gpt", "--set", "block_size=768", "--set", "n_head=2", "--batch-size", "16",
        "--lr", "1e-3", "--eval-interval", "250", "--val-exact", "32"]  # fmt: skip
+# the describe comparison: a smaller grid-gpt, so a short budget buys enough steps to compare
+SMALL_GPT = ["--model", "grid-gpt", "--set", "block_size=512", "--set", "n_embd=64",
+             "--set", "n_layer=3", "--set", "n_head=2", "--batch-size", "16", "--lr", "3e-3",
+             "--eval-interval", "100", "--val-exact", "16"]  # fmt: skip
+DESCRIBE_MIX = "flip,rotate,gravity,recolor_by_size,crop_largest,fill_enclosed"
 OBJ = ["--model", "objects", "--scenes", "touching", "--batch-size", "32", "--lr", "2e-3",
        "--eval-interval", "200"]  # fmt: skip
 QUICK = ["--set", "n_layer=1", "--set", "n_embd=32", "--val-tasks", "8", "--val-exact", "4",
@@ -117,6 +127,30 @@ def in_context(a: argparse.Namespace, work: Path) -> list[dict]:
     return rows
 
 
+def describe(a: argparse.Namespace, work: Path) -> list[dict]:
+    """The stretch: the same small grid-gpt with and without the generator's description."""
+    rows = []
+    for flag in ("False", "True"):
+        out = str(work / f"describe-{flag.lower()}")
+        train = ["train", "--out", out, "--generator", a.describe_mix, *SMALL_GPT,
+                 "--set", f"describe={flag}", "--time-budget", str(a.describe_budget),
+                 *a.extra]  # fmt: skip
+        trained = z2h(*train)
+        ev = ["eval", "--run", out, "--generator", a.describe_mix, "--tasks",
+              str(a.describe_tasks), "--skip-too-big", *a.threads]  # fmt: skip
+        s = z2h(*ev)
+        rows.append({
+            "row": f"describe={flag}: {len(a.describe_mix.split(','))} generators",
+            "model": "grid-gpt", "train_s": trained["seconds"], "steps": trained["steps"],
+            "val_loss": trained["val"].get("loss") if trained.get("val") else None,
+            "tasks": s["tasks"], "skipped": s["skipped"], "pass1": s["pass1"], "pass2": s["pass2"],
+            "cell_accuracy": s.get("cell_accuracy"), "target": "(stretch: the difference)",
+            "met": None,
+            "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
+        })  # fmt: skip
+    return rows
+
+
 def objects(a: argparse.Namespace, work: Path) -> list[dict]:
     out = str(work / "objects")
     train = ["train", "--out", out, *OBJ, "--time-budget", str(a.objects_budget), *a.extra]
@@ -147,7 +181,9 @@ def fmt(v: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workdir", required=True, help="folder for the runs and the results")
-    p.add_argument("--only", choices=["one-rule", "in-context", "objects"], action="append")
+    p.add_argument(
+        "--only", choices=["one-rule", "in-context", "objects", "describe"], action="append"
+    )
     p.add_argument("--one-rule", default=ONE_RULE, help="generators, one model each")
     p.add_argument("--one-rule-budget", type=float, default=600.0, help="seconds per model")
     p.add_argument("--one-rule-tasks", type=int, default=1000, help="held-out tasks each")
@@ -157,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mix-tasks", type=int, default=50, help="held-out tasks per generator")
     p.add_argument("--objects-budget", type=float, default=600.0, help="seconds")
     p.add_argument("--objects-scenes", type=int, default=1000, help="held-out scenes")
+    p.add_argument("--describe-mix", default=DESCRIBE_MIX, help="generators of --only describe")
+    p.add_argument("--describe-budget", type=float, default=480.0, help="seconds per model")
+    p.add_argument("--describe-tasks", type=int, default=30, help="held-out tasks per generator")
     p.add_argument("--no-tta", action="store_true", help="skip the TTA evaluations")
     p.add_argument("--quick", action="store_true", help="tiny models and budgets (smoke run)")
     p.add_argument("--threads", type=int, help="torch threads of every run (default: idle cores)")
@@ -169,26 +208,29 @@ def main(argv: list[str] | None = None) -> int:
     unseen = set(a.unseen.split(","))
     if a.mix == "all":  # every generator except the unseen ones
         a.mix = ",".join(n for n in known if n not in unseen)
-    missing = sorted({*a.one_rule.split(","), *a.mix.split(","), *unseen} - set(known))
+    named = {*a.one_rule.split(","), *a.mix.split(","), *unseen, *a.describe_mix.split(",")}
+    missing = sorted(named - set(known))
     if missing:
         p.error(f"no generator(s) {', '.join(missing)}; the registry has: {', '.join(known)} "
                 "(choose with --one-rule, --mix and --unseen)")  # fmt: skip
     if a.quick:
         a.extra += QUICK
-        a.one_rule_budget = a.mix_budget = a.objects_budget = 10.0
-        a.one_rule_tasks, a.mix_tasks, a.objects_scenes = 10, 2, 10
+        a.one_rule_budget = a.mix_budget = a.objects_budget = a.describe_budget = 10.0
+        a.one_rule_tasks, a.mix_tasks, a.objects_scenes, a.describe_tasks = 10, 2, 10, 2
     work = Path(a.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    parts = a.only or ["one-rule", "in-context", "objects"]
+    parts = a.only or ["one-rule", "in-context", "objects", "describe"]
     rows = []
-    for part, fn in (("one-rule", one_rule), ("in-context", in_context), ("objects", objects)):
+    every = (("one-rule", one_rule), ("in-context", in_context), ("objects", objects),
+             ("describe", describe))  # fmt: skip
+    for part, fn in every:
         if part in parts:
             rows += fn(a, work)
     # one results file per choice of parts, so parts run side by side (one core each) keep theirs
     name = "arc_models" + "".join(f"-{part}" for part in a.only or [])
     (work / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     cols = ["row", "model", "train_s", "steps", "tasks", "skipped", "pass1", "pass2", "pass2_tta",
-            "object_f1", "components_f1_best", "target", "met"]  # fmt: skip
+            "val_loss", "object_f1", "components_f1_best", "target", "met"]  # fmt: skip
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
