@@ -98,11 +98,16 @@ class Score:
     pass2: float
     cell_accuracy: float
     missing: list[str]  # tasks with no prediction (scored 0)
+    # how near the misses are (diagnostics): of all test inputs, the fraction whose first attempt
+    # has the answer's size; of those first attempts, the median number of wrong cells
+    size_accuracy: float = 0.0
+    wrong_cells_median: float | None = None
 
 
 def score(preds: Predictions, tasks: Iterable[Task]) -> Score:
     """Exact-grid pass@1 and pass@2 of ``preds`` on ``tasks`` (whose test outputs are known)."""
     rows, missing = [], []
+    tests, wrong = 0, []  # test inputs; wrong cells of each first attempt of the right size
     for task in tasks:
         answers = [p.output for p in task.test]
         if any(a is None for a in answers):
@@ -116,6 +121,7 @@ def score(preds: Predictions, tasks: Iterable[Task]) -> Score:
                 f"task {task.id}: {len(per_test)} predictions for {len(answers)} test inputs"
             )
         p1 = p2 = acc = 0.0
+        tests += len(answers)
         for t, answer in enumerate(answers):
             attempts = per_test[t] if t < len(per_test) else []
             hits = [a.shape == answer.shape and np.array_equal(a, answer) for a in attempts[:2]]
@@ -123,6 +129,7 @@ def score(preds: Predictions, tasks: Iterable[Task]) -> Score:
             p2 += any(hits)
             if attempts and attempts[0].shape == answer.shape:
                 acc += float((attempts[0] == answer).mean())
+                wrong.append(int((attempts[0] != answer).sum()))
         n = len(answers)
         rows.append(TaskScore(task.id, p1 / n, p2 / n, acc / n))
 
@@ -135,4 +142,6 @@ def score(preds: Predictions, tasks: Iterable[Task]) -> Score:
         mean([r.pass2 for r in rows]),
         mean([r.cell_accuracy for r in rows]),
         missing,
+        len(wrong) / tests if tests else 0.0,
+        float(np.median(wrong)) if wrong else None,
     )

@@ -31,6 +31,8 @@ def test_one_right_one_wrong_size_one_wrong_cell(tmp_path):
     assert s["pass1"] == pytest.approx(1 / 3)
     assert s["pass2"] == pytest.approx(2 / 3)
     assert s["cell_accuracy"] == pytest.approx((1 + 0 + 5 / 6) / 3)
+    # how near the misses are: two first attempts of the right size, with 0 and 1 wrong cells
+    assert s["size_accuracy"] == pytest.approx(2 / 3) and s["wrong_cells_median"] == 0.5
     assert s["per_generator"]["flip"] == {"tasks": 2, "pass1": 0.5, "pass2": 0.5,
                                           "cell_accuracy": 0.5}  # fmt: skip
     assert s["per_generator"]["gravity"]["pass1"] == 0.0

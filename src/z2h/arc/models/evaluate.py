@@ -169,7 +169,8 @@ def scores(
         per[name] = {"tasks": len(group), "pass1": s.pass1, "pass2": s.pass2,
                      "cell_accuracy": s.cell_accuracy}  # fmt: skip
     return {"tasks": len(tasks), "pass1": total.pass1, "pass2": total.pass2,
-            "cell_accuracy": total.cell_accuracy, "per_generator": per}  # fmt: skip
+            "cell_accuracy": total.cell_accuracy, "size_accuracy": total.size_accuracy,
+            "wrong_cells_median": total.wrong_cells_median, "per_generator": per}  # fmt: skip
 
 
 # -- objects ---------------------------------------------------------------------------------------
