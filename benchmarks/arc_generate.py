@@ -4,16 +4,19 @@ median over generators, and the speed-up of ``--workers 2`` over one worker.
     nice python benchmarks/arc_generate.py [--tasks 60] [--repeat 5] [--difficulty 0,0.3]
                                            [--workers 2] [--json]
 
-Each generator makes the same ``--tasks`` tasks (seed 0, indices 0, 1, ...) ``--repeat``
-times in this one process, and the fastest run counts (other jobs on a shared machine only ever
-slow a run down). A pair counts only once it passed every check (valid grids, new input,
+Each generator makes the same ``--tasks`` tasks (seed 0, indices 0, 1, ...) once per round,
+``--repeat`` rounds over all generators in this one process, and each generator's fastest run
+counts (other jobs, and slow spells of a shared host, only ever slow a run down; rounds spread
+each generator's runs over the whole benchmark). Every run starts with the solvers' memos empty.
+A pair counts only once it passed every check (valid grids, new input,
 output != input, labels consistent, the solver reproduces it from the other demonstrations),
 with its labels built (writing them to JSON is not timed: ``z2h arc generate`` prints its
 end-to-end rate). Rates are pairs per CPU second of this process (``time.process_time``) with
 the wall-clock rate beside it. The default difficulty range 0-0.3 is the one re-arc's
 generators were compared at (docs/arc.md).
 The worker comparison times the same task list with 1 and with W processes (wall clock); it
-needs W idle cores to mean anything, so the load average is printed with it.
+needs W idle cores to mean anything, so the load average is printed with it; the two alternate
+``--worker-repeat`` times and the best of each counts.
 """
 
 from __future__ import annotations
@@ -26,51 +29,66 @@ import sys
 import time
 
 
-def rate(name: str, tasks: int, repeat: int, difficulty: tuple[float, float]) -> dict:
-    """Make the same ``tasks`` tasks with one generator ``repeat`` times; the best run counts
-    (as timeit does: other jobs only ever slow a run down)."""
+def rates(names: list[str], tasks: int, repeat: int, difficulty: tuple[float, float]) -> list:
+    """Make the same ``tasks`` tasks with each generator, ``repeat`` rounds over all of them;
+    each generator's best run counts (as timeit does: other jobs only ever slow a run down).
+
+    Rounds, not repeats back to back: a slow spell of the machine (a shared host) then costs one
+    run of each generator, not all runs of one. Every run starts with the solvers' memos empty.
+    """
     from z2h.arc.generate import make_task
     from z2h.arc.generators import get_generator
+    from z2h.arc.generators._solve import clear_memos
 
-    gen = get_generator(name)
-    best_cpu = best_wall = float("inf")
-    pairs = rejected = 0
+    rows = {n: {"generator": n, "tasks": tasks, "cpu": [], "wall": []} for n in names}
     for _ in range(repeat):
-        pairs = rejected = 0
-        start, start_cpu = time.perf_counter(), time.process_time()
-        for index in range(tasks):
-            made = make_task(gen, 0, index, difficulty)
-            pairs += len(made.task.train) + len(made.task.test)
-            rejected += sum(made.rejected.values())
-        best_cpu = min(best_cpu, time.process_time() - start_cpu)
-        best_wall = min(best_wall, time.perf_counter() - start)
-    return {
-        "generator": name,
-        "tasks": tasks,
-        "pairs": pairs,
-        "rejected": rejected,
-        "pairs_per_cpu_s": pairs / best_cpu,
-        "pairs_per_wall_s": pairs / best_wall,
-    }
+        for name in names:
+            gen, row = get_generator(name), rows[name]
+            pairs = rejected = 0
+            clear_memos()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for index in range(tasks):
+                made = make_task(gen, 0, index, difficulty)
+                pairs += len(made.task.train) + len(made.task.test)
+                rejected += sum(made.rejected.values())
+            row["cpu"].append(time.process_time() - start_cpu)
+            row["wall"].append(time.perf_counter() - start)
+            row["pairs"], row["rejected"] = pairs, rejected
+    out = []
+    for name in names:
+        row = rows[name]
+        out.append({
+            "generator": name, "tasks": tasks, "pairs": row["pairs"],
+            "rejected": row["rejected"], "pairs_per_cpu_s": row["pairs"] / min(row["cpu"]),
+            "pairs_per_wall_s": row["pairs"] / min(row["wall"]),
+            "pairs_per_cpu_s_median_run": row["pairs"] / statistics.median(row["cpu"]),
+        })  # fmt: skip
+    return out
 
 
-def workers_ratio(names: list[str], tasks: int, difficulty, workers: int) -> dict:
-    """Wall seconds to make the same tasks with 1 and with ``workers`` processes."""
+def workers_ratio(names: list[str], tasks: int, difficulty, workers: int, repeat: int) -> dict:
+    """Wall seconds to make the same tasks with 1 and with ``workers`` processes, alternating
+    ``repeat`` times; the best of each counts."""
     import multiprocessing
 
     from z2h.arc.generate import MAX_ATTEMPTS, _make_one, chunk_size
+    from z2h.arc.generators._solve import clear_memos
 
     jobs = [(n, 1, i, difficulty, MAX_ATTEMPTS) for n in names for i in range(tasks)]
-    start = time.perf_counter()
-    for job in jobs:
-        _make_one(job)
-    one = time.perf_counter() - start
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    one, many = [], []
+    for _ in range(repeat):
+        clear_memos()
         start = time.perf_counter()
-        list(pool.imap(_make_one, jobs, chunksize=chunk_size(len(jobs), workers)))
-        many = time.perf_counter() - start
-    return {"tasks": len(jobs), "workers": workers, "seconds_1": one, f"seconds_{workers}": many,
-            "speedup": one / many}  # fmt: skip
+        for job in jobs:
+            _make_one(job)
+        one.append(time.perf_counter() - start)
+        clear_memos()  # (forked workers would inherit them)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            start = time.perf_counter()
+            list(pool.imap(_make_one, jobs, chunksize=chunk_size(len(jobs), workers)))
+            many.append(time.perf_counter() - start)
+    return {"tasks": len(jobs), "workers": workers, "repeat": repeat, "seconds_1": min(one),
+            f"seconds_{workers}": min(many), "speedup": min(one) / min(many)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes to compare with 1")
     parser.add_argument("--worker-tasks", type=int, default=20, help="tasks per generator, "
                         "for the workers comparison (0: skip it)")  # fmt: skip
+    parser.add_argument("--worker-repeat", type=int, default=3, help="alternations of 1 and W "
+                        "processes (best of each counts)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
 
@@ -90,10 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
     difficulty = parse_difficulty(args.difficulty)
     names = [g.name for g in resolve(args.generators)]
-    rows = [rate(n, args.tasks, args.repeat, difficulty) for n in names]
+    rows = rates(names, args.tasks, args.repeat, difficulty)
     median = statistics.median(r["pairs_per_cpu_s"] for r in rows)
     ratio = (
-        workers_ratio(names, args.worker_tasks, difficulty, args.workers)
+        workers_ratio(names, args.worker_tasks, difficulty, args.workers, args.worker_repeat)
         if args.worker_tasks > 0 and args.workers > 1
         else None
     )

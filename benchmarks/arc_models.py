@@ -18,8 +18,9 @@ seed); the table lists the numbers with the commands that made them, so each can
     python benchmarks/arc_models.py --workdir runs/arc-bench            # the targets: ~2.5 hours
     python benchmarks/arc_models.py --quick --workdir runs/arc-bench-quick    # every row in minutes
     python benchmarks/arc_models.py --only objects --workdir runs/arc-bench
-    python benchmarks/arc_models.py --only one-rule --threads 1 --workdir runs/arc-bench &  # one
-    python benchmarks/arc_models.py --only in-context --threads 1 --workdir runs/arc-bench  # core each
+    # two parts side by side, one core each:
+    python benchmarks/arc_models.py --only one-rule --threads 1 --workdir runs/arc-bench &
+    python benchmarks/arc_models.py --only in-context --threads 1 --workdir runs/arc-bench
 
 Run it on an otherwise idle machine: the budgets are wall-clock seconds.
 """

@@ -16,6 +16,13 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 MEMO_SIZE = 128  # calls remembered per function: a task has a few grids, each with a few arguments
+_MEMOS: list[dict] = []  # every per_grid function's cache, so a benchmark can start cold
+
+
+def clear_memos() -> None:
+    """Forget every remembered call (a timing run starts as a fresh process would)."""
+    for cache in _MEMOS:
+        cache.clear()
 
 
 class _Raised:
@@ -40,6 +47,7 @@ def per_grid(fn: F) -> F:
     # subtle: a cache in library code, but a pure one: it changes no answer, only how often
     # one is worked out; keyed by the grid's bytes (not its id, which Python reuses)
     cache: dict[tuple, Any] = {}
+    _MEMOS.append(cache)
     lock = threading.Lock()
 
     @functools.wraps(fn)
