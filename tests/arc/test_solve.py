@@ -5,8 +5,8 @@ import pytest
 
 from z2h.arc.generators._solve import (
     MEMO_SIZE,
-    clear_memos,
     changed_colors,
+    clear_memos,
     fits_all,
     fitting_answer,
     per_grid,
