@@ -253,6 +253,14 @@ def test_grid_gpt_reads_the_generator_description_first():
     assert np.array_equal(best, a)
 
 
+def test_grid_gpt_description_settings_are_checked_only_when_used():
+    GridGPTConfig(block_size=64, max_text=48)  # no description read: max_text is unused
+    with pytest.raises(Z2HError, match="max_text"):
+        GridGPTConfig(block_size=64, max_text=48, describe=True)
+    with pytest.raises(Z2HError, match="text_vocab"):
+        GridGPTConfig(text_vocab=100, describe=True)
+
+
 def test_grid_gpt_description_tokenizer_travels_in_the_checkpoint():
     cfg = GridGPTConfig(block_size=160, n_layer=1, n_head=2, n_embd=16, describe=True)
     m = GridGPT(cfg)

@@ -58,7 +58,9 @@ class GridGPTConfig:
             raise Z2HError(f"block_size must be at least 16, got {self.block_size}")
         if self.beam < 1:
             raise Z2HError(f"beam must be at least 1, got {self.beam}")
-        if self.text_vocab < 256 or not 1 <= self.max_text < self.block_size // 2:
+        if self.describe and (
+            self.text_vocab < 256 or not 1 <= self.max_text < self.block_size // 2
+        ):
             raise Z2HError(
                 f"text_vocab must be at least 256 and max_text 1 to block_size / 2, got "
                 f"{self.text_vocab} and {self.max_text}"
