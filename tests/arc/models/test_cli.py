@@ -219,6 +219,15 @@ def test_training_draws_past_tasks_too_big_for_the_model(arc, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 2
     assert metrics["too_big"]["train"] > 0 and 0 < metrics["too_big"]["held_out"] < 8
+    # the objects model too, on the labelled grids of the same tasks
+    objects = tmp_path / "o"
+    assert arc(["train", "--out", str(objects), "--generator", "flip", "--model", "objects",
+                "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set",
+                "canvas=8", "--batch-size", "4", "--val-tasks", "4", "--threads", "1",
+                "--max-steps", "2", "--quiet"]) == 0  # fmt: skip
+    metrics = json.loads((objects / "metrics.json").read_text())
+    assert metrics["steps"] == 2 and metrics["too_big"]["train"] > 0
+    assert metrics["too_big"]["held_out"] > 0
 
 
 def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
@@ -243,7 +252,7 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
         arc,
         capsys,
         ["eval", "--json", "--run", str(tmp_path / "none"), "--generator", "flip"],
-        "no such run directory",
+        "--run " + str(tmp_path / "none") + ": no such run directory",
     )
 
 
@@ -288,6 +297,12 @@ def test_tta_on_a_model_that_cannot_use_it(arc, tmp_path, capsys):
         capsys,
         ["eval", "--json", "--run", str(out), "--generator", "flip", "--tta"],
         "--tta needs a model that reads demonstrations",
+    )
+    expect_error(  # no views at all is refused, not TTA quietly switched off
+        arc,
+        capsys,
+        ["eval", "--json", "--run", str(out), "--generator", "flip", "--tta", "--tta-views", "0"],
+        "--tta-views must be at least 1",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
 from z2h.config import parse_assignments
 from z2h.defaults import DEFAULT_SEED
+from z2h.errors import Z2HError
 from z2h.run import format_summary
 
 DEFAULT_EVAL_SEED = 20251130  # generated evaluation tasks: a seed no training run uses by default
@@ -142,6 +143,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
     from z2h.arc.models.evaluate import evaluate_run
     from z2h.run import set_threads
+
+    if getattr(args, "tta", False) and args.tta_views < 1:
+        raise Z2HError(f"--tta-views must be at least 1, got {args.tta_views}")
 
     set_threads(args.threads, who="z2h arc")
     return evaluate_run(

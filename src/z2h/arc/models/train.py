@@ -293,7 +293,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     """The best model of an ARC run directory (else its last), rebuilt from the checkpoint."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise CheckpointError(f"--out {run_dir}: no such run directory")
+        raise CheckpointError(f"--run {run_dir}: no such run directory")
     ckpt = load_model_state(run_dir, kind=KIND)
     for key in ("model", "model_config", "model_state"):
         if key not in ckpt:
@@ -368,8 +368,17 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
         else:
             val_scenes = [g for t, lab in source.held_out(s.val_tasks) if lab is not None
                           for g in labelled_grids(t, lab)]  # fmt: skip
-        val_examples = [model.example(g, o, f"held-out grid {i}")
-                        for i, (g, o, _) in enumerate(val_scenes)]  # fmt: skip
+        val_examples, fitting, error = [], [], None
+        for i, scene in enumerate(val_scenes):
+            try:
+                val_examples.append(model.example(scene[0], scene[1], f"held-out grid {i}"))
+                fitting.append(scene)
+            except EncodingError as e:  # a grid larger than the canvas: left out, counted
+                too_big["held_out"] += 1
+                error = e
+        if not fitting:
+            raise Z2HError(f"{error} (none of the {len(val_scenes)} held-out grids fit)")
+        val_scenes = fitting
 
     def train_batch(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
@@ -379,20 +388,22 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
                 grid, owners, _ = source.scene(rng)
                 examples.append(model.example(grid, owners))
             elif not entry.solves_tasks:
-                task, labels = source.draw(rng)
-                grids = labelled_grids(task, labels)
-                grid, owners, _ = grids[int(rng.integers(len(grids)))]
-                examples.append(model.example(grid, owners, f"task {task.id}"))
+                examples.append(fitting_example(rng, labelled=True))
             else:
                 examples.append(fitting_example(rng))
         return model.collate(examples)
 
-    def fitting_example(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """An example of a task the model can read; larger ones are drawn past and counted."""
+    def fitting_example(rng: np.random.Generator, labelled: bool = False):
+        """An example of a task (with ``labelled``: of one labelled grid of a task) that the
+        model can read; larger ones are drawn past and counted."""
         for _ in range(MAX_TOO_BIG):
-            task, _ = source.draw(rng)
+            task, labels = source.draw(rng)
             try:
-                return solver_example(model, task, rng, s.augment)
+                if not labelled:
+                    return solver_example(model, task, rng, s.augment)
+                grids = labelled_grids(task, labels)
+                grid, owners, _ = grids[int(rng.integers(len(grids)))]
+                return model.example(grid, owners, f"task {task.id}")
             except EncodingError as e:
                 too_big["train"] += 1
                 last = e
