@@ -298,6 +298,12 @@ def test_tta_on_a_model_that_cannot_use_it(arc, tmp_path, capsys):
         ["eval", "--json", "--run", str(out), "--generator", "flip", "--tta"],
         "--tta needs a model that reads demonstrations",
     )
+    expect_error(  # --tasks makes tasks; a folder's tasks are all used, so it is refused there
+        arc,
+        capsys,
+        ["eval", "--json", "--run", str(out), "--data", str(tmp_path), "--tasks", "2"],
+        "with --data every task there is used",
+    )
     expect_error(  # no views at all is refused, not TTA quietly switched off
         arc,
         capsys,

@@ -83,7 +83,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                           + ", ".join(REAL_SETS))  # fmt: skip
         what.add_argument("--generator", help="generator names or 'all': make --tasks new tasks")
         what.add_argument("--scenes", help="'touching': object scenes (objects model)")
-        p.add_argument("--tasks", type=int, default=100,
+        p.add_argument("--tasks", type=int, default=None,
                        help="tasks (or scenes) per generator to make (default 100)")  # fmt: skip
         p.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of made tasks")
         p.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI")
@@ -146,10 +146,14 @@ def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
 
     if getattr(args, "tta", False) and args.tta_views < 1:
         raise Z2HError(f"--tta-views must be at least 1, got {args.tta_views}")
+    if args.tasks is not None and args.data:
+        raise Z2HError("--tasks sets how many tasks --generator or --scenes make; with --data "
+                       "every task there is used (--limit N keeps the first N)")  # fmt: skip
 
     set_threads(args.threads, who="z2h arc")
     return evaluate_run(
-        run_arg(args), data=args.data, generator=args.generator, scenes=args.scenes, n=args.tasks,
+        run_arg(args), data=args.data, generator=args.generator, scenes=args.scenes,
+        n=100 if args.tasks is None else args.tasks,
         seed=args.seed, difficulty=args.difficulty, limit=args.limit,
         tta=args.tta_views if args.tta else 0, skip_too_big=args.skip_too_big,
         predictions=args.predictions, metrics=getattr(args, "metrics", None),
