@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from z2h.arc.labels import LABELS_VERSION
 from z2h.arc.task import read_task, task_from_json, write_task
 from z2h.cli import main
 
@@ -126,7 +127,7 @@ def test_label_a_task_file(small_set, tmp_path, capsys):
         capsys, "label", str(small_set / "tasks" / "gravity-5-000000.json"), "--out", str(out_json)
     )
     assert code == 0 and "train 0: input" in out and " -> out " in out
-    assert json.loads(out_json.read_text())["version"] == 1
+    assert json.loads(out_json.read_text())["version"] == LABELS_VERSION
 
 
 def test_sheet(tmp_path, capsys):
