@@ -1,0 +1,295 @@
+"""The object reasoner's action space: what it says about each input object of a pair.
+
+A label row (``z2h.arc.labels``) is concrete: "move by [0, -7], stop at contact with 3". The
+reasoner says the same thing semantically, so that one action means the same on a new grid:
+"move left until contact". Each input object gets one ``ObjectAction``, factored into
+
+- ``op``: what happens to the object itself (``OPS``), with its parameters: ``color`` (recolor),
+  ``direction`` (move / grow until contact), ``by`` (a fixed move);
+- ``spawn``: an object it creates (``SPAWNS``: a box outline around it, the fill of its holes),
+  with ``spawn_color``.
+
+``explain_pair`` reads a pair's labels into these (and the correspondence); ``resolve`` turns
+them back into concrete label rows on a given scene (working out where "until contact" stops),
+which the renderer (``z2h.arc.replay``) paints. Chains the space cannot say (a recolour and a
+move, a copy to markers, a line between two points) are ``other``: counted, never rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels
+
+OPS = ("none", "delete", "recolor", "move_until_contact", "pushed_until_contact", "move_by",
+       "grow_until_contact", "raise", "lower", "other")  # fmt: skip
+SPAWNS = ("none", "outline", "fill", "other")
+DIRECTIONS = ("up", "down", "left", "right")
+STEP = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+MAX_SHIFT = 29  # a fixed move is at most this many cells each way (grids are at most 30)
+# ops whose parameters are a colour / a direction / a fixed offset
+COLOR_OPS = ("recolor",)
+DIRECTION_OPS = ("move_until_contact", "pushed_until_contact", "grow_until_contact")
+OFFSET_OPS = ("move_by",)
+COLOR_SPAWNS = ("outline", "fill")
+# label ops that say why, not what: they change no cell beyond what the others in the chain do
+SILENT = ("keep", "reveal", "stop_at_contact", "align", "hit", "hidden")
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    op: str = "none"  # one of OPS
+    color: int | None = None  # recolor: the new colour
+    direction: str | None = None  # until-contact ops: one of DIRECTIONS
+    by: tuple[int, int] | None = None  # move_by: (dr, dc)
+    spawn: str = "none"  # one of SPAWNS
+    spawn_color: int | None = None  # the created object's colour
+
+    def representable(self) -> bool:
+        return self.op != "other" and self.spawn != "other"
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"op": self.op}
+        if self.color is not None:
+            d["color"] = self.color
+        if self.direction is not None:
+            d["direction"] = self.direction
+        if self.by is not None:
+            d["by"] = list(self.by)
+        if self.spawn != "none":
+            d["spawn"] = self.spawn
+            d["spawn_color"] = self.spawn_color
+        return d
+
+
+@dataclass
+class Explanation:
+    """What happened in one pair, object by object (input objects in their label order)."""
+
+    actions: list[ObjectAction]  # one per input object
+    matches: list[int | None]  # per input object: the index of the output object it became
+    created: list[int] = field(default_factory=list)  # output objects no input object became
+
+    def representable(self) -> bool:
+        return all(a.representable() for a in self.actions)
+
+
+def direction_of(by: list[int]) -> str | None:
+    """The direction of a straight shift (None for a diagonal or no shift)."""
+    dr, dc = int(by[0]), int(by[1])
+    if (dr == 0) == (dc == 0):
+        return None
+    if dr:
+        return "down" if dr > 0 else "up"
+    return "right" if dc > 0 else "left"
+
+
+def semantic_op(actions: list[dict[str, Any]], deleted: bool) -> ObjectAction:
+    """The semantic action of one label chain (an object's own row)."""
+    if deleted:
+        return ObjectAction("delete")
+    ops = [a.get("op") for a in actions if a.get("op") not in SILENT]
+    stops = any(a.get("op") == "stop_at_contact" for a in actions)
+    if not ops:
+        return ObjectAction()
+    if len(ops) > 1 and not all(o == "recolor" for o in ops):
+        return ObjectAction("other")
+    a = next(a for a in actions if a.get("op") == ops[-1])
+    op = ops[0]
+    if op == "recolor":
+        return ObjectAction("recolor", color=int(a["to"]))
+    if op in ("move", "push"):
+        by = [int(v) for v in a["by"]]
+        d = direction_of(by)
+        if stops and d is not None:
+            kind = "pushed_until_contact" if op == "push" else "move_until_contact"
+            return ObjectAction(kind, direction=d)
+        if max(abs(by[0]), abs(by[1])) > MAX_SHIFT:
+            return ObjectAction("other")
+        return ObjectAction("move_by", by=(by[0], by[1]))
+    if op == "grow" and stops and a.get("direction") in DIRECTIONS:
+        return ObjectAction("grow_until_contact", direction=str(a["direction"]))
+    if op in ("raise", "lower"):
+        return ObjectAction(op)
+    return ObjectAction("other")
+
+
+def explain_pair(pl: PairLabels) -> Explanation:
+    """The semantic explanation of a labelled pair (its output must be labelled)."""
+    if pl.output is None:
+        raise ValueError("explain_pair needs a pair whose output is labelled")
+    in_index = {o.id: i for i, o in enumerate(pl.input.objects)}
+    out_index = {o.id: i for i, o in enumerate(pl.output.objects)}
+    own: dict[int, Match] = {}
+    extra: dict[int, int] = {}  # input index -> further rows (copies, splits)
+    created: list[int] = []
+    spawns: dict[int, tuple[str, int | None]] = {}
+    for m in pl.correspondence:
+        if m.input_id is None:
+            if m.output_id is None:
+                continue
+            created.append(out_index[m.output_id])
+            spawn = _spawn_of(m, pl.output, in_index)
+            if spawn is not None:
+                spawns[spawn[0]] = spawn[1:]
+            else:  # a created object no input object accounts for
+                spawns.setdefault(-1, ("other", None))
+            continue
+        i = in_index[m.input_id]
+        if i in own:
+            extra[i] = extra.get(i, 0) + 1
+        else:
+            own[i] = m
+    actions, matches = [], []
+    for i in range(len(pl.input.objects)):
+        m = own.get(i)
+        deleted = m is None or m.output_id is None
+        act = semantic_op([] if m is None else m.actions, deleted)
+        if i in extra:
+            act = ObjectAction("other")
+        kind, colour = spawns.get(i, ("none", None))
+        actions.append(
+            ObjectAction(act.op, act.color, act.direction, act.by, kind, colour)
+            if kind != "none"
+            else act
+        )
+        matches.append(None if deleted or m is None else out_index[m.output_id])
+    if -1 in spawns and actions:  # unexplained creation: the pair is not representable
+        first = actions[0]
+        actions[0] = ObjectAction(first.op, first.color, first.direction, first.by, "other")
+    return Explanation(actions, matches, created)
+
+
+def _spawn_of(
+    m: Match, out: GridLabels, in_index: dict[int, int]
+) -> tuple[int, str, int | None] | None:
+    """(input index, spawn kind, colour) of a created object an input object accounts for."""
+    ops = [a for a in m.actions if a.get("op") in ("outline", "fill")]
+    if len(ops) != 1 or len(m.actions) != 1:
+        return None
+    a = ops[0]
+    ref = a.get("around") if a["op"] == "outline" else a.get("inside")
+    if ref not in in_index:
+        return None
+    obj = next(o for o in out.objects if o.id == m.output_id)
+    if len(obj.colors) != 1:
+        return None
+    return in_index[ref], a["op"], int(obj.colors[0])
+
+
+# -- from semantic actions back to concrete label rows --------------------------------------
+def _cells(o: ObjectLabel) -> set[tuple[int, int]]:
+    return {(r, c) for r, c, _ in o.cells}
+
+
+def slide(
+    cells: set[tuple[int, int]],
+    step: tuple[int, int],
+    blocked: set[tuple[int, int]],
+    height: int,
+    width: int,
+) -> int:
+    """How many steps ``cells`` move along ``step`` before the next step would leave the grid
+    or overlap ``blocked``."""
+    dr, dc = step
+    n = 0
+    while True:
+        nxt = {(r + (n + 1) * dr, c + (n + 1) * dc) for r, c in cells}
+        if any(not (0 <= r < height and 0 <= c < width) for r, c in nxt) or nxt & blocked:
+            return n
+        n += 1
+
+
+def ray_length(
+    cells: set[tuple[int, int]],
+    direction: str,
+    blocked: set[tuple[int, int]],
+    height: int,
+    width: int,
+) -> int:
+    """Free cells a ray from ``cells``' leading edge runs along ``direction`` before it meets
+    ``blocked`` or the edge (from the edge's first cell in reading order)."""
+    dr, dc = STEP[direction]
+    key = {"up": lambda p: p[0], "down": lambda p: -p[0], "left": lambda p: p[1],
+           "right": lambda p: -p[1]}[direction]  # fmt: skip
+    r, c = min(cells, key=lambda p: (key(p), p))
+    n = 0
+    while True:
+        r, c = r + dr, c + dc
+        if not (0 <= r < height and 0 <= c < width) or (r, c) in blocked:
+            return n
+        n += 1
+
+
+def _lead(cells: set[tuple[int, int]], direction: str) -> int:
+    """How far ``cells`` already are toward ``direction`` (larger: nearer the edge it moves to)."""
+    dr, dc = STEP[direction]
+    return max(r * dr + c * dc for r, c in cells)
+
+
+def resolve(gl: GridLabels, actions: list[ObjectAction]) -> list[Match] | None:
+    """Concrete label rows (input id -> actions; created rows) that do ``actions`` on ``gl``'s
+    objects, or None if an action is ``other``.
+
+    Objects that move until contact move one by one, the one nearest its destination first, so
+    a stack settles as gravity settles it; then pushed objects do (a pusher stops against the
+    object where it stood, which then flies on); deleted objects are gone before anything
+    moves, and grown rays stop at the objects' final cells.
+    """
+    if len(actions) != len(gl.objects):
+        raise ValueError(f"{len(actions)} actions for {len(gl.objects)} objects")
+    if not all(a.representable() for a in actions):
+        return None
+    cells = [_cells(o) for o in gl.objects]
+    rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(gl.objects))}
+    alive = [a.op != "delete" for a in actions]
+    for i, a in enumerate(actions):
+        if a.op == "move_by" and a.by is not None:
+            cells[i] = {(r + a.by[0], c + a.by[1]) for r, c in cells[i]}
+            rows[i].append({"op": "move", "by": list(a.by)})
+        elif a.op == "recolor" and a.color is not None:
+            for colour in gl.objects[i].colors:
+                if colour != a.color:
+                    rows[i].append({"op": "recolor", "from": colour, "to": a.color})
+        elif a.op in ("raise", "lower"):
+            rows[i].append({"op": a.op})
+    for kind in ("move_until_contact", "pushed_until_contact"):
+        _slide_all(gl, actions, kind, cells, alive, rows)
+    for i, a in enumerate(actions):
+        if a.op == "grow_until_contact" and alive[i]:
+            d = str(a.direction)
+            blocked = set().union(*(cells[j] for j in range(len(cells)) if j != i and alive[j]))
+            n = ray_length(cells[i], d, blocked, gl.height, gl.width)
+            if n:
+                rows[i].append({"op": "grow", "direction": d, "by": n})
+    out = []
+    for i, o in enumerate(gl.objects):
+        out.append(Match(o.id, o.id if alive[i] else None, rows[i] if alive[i] else []))
+    for i, a in enumerate(actions):
+        if a.spawn in COLOR_SPAWNS:
+            key = "around" if a.spawn == "outline" else "inside"
+            out.append(Match(None, None, [{"op": a.spawn, key: gl.objects[i].id,
+                                           "color": a.spawn_color}]))  # fmt: skip
+    return out
+
+
+def _slide_all(
+    gl: GridLabels,
+    actions: list[ObjectAction],
+    kind: str,
+    cells: list[set[tuple[int, int]]],
+    alive: list[bool],
+    rows: dict[int, list[dict[str, Any]]],
+) -> None:
+    """Slide every live object whose op is ``kind`` until contact (updates ``cells``, ``rows``)."""
+    movers = [i for i, a in enumerate(actions) if a.op == kind and alive[i]]
+    movers.sort(key=lambda i: -_lead(cells[i], str(actions[i].direction)))
+    for i in movers:
+        d = str(actions[i].direction)
+        blocked = set().union(*(cells[j] for j in range(len(cells)) if j != i and alive[j]))
+        n = slide(cells[i], STEP[d], blocked, gl.height, gl.width)
+        dr, dc = STEP[d]
+        cells[i] = {(r + n * dr, c + n * dc) for r, c in cells[i]}
+        if n:
+            rows[i].append({"op": "move", "by": [n * dr, n * dc]})
