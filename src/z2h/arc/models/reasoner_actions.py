@@ -20,7 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels
+from z2h.arc.replay import render
 
 OPS = ("none", "delete", "recolor", "move_until_contact", "pushed_until_contact", "move_by",
        "grow_until_contact", "raise", "lower", "other")  # fmt: skip
@@ -34,6 +37,7 @@ DIRECTION_OPS = ("move_until_contact", "pushed_until_contact", "grow_until_conta
 OFFSET_OPS = ("move_by",)
 COLOR_SPAWNS = ("outline", "fill")
 # label ops that say why, not what: they change no cell beyond what the others in the chain do
+PAINT = {"lower": 0, "raise": 2}  # paint-order rank (others 1): raised objects paint last
 SILENT = ("keep", "reveal", "stop_at_contact", "align", "hit", "hidden")
 
 
@@ -228,9 +232,16 @@ def _lead(cells: set[tuple[int, int]], direction: str) -> int:
     return max(r * dr + c * dc for r, c in cells)
 
 
-def resolve(gl: GridLabels, actions: list[ObjectAction]) -> list[Match] | None:
-    """Concrete label rows (input id -> actions; created rows) that do ``actions`` on ``gl``'s
-    objects, or None if an action is ``other``.
+@dataclass
+class Resolved:
+    rows: list[tuple[int, list[dict[str, Any]]]]  # (input id, concrete actions), paint order
+    created: list[list[list[int]]]  # [row, col, colour] cells of each spawned object
+
+
+def resolve(gl: GridLabels, actions: list[ObjectAction]) -> Resolved | None:
+    """Concrete label rows (live input objects in paint order, with their actions) and the
+    cells of spawned objects that do ``actions`` on ``gl``'s objects, or None if an action is
+    ``other``.
 
     Objects that move until contact move one by one, the one nearest its destination first, so
     a stack settles as gravity settles it; then pushed objects do (a pusher stops against the
@@ -263,15 +274,49 @@ def resolve(gl: GridLabels, actions: list[ObjectAction]) -> list[Match] | None:
             n = ray_length(cells[i], d, blocked, gl.height, gl.width)
             if n:
                 rows[i].append({"op": "grow", "direction": d, "by": n})
-    out = []
-    for i, o in enumerate(gl.objects):
-        out.append(Match(o.id, o.id if alive[i] else None, rows[i] if alive[i] else []))
+    order = sorted(range(len(gl.objects)), key=lambda i: PAINT.get(actions[i].op, 1))
+    painted = [(gl.objects[i].id, rows[i]) for i in order if alive[i]]
+    created = []
     for i, a in enumerate(actions):
-        if a.spawn in COLOR_SPAWNS:
-            key = "around" if a.spawn == "outline" else "inside"
-            out.append(Match(None, None, [{"op": a.spawn, key: gl.objects[i].id,
-                                           "color": a.spawn_color}]))  # fmt: skip
-    return out
+        if a.spawn in COLOR_SPAWNS and a.spawn_color is not None:
+            made = spawn_cells(a.spawn, cells[i], gl.height, gl.width)
+            created.append([[r, c, a.spawn_color] for r, c in sorted(made)])
+    return Resolved(painted, created)
+
+
+def spawn_cells(
+    kind: str, cells: set[tuple[int, int]], height: int, width: int
+) -> set[tuple[int, int]]:
+    """The cells of an object that ``cells`` spawn: ``outline``, the ring one cell outside its
+    box; ``fill``, the cells of its box it encloses (not 4-connected to the box's outside)."""
+    rows, cols = [r for r, _ in cells], [c for _, c in cells]
+    top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+    if kind == "outline":
+        ring = {(r, c) for r in range(top - 1, bottom + 2) for c in (left - 1, right + 1)}
+        ring |= {(r, c) for c in range(left - 1, right + 2) for r in (top - 1, bottom + 1)}
+        return {(r, c) for r, c in ring if 0 <= r < height and 0 <= c < width}
+    # flood the box's free cells from a ring just outside it: what the flood misses is enclosed
+    free = {(r, c) for r in range(top - 1, bottom + 2) for c in range(left - 1, right + 2)}
+    free -= cells
+    seen = {(r, c) for r, c in free if r in (top - 1, bottom + 1) or c in (left - 1, right + 1)}
+    stack = list(seen)
+    while stack:
+        r, c = stack.pop()
+        for nxt in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+            if nxt in free and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return free - seen
+
+
+def render_actions(gl: GridLabels, actions: list[ObjectAction]) -> np.ndarray | None:
+    """The output grid ``actions`` paint on ``gl``'s scene (``z2h.arc.replay.render``), or
+    None when an action is ``other``."""
+    done = resolve(gl, actions)
+    if done is None:
+        return None
+    inputs = {o.id: o.cells for o in gl.objects}
+    return render(inputs, done.rows, gl.height, gl.width, gl.background, done.created)
 
 
 def _slide_all(

@@ -143,7 +143,7 @@ def explain_example(
     targets = None
     if ex is not None:
         targets = [
-            action_targets(a) + [max_tokens if m is None else out_start + m]
+            [*action_targets(a), max_tokens if m is None else out_start + m]
             for a, m in zip(ex.actions, ex.matches, strict=True)
         ]
     tok.add(pl.input, "explain_in", 0, targets=targets)
@@ -170,7 +170,7 @@ def solve_example(
         tok.add(gl, "demo_in", k, actions=ex.actions)
     targets = None
     if answer is not None:
-        targets = [action_targets(a) + [-1] for a in answer.actions]
+        targets = [[*action_targets(a), -1] for a in answer.actions]
     tok.add(query, "test_in", len(demos), targets=targets)
     return tok.arrays(max_tokens, what)
 
