@@ -21,12 +21,14 @@ class ModelEntry:
     config_cls: type  # a dataclass
     solves_tasks: bool  # True: a GridSolver (answers test inputs); False: the object finder
     description: str  # one line for --help and error messages
+    reads_labels: bool = False  # trained and scored from task labels (the object reasoner)
 
 
 def _entries() -> dict[str, ModelEntry]:
     from z2h.arc.models.gridgpt import GridGPT, GridGPTConfig
     from z2h.arc.models.gridvit import GridViT, GridViTConfig
     from z2h.arc.models.objects_model import ObjectFinder, ObjectFinderConfig
+    from z2h.arc.models.reasoner import ObjectReasoner, ObjectReasonerConfig
 
     entries = [
         ModelEntry("grid-gpt", GridGPT, GridGPTConfig, True,
@@ -36,6 +38,9 @@ def _entries() -> dict[str, ModelEntry]:
                    "encoder over fixed canvases; paints every output cell at once, plus its size"),
         ModelEntry("objects", ObjectFinder, ObjectFinderConfig, False,
                    "per-cell object-instance finder trained from the labels"),
+        ModelEntry("object-reasoner", ObjectReasoner, ObjectReasonerConfig, True,
+                   "objects as tokens: explains each object's action, solves by acting on the "
+                   "test's objects and rendering them", reads_labels=True),
     ]  # fmt: skip
     return {e.name: e for e in entries}
 

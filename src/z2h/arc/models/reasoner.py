@@ -1,0 +1,364 @@
+"""object-reasoner: objects as tokens; explains a pair object by object, then solves the test by
+acting on its objects and rendering the result.
+
+Differs from grid-gpt and grid-vit in never painting a cell: it predicts, for each object, one
+semantic action (``reasoner_actions``: an op with its parameters, and an object it spawns) and
+``z2h.arc.replay`` paints the scene those actions make, so a right explanation is an exactly
+right answer. Tokens are ``reasoner_data``'s rows: each object's mask and colours go through a
+small shape encoder, its box, size and colours through embeddings; pairwise relations (same
+grid, touching boxes, shared rows or columns, same colour) bias attention, head by head. The
+explain head also points each input object at the output object it became (or at "none").
+The two attempts are the two best joint assignments of actions (a beam over the objects) whose
+rendered grids differ.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from z2h.arc.labels import GridLabels, PairLabels
+from z2h.arc.models import reasoner_data as D
+from z2h.arc.models.base import Candidate, GridSolver, block_config, check_sizes, init_weights
+from z2h.arc.models.encode import EncodingError
+from z2h.arc.models.reasoner_actions import (
+    COLOR_OPS,
+    COLOR_SPAWNS,
+    DIRECTION_OPS,
+    DIRECTIONS,
+    OFFSET_OPS,
+    OPS,
+    SPAWNS,
+    Explanation,
+    ObjectAction,
+    render_actions,
+)
+from z2h.arc.replay import ReplayError
+from z2h.errors import Z2HError
+from z2h.gpt.model import Block, make_norm
+
+EXPLANATIONS = ("given", "inferred")
+HEADS = {"op": len(OPS), "color": 10, "direction": len(DIRECTIONS), "dr": D.N_OFFSETS,
+         "dc": D.N_OFFSETS, "spawn": len(SPAWNS), "spawn_color": 10}  # fmt: skip
+N_RELATIONS = 32  # 5 relation bits between two tokens
+
+
+@dataclass
+class ObjectReasonerConfig:
+    max_tokens: int = 128  # objects per example: demonstration inputs + the test input, or a pair
+    max_pairs: int = 16  # which-pair embeddings (demonstrations + the test input)
+    n_layer: int = 4  # Transformer blocks
+    n_head: int = 4  # attention heads per block
+    n_embd: int = 128  # residual width
+    shape_embd: int = 16  # width of each patch cell's embedding in the shape encoder
+    relations: bool = True  # pairwise relation biases in attention
+    dropout: float = 0.0  # dropout in the blocks
+    bias: bool = False  # biases in Linear layers and norms
+    norm: str = "rmsnorm"  # "layernorm" or "rmsnorm"
+    mlp: str = "swiglu"  # "gelu" or "swiglu"
+    qk_norm: bool = True  # normalize queries and keys per head
+    explain_frac: float = 0.3  # share of training examples that explain a pair (the rest solve)
+    explanations: str = "given"  # demonstrations' actions when solving: from labels or inferred
+    beam: int = 8  # joint assignments kept per test input; the best two distinct grids answer
+    top_k: int = 3  # candidate actions per object entering the beam
+
+    def __post_init__(self) -> None:
+        check_sizes(self)
+        if self.max_tokens < 2 or self.max_pairs < 2:
+            raise Z2HError(f"max_tokens and max_pairs must be at least 2, got "
+                           f"{self.max_tokens} and {self.max_pairs}")  # fmt: skip
+        if not 0.0 <= self.explain_frac <= 1.0:
+            raise Z2HError(f"explain_frac must be in [0, 1], got {self.explain_frac}")
+        if self.explanations not in EXPLANATIONS:
+            raise Z2HError(f"explanations must be one of {', '.join(EXPLANATIONS)}, "
+                           f"got {self.explanations!r}")  # fmt: skip
+        if self.beam < 2 or self.top_k < 1:
+            raise Z2HError(f"beam must be at least 2 and top_k at least 1, got "
+                           f"{self.beam} and {self.top_k}")  # fmt: skip
+
+
+class ShapeEncoder(nn.Module):
+    """An object's PATCH x PATCH cells (colour or empty) -> (C,): each cell's embedding plus its
+    place's, flattened, through a two-layer MLP."""
+
+    def __init__(self, width: int, C: int):
+        super().__init__()
+        n = D.PATCH * D.PATCH
+        self.cell = nn.Embedding(D.EMPTY_CELL + 1, width)
+        self.place = nn.Parameter(torch.zeros(n, width))
+        self.mlp = nn.Sequential(nn.Linear(n * width, C), nn.GELU(), nn.Linear(C, C))
+
+    def forward(self, cells: torch.Tensor) -> torch.Tensor:  # (B, T, n) -> (B, T, C)
+        h = self.cell(cells) + self.place
+        return self.mlp(h.flatten(-2))
+
+
+class ObjectReasoner(GridSolver):
+    name = "object-reasoner"
+    reads_labels = True  # trained and scored from task labels (reasoner_train)
+
+    def __init__(self, config: ObjectReasonerConfig):
+        super().__init__()
+        self.config = config
+        C = config.n_embd
+        bcfg = block_config(config, config.max_tokens, pos="learned")
+        sizes = {"role": len(D.ROLES), "pair": config.max_pairs, "top": 32, "left": 32,
+                 "height": 32, "width": 32, "grid_h": 32, "grid_w": 32, "below": 32,
+                 "right": 32, "size": D.MAX_SIZE_EMB, "color": 10, "order": D.MAX_ORDER,
+                 "a_op": len(OPS) + 1, "a_color": 11, "a_dir": len(DIRECTIONS) + 1,
+                 "a_dr": D.N_OFFSETS + 1, "a_dc": D.N_OFFSETS + 1, "a_spawn": len(SPAWNS) + 1,
+                 "a_spawn_color": 11}  # fmt: skip
+        self.features = list(D.FEATURES) + list(D.ACTION_COLS)
+        self.emb = nn.ModuleDict({k: nn.Embedding(sizes[k], C) for k in self.features})
+        self.shape = ShapeEncoder(config.shape_embd, C)
+        self.rel = nn.Embedding(N_RELATIONS, config.n_head) if config.relations else None
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(bcfg) for _ in range(config.n_layer))
+        self.norm_f = make_norm(bcfg)
+        self.heads = nn.ModuleDict({k: nn.Linear(C, n) for k, n in HEADS.items()})
+        self.match_q = nn.Linear(C, C)
+        self.match_k = nn.Linear(C, C)
+        self.none_key = nn.Parameter(torch.zeros(C))  # the "deleted" slot of the pointer
+        init_weights(self, config.n_layer)
+
+    @property
+    def reads_demos(self) -> bool:
+        return True
+
+    def max_demos(self) -> int:
+        return self.config.max_pairs - 1
+
+    # -- the network -----------------------------------------------------------------------------
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, N_FEATURES) ints -> (B, T, C)."""
+        n = len(self.features)
+        h = self.shape(x[..., n:])
+        for i, name in enumerate(self.features):
+            table = self.emb[name]
+            h = h + table(x[..., i].clamp(0, table.num_embeddings - 1))
+        return h
+
+    def _attention_mask(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> (B, nh, T, T) additive mask: -inf to padding (each token still sees
+        itself, so no row is empty), plus the relation biases."""
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        role, pair = x[..., col["role"]], x[..., col["pair"]]
+        B, T = role.shape
+        pad = role == 0
+        eye = torch.eye(T, dtype=torch.bool, device=x.device)
+        blocked = pad[:, None, :] & ~eye  # (B, T, T): key is padding
+        mask = torch.zeros(B, T, T, device=x.device).masked_fill(blocked, -math.inf)
+        mask = mask[:, None].expand(B, self.config.n_head, T, T)
+        if self.rel is None:
+            return mask
+        top, left = x[..., col["top"]], x[..., col["left"]]
+        bottom, right = top + x[..., col["height"]] - 1, left + x[..., col["width"]] - 1
+
+        def overlap(a0, a1, pad_by: int) -> torch.Tensor:
+            return (a0[:, :, None] <= a1[:, None, :] + pad_by) & (
+                a0[:, None, :] <= a1[:, :, None] + pad_by
+            )
+
+        grid = (role[:, :, None] == role[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
+        rows, cols = overlap(top, bottom, 0), overlap(left, right, 0)
+        touch = overlap(top, bottom, 1) & overlap(left, right, 1)
+        colour = x[..., col["color"]]
+        same = colour[:, :, None] == colour[:, None, :]
+        code = grid.long() + 2 * (grid & touch).long() + 4 * rows.long() + 8 * cols.long()
+        code = code + 16 * same.long()
+        return mask + self.rel(code).permute(0, 3, 1, 2)
+
+    def forward(
+        self, x: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+        """(B, T, N_FEATURES) -> logits per head {name: (B, T, n)} and "match": (B, T, T + 1),
+        the last column "none"; with targets (B, T, N_TARGETS), the loss: per example, the
+        mean over its target tokens of the summed heads' cross-entropies; then the mean over
+        examples (so a batch split across ranks averages to the same loss)."""
+        h = self.drop(self._embed(x))
+        mask = self._attention_mask(x).to(h.dtype)
+        for block in self.blocks:
+            h = block(h, None, mask)
+        h = self.norm_f(h)
+        logits = {k: head(h) for k, head in self.heads.items()}
+        logits["match"] = self._pointer(h, x)
+        if targets is None:
+            return logits, None
+        return logits, self._loss(logits, targets)
+
+    def _pointer(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token, and
+        for "none" (last column)."""
+        B, T, C = h.shape
+        q, k = self.match_q(h), self.match_k(h)
+        scores = q @ k.transpose(1, 2) / math.sqrt(C)  # (B, T, T)
+        is_out = x[..., 0] == D.ROLES.index("explain_out")
+        scores = scores.masked_fill(~is_out[:, None, :], -1e9)
+        none = (q @ self.none_key / math.sqrt(C))[..., None]  # (B, T, 1)
+        return torch.cat([scores, none], dim=-1)
+
+    def _loss(self, logits: dict[str, torch.Tensor], targets: torch.Tensor) -> torch.Tensor:
+        per_token = torch.zeros(targets.shape[:2], device=targets.device)
+        for i, name in enumerate(D.TARGETS):
+            lg = logits[name].float()
+            t = targets[..., i]
+            ce = F.cross_entropy(
+                lg.reshape(-1, lg.size(-1)), t.clamp(min=0).reshape(-1), reduction="none"
+            ).view_as(t)
+            per_token = per_token + ce * (t >= 0)
+        counted = (targets[..., 0] >= 0).float()
+        per_example = (per_token * counted).sum(1) / counted.sum(1).clamp(min=1)
+        return per_example.mean()
+
+    # -- examples (the GridSolver contract reads grids; this model reads labels) ---------------
+    def collate(self, examples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, ...]:
+        dev = next(self.parameters()).device
+        x = torch.from_numpy(np.stack([e[0] for e in examples])).to(dev)
+        y = torch.from_numpy(np.stack([e[1] for e in examples])).to(dev)
+        return x, y
+
+    def example(self, demos, query, answer, object_ids, task_id):
+        """Unlabelled grids: objects from connected components, demonstrations explained by the
+        explain head. Training needs labels (``labelled_example``)."""
+        if answer is not None:
+            raise EncodingError(
+                f"task {task_id}: the object reasoner learns from labels (train with "
+                "--generator or a --data set made by 'z2h arc generate')"
+            )
+        pairs = [_unlabelled_pair(i, o) for i, o in demos]
+        n = len(D.grid_objects(query).objects) + max(len(p.input.objects) for p in pairs)
+        if n > self.config.max_tokens:
+            raise EncodingError(f"task {task_id}: {n} objects, more than max_tokens")
+        return np.zeros(1), np.zeros(1)
+
+    def labelled_example(self, labels, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        return D.training_example(labels, rng, self.config.explain_frac, self.config.max_tokens)
+
+    # -- explain -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def explain(self, pairs: Sequence[PairLabels]) -> list[Explanation]:
+        """The inferred explanation of each labelled pair (its output objects known)."""
+        if not pairs:
+            return []
+        ex = [D.explain_example(p, None, self.config.max_tokens) for p in pairs]
+        x, _ = self.collate(ex)
+        logits, _ = self(x)
+        out = []
+        for b, p in enumerate(pairs):
+            n = len(p.input.objects)
+            acts = [self._best_action(logits, b, t) for t in range(n)]
+            ptr = logits["match"][b, :n].argmax(-1).tolist()
+            T = self.config.max_tokens
+            matches = [None if j == T else j - n for j in ptr]
+            matched = {m for m in matches if m is not None}
+            created = [j for j in range(len(p.output.objects)) if j not in matched]
+            out.append(Explanation(acts, matches, created))
+        return out
+
+    def _best_action(self, logits: dict[str, torch.Tensor], b: int, t: int) -> ObjectAction:
+        return D.action_of([int(logits[k][b, t].argmax()) for k in HEADS])
+
+    # -- solve -------------------------------------------------------------------------------
+    def demo_explanations(self, demos: Sequence[PairLabels], given: Sequence[Explanation] | None):
+        if self.config.explanations == "given" and given is not None:
+            return list(given)
+        return self.explain(demos)
+
+    @torch.no_grad()
+    def assignments(
+        self, demos: Sequence[tuple[GridLabels, Explanation]], query: GridLabels
+    ) -> list[tuple[list[ObjectAction], float]]:
+        """The ``beam`` best joint assignments of actions to the query's objects, best first,
+        each with its log-probability (the sum over objects)."""
+        x, _ = D.solve_example(demos, query, None, self.config.max_tokens)
+        logits, _ = self(torch.from_numpy(x[None]).to(next(self.parameters()).device))
+        n_demo = int((x[:, 0] == D.ROLES.index("demo_in")).sum())
+        logp = {k: F.log_softmax(v[0].float(), -1).cpu() for k, v in logits.items() if k in HEADS}
+        beams: list[tuple[list[ObjectAction], float]] = [([], 0.0)]
+        for t in range(n_demo, n_demo + len(query.objects)):
+            options = self._options(logp, t)
+            grown = [(acts + [a], s + lp) for acts, s in beams for a, lp in options]
+            grown.sort(key=lambda e: -e[1])
+            beams = grown[: self.config.beam]
+        return beams
+
+    def _options(self, logp: dict[str, torch.Tensor], t: int) -> list[tuple[ObjectAction, float]]:
+        """The ``top_k`` most likely actions of token ``t``: each op among the top_k ops with
+        its most likely parameters, each spawn among the top two."""
+
+        def best(name: str) -> tuple[int, float]:
+            v, i = logp[name][t].max(-1)
+            return int(i), float(v)
+
+        ops = logp["op"][t].topk(min(self.config.top_k, len(OPS)))
+        spawns = logp["spawn"][t].topk(2)
+        out = []
+        for op_lp, op_i in zip(ops.values.tolist(), ops.indices.tolist(), strict=True):
+            op = OPS[op_i]
+            params = {"color": COLOR_OPS, "direction": DIRECTION_OPS, "dr": OFFSET_OPS,
+                      "dc": OFFSET_OPS}  # fmt: skip
+            t7 = [op_i, 0, 0, 0, 0, 0, 0]
+            score = op_lp
+            for col, (name, ops_using) in enumerate(params.items(), start=1):
+                if op in ops_using:
+                    t7[col], lp = best(name)
+                    score += lp
+            for sp_lp, sp_i in zip(spawns.values.tolist(), spawns.indices.tolist(), strict=True):
+                t7s, s = list(t7), score + sp_lp
+                t7s[5] = sp_i
+                if SPAWNS[sp_i] in COLOR_SPAWNS:
+                    t7s[6], lp = best("spawn_color")
+                    s += lp
+                out.append((D.action_of(t7s), s))
+        out.sort(key=lambda e: -e[1])
+        return out[: self.config.top_k]
+
+    def answer(
+        self, demos: Sequence[tuple[GridLabels, Explanation]], query: GridLabels
+    ) -> list[Candidate]:
+        """Up to two distinct rendered grids from the best joint assignments, best first."""
+        seen: set[bytes] = set()
+        out: list[Candidate] = []
+        for acts, score in self.assignments(demos, query):
+            try:
+                grid = render_actions(query, acts)
+            except ReplayError:  # an action the scene cannot take (a colour it lacks)
+                continue
+            if grid is None:
+                continue
+            key = bytes(grid.shape) + grid.tobytes()
+            if key not in seen:
+                seen.add(key)
+                out.append((grid, score))
+            if len(out) == 2:
+                break
+        return out
+
+    def candidates(self, queries, object_ids) -> list[list[Candidate]]:
+        """Unlabelled tasks: objects from components, demonstrations explained by the model."""
+        out = []
+        for demos, query, _ in queries:
+            pairs = [_unlabelled_pair(i, o) for i, o in demos]
+            explained = self.explain(pairs)
+            out.append(
+                self.answer([(p.input, e) for p, e in zip(pairs, explained, strict=True)],
+                            D.grid_objects(query))  # fmt: skip
+            )
+        return out
+
+
+def _unlabelled_pair(grid_in: np.ndarray, grid_out: np.ndarray) -> PairLabels:
+    return PairLabels(D.grid_objects(grid_in), D.grid_objects(grid_out))
+
+
+def action_accuracy(predicted: Sequence[ObjectAction], truth: Sequence[ObjectAction]) -> int:
+    """How many objects' actions are exactly right (op, parameters, spawn and its colour)."""
+    return sum(p == t for p, t in zip(predicted, truth, strict=True))
+

@@ -1,0 +1,178 @@
+"""The object reasoner in training and evaluation: held-out examples, scoring, and answering
+labelled tasks (``z2h arc train / eval / predict --model object-reasoner`` call these).
+
+Scores, over the test pairs of labelled tasks:
+- ``action_accuracy``: explain, the share of input objects whose inferred action (op, parameters
+  and spawn) equals the labels' (``reasoner_actions.explain_pair``);
+- ``correspondence_accuracy``: explain, the share of input objects pointed at the right output
+  object (or at none when deleted);
+- ``solve_action_accuracy``: solve, the same share for the test input's predicted actions;
+- ``pass1`` / ``pass2``: the rendered answers, whole grid exact;
+- ``representable``: the share of test pairs the action space explains (an upper bound on pass).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from z2h.arc.labels import TaskLabels
+from z2h.arc.models.encode import EncodingError
+from z2h.arc.models.reasoner_actions import explain_pair
+from z2h.arc.predictions import Predictions, score
+from z2h.arc.task import Task
+from z2h.errors import Z2HError
+
+
+def check_labelled(tasks: Sequence[Task], labels: Sequence[TaskLabels | None]) -> None:
+    for task, lab in zip(tasks, labels, strict=True):
+        if lab is None:
+            raise Z2HError(
+                f"task {task.id} has no labels; the object reasoner learns from and is scored "
+                "on labelled tasks (--generator, or a set made by 'z2h arc generate')"
+            )
+
+
+def held_out_examples(
+    model: Any, held: Sequence[tuple[Task, TaskLabels]], seed: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """One example per held-out task (explain or solve, drawn as training draws them), and how
+    many tasks were too big."""
+    rng = np.random.default_rng(seed)
+    out, too_big = [], 0
+    for _, lab in held:
+        try:
+            out.append(model.labelled_example(lab, rng))
+        except EncodingError:
+            too_big += 1
+    return out, too_big
+
+
+def _demos_and_test(labels: TaskLabels):
+    demos = [pl for pl in labels.train if pl.output is not None]
+    return demos, labels.test
+
+
+def solve_labelled(
+    model: Any, tasks: Sequence[Task], labels: Sequence[TaskLabels]
+) -> tuple[Predictions, dict[str, dict[str, float]], dict[str, str]]:
+    """Two attempts per test input of every task, and per task its explain/solve counts.
+
+    Returns (predictions, counts by task id, skipped task id -> why). A task whose objects do
+    not fit ``max_tokens`` is skipped (scored unsolved).
+    """
+    preds: Predictions = {}
+    counts: dict[str, dict[str, float]] = {}
+    skipped: dict[str, str] = {}
+    for task, lab in zip(tasks, labels, strict=True):
+        try:
+            preds[task.id], counts[task.id] = _solve_task(model, task, lab)
+        except EncodingError as e:
+            skipped[task.id] = str(e)
+    return preds, counts, skipped
+
+
+def _solve_task(model: Any, task: Task, lab: TaskLabels):
+    demos, tests = _demos_and_test(lab)
+    given = [explain_pair(pl) for pl in demos]
+    explained = model.demo_explanations(demos, given)
+    c = defaultdict(float)
+    # explain accuracy: the inferred explanation of each test pair against its labels
+    with_outputs = [pl for pl in tests if pl.output is not None]
+    for pl, inferred in zip(with_outputs, model.explain(with_outputs), strict=True):
+        truth = explain_pair(pl)
+        c["objects"] += len(truth.actions)
+        c["explain_right"] += sum(p == t for p, t in zip(inferred.actions, truth.actions,
+                                                          strict=True))  # fmt: skip
+        c["match_right"] += sum(p == t for p, t in zip(inferred.matches, truth.matches,
+                                                        strict=True))  # fmt: skip
+        c["representable"] += truth.representable()
+        c["pairs"] += 1
+    answers = []
+    demo_pairs = [(pl.input, ex) for pl, ex in zip(demos, explained, strict=True)]
+    for t, pl in enumerate(tests):
+        beams = model.assignments(demo_pairs, pl.input)
+        if pl.output is not None:
+            truth = explain_pair(pl)
+            c["solve_right"] += sum(p == q for p, q in zip(beams[0][0], truth.actions,
+                                                           strict=True))  # fmt: skip
+        cands = model.answer(demo_pairs, pl.input)
+        answers.append([g for g, _ in cands] or [task.test[t].input.copy()])
+    return answers, dict(c)
+
+
+def reasoner_scores(
+    preds: Predictions,
+    counts: dict[str, dict[str, float]],
+    tasks: Sequence[Task],
+    generator_of: Any,
+) -> dict[str, Any]:
+    """Explain and solve scores over all tasks and per generator (``generator_of(task id)``)."""
+    groups: dict[str, list[Task]] = defaultdict(list)
+    for task in tasks:
+        groups[generator_of(task.id)].append(task)
+    out = _group_scores(preds, counts, tasks)
+    out["per_generator"] = {
+        name: _group_scores(preds, counts, group) for name, group in sorted(groups.items())
+    }
+    return out
+
+
+def _group_scores(preds, counts, tasks) -> dict[str, Any]:
+    total: dict[str, float] = defaultdict(float)
+    for task in tasks:
+        for k, v in counts.get(task.id, {}).items():
+            total[k] += v
+    s = score(preds, tasks)
+    objects, pairs = max(total["objects"], 1), max(total["pairs"], 1)
+    return {
+        "tasks": len(tasks),
+        "pass1": s.pass1,
+        "pass2": s.pass2,
+        "action_accuracy": total["explain_right"] / objects,
+        "correspondence_accuracy": total["match_right"] / objects,
+        "solve_action_accuracy": total["solve_right"] / objects,
+        "representable": total["representable"] / pairs,
+        "cell_accuracy": s.cell_accuracy,
+    }
+
+
+def held_out_scores(model: Any, held: Sequence[tuple[Task, TaskLabels]]) -> dict[str, float]:
+    """The scores each training evaluation reports (over all held-out tasks)."""
+    tasks = [t for t, _ in held]
+    preds, counts, _ = solve_labelled(model, tasks, [lab for _, lab in held])
+    s = _group_scores(preds, counts, tasks)
+    keys = ("pass1", "pass2", "action_accuracy", "correspondence_accuracy",
+            "solve_action_accuracy")  # fmt: skip
+    return {k: float(s[k]) for k in keys}
+
+
+def evaluate_reasoner(
+    run: Any,
+    tasks: Sequence[Task],
+    labels: Sequence[TaskLabels | None],
+    generators: Sequence[str],
+    tta: int,
+    score_it: bool,
+) -> tuple[Predictions, dict[str, Any], dict[str, str]]:
+    """``z2h arc eval / predict`` for an object-reasoner run: (predictions, summary, skipped)."""
+    from z2h.arc.models.evaluate import generator_of
+
+    if tta:
+        raise Z2HError(
+            "--tta: the object reasoner reads object labels, which symmetric views would have to "
+            "carry too; evaluate it without --tta"
+        )
+    check_labelled(tasks, labels)
+    preds, counts, skipped = solve_labelled(run.model, tasks, labels)  # type: ignore[arg-type]
+    summary: dict[str, Any] = {"tasks": len(tasks), "skipped": len(skipped)}
+    if score_it:
+        summary.update(
+            reasoner_scores(preds, counts, tasks, lambda tid: generator_of(tid, generators))
+        )
+    return preds, summary, skipped
+
+
