@@ -328,8 +328,8 @@ def evaluate_run(
         raise Z2HError(
             f"--seed {seed} made this run's training tasks; evaluate on new ones with another"
         )
-    tasks, _, gens = load_tasks(data, generator, n, seed, difficulty)
-    tasks = tasks[:limit] if limit else tasks
+    tasks, task_labels, gens = load_tasks(data, generator, n, seed, difficulty)
+    tasks, task_labels = (tasks[:limit], task_labels[:limit]) if limit else (tasks, task_labels)
     if score:
         unanswered = [t.id for t in tasks if any(p.output is None for p in t.test)]
         if unanswered:
@@ -337,6 +337,17 @@ def evaluate_run(
                 f"task {unanswered[0]}: its test outputs are hidden, so it cannot be scored "
                 "(use 'z2h arc predict')"
             )
+    if getattr(run.model, "reads_labels", False):  # the object reasoner answers from labels
+        from z2h.arc.models.reasoner_run import evaluate_reasoner
+
+        preds, summary, skipped = evaluate_reasoner(run, tasks, task_labels, gens, tta, score)
+        summary = {"run": str(run_dir), "model": run.name, "tta": tta, **summary}
+        summary["seconds"] = time.perf_counter() - t0
+        if predictions:
+            write_predictions(predictions, preds)
+        if metrics:
+            write_json_atomic(metrics, {**summary, "skipped_tasks": skipped})
+        return {"summary": summary, "predictions": preds}
     bar = progress(total=sum(len(t.test) for t in tasks) * max(tta, 1), desc="answer")
     try:
         solved = solve(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)

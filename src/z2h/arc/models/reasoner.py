@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -196,7 +195,7 @@ class ObjectReasoner(GridSolver):
     def _pointer(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token, and
         for "none" (last column)."""
-        B, T, C = h.shape
+        C = h.size(-1)
         q, k = self.match_q(h), self.match_k(h)
         scores = q @ k.transpose(1, 2) / math.sqrt(C)  # (B, T, T)
         is_out = x[..., 0] == D.ROLES.index("explain_out")
@@ -284,7 +283,7 @@ class ObjectReasoner(GridSolver):
         beams: list[tuple[list[ObjectAction], float]] = [([], 0.0)]
         for t in range(n_demo, n_demo + len(query.objects)):
             options = self._options(logp, t)
-            grown = [(acts + [a], s + lp) for acts, s in beams for a, lp in options]
+            grown = [([*acts, a], s + lp) for acts, s in beams for a, lp in options]
             grown.sort(key=lambda e: -e[1])
             beams = grown[: self.config.beam]
         return beams
@@ -347,10 +346,8 @@ class ObjectReasoner(GridSolver):
         for demos, query, _ in queries:
             pairs = [_unlabelled_pair(i, o) for i, o in demos]
             explained = self.explain(pairs)
-            out.append(
-                self.answer([(p.input, e) for p, e in zip(pairs, explained, strict=True)],
-                            D.grid_objects(query))  # fmt: skip
-            )
+            demo_pairs = [(p.input, e) for p, e in zip(pairs, explained, strict=True)]
+            out.append(self.answer(demo_pairs, D.grid_objects(query)))
         return out
 
 
@@ -361,4 +358,3 @@ def _unlabelled_pair(grid_in: np.ndarray, grid_out: np.ndarray) -> PairLabels:
 def action_accuracy(predicted: Sequence[ObjectAction], truth: Sequence[ObjectAction]) -> int:
     """How many objects' actions are exactly right (op, parameters, spawn and its colour)."""
     return sum(p == t for p, t in zip(predicted, truth, strict=True))
-

@@ -9,6 +9,9 @@ Scores, over the test pairs of labelled tasks:
 - ``solve_action_accuracy``: solve, the same share for the test input's predicted actions;
 - ``pass1`` / ``pass2``: the rendered answers, whole grid exact;
 - ``representable``: the share of test pairs the action space explains (an upper bound on pass).
+
+A task without labels (a real ARC task) is answered from its grids' components, its
+demonstrations explained by the model's explain head; it adds to pass@k only.
 """
 
 from __future__ import annotations
@@ -19,21 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.labels import TaskLabels
+from z2h.arc.labels import PairLabels, TaskLabels
+from z2h.arc.models import reasoner_data as D
 from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.reasoner_actions import explain_pair
 from z2h.arc.predictions import Predictions, score
 from z2h.arc.task import Task
 from z2h.errors import Z2HError
-
-
-def check_labelled(tasks: Sequence[Task], labels: Sequence[TaskLabels | None]) -> None:
-    for task, lab in zip(tasks, labels, strict=True):
-        if lab is None:
-            raise Z2HError(
-                f"task {task.id} has no labels; the object reasoner learns from and is scored "
-                "on labelled tasks (--generator, or a set made by 'z2h arc generate')"
-            )
 
 
 def held_out_examples(
@@ -51,13 +46,20 @@ def held_out_examples(
     return out, too_big
 
 
-def _demos_and_test(labels: TaskLabels):
+def _demos_and_test(task: Task, labels: TaskLabels | None):
+    """(demonstration pairs, test pairs, their given explanations or None) as object labels;
+    an unlabelled task's objects are its grids' components (``reasoner_data.grid_objects``),
+    and its demonstrations are explained by the model."""
+    if labels is None:
+        demos = [PairLabels(D.grid_objects(p.input), D.grid_objects(p.output))
+                 for p in task.train if p.output is not None]  # fmt: skip
+        return demos, [PairLabels(D.grid_objects(p.input), None) for p in task.test], None
     demos = [pl for pl in labels.train if pl.output is not None]
-    return demos, labels.test
+    return demos, labels.test, [explain_pair(pl) for pl in demos]
 
 
 def solve_labelled(
-    model: Any, tasks: Sequence[Task], labels: Sequence[TaskLabels]
+    model: Any, tasks: Sequence[Task], labels: Sequence[TaskLabels | None]
 ) -> tuple[Predictions, dict[str, dict[str, float]], dict[str, str]]:
     """Two attempts per test input of every task, and per task its explain/solve counts.
 
@@ -75,9 +77,8 @@ def solve_labelled(
     return preds, counts, skipped
 
 
-def _solve_task(model: Any, task: Task, lab: TaskLabels):
-    demos, tests = _demos_and_test(lab)
-    given = [explain_pair(pl) for pl in demos]
+def _solve_task(model: Any, task: Task, lab: TaskLabels | None):
+    demos, tests, given = _demos_and_test(task, lab)
     explained = model.demo_explanations(demos, given)
     c = defaultdict(float)
     # explain accuracy: the inferred explanation of each test pair against its labels
@@ -127,15 +128,19 @@ def _group_scores(preds, counts, tasks) -> dict[str, Any]:
         for k, v in counts.get(task.id, {}).items():
             total[k] += v
     s = score(preds, tasks)
-    objects, pairs = max(total["objects"], 1), max(total["pairs"], 1)
+    objects, pairs = total["objects"], total["pairs"]
+
+    def share(k: str, of: float) -> float | None:  # None: nothing labelled to score
+        return total[k] / of if of else None
+
     return {
         "tasks": len(tasks),
         "pass1": s.pass1,
         "pass2": s.pass2,
-        "action_accuracy": total["explain_right"] / objects,
-        "correspondence_accuracy": total["match_right"] / objects,
-        "solve_action_accuracy": total["solve_right"] / objects,
-        "representable": total["representable"] / pairs,
+        "action_accuracy": share("explain_right", objects),
+        "correspondence_accuracy": share("match_right", objects),
+        "solve_action_accuracy": share("solve_right", objects),
+        "representable": share("representable", pairs),
         "cell_accuracy": s.cell_accuracy,
     }
 
@@ -147,7 +152,7 @@ def held_out_scores(model: Any, held: Sequence[tuple[Task, TaskLabels]]) -> dict
     s = _group_scores(preds, counts, tasks)
     keys = ("pass1", "pass2", "action_accuracy", "correspondence_accuracy",
             "solve_action_accuracy")  # fmt: skip
-    return {k: float(s[k]) for k in keys}
+    return {k: float(s[k] or 0.0) for k in keys}
 
 
 def evaluate_reasoner(
@@ -166,13 +171,11 @@ def evaluate_reasoner(
             "--tta: the object reasoner reads object labels, which symmetric views would have to "
             "carry too; evaluate it without --tta"
         )
-    check_labelled(tasks, labels)
-    preds, counts, skipped = solve_labelled(run.model, tasks, labels)  # type: ignore[arg-type]
-    summary: dict[str, Any] = {"tasks": len(tasks), "skipped": len(skipped)}
+    preds, counts, skipped = solve_labelled(run.model, tasks, labels)
+    summary: dict[str, Any] = {"tasks": len(tasks), "skipped": len(skipped),
+                               "labelled": sum(lab is not None for lab in labels)}  # fmt: skip
     if score_it:
         summary.update(
             reasoner_scores(preds, counts, tasks, lambda tid: generator_of(tid, generators))
         )
     return preds, summary, skipped
-
-

@@ -343,12 +343,21 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     if run_dir.exists() and not run_dir.is_dir():
         raise Z2HError(f"--out {run_dir} exists and is not a directory")
     _check_resume(run_dir, s)
-    source = make_source(s, need_labels=not entry.solves_tasks)
+    source = make_source(s, need_labels=not entry.solves_tasks or entry.reads_labels)
     torch.manual_seed(s.seed)
     model = registry.build(s.model, config).to(device)
 
     too_big = {"train": 0, "held_out": 0}  # tasks left out: more than the canvas or context
-    if entry.solves_tasks:
+    if entry.reads_labels:  # the object reasoner: examples and scores from labels
+        from z2h.arc.models import reasoner_run
+
+        held_labelled = source.held_out(s.val_tasks)
+        val_examples, too_big["held_out"] = reasoner_run.held_out_examples(
+            model, held_labelled, s.seed
+        )
+        if not val_examples:
+            raise Z2HError(f"none of the {len(held_labelled)} held-out tasks fit max_tokens")
+    elif entry.solves_tasks:
         held = [t for t, _ in source.held_out(s.val_tasks)]
         bad = check_fits(model, held)
         if len(bad) == len(held):
@@ -399,6 +408,8 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
         for _ in range(MAX_TOO_BIG):
             task, labels = source.draw(rng)
             try:
+                if entry.reads_labels:
+                    return model.labelled_example(labels, rng)
                 if not labelled:
                     return solver_example(model, task, rng, s.augment)
                 grids = labelled_grids(task, labels)
@@ -415,7 +426,9 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
             x, y = model.collate(val_examples[start : start + 32])
             losses.append(float(m(x, y)[1]) * len(x))
         out = {"loss": sum(losses) / len(val_examples)}
-        if entry.solves_tasks and s.val_exact > 0:
+        if entry.reads_labels and s.val_exact > 0:
+            out.update(reasoner_run.held_out_scores(model, held_labelled[: s.val_exact]))
+        elif entry.solves_tasks and s.val_exact > 0:
             subset = held[: s.val_exact]
             sc = scores(solve(model, subset).predictions, subset, source.generators)
             out.update(pass1=sc["pass1"], pass2=sc["pass2"], cell_accuracy=sc["cell_accuracy"])
