@@ -125,6 +125,7 @@ class ObjectReasoner(GridSolver):
         self.match_q = nn.Linear(C, C)
         self.match_k = nn.Linear(C, C)
         self.none_key = nn.Parameter(torch.zeros(C))  # the "deleted" slot of the pointer
+        self.match_rel = nn.Embedding(N_RELATIONS, 1)
         init_weights(self, config.n_layer)
 
     @property
@@ -144,11 +145,10 @@ class ObjectReasoner(GridSolver):
             h = h + table(x[..., i].clamp(0, table.num_embeddings - 1))
         return h
 
-    def _attention_mask(self, x: torch.Tensor) -> torch.Tensor:
+    def _attention_mask(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """(B, T, F) -> (B, nh, T, T) additive mask: -inf to padding (each token still sees
         itself, so no row is empty), plus the relation biases."""
-        col = {name: i for i, name in enumerate(D.FEATURES)}
-        role, pair = x[..., col["role"]], x[..., col["pair"]]
+        role = x[..., 0]
         B, T = role.shape
         pad = role == 0
         eye = torch.eye(T, dtype=torch.bool, device=x.device)
@@ -157,6 +157,14 @@ class ObjectReasoner(GridSolver):
         mask = mask[:, None].expand(B, self.config.n_head, T, T)
         if self.rel is None:
             return mask
+        return mask + self.rel(code).permute(0, 3, 1, 2)
+
+    @staticmethod
+    def relation_codes(x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> (B, T, T) ints in [0, 32): bits for same grid, boxes overlapping or
+        side by side, rows shared, columns shared, same main colour."""
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        role, pair = x[..., col["role"]], x[..., col["pair"]]
         top, left = x[..., col["top"]], x[..., col["left"]]
         bottom, right = top + x[..., col["height"]] - 1, left + x[..., col["width"]] - 1
 
@@ -170,9 +178,8 @@ class ObjectReasoner(GridSolver):
         touch = overlap(top, bottom, 1) & overlap(left, right, 1)
         colour = x[..., col["color"]]
         same = colour[:, :, None] == colour[:, None, :]
-        code = grid.long() + 2 * (grid & touch).long() + 4 * rows.long() + 8 * cols.long()
-        code = code + 16 * same.long()
-        return mask + self.rel(code).permute(0, 3, 1, 2)
+        code = grid.long() + 2 * touch.long() + 4 * rows.long() + 8 * cols.long()
+        return code + 16 * same.long()
 
     def forward(
         self, x: torch.Tensor, targets: torch.Tensor | None = None
@@ -182,22 +189,24 @@ class ObjectReasoner(GridSolver):
         mean over its target tokens of the summed heads' cross-entropies; then the mean over
         examples (so a batch split across ranks averages to the same loss)."""
         h = self.drop(self._embed(x))
-        mask = self._attention_mask(x).to(h.dtype)
+        code = self.relation_codes(x)
+        mask = self._attention_mask(x, code).to(h.dtype)
         for block in self.blocks:
             h = block(h, None, mask)
         h = self.norm_f(h)
         logits = {k: head(h) for k, head in self.heads.items()}
-        logits["match"] = self._pointer(h, x)
+        logits["match"] = self._pointer(h, x, code)
         if targets is None:
             return logits, None
         return logits, self._loss(logits, targets)
 
-    def _pointer(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token, and
-        for "none" (last column)."""
+    def _pointer(self, h: torch.Tensor, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token (plus
+        a learned bias per relation: where an object went is often where it was), and for
+        "none" (last column)."""
         C = h.size(-1)
         q, k = self.match_q(h), self.match_k(h)
-        scores = q @ k.transpose(1, 2) / math.sqrt(C)  # (B, T, T)
+        scores = q @ k.transpose(1, 2) / math.sqrt(C) + self.match_rel(code)[..., 0]  # (B, T, T)
         is_out = x[..., 0] == D.ROLES.index("explain_out")
         scores = scores.masked_fill(~is_out[:, None, :], -1e9)
         none = (q @ self.none_key / math.sqrt(C))[..., None]  # (B, T, 1)

@@ -338,3 +338,19 @@ def _slide_all(
         cells[i] = {(r + n * dr, c + n * dc) for r, c in cells[i]}
         if n:
             rows[i].append({"op": "move", "by": [n * dr, n * dc]})
+
+
+# -- the generators whose rules are object actions -------------------------------------------
+# every pair of theirs is explained by this action space (tests/arc/models/test_reasoner.py
+# renders each explanation and compares it with the generated output)
+OBJECT_GENERATORS = (
+    "align_to_marker", "box_around", "bring_color_to_front", "bring_to_front", "delete_touching",
+    "fill_enclosed", "gravity", "keep_inside", "keep_touching", "move_until_touching", "push",
+    "recolor_by_count", "recolor_by_position", "recolor_by_shape", "recolor_by_size",
+    "recolor_inside", "recolor_touching", "remove_noise", "remove_occluder", "shoot_ray",
+)  # fmt: skip
+# held out of training in the benchmark: each one's actions also occur in a seen generator
+# (delete, recolour, move until contact, raise), in a new situation
+HELD_OUT_GENERATORS = ("keep_inside", "recolor_by_position", "move_until_touching",
+                       "bring_color_to_front")  # fmt: skip
+SEEN_GENERATORS = tuple(g for g in OBJECT_GENERATORS if g not in HELD_OUT_GENERATORS)
