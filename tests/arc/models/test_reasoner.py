@@ -11,8 +11,8 @@ import torch
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
 from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels, TaskLabels
-from z2h.arc.models import registry
 from z2h.arc.models import reasoner_data as D
+from z2h.arc.models import registry
 from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.reasoner_actions import (
     OBJECT_GENERATORS,
@@ -102,9 +102,12 @@ def test_other_is_not_rendered():
 
 
 def test_action_targets_round_trip():
-    actions = [ObjectAction(), ObjectAction("recolor", color=3),
-               ObjectAction("move_by", by=(-29, 29)),
-               ObjectAction("grow_until_contact", direction="up", spawn="fill", spawn_color=0)]  # fmt: skip
+    actions = [
+        ObjectAction(),
+        ObjectAction("recolor", color=3),
+        ObjectAction("move_by", by=(-29, 29)),
+        ObjectAction("grow_until_contact", direction="up", spawn="fill", spawn_color=0),
+    ]
     for a in actions:
         assert D.action_of(D.action_targets(a)) == a
 
@@ -146,7 +149,7 @@ def overfit():
     labels = hand_task()
     rng = np.random.default_rng(0)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    for _ in range(120):
+    for _ in range(60):
         x, y = model.collate([model.labelled_example(labels, rng) for _ in range(8)])
         _, loss = model(x, y)
         opt.zero_grad()
@@ -209,8 +212,8 @@ def test_too_many_objects_is_an_encoding_error():
 
 
 def test_grid_example_without_labels_cannot_train():
-    model = registry.build("object-reasoner", registry.make_config("object-reasoner", n_embd=16,
-                                                                   n_head=2, n_layer=1))  # fmt: skip
+    cfg = registry.make_config("object-reasoner", n_embd=16, n_head=2, n_layer=1)
+    model = registry.build("object-reasoner", cfg)
     g = np.zeros((3, 3), np.uint8)
     with pytest.raises(EncodingError, match="learns from labels"):
         model.example([(g, g)], g, g, None, "t")

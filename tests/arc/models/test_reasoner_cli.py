@@ -1,0 +1,152 @@
+"""``z2h arc train / eval / predict --model object-reasoner`` end to end at toy size, resume,
+bad input, and a 2-rank torchrun run against one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from z2h.arc.generate import make_task
+from z2h.arc.generators.registry import get_generator
+from z2h.arc.models.train import load_run
+from z2h.arc.predictions import read_predictions
+from z2h.arc.task import read_task, write_task
+from z2h.run import read_metrics, write_json_atomic
+
+TINY = ["--model", "object-reasoner", "--set", "n_layer=1", "--set", "n_head=2", "--set",
+        "n_embd=16", "--set", "max_tokens=48", "--batch-size", "4", "--val-tasks", "4",
+        "--val-exact", "2", "--threads", "1", "--difficulty", "0,0.2"]  # fmt: skip
+
+
+def make_set(folder, names=("gravity",), n=2, seed=5):
+    """A generated set on disk, as 'z2h arc generate' lays it out."""
+    for name in names:
+        for i in range(n):
+            made = make_task(get_generator(name), seed, i, (0.0, 0.2))
+            write_task(folder / "tasks" / f"{made.task.id}.json", made.task)
+            write_json_atomic(folder / "labels" / f"{made.task.id}.json", made.labels.to_json())
+    return folder
+
+
+def expect_error(arc, capsys, argv, says):
+    capsys.readouterr()
+    assert arc(argv) == 2
+    err = capsys.readouterr().err
+    assert "z2h arc: error:" in err and says in err, err
+    assert "Traceback" not in err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, arc):
+    out = tmp_path_factory.mktemp("runs") / "reasoner"
+    assert arc(["train", "--out", str(out), "--generator", "gravity,recolor_by_size", *TINY,
+                "--max-steps", "3", "--eval-interval", "2"]) == 0  # fmt: skip
+    return out
+
+
+def test_train_reports_explain_and_solve_scores(run):
+    metrics = read_metrics(run)
+    assert metrics["model"] == "object-reasoner" and metrics["steps"] == 3
+    for key in ("loss", "pass1", "pass2", "action_accuracy", "correspondence_accuracy",
+                "solve_action_accuracy"):  # fmt: skip
+        assert 0.0 <= metrics["val"][key] <= (1.0 if key != "loss" else 100.0), key
+    assert load_run(run).model.config.n_embd == 16
+
+
+def test_resume_continues(arc, run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    assert arc(["train", "--out", str(copy), "--generator", "gravity,recolor_by_size", *TINY,
+                "--max-steps", "5", "--eval-interval", "2", "--resume"]) == 0  # fmt: skip
+    assert read_metrics(copy)["steps"] == 5
+
+
+def test_eval_and_predict(arc, run, tmp_path, capsys):
+    preds = tmp_path / "p.json"
+    capsys.readouterr()
+    assert arc(["eval", "--json", "--run", str(run), "--generator", "gravity,keep_inside",
+                "--tasks", "2", "--difficulty", "0,0.2", "--predictions", str(preds),
+                "--metrics", str(tmp_path / "m.json")]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["tasks"] == 4 and set(summary["per_generator"]) == {"gravity", "keep_inside"}
+    assert summary["representable"] == 1.0
+    assert 0.0 <= summary["pass1"] <= summary["pass2"] <= 1.0
+    answers = read_predictions(preds)
+    assert len(answers) == 4 and all(1 <= len(a[0]) <= 2 for a in answers.values())
+    # a generated folder, and an unlabelled task (objects from components; pass@k only)
+    data = make_set(tmp_path / "set", names=("gravity",), n=2)
+    assert arc(["eval", "--json", "--run", str(run), "--data", str(data)]) == 0
+    task_file = next((data / "tasks").glob("*.json"))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    write_task(plain / task_file.name, read_task(task_file))
+    capsys.readouterr()
+    out = tmp_path / "plain.json"
+    assert arc(["predict", "--json", "--run", str(run), "--data", str(plain),
+                "--predictions", str(out)]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["labelled"] == 0 and len(read_predictions(out)) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--set", "explanations=guessed"], "explanations must be one of"),
+        (["--set", "beam=1"], "beam must be at least 2"),
+        (["--set", "nope=1"], "has no setting"),
+    ],
+)
+def test_bad_training_arguments(arc, tmp_path, capsys, argv, says):
+    expect_error(arc, capsys, ["train", "--out", str(tmp_path / "r"), "--generator", "gravity",
+                               *TINY, "--max-steps", "1", *argv], says)  # fmt: skip
+
+
+def test_unlabelled_training_data_and_tta_are_refused(arc, run, tmp_path, capsys):
+    plain = tmp_path / "plain"
+    data = make_set(tmp_path / "set", names=("gravity",), n=2)
+    plain.mkdir()
+    for f in (data / "tasks").glob("*.json"):
+        (plain / f.name).write_text(f.read_text())
+    expect_error(arc, capsys, ["train", "--out", str(tmp_path / "r"), "--data", str(plain),
+                               *TINY, "--max-steps", "1"], "has no labels")  # fmt: skip
+    expect_error(arc, capsys, ["eval", "--run", str(run), "--generator", "gravity", "--tasks",
+                               "1", "--tta"], "--tta")  # fmt: skip
+
+
+@pytest.mark.slow
+def test_two_ranks_match_one_process(tmp_path, arc):
+    """As tests/arc/models/test_ddp.py: the loss is a mean over examples of per-example means,
+    so each rank's half averages to the whole batch's; weights within 1e-5 after 4 steps."""
+    args = ["--generator", "gravity", *TINY, "--batch-size", "8", "--max-steps", "4",
+            "--eval-interval", "2"]  # fmt: skip
+    src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src"))
+    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "Z2H_PROGRESS": "0", "PYTHONPATH": path}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
+           "-m", "z2h", "arc", "train", "--out", str(tmp_path / "ddp"), *args]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert arc(["train", "--out", str(tmp_path / "one"), *args]) == 0
+    ddp, one = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "one")
+    assert ddp["world_size"] == 2 and one["world_size"] == 1 and ddp["steps"] == 4
+    for a, b in zip(ddp["history"], one["history"], strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], abs=1e-5)
+    wa = load_run(tmp_path / "ddp").model.state_dict()
+    wb = load_run(tmp_path / "one").model.state_dict()
+    for name in wa:
+        torch.testing.assert_close(wa[name], wb[name], rtol=0, atol=1e-5, msg=name)
