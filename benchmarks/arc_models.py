@@ -13,11 +13,17 @@ seed); the table lists the numbers with the commands that made them, so each can
    then object F1 beside connected components on the same new scenes (target: >= 0.95);
 4. describe (the stretch): one small grid-gpt with and one without the generator's description
    (``--set describe=True``), each --describe-budget seconds on the --describe-mix generators,
-   then held-out loss and pass@1 / pass@2 side by side.
+   then held-out loss and pass@1 / pass@2 side by side;
+5. reasoner (ARC IV): the object reasoner trained --reasoner-budget seconds (target: 1800) on the
+   object-action generators less four held out, then explain action accuracy (target: >= 0.95
+   seen, >= 0.70 held out), correspondence accuracy and solve pass@2 (target: >= 0.90 seen) on
+   new tasks of difficulty 0-0.5; beside it grid-gpt, trained as long on the same generators and
+   scored on the same tasks.
 
     python benchmarks/arc_models.py --workdir runs/arc-bench            # the targets: ~2.5 hours
     python benchmarks/arc_models.py --quick --workdir runs/arc-bench-quick    # every row in minutes
     python benchmarks/arc_models.py --only objects --workdir runs/arc-bench
+    python benchmarks/arc_models.py --only reasoner --workdir runs/arc-bench
     # two parts side by side, one core each:
     python benchmarks/arc_models.py --only one-rule --threads 1 --workdir runs/arc-bench &
     python benchmarks/arc_models.py --only in-context --threads 1 --workdir runs/arc-bench
@@ -55,6 +61,10 @@ SMALL_GPT = ["--model", "grid-gpt", "--set", "block_size=512", "--set", "n_embd=
 DESCRIBE_MIX = "flip,rotate,gravity,recolor_by_size,crop_largest,fill_enclosed"
 OBJ = ["--model", "objects", "--scenes", "touching", "--batch-size", "32", "--lr", "2e-3",
        "--eval-interval", "200"]  # fmt: skip
+# the object reasoner: ~0.2 s a step of batch 16 on one core (4 layers x 128)
+REASONER = ["--model", "object-reasoner", "--batch-size", "16", "--lr", "1e-3",
+            "--eval-interval", "200", "--val-exact", "16"]  # fmt: skip
+REASONER_DIFFICULTY = "0,0.5"
 QUICK = ["--set", "n_layer=1", "--set", "n_embd=32", "--val-tasks", "8", "--val-exact", "4",
          "--eval-interval", "1000000"]  # fmt: skip
 
@@ -171,6 +181,46 @@ def objects(a: argparse.Namespace, work: Path) -> list[dict]:
     }]  # fmt: skip
 
 
+def reasoner(a: argparse.Namespace, work: Path) -> list[dict]:
+    """The object reasoner and grid-gpt, the same budget and generators, the same new tasks."""
+    from z2h.arc.models.reasoner_actions import HELD_OUT_GENERATORS, SEEN_GENERATORS
+
+    seen, held = ",".join(SEEN_GENERATORS), ",".join(HELD_OUT_GENERATORS)
+    diff = ["--difficulty", REASONER_DIFFICULTY]
+    rows = []
+    for model, flags in (("object-reasoner", REASONER), ("grid-gpt", GPT)):
+        out = str(work / f"reasoner-{model}")
+        train = ["train", "--out", out, "--generator", seen, *flags, *diff,
+                 "--time-budget", str(a.reasoner_budget), *a.extra]  # fmt: skip
+        trained = z2h(*train)
+        for label, gens in (("seen", seen), ("held out", held)):
+            ev = ["eval", "--run", out, "--generator", gens, "--tasks", str(a.reasoner_tasks),
+                  *diff, *a.threads]  # fmt: skip
+            if model == "grid-gpt":  # a task longer than its context is scored unsolved
+                ev.append("--skip-too-big")
+            s = z2h(*ev)
+            n = len(gens.split(","))
+            is_reasoner, is_seen = model == "object-reasoner", label == "seen"
+            target = "action acc >= 0.95, pass@2 >= 0.90" if is_seen else "action acc >= 0.70"
+            rows.append({
+                "row": f"reasoner: {label} generators ({n})", "model": model,
+                "train_s": trained["seconds"], "steps": trained["steps"], "tasks": s["tasks"],
+                "skipped": s["skipped"], "pass1": s["pass1"], "pass2": s["pass2"],
+                "action_accuracy": s.get("action_accuracy"),
+                "correspondence_accuracy": s.get("correspondence_accuracy"),
+                "target": target if is_reasoner else "(side by side)",
+                "met": _reasoner_met(s, is_seen) if is_reasoner else None,
+                "per_generator": s.get("per_generator"),
+                "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
+            })  # fmt: skip
+    return rows
+
+
+def _reasoner_met(s: dict, seen: bool) -> bool:
+    acc = s.get("action_accuracy") or 0.0
+    return acc >= 0.95 and s["pass2"] >= 0.90 if seen else acc >= 0.70
+
+
 def fmt(v: object) -> str:
     if v is None:
         return "-"
@@ -183,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workdir", required=True, help="folder for the runs and the results")
     p.add_argument(
-        "--only", choices=["one-rule", "in-context", "objects", "describe"], action="append"
+        "--only",
+        choices=["one-rule", "in-context", "objects", "describe", "reasoner"],
+        action="append",
     )
     p.add_argument("--one-rule", default=ONE_RULE, help="generators, one model each")
     p.add_argument("--one-rule-budget", type=float, default=600.0, help="seconds per model")
@@ -197,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--describe-mix", default=DESCRIBE_MIX, help="generators of --only describe")
     p.add_argument("--describe-budget", type=float, default=480.0, help="seconds per model")
     p.add_argument("--describe-tasks", type=int, default=30, help="held-out tasks per generator")
+    p.add_argument("--reasoner-budget", type=float, default=1800.0, help="seconds per model")
+    p.add_argument(
+        "--reasoner-tasks", type=int, default=63, help="new tasks per generator (63 x 16: ~1,000)"
+    )
     p.add_argument("--no-tta", action="store_true", help="skip the TTA evaluations")
     p.add_argument("--quick", action="store_true", help="tiny models and budgets (smoke run)")
     p.add_argument("--threads", type=int, help="torch threads of every run (default: idle cores)")
@@ -217,13 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     if a.quick:
         a.extra += QUICK
         a.one_rule_budget = a.mix_budget = a.objects_budget = a.describe_budget = 10.0
+        a.reasoner_budget = 10.0
         a.one_rule_tasks, a.mix_tasks, a.objects_scenes, a.describe_tasks = 10, 2, 10, 2
+        a.reasoner_tasks = 2
     work = Path(a.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    parts = a.only or ["one-rule", "in-context", "objects", "describe"]
+    parts = a.only or ["one-rule", "in-context", "objects", "describe", "reasoner"]
     rows = []
     every = (("one-rule", one_rule), ("in-context", in_context), ("objects", objects),
-             ("describe", describe))  # fmt: skip
+             ("describe", describe), ("reasoner", reasoner))  # fmt: skip
     for part, fn in every:
         if part in parts:
             rows += fn(a, work)
@@ -231,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     name = "arc_models" + "".join(f"-{part}" for part in a.only or [])
     (work / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     cols = ["row", "model", "train_s", "steps", "tasks", "skipped", "pass1", "pass2", "pass2_tta",
-            "val_loss", "object_f1", "components_f1_best", "target", "met"]  # fmt: skip
+            "val_loss", "object_f1", "components_f1_best", "action_accuracy",
+            "correspondence_accuracy", "target", "met"]  # fmt: skip
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
