@@ -150,3 +150,21 @@ def test_two_ranks_match_one_process(tmp_path, arc):
     wb = load_run(tmp_path / "one").model.state_dict()
     for name in wa:
         torch.testing.assert_close(wa[name], wb[name], rtol=0, atol=1e-5, msg=name)
+
+
+@pytest.mark.slow
+def test_benchmark_reasoner_part_runs_at_toy_size(benchmark, tmp_path, capsys, monkeypatch):
+    """benchmarks/arc_models.py --quick --only reasoner: both models, seen and held-out rows."""
+    src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("Z2H_PROGRESS", "0")
+    bench = benchmark("arc_models")
+    assert bench.main(["--workdir", str(tmp_path), "--quick", "--only", "reasoner",
+                       "--threads", "1"]) == 0  # fmt: skip
+    rows = json.loads((tmp_path / "arc_models-reasoner.json").read_text())
+    assert [(r["model"], r["row"].split(":")[1].split("(")[0].strip()) for r in rows] == [
+        ("object-reasoner", "seen generators"), ("object-reasoner", "held out generators"),
+        ("grid-gpt", "seen generators"), ("grid-gpt", "held out generators"),
+    ]  # fmt: skip
+    assert all(0.0 <= r["action_accuracy"] <= 1.0 for r in rows[:2])
+    assert "| reasoner: seen generators (16) | object-reasoner |" in capsys.readouterr().out
