@@ -227,10 +227,17 @@ class ObjectReasoner(GridSolver):
 
     # -- examples (the GridSolver contract reads grids; this model reads labels) ---------------
     def collate(self, examples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, ...]:
+        """Stacked (B, T, ...) with T the longest example's objects, not max_tokens: most of a
+        max_tokens row is padding, and attention and the MLPs cost by the token. The pointer's
+        "none" target (max_tokens in an example) becomes T, the batch's last column."""
         dev = next(self.parameters()).device
-        x = torch.from_numpy(np.stack([e[0] for e in examples])).to(dev)
-        y = torch.from_numpy(np.stack([e[1] for e in examples])).to(dev)
-        return x, y
+        x = np.stack([e[0] for e in examples])
+        y = np.stack([e[1] for e in examples])
+        T = max(1, int((x[..., 0] > 0).sum(1).max()))
+        x, y = x[:, :T], y[:, :T].copy()
+        match = y[..., D.TARGETS.index("match")]
+        match[match == self.config.max_tokens] = T
+        return torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)
 
     def example(self, demos, query, answer, object_ids, task_id):
         """Unlabelled grids: objects from connected components, demonstrations explained by the
@@ -263,7 +270,7 @@ class ObjectReasoner(GridSolver):
             n = len(p.input.objects)
             acts = [self._best_action(logits, b, t) for t in range(n)]
             ptr = logits["match"][b, :n].argmax(-1).tolist()
-            T = self.config.max_tokens
+            T = logits["match"].size(-1) - 1  # the "none" column
             matches = [None if j == T else j - n for j in ptr]
             matched = {m for m in matches if m is not None}
             created = [j for j in range(len(p.output.objects)) if j not in matched]
@@ -285,8 +292,8 @@ class ObjectReasoner(GridSolver):
     ) -> list[tuple[list[ObjectAction], float]]:
         """The ``beam`` best joint assignments of actions to the query's objects, best first,
         each with its log-probability (the sum over objects)."""
-        x, _ = D.solve_example(demos, query, None, self.config.max_tokens)
-        logits, _ = self(torch.from_numpy(x[None]).to(next(self.parameters()).device))
+        x, y = D.solve_example(demos, query, None, self.config.max_tokens)
+        logits, _ = self(self.collate([(x, y)])[0])
         n_demo = int((x[:, 0] == D.ROLES.index("demo_in")).sum())
         logp = {k: F.log_softmax(v[0].float(), -1).cpu() for k, v in logits.items() if k in HEADS}
         beams: list[tuple[list[ObjectAction], float]] = [([], 0.0)]
