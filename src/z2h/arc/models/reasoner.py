@@ -46,7 +46,7 @@ from z2h.gpt.model import Block, make_norm
 EXPLANATIONS = ("given", "inferred")
 HEADS = {"op": len(OPS), "color": 10, "direction": len(DIRECTIONS), "dr": D.N_OFFSETS,
          "dc": D.N_OFFSETS, "spawn": len(SPAWNS), "spawn_color": 10}  # fmt: skip
-N_RELATIONS = 32  # 5 relation bits between two tokens
+N_RELATIONS = 128  # 7 relation bits between two tokens
 
 
 @dataclass
@@ -161,8 +161,10 @@ class ObjectReasoner(GridSolver):
 
     @staticmethod
     def relation_codes(x: torch.Tensor) -> torch.Tensor:
-        """(B, T, F) -> (B, T, T) ints in [0, 32): bits for same grid, boxes overlapping or
-        side by side, rows shared, columns shared, same main colour."""
+        """(B, T, F) -> (B, T, T) ints in [0, 128): bits for same grid, boxes overlapping or
+        side by side, rows shared, columns shared, same main colour, same size, same shape
+        (mask and box, colours aside): the last two let a test object find the demonstration
+        objects that share what a rule keys on."""
         col = {name: i for i, name in enumerate(D.FEATURES)}
         role, pair = x[..., col["role"]], x[..., col["pair"]]
         top, left = x[..., col["top"]], x[..., col["left"]]
@@ -178,8 +180,16 @@ class ObjectReasoner(GridSolver):
         touch = overlap(top, bottom, 1) & overlap(left, right, 1)
         colour = x[..., col["color"]]
         same = colour[:, :, None] == colour[:, None, :]
+        size = x[..., col["size"]]
+        same_size = size[:, :, None] == size[:, None, :]
+        mask = x[..., len(D.FEATURES) + len(D.ACTION_COLS) :] != D.EMPTY_CELL  # (B, T, P*P)
+        hw = x[..., col["height"]] * 32 + x[..., col["width"]]
+        same_shape = (mask[:, :, None] == mask[:, None, :]).all(-1) & (
+            hw[:, :, None] == hw[:, None, :]
+        )
         code = grid.long() + 2 * touch.long() + 4 * rows.long() + 8 * cols.long()
-        return code + 16 * same.long()
+        code = code + 16 * same.long() + 32 * same_size.long() + 64 * same_shape.long()
+        return code
 
     def forward(
         self, x: torch.Tensor, targets: torch.Tensor | None = None
