@@ -63,7 +63,7 @@ class ObjectReasonerConfig:
     norm: str = "rmsnorm"  # "layernorm" or "rmsnorm"
     mlp: str = "swiglu"  # "gelu" or "swiglu"
     qk_norm: bool = True  # normalize queries and keys per head
-    explain_frac: float = 0.3  # share of training examples that explain a pair (the rest solve)
+    explain_frac: float = 0.5  # share of training examples that explain a pair (the rest solve)
     explanations: str = "given"  # demonstrations' actions when solving: from labels or inferred
     beam: int = 8  # joint assignments kept per test input; the best two distinct grids answer
     top_k: int = 3  # candidate actions per object entering the beam
@@ -126,6 +126,7 @@ class ObjectReasoner(GridSolver):
         self.match_k = nn.Linear(C, C)
         self.none_key = nn.Parameter(torch.zeros(C))  # the "deleted" slot of the pointer
         self.match_rel = nn.Embedding(N_RELATIONS, 1)
+        self.fuse = nn.Sequential(nn.Linear(2 * C, C), nn.GELU(), nn.Linear(C, C))
         init_weights(self, config.n_layer)
 
     @property
@@ -204,8 +205,14 @@ class ObjectReasoner(GridSolver):
         for block in self.blocks:
             h = block(h, None, mask)
         h = self.norm_f(h)
+        match = self._pointer(h, x, code)  # (B, T, T + 1)
+        # each object also reads its counterpart: the output objects, weighed by the pointer
+        # (the "none" column reads zeros), so the action heads see what it became
+        weights = F.softmax(match.float(), dim=-1)[..., :-1].to(h.dtype)  # (B, T, T)
+        became = weights @ h  # (B, T, C)
+        h = h + self.fuse(torch.cat([h, became], dim=-1))
         logits = {k: head(h) for k, head in self.heads.items()}
-        logits["match"] = self._pointer(h, x, code)
+        logits["match"] = match
         if targets is None:
             return logits, None
         return logits, self._loss(logits, targets)
