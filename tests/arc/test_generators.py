@@ -1,10 +1,13 @@
 """Every registered generator, at several seeds and difficulties."""
 
+import ast
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import z2h.arc.generators as generators_package
 from z2h.arc.generate import make_task
 from z2h.arc.generators import all_generators, get_generator, names
 from z2h.arc.labels import ACTIONS, check_labels
@@ -87,3 +90,52 @@ def test_registry():
         assert g.name and g.concepts and g.description
     with pytest.raises(Z2HError, match=r"unknown generator 'nope'; choose one of: .*flip"):
         get_generator("nope")
+
+
+# what a generator module may import from its own package: the base, the solver toolkit and the
+# registry (shared pieces belong there or in z2h.arc.scene, not in a sibling generator)
+SHARED = {"base", "_solve", "registry"}
+
+
+def imported_generator_modules(path: Path) -> set[str]:
+    """The modules of z2h.arc.generators that the module at ``path`` imports (at any depth)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # a relative import: from . import x, from .x import y
+                names = [module] if module else [a.name for a in node.names]
+                found.update(n.split(".")[0] for n in names)
+            elif module == generators_package.__name__:
+                found.update(a.name for a in node.names)
+            elif module.startswith(generators_package.__name__ + "."):
+                found.add(module.split(".")[3])
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith(generators_package.__name__ + "."):
+                    found.add(a.name.split(".")[3])
+    return found
+
+
+def test_generator_modules_import_no_other_generator_module():
+    folder = Path(generators_package.__file__).parent
+    modules = [p for p in folder.glob("*.py") if p.stem not in SHARED | {"__init__"}]
+    assert len(modules) > 10  # the glob found the generator modules
+    for path in modules:
+        others = imported_generator_modules(path) - SHARED
+        assert not others, f"{path.name} imports generator module(s) {sorted(others)}"
+
+
+def test_the_import_check_sees_every_form(tmp_path):
+    # the check above can fail: each way of importing a sibling is caught
+    for line in [
+        "from z2h.arc.generators.fill import box_ring",
+        "from z2h.arc.generators import fill",
+        "import z2h.arc.generators.fill",
+        "from .fill import box_ring",
+        "from . import fill",
+        "def f():\n    from z2h.arc.generators.fill import box_ring",
+    ]:
+        path = tmp_path / "m.py"
+        path.write_text(line + "\n")
+        assert imported_generator_modules(path) == {"fill"}, line

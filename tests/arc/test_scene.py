@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from z2h.arc.generators.base import Rand
-from z2h.arc.generators.geometry import SYMMETRIES, random_scene, transform_scene
+from z2h.arc.generators.geometry import SYMMETRIES, random_scene
 from z2h.arc.grid import ArcError
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 
 
 def test_later_objects_paint_over_earlier_and_z_wins():

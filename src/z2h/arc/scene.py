@@ -174,6 +174,40 @@ class Scene:
         return occ
 
 
+def transform_position(
+    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
+) -> tuple[int, int]:
+    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
+    (top, left), (h, w), (height, width) = box, size, canvas
+    if op == "flip_h":
+        return top, width - left - w
+    if op == "flip_v":
+        return height - top - h, left
+    if op == "transpose":
+        return left, top
+    k %= 4
+    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
+        return width - left - w, top
+    if k == 2:
+        return height - top - h, width - left - w
+    if k == 3:
+        return left, height - top - h
+    return top, left
+
+
+def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
+    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
+    if op == "rotate" and k % 4 == 0:
+        return scene
+    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
+    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
+    objs = []
+    for o in scene.objects:
+        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
+        objs.append(o.transformed(op, k).at(*pos))
+    return Scene(height, width, scene.background, objs)
+
+
 def _clip(grid: np.ndarray, obj: Obj) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
     """The canvas and object slices of the part of ``obj`` on the canvas (None if off it)."""
     h, w = obj.mask.shape

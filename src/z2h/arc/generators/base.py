@@ -23,6 +23,10 @@ from z2h.arc.task import Pair
 T = TypeVar("T")
 
 
+# direction -> quarter turns (np.rot90) that take "down" to it
+DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
+
+
 class Reject(Exception):
     """Raised by ``make_pair`` when this random draw cannot make a pair (the objects did not fit,
     the rule left the grid unchanged, ...): ``make_task`` counts the reason and draws again."""
@@ -178,6 +182,13 @@ def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
         out[:-2, 1:-1] |= mask
         out[2:, 1:-1] |= mask
     return out
+
+
+def box_ring(height: int, width: int) -> np.ndarray:
+    """A ``height`` x ``width`` rectangle outline, one cell thick."""
+    ring = np.ones((height, width), bool)
+    ring[1:-1, 1:-1] = False
+    return ring
 
 
 def random_mask(r: Rand, h: int, w: int, density: float = 0.6) -> np.ndarray:

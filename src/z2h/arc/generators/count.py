@@ -16,16 +16,15 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    box_ring,
     place,
     polyomino,
     scatter,
 )
-from z2h.arc.generators.fill import box_ring
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene
+from z2h.arc.scene import Obj, Scene, transform_scene
 from z2h.arc.task import Pair
 
 

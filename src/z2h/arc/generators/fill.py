@@ -14,6 +14,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    box_ring,
     dilate,
     place,
     polyomino,
@@ -47,13 +48,6 @@ def row_convex(r: Rand, height: int, width: int) -> np.ndarray:
     used = mask.any(axis=0)
     left, right = int(used.argmax()), width - int(used[::-1].argmax())
     return mask[:, left:right]
-
-
-def box_ring(height: int, width: int) -> np.ndarray:
-    """A ``height`` x ``width`` rectangle outline, one cell thick."""
-    ring = np.ones((height, width), bool)
-    ring[1:-1, 1:-1] = False
-    return ring
 
 
 def outline_around(interior: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from z2h.arc.generators.base import (
 )
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 from z2h.arc.task import Pair
 
 # (op, k) -> the label action it is
@@ -32,40 +32,6 @@ _ACTION = {
     ("rotate", 3): {"op": "rotate", "k": 3},
 }
 SYMMETRIES = tuple(_ACTION)
-
-
-def transform_position(
-    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
-) -> tuple[int, int]:
-    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
-    (top, left), (h, w), (height, width) = box, size, canvas
-    if op == "flip_h":
-        return top, width - left - w
-    if op == "flip_v":
-        return height - top - h, left
-    if op == "transpose":
-        return left, top
-    k %= 4
-    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
-        return width - left - w, top
-    if k == 2:
-        return height - top - h, width - left - w
-    if k == 3:
-        return left, height - top - h
-    return top, left
-
-
-def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
-    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
-    if op == "rotate" and k % 4 == 0:
-        return scene
-    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
-    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
-    objs = []
-    for o in scene.objects:
-        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
-        objs.append(o.transformed(op, k).at(*pos))
-    return Scene(height, width, scene.background, objs)
 
 
 def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:

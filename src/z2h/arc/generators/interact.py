@@ -23,11 +23,10 @@ from z2h.arc.generators.base import (
     place,
     polyomino,
 )
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 from z2h.arc.task import Pair
 
 # Occlusion.

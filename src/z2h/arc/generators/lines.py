@@ -10,6 +10,7 @@ import numpy as np
 
 from z2h.arc.generators._solve import changed_colors, fitting_answer
 from z2h.arc.generators.base import (
+    DIRECTIONS,
     CannotSolve,
     Example,
     Generator,
@@ -18,12 +19,10 @@ from z2h.arc.generators.base import (
     place,
     polyomino,
 )
-from z2h.arc.generators.geometry import transform_scene
-from z2h.arc.generators.physics import DIRECTIONS
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene
+from z2h.arc.scene import Obj, Scene, transform_scene
 from z2h.arc.task import Pair
 
 

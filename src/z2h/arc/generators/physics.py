@@ -9,6 +9,7 @@ import numpy as np
 
 from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
+    DIRECTIONS,
     CannotSolve,
     Example,
     Generator,
@@ -19,15 +20,11 @@ from z2h.arc.generators.base import (
     polyomino,
     scatter,
 )
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
-from z2h.arc.scene import Obj, Scene, transform
-
-# direction -> quarter turns (np.rot90) that take "down" to it
-DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 
 
 def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int | str]]:
