@@ -83,10 +83,20 @@ def test_fill_enclosed_solver():
 
 def test_box_around_solver_learns_the_colour():
     gen = get_generator("box_around")
-    own = [Pair(g("00000 00000 00300 00000 00000"), g("00000 03330 03330 03330 00000"))]
+    # two objects outlined in their own colours: no one colour fits
+    own = [
+        Pair(
+            g("0000000 0000000 0030060 0000000 0000000"),
+            g("0000000 0333666 0333666 0333666 0000000"),
+        )
+    ]
     fixed = [Pair(g("00000 00000 00300 00000 00000"), g("00000 05550 05350 05550 00000"))]
     grid = g("000000 000000 004400 000000 000000")
     assert gen.solve(grid, own).tolist() == g("000000 044440 044440 044440 000000").tolist()
+    # one object outlined in its own colour fits both rules, which disagree on a 4: no answer
+    both = [Pair(g("00000 00000 00300 00000 00000"), g("00000 03330 03330 03330 00000"))]
+    with pytest.raises(CannotSolve, match="disagree"):
+        gen.solve(grid, both)
     assert gen.solve(grid, fixed).tolist() == g("000000 055550 054450 055550 000000").tolist()
     with pytest.raises(CannotSolve):  # no room for the outline
         gen.solve(g("400 000 000"), fixed)
@@ -94,11 +104,15 @@ def test_box_around_solver_learns_the_colour():
 
 def test_connect_points_solver():
     gen = get_generator("connect_points")
-    demos = [Pair(g("30003 00000"), g("33333 00000"))]
+    # lines of two colours: joined in the points' own colour, not one of the task's
+    demos = [Pair(g("30003 00000 40004"), g("33333 00000 44444"))]
     grid = g("2000 0050 2000 0000 0050")  # two 2s in a column, two 5s in a column
     assert gen.solve(grid, demos).tolist() == g("2000 2050 2050 0050 0050").tolist()
     # three points of one colour in a row: no pair, nothing joined
     assert gen.solve(g("30303 00000"), demos).tolist() == g("30303 00000").tolist()
+    # one line of the points' colour fits both rules, which disagree on two 2s: no answer
+    with pytest.raises(CannotSolve, match="disagree"):
+        gen.solve(grid, [Pair(g("30003 00000"), g("33333 00000"))])
     fixed = [Pair(g("30003 00000"), g("37773 00000"))]
     assert gen.solve(g("0000 1001"), fixed).tolist() == g("0000 1771").tolist()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, components
+from z2h.arc.generators._solve import changed_colors, components, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -226,18 +226,13 @@ class BoxAround(Generator):
         )
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        # a colour that only the outlines have is the task's; outlines in colours the objects
-        # have are the objects' own
-        colours = changed_colors(demos)
-        color = colours.pop() if len(colours) == 1 else None
-        if color is not None and any((p.input == color).any() for p in demos):
-            color = None
-        out = _boxed(grid, color)
-        if out is None:
-            raise CannotSolve("an outline would leave the grid")
-        return out
+        # the outlines in each object's own colour (None), or all in one colour the
+        # demonstrations write: whichever reproduces every demonstration
+        colours = [None, *sorted(changed_colors(demos))]
+        return fitting_answer(grid, demos, colours, _boxed, "outline colour")
 
 
+@per_grid
 def _boxed(grid: np.ndarray, color: int | None) -> np.ndarray | None:
     """``grid`` with an outline one cell outside each object's box, in ``color`` or (None) the
     object's most common colour; None if an outline would leave the grid."""

@@ -231,6 +231,8 @@ class Tile(Generator):
         first = demos[0]
         a = first.output.shape[0] // first.input.shape[0]
         b = first.output.shape[1] // first.input.shape[1]
+        if a < 1 or b < 1:
+            raise CannotSolve("a demonstration's output is smaller than its input")
         return fitting_answer(
             grid, demos, (False, True), lambda g, m: tile_grid(g, (a, b), m), "tiling"
         )

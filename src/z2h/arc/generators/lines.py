@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer
+from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     DIRECTIONS,
     CannotSolve,
@@ -24,16 +24,6 @@ from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.scene import Obj, Scene, transform_scene
 from z2h.arc.task import Pair
-
-
-def task_color(demos: Sequence[Pair]) -> int | None:
-    """The one colour the demonstrations add that none of their inputs holds (a colour of the
-    task's own), or None (the added cells take colours already there)."""
-    colours = changed_colors(demos)
-    if len(colours) != 1:
-        return None
-    color = colours.pop()
-    return None if any((p.input == color).any() for p in demos) else color
 
 
 @register
@@ -121,23 +111,32 @@ class ConnectPoints(Generator):
         return Example(inp, Scene(height, width, background, points + made), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        color = task_color(demos)
-        background = most_common_color(grid)
-        rows, cols = np.nonzero(grid != background)
-        values = grid[rows, cols].tolist()
-        in_row: dict[tuple[int, int], list[int]] = {}
-        in_col: dict[tuple[int, int], list[int]] = {}
-        for r, c, v in zip(rows.tolist(), cols.tolist(), values, strict=True):
-            in_row.setdefault((v, r), []).append(c)
-            in_col.setdefault((v, c), []).append(r)
-        out = grid.copy()
-        for (v, r), cs in in_row.items():
-            if len(cs) == 2:
-                out[r, min(cs) + 1 : max(cs)] = v if color is None else color
-        for (v, c), rs in in_col.items():
-            if len(rs) == 2:
-                out[min(rs) + 1 : max(rs), c] = v if color is None else color
-        return out
+        # the lines in their points' colour (None), or all in one colour the demonstrations
+        # write: whichever reproduces every demonstration
+        colours = [None, *sorted(changed_colors(demos))]
+        return fitting_answer(grid, demos, colours, connected, "line colour")
+
+
+@per_grid
+def connected(grid: np.ndarray, color: int | None) -> np.ndarray:
+    """``grid`` with a line between each two points of one colour alone in their row or
+    column, in ``color`` or (None) the points' own."""
+    background = most_common_color(grid)
+    rows, cols = np.nonzero(grid != background)
+    values = grid[rows, cols].tolist()
+    in_row: dict[tuple[int, int], list[int]] = {}
+    in_col: dict[tuple[int, int], list[int]] = {}
+    for r, c, v in zip(rows.tolist(), cols.tolist(), values, strict=True):
+        in_row.setdefault((v, r), []).append(c)
+        in_col.setdefault((v, c), []).append(r)
+    out = grid.copy()
+    for (v, r), cs in in_row.items():
+        if len(cs) == 2:
+            out[r, min(cs) + 1 : max(cs)] = v if color is None else color
+    for (v, c), rs in in_col.items():
+        if len(rs) == 2:
+            out[min(rs) + 1 : max(rs), c] = v if color is None else color
+    return out
 
 
 @register

@@ -25,6 +25,7 @@ from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
 from z2h.arc.scene import Obj, Scene, transform, transform_scene
+from z2h.arc.task import Pair
 
 
 def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int | str]]:
@@ -223,10 +224,11 @@ class MoveUntilTouching(Generator):
         return Example(inp, out, _moved_until_contact(inp, out, stops))
 
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
+        wall = wall_color(demos)
         bg = most_common_color(grid)
         for k in (0, 1):
             g = transform(grid, "rotate", -k)
-            full = [r for r in range(g.shape[0]) if g[r, 0] != bg and (g[r] == g[r, 0]).all()]
+            full = [r for r in range(g.shape[0]) if g[r, 0] == wall != bg and (g[r] == wall).all()]
             if len(full) == 1:
                 line = full[0]
                 out = g.copy()
@@ -236,6 +238,26 @@ class MoveUntilTouching(Generator):
                     out[line + 1 :] = settle_grid(below[::-1], bg)[::-1]
                 return transform(out, "rotate", k)
         raise CannotSolve("no single wall line across the grid")
+
+
+def wall_color(demos: Sequence[Pair]) -> int:
+    """The one colour that crosses every demonstration's input and output in a full line."""
+    walls = set(range(10))
+    for p in demos:
+        if p.output is None:
+            raise CannotSolve("a demonstration has no output")
+        walls &= full_lines(p.input) & full_lines(p.output)
+        walls.discard(most_common_color(p.input))
+    if len(walls) != 1:
+        raise CannotSolve("the demonstrations do not show one wall colour")
+    return walls.pop()
+
+
+def full_lines(grid: np.ndarray) -> set[int]:
+    """The colours that fill a whole row or a whole column of ``grid``."""
+    rows = grid[(grid == grid[:, :1]).all(axis=1), 0]
+    cols = grid[0, (grid == grid[:1]).all(axis=0)]
+    return set(rows.tolist()) | set(cols.tolist())
 
 
 def slide_right(occupied: set[tuple[int, int]], piece: list[tuple[int, int]], width: int) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid, single_answer
+from z2h.arc.generators._solve import changed_colors, per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -235,6 +235,11 @@ class RecolorTouching(Generator):
         return Example(inp, Scene(height, width, 0, out_objs), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        # which objects a marker recolours: those of the one colour the demonstrations overwrite
+        before = changed_colors(demos, before=True)
+        if len(before) != 1:
+            raise CannotSolve("the demonstrations do not recolour objects of one colour")
+        (base,) = before
         bg = most_common_color(grid)
         height, width = grid.shape
         flat = grid.ravel()
@@ -243,7 +248,7 @@ class RecolorTouching(Generator):
         comps = components(grid, connectivity=4, background=bg)
         marker_at = {c[0]: int(flat[c[0]]) for c in comps if len(c) == 1}
         for cells in comps:
-            if len(cells) < 2:
+            if len(cells) < 2 or flat[cells[0]] != base:
                 continue
             seen = set()
             for i in cells:
