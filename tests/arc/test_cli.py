@@ -10,8 +10,6 @@ import pytest
 from z2h.arc.task import read_task, task_from_json, write_task
 from z2h.cli import main
 
-pytest.importorskip("matplotlib")
-
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(["arc", *argv])

@@ -10,11 +10,11 @@ import pytest
 import z2h.arc.generators as generators_package
 from z2h.arc.generate import make_task
 from z2h.arc.generators import all_generators, get_generator, names
-from z2h.arc.generators.base import CannotSolve
+from z2h.arc.generators.base import CannotSolve, Example, Generator
 from z2h.arc.labels import ACTIONS, check_labels
-from z2h.arc.scene import transform
-from z2h.arc.task import Pair, dumps_task
-from z2h.arc.verify import color_permutation_failures
+from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.task import Pair, Task, dumps_task
+from z2h.arc.verify import EVERY_COLOR_MOVES, color_permutation_failures, validate_task
 from z2h.errors import Z2HError
 
 GENERATORS = [g.name for g in all_generators()]
@@ -198,3 +198,44 @@ def test_the_import_check_sees_every_form(tmp_path):
         path = tmp_path / "m.py"
         path.write_text(line + "\n")
         assert imported_generator_modules(path) == {"fill"}, line
+
+
+class PaintsFive(Generator):
+    """A solver that writes colour 5 whatever the demonstrations show: it claims colour
+    invariance falsely, which only a permutation moving 5 can expose."""
+
+    name = "paints_five"
+    concepts = ("recolor",)
+    description = "every cell becomes 5"
+    color_invariant = True
+
+    def solve(self, grid, demos):
+        return np.full_like(grid, 5)
+
+
+def test_validation_permutation_moves_every_colour():
+    assert all(EVERY_COLOR_MOVES[c] != c for c in range(10))
+    assert sorted(EVERY_COLOR_MOVES) == list(range(10))
+    grids = [np.full((2, 2), c, np.uint8) for c in (1, 2, 3)]
+    five = np.full((2, 2), 5, np.uint8)
+    task = Task("t", [Pair(g, five) for g in grids[:2]], [Pair(grids[2], five)])
+    problems = validate_task(task, None, PaintsFive())
+    assert len(problems) == 3 and all("claims colour invariance" in p for p in problems)
+
+
+class DrawsABadObject(Generator):
+    """A generator with a bug: an object whose colours are not a 2-D array."""
+
+    name = "draws_a_bad_object"
+    concepts = ("recolor",)
+    description = "a bug"
+
+    def make_pair(self, r, params):
+        bad = Obj(0, np.ones((2, 2), bool), np.ones(4, np.uint8))
+        return Example(Scene(3, 3, 0, [bad]), Scene(3, 3, 0, []))
+
+
+def test_a_rendering_bug_propagates_not_counted_as_a_rejection():
+    # only Reject is a rejection: a generator's bug must surface, not hide among the reasons
+    with pytest.raises(IndexError):  # numpy's, not a GenerationError after 200 rejections
+        make_task(DrawsABadObject(), 0, 0)

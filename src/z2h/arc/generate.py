@@ -64,11 +64,8 @@ def _draw(gen: Generator, r: Rand, params: dict, seen: set[bytes], rejected: Cou
     except Reject as e:
         rejected[f"generator:{e.reason}"] += 1
         return None
-    try:
-        inp, out = ex.input.render(), ex.output.render()
-    except (ArcError, ValueError, IndexError):
-        rejected["invalid_grid"] += 1
-        return None
+    # subtle: only Reject is a rejection; an exception from rendering is a generator's bug
+    inp, out = ex.input.render(), ex.output.render()
     key = grid_key(inp)
     if key in seen:
         rejected["duplicate_input"] += 1

@@ -27,6 +27,11 @@ REASONS = {
 }
 
 
+# the colour permutation ``validate_task`` checks a colour-invariant solver with: c -> 9 - c,
+# which moves every colour (9 - c = c has no whole solution), the background 0 included
+EVERY_COLOR_MOVES = tuple(9 - c for c in range(10))
+
+
 def grid_key(grid: np.ndarray) -> bytes:
     return grid.shape[0].to_bytes(1, "little") + grid.tobytes()
 
@@ -126,7 +131,7 @@ def validate_task(task: Task, labels: TaskLabels | None, gen: Generator | None) 
                 "other demonstrations, does not reproduce the output"
             )
         if gen.color_invariant and not problems:
-            perm = [0, 2, 3, 4, 5, 6, 7, 8, 9, 1][::-1]  # every colour moves
+            perm = list(EVERY_COLOR_MOVES)
             for split, i in color_permutation_failures(gen, task, perm):
                 problems.append(
                     f"task {task.id}: {split} pair {i}: {gen.name} claims colour invariance, "
