@@ -45,18 +45,20 @@ class Rand:
     """The random source of one task: Python's ``random.Random`` (fast for the many small draws
     a generator makes) plus the task's difficulty range.
 
-    ``int(lo, hi)`` is re-arc's ``unifint``: a difficulty drawn uniformly from the range, mapped
-    onto ``[lo, hi]``, so harder tasks get bigger grids, more objects and more colours. Use
-    ``randint`` for draws that difficulty should not scale.
+    ``scaled(lo, hi)`` is scaled by difficulty (re-arc's ``unifint``): a difficulty drawn
+    uniformly from the range, mapped onto ``[lo, hi]``, so harder tasks get bigger grids, more
+    objects and more colours. ``randint(lo, hi)`` is uniform, for draws difficulty should not
+    scale.
     """
 
     def __init__(self, seed: str | int, difficulty: tuple[float, float] = (0.0, 1.0)) -> None:
         self.random = random.Random(seed)
         self.difficulty = difficulty
 
-    # subtle: every draw goes through random() (one C call) instead of randrange/randint, which
-    # cost ten times more in pure Python; the many small draws of a generator add up
-    def int(self, lo: int, hi: int) -> int:
+    # subtle: every draw goes through random() (one C call) instead of random.randrange or
+    # random.randint, which run in pure Python; the many small draws of a generator add up
+    def scaled(self, lo: int, hi: int) -> int:
+        """An integer in [lo, hi] that grows with the task's difficulty."""
         dlo, dhi = self.difficulty
         d = dlo + (dhi - dlo) * self.random.random()
         return min(hi, max(lo, round(lo + (hi - lo) * d)))

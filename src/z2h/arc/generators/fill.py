@@ -130,10 +130,10 @@ class FillEnclosed(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fill = params["fill"]
-        height, width = r.int(6, 24), r.int(6, 24)
+        height, width = r.scaled(6, 24), r.scaled(6, 24)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, fill))[0]
-        palette = r.colors(r.int(1, 4), exclude=(background, fill))
-        n_closed, n_open, n_solid = r.int(1, 4), r.int(0, 2), r.int(0, 3)
+        palette = r.colors(r.scaled(1, 4), exclude=(background, fill))
+        n_closed, n_open, n_solid = r.scaled(1, 4), r.scaled(0, 2), r.scaled(0, 3)
         interiors = [interior_shape(r, min(6, height - 2, width - 2)) for _ in range(n_closed)]
         opened = [interior_shape(r, min(6, height - 2, width - 2)) for _ in range(n_open)]
         masks = [outline_around(p) for p in interiors]
@@ -191,12 +191,12 @@ class BoxAround(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fixed = params.get("color")
-        height, width = r.int(7, 26), r.int(7, 26)
+        height, width = r.scaled(7, 26), r.scaled(7, 26)
         taken = (0,) if fixed is None else (0, fixed)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=taken)[0]
-        palette = r.colors(r.int(1, 4), exclude=(background, *taken[1:]))
-        n = r.int(1, 6)
-        masks = [polyomino(r, r.int(1, 9), r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        palette = r.colors(r.scaled(1, 4), exclude=(background, *taken[1:]))
+        n = r.scaled(1, 6)
+        masks = [polyomino(r, r.scaled(1, 9), r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
         # a gap of 3 leaves one empty cell between two boxes; the margin leaves room for them
         positions = place(r, height - 2, width - 2, masks, gap=3, required=1)
         placed = [(m, p) for m, p in zip(masks, positions, strict=True) if p is not None]

@@ -36,10 +36,10 @@ SYMMETRIES = tuple(_ACTION)
 
 def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
     """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
-    height, width = r.int(min_side, max_side), r.int(min_side, max_side)
+    height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
-    n = r.int(1, max_objects)
-    palette = r.colors(r.int(1, 9), exclude=(background,))
+    n = r.scaled(1, max_objects)
+    palette = r.colors(r.scaled(1, 9), exclude=(background,))
     masks = []
     for _ in range(n):
         h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))

@@ -43,10 +43,10 @@ class ConnectPoints(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fixed = params.get("color")
-        height, width = r.int(5, 26), r.int(5, 26)
+        height, width = r.scaled(5, 26), r.scaled(5, 26)
         taken = () if fixed is None else (fixed,)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, *taken))[0]
-        palette = r.colors(r.int(1, 5), exclude=(background, *taken))
+        palette = r.colors(r.scaled(1, 5), exclude=(background, *taken))
         busy = np.zeros((height, width), bool)  # points and the lines to come
         # subtle: the rule reads "the only two points of a colour in a row (column)", so no
         # other point of that colour may share a row or column with any point of it
@@ -55,7 +55,7 @@ class ConnectPoints(Generator):
         points: list[Obj] = []
         # (point a, point b, the shape and position of the line between them, its colour)
         lines: list[tuple[int, int, tuple[int, int], tuple[int, int], int]] = []
-        for _ in range(r.int(1, 5)):
+        for _ in range(r.scaled(1, 5)):
             for _ in range(20):
                 color = r.choice(palette)
                 across = r.bool()
@@ -89,7 +89,7 @@ class ConnectPoints(Generator):
                 break
         if not lines:
             raise Reject("no_pair")
-        for _ in range(r.int(0, 4)):  # lone points: no partner in their row or column
+        for _ in range(r.scaled(0, 4)):  # lone points: no partner in their row or column
             row, col, color = r.below(height), r.below(width), r.choice(palette)
             if busy[row, col] or row in rows_used[color] or col in cols_used[color]:
                 continue
@@ -155,15 +155,15 @@ class ShootRay(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         # made shooting down, then the canvas is turned to the task's direction
         marker, direction = params["marker"], params["direction"]
-        height, width = r.int(6, 24), r.int(5, 24)
+        height, width = r.scaled(6, 24), r.scaled(5, 24)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, marker))[0]
-        palette = r.colors(r.int(1, 3), exclude=(background, marker))
+        palette = r.colors(r.scaled(1, 3), exclude=(background, marker))
         masks = []
-        for _ in range(r.int(1, 5)):
+        for _ in range(r.scaled(1, 5)):
             if r.bool(0.4):  # a wall
                 masks.append(np.ones((r.randint(1, 2), r.randint(2, 7)), bool))
             else:
-                masks.append(polyomino(r, r.int(2, 8), 3, 4))
+                masks.append(polyomino(r, r.scaled(2, 8), 3, 4))
         # obstacles stay off the top two rows, so markers fit above them
         positions = place(r, height - 2, width, masks, gap=1, required=1)
         placed = [(m, p) for m, p in zip(masks, positions, strict=True) if p is not None]
@@ -176,7 +176,7 @@ class ShootRay(Generator):
             rows, cols = o.cells()
             owner[rows, cols] = o.id
         markers: list[Obj] = []
-        for _ in range(r.int(1, 4)):
+        for _ in range(r.scaled(1, 4)):
             for _ in range(10):
                 if r.bool(0.8):  # aimed at an obstacle: above one of its columns
                     o = r.choice(objs)

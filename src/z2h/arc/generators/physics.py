@@ -122,10 +122,10 @@ class Gravity(Generator):
         return {"direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(5, 20), r.int(4, 20)
-        n = r.int(1, 7)
-        palette = r.colors(r.int(1, 5), exclude=(0,))
-        masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(n)]
+        height, width = r.scaled(5, 20), r.scaled(4, 20)
+        n = r.scaled(1, 7)
+        palette = r.colors(r.scaled(1, 5), exclude=(0,))
+        masks = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(n)]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
         settled, stops = fall_steps(objs, height)
         k = DIRECTIONS[params["direction"]]
@@ -189,18 +189,18 @@ class MoveUntilTouching(Generator):
         return {"wall": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(7, 20), r.int(4, 20)
+        height, width = r.scaled(7, 20), r.scaled(4, 20)
         line = r.randint(2, height - 3)
         above_h, below_h = line, height - line - 1  # rows on each side of the line
-        palette = r.colors(r.int(1, 4), exclude=(0, params["wall"]))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, params["wall"]))
         wall = Obj.rect(0, 1, width, params["wall"], (line, 0), tags=("line", "wall"))
         sides = []
         next_id = 1
         for side, side_h in enumerate((above_h, below_h)):
             # a free row next to the line, so every object has somewhere to move
             room = side_h - 1
-            count = r.int(1, 4) if side == 0 else r.int(0, 4)
-            masks = [polyomino(r, r.int(1, 5), min(3, room), 3) for _ in range(count)]
+            count = r.scaled(1, 4) if side == 0 else r.scaled(0, 4)
+            masks = [polyomino(r, r.scaled(1, 5), min(3, room), 3) for _ in range(count)]
             objs = scatter(r, room, width, masks, [r.choice(palette) for _ in masks], required=0)
             for o in objs:
                 o.id = next_id
@@ -319,9 +319,9 @@ class Push(Generator):
         return {"pusher": r.colors(1, exclude=(0,))[0], "direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(5, 16), r.int(9, 25)
-        pm = polyomino(r, r.int(1, 4), 3, 3)
-        bm = polyomino(r, r.int(1, 6), 3, 3)
+        height, width = r.scaled(5, 16), r.scaled(9, 25)
+        pm = polyomino(r, r.scaled(1, 4), 3, 3)
+        bm = polyomino(r, r.scaled(1, 6), 3, 3)
         (ph, pw), (bh, bw) = pm.shape, bm.shape
         if ph > height or bh > height:
             raise Reject("placement")
@@ -351,7 +351,7 @@ class Push(Generator):
         band_top = min(pr, br) - 1
         band_h = max(pr + ph, br + bh) + 1 - band_top
         palette = [c for c in range(1, 10) if c != params["pusher"]]
-        masks = [polyomino(r, r.int(1, 5), 3, 3) for _ in range(r.int(0, 4))]
+        masks = [polyomino(r, r.scaled(1, 5), 3, 3) for _ in range(r.scaled(0, 4))]
         taken = [(band_top, 0, band_h, width)]
         extra = []
         for m, pos in zip(masks, place(r, height, width, masks, 1, taken, required=0), strict=True):
