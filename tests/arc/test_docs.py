@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from z2h.arc.checks import color_permutation_failures
 from z2h.arc.generate import make_task
 from z2h.arc.generators.base import CannotSolve
 from z2h.arc.labels import ACTIONS, check_labels
 from z2h.arc.task import Pair
-from z2h.arc.verify import color_permutation_failures
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "arc.md"
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import z2h.arc.generators as generators_package
+from z2h.arc.checks import EVERY_COLOR_MOVES, color_permutation_failures, task_problems
 from z2h.arc.generate import make_task
 from z2h.arc.generators import all_generators, get_generator, names
 from z2h.arc.generators.base import CannotSolve, Example, Generator
 from z2h.arc.labels import ACTIONS, check_labels
 from z2h.arc.scene import Obj, Scene, transform
 from z2h.arc.task import Pair, Task, dumps_task
-from z2h.arc.verify import EVERY_COLOR_MOVES, color_permutation_failures, validate_task
 from z2h.errors import Z2HError
 
 GENERATORS = [g.name for g in all_generators()]
@@ -219,7 +219,7 @@ def test_validation_permutation_moves_every_colour():
     grids = [np.full((2, 2), c, np.uint8) for c in (1, 2, 3)]
     five = np.full((2, 2), 5, np.uint8)
     task = Task("t", [Pair(g, five) for g in grids[:2]], [Pair(grids[2], five)])
-    problems = validate_task(task, None, PaintsFive())
+    problems = task_problems(task, None, PaintsFive())
     assert len(problems) == 3 and all("claims colour invariance" in p for p in problems)
 
 

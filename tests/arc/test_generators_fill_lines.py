@@ -5,13 +5,13 @@ verification, determinism, corruption and the colour-permutation check)."""
 import numpy as np
 import pytest
 
+from z2h.arc.checks import color_permutation_failures
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
 from z2h.arc.generators._solve import components
 from z2h.arc.generators.base import CannotSolve, Rand
 from z2h.arc.generators.fill import enclosed, open_outline, outline_around, row_convex
 from z2h.arc.task import Pair
-from z2h.arc.verify import color_permutation_failures
 
 MINE = [
     "fill_enclosed",

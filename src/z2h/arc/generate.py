@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from z2h.arc.checks import check_example, grid_key, solver_failures
 from z2h.arc.dataset import SET_FORMAT, SetWriter, shard_line, task_id, write_entry
 from z2h.arc.generators.base import Example, Generator, Rand, Reject
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import LABELS_VERSION, GridLabels, PairLabels, TaskLabels, grid_labels
 from z2h.arc.task import Pair, Task
-from z2h.arc.verify import check_example, grid_key, solver_failures
 
 MAX_ATTEMPTS = 200  # pair draws per task before giving up on it
 

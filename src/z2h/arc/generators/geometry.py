@@ -48,21 +48,6 @@ def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: in
     return Scene(height, width, background, objs)
 
 
-def infer_symmetry(demos: Sequence[Pair], candidates: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    """The one candidate symmetry that maps every demonstration input to its output."""
-    fits = [
-        (op, k)
-        for op, k in candidates
-        if all(
-            p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
-            for p in demos
-        )
-    ]
-    if not fits:
-        raise CannotSolve("no symmetry fits the demonstrations")
-    return fits[0]
-
-
 class _Symmetry(Generator):
     """One of the square's symmetries, applied to the whole grid."""
 
