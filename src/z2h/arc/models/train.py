@@ -32,11 +32,11 @@ from z2h.arc.models.evaluate import (
     demos_of,
     object_ids_for,
     object_scores,
+    predict,
     scores,
-    solve,
 )
 from z2h.arc.models.objects_model import owner_map
-from z2h.arc.models.scenes import touching_scene
+from z2h.arc.models.touching import touching_scene
 from z2h.arc.task import Task, read_task
 from z2h.checkpoint import load_checkpoint
 from z2h.defaults import DEFAULT_SEED
@@ -211,7 +211,7 @@ class GeneratorSource(TaskSource):
 
 
 class SceneSource(TaskSource):
-    """Scenes for the objects model (``touching``: see ``z2h.arc.models.scenes``)."""
+    """Scenes for the objects model (``touching``: see ``z2h.arc.models.touching``)."""
 
     def __init__(self, name: str, seed: int):
         self.generators: list[str] = []
@@ -417,7 +417,7 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
         out = {"loss": sum(losses) / len(val_examples)}
         if entry.solves_tasks and s.val_exact > 0:
             subset = held[: s.val_exact]
-            sc = scores(solve(model, subset).predictions, subset, source.generators)
+            sc = scores(predict(model, subset).predictions, subset, source.generators)
             out.update(pass1=sc["pass1"], pass2=sc["pass2"], cell_accuracy=sc["cell_accuracy"])
         elif not entry.solves_tasks:
             out["object_f1"] = object_scores(model, val_scenes)["object_f1"]
