@@ -229,7 +229,7 @@ def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
     if clip is None:
         return
     (gs, os_) = clip
-    # one copyto with where=, not two boolean-indexing steps: about half the cost; unsafe
+    # one copyto with where=, not two boolean-indexing steps (one pass over the cells); unsafe
     # casting, as an indexed assignment would do
     source = obj.colors[os_] if value is None else value
     np.copyto(grid[gs], source, casting="unsafe", where=obj.mask[os_])
