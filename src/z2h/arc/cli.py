@@ -18,6 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _configure_generators(sub)
     _configure_generate(sub)
     _configure_validate(sub)
+    _configure_check_labels(sub)
     _configure_show(sub)
     _configure_label(sub)
     _configure_sheet(sub)
@@ -178,6 +179,45 @@ def _validate(args: argparse.Namespace) -> int:
     for p in problems:
         print(p)
     raise ArcError(f"{len(problems)} problems in {checked} task(s) checked")
+
+
+# check-labels
+
+
+def _configure_check_labels(sub) -> None:
+    p = sub.add_parser(
+        "check-labels",
+        help="replay every label row against the grids",
+        description="Replay every correspondence row of a labels file, a folder of them, a "
+        "generated set or a JSONL shard: the input object with its actions applied must be "
+        "its output object (docs/arc.md, 'Checking labels'). Prints each false row (task, "
+        "pair, row, objects, what differs) and exits 2 if any.",
+    )
+    p.add_argument("path", help="LABELS.json, a folder of them, a set's folder or FILE.jsonl")
+    p.add_argument(
+        "--grids",
+        help="where the grids of lone labels files are: a task file, a folder of task files, "
+        "or arcagi1 / arcagi2 (looked up by task id); default: the grids the labels paint",
+    )
+    p.set_defaults(func=_check_labels)
+
+
+def _check_labels(args: argparse.Namespace) -> int:
+    from z2h.arc.checklabels import check_path
+
+    report = check_path(Path(args.path), args.grids)
+    lines = report.problems + [str(f) for f in report.false]
+    if len(lines) == 1:  # one problem: it is the error line
+        raise ArcError(lines[0])
+    for line in lines:
+        print(line)
+    summary = f"{report.tasks} task(s), {report.rows} rows: {len(report.false)} false rows"
+    if report.problems:
+        summary += f", {len(report.problems)} other problems"
+    if report.problems or report.false:
+        raise ArcError(summary)
+    print(summary)
+    return 0
 
 
 # show

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from z2h.arc.checklabels import false_rows
 from z2h.arc.generators.base import Generator
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import TaskLabels
@@ -36,7 +37,7 @@ def _read_labels(path: Path) -> TaskLabels:
 def _check(task: Task, labels: TaskLabels | None, where: str) -> list[str]:
     problems: list[str] = []
     gen = _generator(labels, where, problems)
-    return problems + validate_task(task, labels, gen)
+    return problems + validate_task(task, labels, gen) + false_rows(task, labels)
 
 
 def _task_files(path: Path) -> Iterator[tuple[Path, Path | None]]:
