@@ -301,7 +301,8 @@ def _print_labels(labels) -> None:
                     what = ", ".join(_action_text(a) for a in m.actions) or "unchanged"
                     print(f"  in {m.input_id} -> out {m.output_id}: {what}")
                 elif m.change == "deleted":
-                    print(f"  in {m.input_id}: deleted")
+                    what = ", ".join(_action_text(a) for a in m.actions) or "deleted"
+                    print(f"  in {m.input_id}: {what}")
                 else:
                     print(f"  out {m.output_id}: created")
 
