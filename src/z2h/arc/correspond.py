@@ -65,12 +65,22 @@ def pair_background(pair: Pair) -> int:
     return most_common_color(pair.input)
 
 
-def objects_from_sets(grid: np.ndarray, sets: Iterable[Iterable[int]]) -> list[Obj]:
+def objects_from_sets(
+    grid: np.ndarray, sets: Iterable[Iterable[int]], background: int | None = None
+) -> list[Obj]:
     """Objects made of the given flat cell indices (an objects model's answer), ids in
-    row-major order of their first cell."""
+    row-major order of their first cell. With ``background``, cells of another colour that no
+    set holds become objects too (8-connected, one colour), so the objects paint the grid."""
     width = grid.shape[1]
+    groups = [sorted(s) for s in sets if s]
+    if background is not None:
+        left = grid.copy()
+        left.ravel()[[i for g in groups for i in g]] = background
+        for o in find_objects(left, connectivity=8, background=background):
+            rows, cols = o.cells()
+            groups.append(sorted((rows * width + cols).tolist()))
     out = []
-    for k, cells in enumerate(sorted(sorted(s) for s in sets if s)):
+    for k, cells in enumerate(sorted(groups)):
         rows, cols = [i // width for i in cells], [i % width for i in cells]
         r0, c0 = min(rows), min(cols)
         mask = np.zeros((max(rows) - r0 + 1, max(cols) - c0 + 1), bool)
@@ -618,14 +628,22 @@ def heuristic_labels(task: Task, objects: Segmenter | None = None, source: str =
 
 
 def model_segmenter(run: str) -> Segmenter:
-    """A segmenter from a trained objects model's run directory (torch needed)."""
+    """A segmenter from a trained objects model's run directory (torch needed). A grid larger
+    than the model's canvas falls back to 8-connected components of many colours."""
     try:
-        from z2h.arc.models.runs import load_run  # where the lead is moving it
-    except ImportError:
+        from z2h.arc.models.runs import load_run  # type: ignore[import-not-found]
+    except ImportError:  # load_run is moving out of train.py
         from z2h.arc.models.train import load_run
+    from z2h.errors import Z2HError
+
     model = load_run(run).model
     if not hasattr(model, "find"):
-        from z2h.arc.grid import ArcError
+        raise Z2HError(f"--objects-model {run}: the run's model does not propose objects")
 
-        raise ArcError(f"--objects-model {run}: the run's model does not propose objects")
-    return lambda grid, background: objects_from_sets(grid, model.find([grid])[0])
+    def objects(grid: np.ndarray, background: int) -> list[Obj]:
+        try:
+            return objects_from_sets(grid, model.find([grid])[0], background)
+        except Z2HError:  # larger than the canvas
+            return segment(grid, "multi8", background)
+
+    return objects
