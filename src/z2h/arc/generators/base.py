@@ -246,3 +246,19 @@ def moved_by(a: Obj, b: Obj) -> list[int]:
     """How far ``b``'s box sits from ``a``'s, as [dr, dc]."""
     ta, tb = a.box(), b.box()
     return [tb[0] - ta[0], tb[1] - ta[1]]
+
+
+def hidden_by(scene: Scene) -> dict[int, list[int]]:
+    """The objects of ``scene`` that no cell of the rendered grid shows (wholly covered by
+    objects painted later), each with the sorted ids of the objects whose cells cover it."""
+    owner: dict[tuple[int, int], int] = {}
+    for o in scene.painted():
+        for r, c, _ in o.cell_array().tolist():
+            owner[(r, c)] = o.id
+    shown = set(owner.values())
+    out = {}
+    for o in scene.objects:
+        if o.id not in shown:
+            cells = [(r, c) for r, c, _ in o.cell_array().tolist()]
+            out[o.id] = sorted({owner[rc] for rc in cells if rc in owner})
+    return out

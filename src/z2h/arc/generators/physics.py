@@ -348,9 +348,9 @@ class Push(Generator):
         for a, b in zip(inp.objects, out.objects, strict=True):
             by = moved_by(a, b)
             if a.id == 0:
-                acts = ([{"op": "move", "by": by}] if any(by) else []) + [
-                    {"op": "stop_at_contact", "with": 1}
-                ]
+                # subtle: "hit", not stop_at_contact: in the output the pusher touches only
+                # where the pushed object was, not the object itself
+                acts = ([{"op": "move", "by": by}] if any(by) else []) + [{"op": "hit", "with": 1}]
             elif a.id == 1:
                 acts = [
                     {"op": "push", "by": by, "with": 0},
