@@ -70,10 +70,18 @@ class _CropBySize(Generator):
     reason = ""
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.int(6, 24), r.int(6, 24)
         n = r.int(2, 7)
-        sizes = r.sample(range(1, 13), n)  # distinct sizes: one largest, one smallest
-        masks = [polyomino(r, s, 4, 4) for s in sizes]
+        # each shape in a box of its own random size, so the answer's size varies (a fixed
+        # 4 x 4 box made most largest objects 4 x 4: a shortcut, not a selection)
+        # and at least a random floor of cells each, so the smallest is not mostly one cell
+        floor = r.randint(1, 7)
+        masks = []
+        for _ in range(n):
+            h, w = r.randint(1, 6), r.randint(1, 6)
+            while h * w < floor:
+                h, w = h + 1, w + r.randint(0, 1)
+            masks.append(polyomino(r, r.randint(max(floor, h * w // 3), h * w), h, w))
         palette = r.colors(r.int(1, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
         sizes_now = [o.size for o in objs]
@@ -83,11 +91,18 @@ class _CropBySize(Generator):
         return _crop_example(Scene(height, width, 0, objs), chosen, self.reason)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        if not objs:
-            raise CannotSolve("no objects")
-        return crop_to(grid, _unique_best(objs, lambda o: self.sign * o.size), bg)
+        # largest or smallest: whichever the demonstrations show
+        return fitting_answer(grid, demos, (1, -1), _crop_by_size, "size order")
+
+
+@per_grid
+def _crop_by_size(grid: np.ndarray, sign: int) -> np.ndarray:
+    """The largest (``sign`` 1) or smallest (-1) 8-connected one-colour object, cut out."""
+    bg = most_common_color(grid)
+    objs = find_objects(grid, connectivity=8, background=bg)
+    if not objs:
+        raise CannotSolve("no objects")
+    return crop_to(grid, _unique_best(objs, lambda o: sign * o.size), bg)
 
 
 @register
@@ -125,13 +140,32 @@ class OddOneOut(Generator):
         return _crop_example(Scene(height, width, 0, objs), objs[0], "odd_one_out")
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        counts = Counter(o.color for o in objs)
-        odd = [o for o in objs if counts[o.color] == 1]
-        if len(odd) != 1 or len(counts) != 2:
-            raise CannotSolve("no single object of a colour of its own")
-        return crop_to(grid, odd[0], bg)
+        # odd in which property: the one the demonstrations' answers show
+        return fitting_answer(grid, demos, ODD_PROPERTIES, _odd_crop, "odd property")
+
+
+ODD_PROPERTIES = ("color", "shape", "size")
+
+
+def _property(o: Obj, prop: str) -> Any:
+    if prop == "color":
+        return o.color
+    if prop == "size":
+        return o.size
+    top, left, h, w = o.box()
+    return crop_to(np.ones((top + h, left + w), np.uint8), o, 0).tobytes() + bytes((h, w))
+
+
+@per_grid
+def _odd_crop(grid: np.ndarray, prop: str) -> np.ndarray:
+    """The one object whose ``prop`` no other object shares, all others sharing one, cut out."""
+    bg = most_common_color(grid)
+    objs = find_objects(grid, connectivity=8, background=bg)
+    counts = Counter(_property(o, prop) for o in objs)
+    odd = [o for o in objs if counts[_property(o, prop)] == 1]
+    if len(odd) != 1 or len(counts) != 2:
+        raise CannotSolve(f"no single object of a {prop} of its own")
+    return crop_to(grid, odd[0], bg)
 
 
 @register
@@ -177,22 +211,30 @@ class KeepInside(Generator):
         return Example(inp, Scene(height, width, 0, kept), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        # one-colour 8-connected objects, as boxes and runs (no masks needed)
-        found = runs_of(grid, bg, diagonal=True)
-        if not found:
-            raise CannotSolve("no objects")
-        areas = [h * w for (_, _, h, w), _ in found]
-        if areas.count(max(areas)) != 1:
-            raise CannotSolve("no single object stands out")
-        frame = areas.index(max(areas))  # the biggest box
-        ft, fl, fh, fw = found[frame][0]
-        out = grid.copy()
-        for k, ((t, left, h, w), runs) in enumerate(found):
-            if k != frame and not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw):
-                for row, a, b in runs:
-                    out[row, a:b] = bg
-        return out
+        # which side of the frame stays: the one the demonstrations keep
+        return fitting_answer(grid, demos, (True, False), _keep_side, "side of the frame")
+
+
+@per_grid
+def _keep_side(grid: np.ndarray, inside: bool) -> np.ndarray:
+    """``grid`` with the objects on the other side of the frame (the biggest box) cleared."""
+    bg = most_common_color(grid)
+    # one-colour 8-connected objects, as boxes and runs (no masks needed)
+    found = runs_of(grid, bg, diagonal=True)
+    if not found:
+        raise CannotSolve("no objects")
+    areas = [h * w for (_, _, h, w), _ in found]
+    if areas.count(max(areas)) != 1:
+        raise CannotSolve("no single object stands out")
+    frame = areas.index(max(areas))  # the biggest box
+    ft, fl, fh, fw = found[frame][0]
+    out = grid.copy()
+    for k, ((t, left, h, w), runs) in enumerate(found):
+        within = t > ft and left > fl and t + h < ft + fh and left + w < fl + fw
+        if k != frame and within != inside:
+            for row, a, b in runs:
+                out[row, a:b] = bg
+    return out
 
 
 @register
@@ -347,22 +389,32 @@ class BringToFront(Generator):
         return Example(inp, out, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        colours = [c for c in np.unique(grid).tolist() if c != bg]
-        if len(colours) != 2:
-            raise CannotSolve("not two rectangles")
-        boxes = {}
-        full = {}
-        for c in colours:
-            rows, cols = np.nonzero(grid == c)
-            box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
-            boxes[c] = box
-            full[c] = rows.size == (box[1] - box[0]) * (box[3] - box[2])
-        fronts = [c for c in colours if full[c]]
-        if len(fronts) != 1:
-            raise CannotSolve("no single rectangle in front")
-        back = next(c for c in colours if c != fronts[0])
-        t, b, left, right = boxes[back]
-        out = grid.copy()
-        out[t:b, left:right] = back
-        return out
+        # the back one raised, or the front one lifted away: as the demonstrations show
+        return fitting_answer(grid, demos, ("raise", "remove"), _two_layers, "layer rule")
+
+
+@per_grid
+def _two_layers(grid: np.ndarray, rule: str) -> np.ndarray:
+    """Two overlapping rectangles: the back one's box filled (``"raise"``), or the front one
+    cleared and the back one's box filled (``"remove"``)."""
+    bg = most_common_color(grid)
+    colours = [c for c in np.unique(grid).tolist() if c != bg]
+    if len(colours) != 2:
+        raise CannotSolve("not two rectangles")
+    boxes = {}
+    full = {}
+    for c in colours:
+        rows, cols = np.nonzero(grid == c)
+        box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+        boxes[c] = box
+        full[c] = rows.size == (box[1] - box[0]) * (box[3] - box[2])
+    fronts = [c for c in colours if full[c]]
+    if len(fronts) != 1:
+        raise CannotSolve("no single rectangle in front")
+    back = next(c for c in colours if c != fronts[0])
+    t, b, left, right = boxes[back]
+    out = grid.copy()
+    if rule == "remove":
+        out[grid == fronts[0]] = bg
+    out[t:b, left:right] = back
+    return out
