@@ -111,6 +111,12 @@ def _replay_pair(pl: PairLabels, where: str) -> list[str]:
                     problems.append(f"{w}: replaced, but no copy of {a['by']} covers it")
             continue
         before, after = _cells(ins[m.input_id]), _cells(outs[m.output_id])
+        if "merge" in ops:
+            a = m.actions[ops.index("merge")]
+            joined = {x.output_id for x in pl.correspondence if x.input_id in a["with"]}
+            if joined != {m.output_id}:
+                problems.append(f"{w}: merged with {a['with']}, which became {joined}")
+            continue
         if "copy" in ops or "reshape" in ops:
             continue  # a copy's place is its marker's; a reshape's truth is its counterpart
         if "hidden" in ops:

@@ -17,6 +17,9 @@ NEW = [
     "recolor_beyond_line",
     "swap_colors",
     "recolor_by_role",
+    "diagonal_rays",
+    "panel_logic",
+    "sort_by_size",
 ]
 CASES = [(s, d) for s in range(5) for d in ((0.0, 0.4), (0.6, 1.0))]
 
