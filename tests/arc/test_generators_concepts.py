@@ -20,6 +20,7 @@ NEW = [
     "diagonal_rays",
     "panel_logic",
     "sort_by_size",
+    "composed",
 ]
 CASES = [(s, d) for s in range(5) for d in ((0.0, 0.4), (0.6, 1.0))]
 
@@ -69,3 +70,55 @@ def test_the_rule_comes_from_the_demonstrations(made):
             continue
         changed += got.shape != pair.output.shape or not np.array_equal(got, pair.output)
     assert changed >= len(tasks) * 0.6
+
+
+STEP_OF = {
+    "stop_at_contact": "gravity",
+    "recolor": "recolor_largest",
+    "crop": "crop",
+    "flip": "flip",
+}
+
+
+def _steps_of(actions):
+    """The steps an object's action chain names, in order (a move belongs to the step it
+    follows: gravity's fall, or a flip's shift of the box)."""
+    steps = []
+    for a in actions:
+        if a["op"] == "move":
+            continue
+        steps.append(STEP_OF[a["op"]])
+    return steps
+
+
+def test_composed_labels_chain_the_steps_in_order():
+    gen = get_generator("composed")
+    chains = set()
+    for seed in range(40):
+        t = make_task(gen, seed, 0, (0.2, 0.8))
+        chain = [name for name, _ in t.labels.params["steps"]]
+        chains.add(tuple(chain))
+        assert 2 <= len(chain) <= 3
+        for pl in t.labels.train + t.labels.test:
+            seen = set()
+            for m in pl.correspondence:
+                steps = _steps_of(m.actions)
+                assert steps == [s for s in chain if s in steps]  # in the chain's order
+                seen.update(steps)
+            assert seen == set(chain)  # every step did something to some object
+    assert len(chains) >= 5
+
+
+def test_composed_answer_is_its_steps_applied_in_turn():
+    # against the declared steps: each step's grid function, in the chain's order, with the
+    # hidden parameters, gives every output
+    from z2h.arc.generators.compose import STEPS
+
+    gen = get_generator("composed")
+    for seed in range(15):
+        t = make_task(gen, seed, 0)
+        for _, _, pair in t.task.pairs():
+            grid = pair.input
+            for name, param in t.labels.params["steps"]:
+                grid = STEPS[name].grid(grid, param)
+            assert np.array_equal(grid, pair.output)
