@@ -122,3 +122,14 @@ def test_composed_answer_is_its_steps_applied_in_turn():
             for name, param in t.labels.params["steps"]:
                 grid = STEPS[name].grid(grid, param)
             assert np.array_equal(grid, pair.output)
+
+
+def test_docs_sheet_command_for_the_new_families(tmp_path):
+    # the command docs/arc.md shows for the new families' contact sheet
+    pytest.importorskip("matplotlib")
+    from z2h.cli import main
+
+    png = tmp_path / "sheet.png"
+    argv = ["arc", "sheet", "--out", str(png), "--difficulty", "0.3,0.6", "--generator"]
+    assert main([*argv, ",".join(NEW)]) == 0
+    assert png.stat().st_size > 1000

@@ -262,3 +262,22 @@ def hidden_by(scene: Scene) -> dict[int, list[int]]:
             cells = [(r, c) for r, c, _ in o.cell_array().tolist()]
             out[o.id] = sorted({owner[rc] for rc in cells if rc in owner})
     return out
+
+
+def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
+    """Cell colours for ``mask`` from ``colors`` (two or more) in a pattern a person reads as one
+    object: a border of one colour round another, stripes, or cells at random. (h, w) uint8."""
+    h, w = mask.shape
+    a, b = colors[0], colors[1]
+    kind = r.randint(0, 2)
+    if kind == 0:  # border and inside: cells with a side off the mask or the box
+        inner = np.zeros((h + 2, w + 2), bool)
+        inner[1:-1, 1:-1] = mask
+        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        out = np.where(inside & mask, b, a)
+    elif kind == 1:  # stripes across the rows or down the columns
+        idx = np.indices((h, w))[r.randint(0, 1)]
+        out = np.where(idx % 2 == 0, a, b)
+    else:
+        out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
+    return out.astype(np.uint8)

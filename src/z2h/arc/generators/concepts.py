@@ -18,6 +18,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    patterned,
     place,
     polyomino,
     scatter,
@@ -283,9 +284,12 @@ class KeepExtreme(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 30), r.int(6, 30)
-        masks = [_shape(r, r.int(2, 6)) for _ in range(r.int(2, 8))]
-        palette = r.colors(r.int(1, 5), exclude=(0,))
+        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(2, 8))]
+        palette = r.colors(r.int(2, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
+        for o in objs:  # half of them of two colours: an object is not one colour's component
+            if r.bool():
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
         side = params["side"]
         best = max(_extent(o, side) for o in objs)
         chosen = [o for o in objs if _extent(o, side) == best]
@@ -306,7 +310,7 @@ class KeepExtreme(Generator):
 
 @per_grid
 def _keep_extreme(grid: np.ndarray, side: str) -> np.ndarray:
-    objs = _objects(grid, False)
+    objs = _objects(grid, True)
     if not objs:
         raise CannotSolve("no objects")
     best = max(_extent(o, side) for o in objs)
@@ -485,7 +489,7 @@ class RecolorByRole(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 30), r.int(6, 30)
         role, target = params["role"], params["color"]
-        masks = [_shape(r, r.int(2, 7)) for _ in range(r.int(3, 8))]
+        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(3, 8))]
         palette = r.colors(r.int(1, 4), exclude=(0, target))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=3)
         chosen = _has_role(objs, role, (height, width))

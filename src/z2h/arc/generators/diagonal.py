@@ -17,6 +17,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     mask_from_cells,
+    patterned,
     place,
     polyomino,
 )
@@ -62,7 +63,7 @@ class DiagonalRays(Generator):
         dot = np.ones((1, 1), bool)
         blocks = []
         for _ in range(r.int(0, 6)):
-            h, w = r.randint(1, r.int(2, 6)), r.randint(2, r.int(2, 6))
+            h, w = r.randint(1, r.int(2, 8)), r.randint(2, r.int(2, 8))
             blocks.append(polyomino(r, r.randint(2, h * w), h, w))
         blocks = [m for m in blocks if m.sum() >= 2]  # markers are the only single cells
         masks = [dot] * r.int(1, 6) + blocks
@@ -75,6 +76,8 @@ class DiagonalRays(Generator):
         ]
         for i, o in enumerate(objs):
             o.id = i
+            if o.size > 1 and len(palette) > 1 and r.bool():  # a block of two colours
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
         occupied = Scene(height, width, 0, objs).occupancy()
         out, corr, taken = [], [], set()
         for o in objs:
