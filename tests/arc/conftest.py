@@ -63,6 +63,15 @@ def apply_action(cells: Cells, a: dict) -> Cells:
         return _about_box(cells, lambda r, c, h, w: (h - 1 - r, c))
     if op == "transpose":
         return _about_box(cells, lambda r, c, h, w: (c, r))
+    if op == "scale":  # each cell a factor x factor block, about the box's corner
+        f = a["factor"]
+        top, left = min(r for r, _, _ in cells), min(c for _, c, _ in cells)
+        return {
+            (top + (r - top) * f + i, left + (c - left) * f + j, k)
+            for r, c, k in cells
+            for i in range(f)
+            for j in range(f)
+        }
     if op == "rotate":
         out = cells
         for _ in range(a["k"] % 4):  # anticlockwise, as np.rot90

@@ -13,7 +13,9 @@ from z2h.arc.generators.base import (
     Example,
     Generator,
     Rand,
+    Reject,
     moved_by,
+    patterned,
     random_mask,
     scatter,
 )
@@ -68,17 +70,27 @@ def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
     return Scene(height, width, scene.background, objs)
 
 
-def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
-    """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
+def random_scene(
+    r: Rand, min_side: int = 3, max_side: int = 30, max_objects: int = 8, most: int = 8
+) -> Scene:
+    """Objects of random shapes and colours scattered on a canvas (the input most rules use):
+    bigger with difficulty (up to ``most`` cells a side), some of two colours, and some pressed
+    against each other (no gap, so two of one colour may touch: to be seen, not flood-filled)."""
     height, width = r.int(min_side, max_side), r.int(min_side, max_side)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
     n = r.int(1, max_objects)
     palette = r.colors(r.int(1, 9), exclude=(background,))
+    big = r.int(3, most)
     masks = []
     for _ in range(n):
-        h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
+        h, w = r.randint(1, min(big, height)), r.randint(1, min(big, width))
         masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
-    objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+    gap = 0 if r.bool(0.4) else 1
+    colours = [r.choice(palette) for _ in masks]
+    objs = scatter(r, height, width, masks, colours, gap=gap, required=1)
+    for o in objs:
+        if len(palette) > 1 and o.size > 2 and r.bool(0.5):
+            o.colors = patterned(r, o.mask, r.sample(palette, 2))
     return Scene(height, width, background, objs)
 
 
@@ -111,6 +123,14 @@ class _Symmetry(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         op, k = params["op"], params["k"]
         inp = random_scene(r)
+        grid = inp.render()
+        want = transform(grid, op, k)
+        # a pair another symmetry also explains teaches nothing (and, as a demonstration,
+        # leaves the solver two rules for every later input)
+        if any(
+            (o, j) != (op, k) and np.array_equal(transform(grid, o, j), want) for o, j in SYMMETRIES
+        ):
+            raise Reject("another symmetry fits")
         out = transform_scene(inp, op, k)
         action = _ACTION[(op, k)]
         corr = []

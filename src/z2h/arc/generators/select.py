@@ -18,6 +18,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     dilate,
+    patterned,
     place,
     polyomino,
     random_mask,
@@ -84,9 +85,12 @@ class _CropBySize(Generator):
             masks.append(polyomino(r, r.randint(max(floor, h * w // 3), h * w), h, w))
         palette = r.colors(r.int(1, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
-        sizes_now = [o.size for o in objs]
-        if len(set(sizes_now)) != len(sizes_now):
-            raise Reject("sizes")
+        for o in objs:  # some of two colours: an object is what is connected, whatever colour
+            if len(palette) > 1 and o.size > 2 and r.bool():
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
+        sizes_now = [self.sign * o.size for o in objs]
+        if sizes_now.count(max(sizes_now)) != 1:
+            raise Reject("sizes")  # no single object to choose
         chosen = max(objs, key=lambda o: self.sign * o.size)
         return _crop_example(Scene(height, width, 0, objs), chosen, self.reason)
 
@@ -97,9 +101,10 @@ class _CropBySize(Generator):
 
 @per_grid
 def _crop_by_size(grid: np.ndarray, sign: int) -> np.ndarray:
-    """The largest (``sign`` 1) or smallest (-1) 8-connected one-colour object, cut out."""
+    """The largest (``sign`` 1) or smallest (-1) 8-connected object (of any colours), cut
+    out."""
     bg = most_common_color(grid)
-    objs = find_objects(grid, connectivity=8, background=bg)
+    objs = find_objects(grid, connectivity=8, multicolor=True, background=bg)
     if not objs:
         raise CannotSolve("no objects")
     return crop_to(grid, _unique_best(objs, lambda o: sign * o.size), bg)
@@ -179,7 +184,7 @@ class KeepInside(Generator):
         return {"frame": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(8, 22), r.int(8, 22)
+        height, width = r.int(8, 30), r.int(8, 30)
         fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
         ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
         ring = np.ones((fh, fw), bool)
@@ -187,8 +192,9 @@ class KeepInside(Generator):
         frame = Obj.filled(0, ring, params["frame"], (ft, fl), 0, ("frame", "rectangle"))
         palette = r.colors(r.int(1, 4), exclude=(0, params["frame"]))
         # inside: within the ring's interior, a cell clear of it
+        most = max(1, min(r.int(2, 5), (fh - 4) // 2, (fw - 4) // 2))
         inside_masks = [
-            random_mask(r, r.randint(1, 2), r.randint(1, 2)) for _ in range(r.int(1, 4))
+            random_mask(r, r.randint(1, most), r.randint(1, most)) for _ in range(r.int(1, 4))
         ]
         inner = scatter(
             r, fh - 4, fw - 4, inside_masks, [r.choice(palette) for _ in inside_masks], required=1
@@ -196,7 +202,10 @@ class KeepInside(Generator):
         inner = [o.moved(ft + 2, fl + 2) for o in inner]
         outside = []
         taken = [(ft, fl, fh, fw)]
-        out_masks = [random_mask(r, r.randint(1, 3), r.randint(1, 3)) for _ in range(r.int(1, 5))]
+        big = r.int(2, 5)
+        out_masks = [
+            random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(r.int(1, 5))
+        ]
         positions = place(r, height, width, out_masks, 1, taken, required=1)
         for m, pos in zip(out_masks, positions, strict=True):
             if pos is not None:
@@ -204,6 +213,8 @@ class KeepInside(Generator):
         objs = [frame, *inner, *outside]
         for i, o in enumerate(objs):
             o.id = i
+            if i and len(palette) > 1 and o.size > 2 and r.bool():  # some of two colours
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
         inp = Scene(height, width, 0, objs)
         kept = objs[: 1 + len(inner)]
         corr = [Match(o.id, o.id) for o in kept]
