@@ -240,7 +240,7 @@ class Composed(Generator):
         steps = params["steps"]
         taken = {p for n, p in steps if n == "recolor_largest"}
         palette = r.colors(r.int(3, 7), exclude=(0, *taken))  # few same-colour neighbours
-        masks = [_shape(r, r.int(2, 6)) for _ in range(r.int(2, 7))]
+        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(2, 7))]
         objs = scatter(
             r,
             height,

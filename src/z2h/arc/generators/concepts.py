@@ -220,7 +220,7 @@ class RecolorSame(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(8, 30), r.int(8, 30)
         by, target = params["by"], params["color"]
-        most = r.int(2, 5)
+        most = r.int(2, 7)
         twins = [_shape(r, most) for _ in range(r.int(1, 3))]
         masks = []
         for m in twins:
@@ -359,7 +359,7 @@ class RecolorBeyondLine(Generator):
             room = hi - lo
             if room < 1:
                 continue
-            masks = [_shape(r, min(r.int(2, 5), room)) for _ in range(r.int(1, 4))]
+            masks = [_shape(r, min(r.int(2, 8), room)) for _ in range(r.int(1, 4))]
             h, w = (room, width) if across else (height, room)
             for o in scatter(r, h, w, masks, [r.choice(palette) for _ in masks], required=0):
                 objs.append(o.moved(lo, 0) if across else o.moved(0, lo))
@@ -418,7 +418,7 @@ class SwapColors(Generator):
         a, b = params["colors"]
         height, width = r.int(6, 30), r.int(6, 30)
         others = r.colors(r.int(0, 2), exclude=(0, a, b))
-        most = r.int(2, 7)
+        most = r.int(2, 8)
         masks = [_shape(r, most) for _ in range(r.int(1, 6))]
         masks = [m for m in masks if m.sum() >= 2] or [np.ones((1, 2), bool)]
         spots = place(r, height, width, masks, gap=1, required=1)

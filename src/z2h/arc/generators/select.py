@@ -137,7 +137,8 @@ class OddOneOut(Generator):
         height, width = r.int(6, 20), r.int(6, 20)
         n = r.int(3, 8)
         common, odd = r.colors(2, exclude=(0,))
-        masks = [random_mask(r, r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        big = r.int(4, 7)  # harder: bigger shapes
+        masks = [random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(n)]
         colors = [odd] + [common] * (n - 1)
         objs = scatter(r, height, width, masks, colors, required=3)
         if objs[0].color != odd:
