@@ -52,6 +52,18 @@ def _recolored(grid: np.ndarray, objs: Sequence[Obj], color: int) -> np.ndarray:
     return out
 
 
+def _recolor(o: Obj, to: int) -> list[dict[str, Any]]:
+    """The actions that take every cell of ``o`` to colour ``to``: one recolour per colour."""
+    return [{"op": "recolor", "from": c, "to": to} for c in o.color_set if c != to]
+
+
+def _two_coloured(r: Rand, objs: Sequence[Obj], palette: Sequence[int]) -> None:
+    """Give about half of ``objs`` (three cells or more) a pattern of two palette colours."""
+    for o in objs:
+        if len(palette) > 1 and o.size > 2 and r.bool():
+            o.colors = patterned(r, o.mask, r.sample(list(palette), 2))
+
+
 def _shape(r: Rand, most: int) -> np.ndarray:
     """A random connected shape, up to ``most`` cells a side (difficulty grows it)."""
     h, w = r.randint(1, most), r.randint(1, most)
@@ -91,7 +103,7 @@ class MarkCenter(Generator):
                 continue
             h, w = mask.shape
             colors = np.full((h, w), r.choice(palette), np.uint8)
-            if h > 2 and w > 2 and r.bool(0.5):  # corners of a second colour: one object still
+            if h > 2 and w > 2 and r.bool(0.8):  # corners of a second colour: one object still
                 corner = r.choice([c for c in palette if c != colors[0, 0]])
                 colors[[0, 0, -1, -1], [0, -1, 0, -1]] = corner
             objs.append(Obj(len(objs), mask, colors, pos, 0, ("frame",)))
@@ -150,7 +162,7 @@ class RecolorByOrientation(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 30), r.int(6, 30)
-        src = r.colors(1, exclude=(0, params["horizontal"], params["vertical"]))[0]
+        src, other = r.colors(2, exclude=(0, params["horizontal"], params["vertical"]))
         n = r.int(2, 9)
         longest = r.int(3, 12)
         masks = []
@@ -161,11 +173,15 @@ class RecolorByOrientation(Generator):
         objs = scatter(r, height, width, masks, [src] * n, ("line",), required=2)
         if len({o.mask.shape[0] > 1 for o in objs}) != 2:
             raise Reject("one orientation only")
+        for o in objs:  # some lines dashed in two colours: still one line
+            if o.size > 2 and r.bool(0.4):
+                o.colors = o.colors.copy()
+                o.colors.flat[1::2] = other
         out, corr = [], []
         for o in objs:
             to = params["vertical"] if o.mask.shape[0] > 1 else params["horizontal"]
             out.append(o.recolored(to))
-            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": src, "to": to}]))
+            corr.append(Match(o.id, o.id, _recolor(o, to)))
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
@@ -173,13 +189,13 @@ class RecolorByOrientation(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            for o in _objects(p.input, False):
+            for o in _objects(p.input, True):
                 rows, cols = o.cells()
                 colour[_upright(o)].update(np.unique(p.output[rows, cols]).tolist())
         if any(len(c) != 1 for c in colour.values()):
             raise CannotSolve("the demonstrations give no single colour per orientation")
         out = grid.copy()
-        for o in _objects(grid, False):
+        for o in _objects(grid, True):
             rows, cols = o.cells()
             out[rows, cols] = next(iter(colour[_upright(o)]))
         return out
@@ -234,6 +250,7 @@ class RecolorSame(Generator):
         palette = r.colors(r.int(2, 4), exclude=(0, target))
         colours = [palette[i % len(palette)] for i in range(len(masks))]
         objs = scatter(r, height, width, masks, colours, required=3)
+        _two_coloured(r, objs, palette)
         counts = Counter(_key(o, by) for o in objs)
         same = [o for o in objs if counts[_key(o, by)] > 1]
         if not same or len(same) == len(objs):
@@ -242,7 +259,7 @@ class RecolorSame(Generator):
         for o in objs:
             if counts[_key(o, by)] > 1:
                 out.append(o.recolored(target))
-                corr.append(Match(o.id, o.id, [{"op": "recolor", "from": o.color, "to": target}]))
+                corr.append(Match(o.id, o.id, _recolor(o, target)))
             else:
                 out.append(o)
                 corr.append(Match(o.id, o.id))
@@ -255,7 +272,7 @@ class RecolorSame(Generator):
 
 @per_grid
 def _same(grid: np.ndarray, prop: str, color: int) -> np.ndarray:
-    objs = _objects(grid, False)
+    objs = _objects(grid, True)
     counts = Counter(_key(o, prop) for o in objs)
     return _recolored(grid, [o for o in objs if counts[_key(o, prop)] > 1], color)
 
@@ -361,7 +378,9 @@ class RecolorBeyondLine(Generator):
                 continue
             masks = [_shape(r, min(r.int(2, 8), room)) for _ in range(r.int(1, 4))]
             h, w = (room, width) if across else (height, room)
-            for o in scatter(r, h, w, masks, [r.choice(palette) for _ in masks], required=0):
+            placed = scatter(r, h, w, masks, [r.choice(palette) for _ in masks], required=0)
+            _two_coloured(r, placed, palette)
+            for o in placed:
                 objs.append(o.moved(lo, 0) if across else o.moved(0, lo))
                 objs[-1].id = len(objs) - 1
         before = side in ("above", "left")
@@ -370,8 +389,7 @@ class RecolorBeyondLine(Generator):
             top, left, _, _ = o.box()
             if ((top if across else left) < at) == before:
                 out.append(o.recolored(line_color))
-                acts = [{"op": "recolor", "from": o.color, "to": line_color}]
-                corr.append(Match(o.id, o.id, acts))
+                corr.append(Match(o.id, o.id, _recolor(o, line_color)))
             else:
                 out.append(o)
                 corr.append(Match(o.id, o.id))
@@ -492,15 +510,14 @@ class RecolorByRole(Generator):
         masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(3, 8))]
         palette = r.colors(r.int(1, 4), exclude=(0, target))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=3)
+        _two_coloured(r, objs, palette)
         chosen = _has_role(objs, role, (height, width))
         if not chosen or len(chosen) == len(objs):
             raise Reject("no role or every object has it")
         ids = {o.id for o in chosen}
         out = [o.recolored(target) if o.id in ids else o for o in objs]
         corr = [
-            Match(o.id, o.id, [{"op": "recolor", "from": o.color, "to": target}])
-            if o.id in ids
-            else Match(o.id, o.id)
+            Match(o.id, o.id, _recolor(o, target)) if o.id in ids else Match(o.id, o.id)
             for o in objs
         ]
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
@@ -512,7 +529,7 @@ class RecolorByRole(Generator):
 
 @per_grid
 def _by_role(grid: np.ndarray, role: str, color: int) -> np.ndarray:
-    objs = _objects(grid, False)
+    objs = _objects(grid, True)
     if not objs:
         raise CannotSolve("no objects")
     chosen = _has_role(objs, role, grid.shape)
