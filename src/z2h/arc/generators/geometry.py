@@ -114,6 +114,7 @@ class _Symmetry(Generator):
 
     concepts: tuple[str, ...] = ("geometry", "whole_grid")
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
     choices: tuple[tuple[str, int], ...] = ()
 
     def params(self, r: Rand) -> dict[str, Any]:
@@ -174,6 +175,7 @@ class ScaleUp(Generator):
     concepts = ("geometry", "whole_grid", "scaling")
     description = "scale the whole grid up: each cell becomes a k x k block (k per task)"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"factor": r.choice((2, 3))}
@@ -238,6 +240,7 @@ class Tile(Generator):
     concepts = ("geometry", "whole_grid", "repetition", "symmetry")
     description = "repeat the grid down and across, plainly or mirroring every other copy"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         reps = r.choice(((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 3), (2, 3), (3, 2)))

@@ -120,6 +120,7 @@ class Gravity(Generator):
     concepts = ("physics", "gravity", "contact", "interaction", "objects")
     description = "objects fall in the task's direction until they hit the edge or another object"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"direction": r.choice(tuple(DIRECTIONS))}

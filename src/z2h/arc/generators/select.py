@@ -67,6 +67,7 @@ def _unique_best(objs: list[Obj], key: Callable[[Obj], Any]) -> Obj:
 class _CropBySize(Generator):
     concepts = ("selection", "counting", "objects", "crop")
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
     sign = 1  # +1: largest, -1: smallest
     reason = ""
 
@@ -132,6 +133,7 @@ class OddOneOut(Generator):
     concepts = ("selection", "objects", "crop", "comparison")
     description = "every object shares a colour but one: the output is that one, cut out"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 20), r.int(6, 20)
@@ -180,6 +182,7 @@ class KeepInside(Generator):
     concepts = ("selection", "containment", "interaction", "objects")
     description = "a frame holds some objects: delete every object outside it"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"frame": r.colors(1, exclude=(0,))[0]}
@@ -364,6 +367,7 @@ class BringToFront(Generator):
     concepts = ("occlusion", "interaction", "objects", "layers")
     description = "two rectangles overlap: the one behind comes to the front"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.int(6, 20), r.int(6, 20)
