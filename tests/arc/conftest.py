@@ -54,9 +54,11 @@ def apply_action(cells: Cells, a: dict) -> Cells:
     if op == "swap":
         x, y = a["colors"]
         return {(r, c, y if k == x else x if k == y else k) for r, c, k in cells}
-    if op == "crop":
-        top, left = a["box"][:2]
-        return {(r - top, c - left, k) for r, c, k in cells}
+    if op == "crop":  # the box kept, moved to the corner; cells outside it gone
+        top, left, h, w = a["box"]
+        return {
+            (r - top, c - left, k) for r, c, k in cells if 0 <= r - top < h and 0 <= c - left < w
+        }
     if op == "flip":
         if a["axis"] == "h":
             return _about_box(cells, lambda r, c, h, w: (r, w - 1 - c))
