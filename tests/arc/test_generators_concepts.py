@@ -4,10 +4,9 @@ valid tasks whose rule its solver infers from the demonstrations, with labels th
 import numpy as np
 import pytest
 
+from z2h.arc.checks import solver_failures, task_problems
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
-from z2h.arc.verify import solver_failures
-from z2h.arc.verify import validate_task as verify_task
 
 NEW = [
     "mark_center",
@@ -34,7 +33,7 @@ def made(request):
 def test_tasks_valid_and_solved_leave_one_out(made):
     gen, tasks = made
     for t in tasks:
-        assert verify_task(t.task, t.labels, gen) == []
+        assert task_problems(t.task, t.labels, gen) == []
         assert solver_failures(gen, t.task) == []  # each pair from the others
         assert gen.train_pairs[0] <= len(t.task.train) <= gen.train_pairs[1]
 

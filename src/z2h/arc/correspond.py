@@ -59,7 +59,7 @@ def grid_actions(inp: np.ndarray, out: np.ndarray) -> list[dict[str, Any]]:
 NEAREST = 8  # look-alike output objects considered per input object
 
 
-class _Facts:
+class _MatchFacts:
     """What matching needs about one object, computed once (the inner loop is pure Python)."""
 
     def __init__(self, o: Obj) -> None:
@@ -77,7 +77,7 @@ class _Facts:
         self.corner = o.box()[:2]
 
 
-def _match_score(a: _Facts, b: _Facts) -> tuple[int, list[dict[str, Any]]] | None:
+def _match_score(a: _MatchFacts, b: _MatchFacts) -> tuple[int, list[dict[str, Any]]] | None:
     """How well output object ``b`` is explained as input object ``a`` changed, and how."""
     actions: list[dict[str, Any]] = []
     if a.key == b.key:
@@ -104,10 +104,10 @@ def _match_score(a: _Facts, b: _Facts) -> tuple[int, list[dict[str, Any]]] | Non
 
 def correspond(inp: list[Obj], out: list[Obj]) -> list[Match]:
     """Greedy best-first matching of output objects to input objects (each used once)."""
-    fin, fout = [_Facts(o) for o in inp], [_Facts(o) for o in out]
+    fin, fout = [_MatchFacts(o) for o in inp], [_MatchFacts(o) for o in out]
     # index the outputs by shape and by cell, so each input meets only plausible partners
-    by_key: dict[tuple, list[_Facts]] = {}
-    by_cell: dict[tuple[int, int], _Facts] = {}
+    by_key: dict[tuple, list[_MatchFacts]] = {}
+    by_cell: dict[tuple[int, int], _MatchFacts] = {}
     for b in fout:
         by_key.setdefault(b.key, []).append(b)
         by_cell.update(dict.fromkeys(b.cells, b))

@@ -236,11 +236,11 @@ class Composed(Generator):
         return {"steps": [[name, STEPS[name].draw(r)] for name in chain]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 30), r.int(6, 30)
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
         steps = params["steps"]
         taken = {p for n, p in steps if n == "recolor_largest"}
-        palette = r.colors(r.int(3, 7), exclude=(0, *taken))  # few same-colour neighbours
-        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(2, 7))]
+        palette = r.colors(r.scaled(3, 7), exclude=(0, *taken))  # few same-colour neighbours
+        masks = [_shape(r, r.scaled(2, 8)) for _ in range(r.scaled(2, 7))]
         objs = scatter(
             r,
             height,

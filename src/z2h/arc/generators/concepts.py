@@ -85,10 +85,10 @@ class MarkCenter(Generator):
         return {"mark": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(7, 30), r.int(7, 30)
+        height, width = r.scaled(7, 30), r.scaled(7, 30)
         mark = params["mark"]
-        n = r.int(1, 5)
-        big = max(3, r.int(3, 11))
+        n = r.scaled(1, 5)
+        big = max(3, r.scaled(3, 11))
         sides = [(r.randint(1, big // 2) * 2 + 1, r.randint(1, big // 2) * 2 + 1) for _ in range(n)]
         masks = []
         for h, w in sides:
@@ -161,10 +161,10 @@ class RecolorByOrientation(Generator):
         return {"horizontal": h, "vertical": v}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 30), r.int(6, 30)
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
         src, other = r.colors(2, exclude=(0, params["horizontal"], params["vertical"]))
-        n = r.int(2, 9)
-        longest = r.int(3, 12)
+        n = r.scaled(2, 9)
+        longest = r.scaled(3, 12)
         masks = []
         for i in range(n):
             length = r.randint(2, longest)
@@ -234,20 +234,20 @@ class RecolorSame(Generator):
         return {"by": r.choice(("shape", "size")), "color": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(8, 30), r.int(8, 30)
+        height, width = r.scaled(8, 30), r.scaled(8, 30)
         by, target = params["by"], params["color"]
-        most = r.int(2, 7)
-        twins = [_shape(r, most) for _ in range(r.int(1, 3))]
+        most = r.scaled(2, 7)
+        twins = [_shape(r, most) for _ in range(r.scaled(1, 3))]
         masks = []
         for m in twins:
             masks += [m] * r.randint(2, 3)
             if by == "size":  # same size, another shape where one exists
                 masks[-1] = polyomino(r, int(m.sum()), most + 1, most + 1)
-        masks += [_shape(r, most + 1) for _ in range(r.int(1, 4))]
+        masks += [_shape(r, most + 1) for _ in range(r.scaled(1, 4))]
         if by == "shape":  # a loner of a twin's size: one pair tells shape from size
             masks.append(polyomino(r, int(twins[0].sum()), most + 1, most + 1))
         # twins of different colours where the palette allows: one pair tells shape from colour
-        palette = r.colors(r.int(2, 4), exclude=(0, target))
+        palette = r.colors(r.scaled(2, 4), exclude=(0, target))
         colours = [palette[i % len(palette)] for i in range(len(masks))]
         objs = scatter(r, height, width, masks, colours, required=3)
         _two_coloured(r, objs, palette)
@@ -300,9 +300,9 @@ class KeepExtreme(Generator):
         return {"side": r.choice(SIDES)}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 30), r.int(6, 30)
-        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(2, 8))]
-        palette = r.colors(r.int(2, 5), exclude=(0,))
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
+        masks = [_shape(r, r.scaled(2, 8)) for _ in range(r.scaled(2, 8))]
+        palette = r.colors(r.scaled(2, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
         for o in objs:  # half of them of two colours: an object is not one colour's component
             if r.bool():
@@ -363,20 +363,20 @@ class RecolorBeyondLine(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         side = params["side"]
         across = side in ("above", "below")  # a horizontal line
-        long_, short = r.int(6, 30), r.int(7, 30)
+        long_, short = r.scaled(6, 30), r.scaled(7, 30)
         height, width = (short, long_) if across else (long_, short)
         span = height if across else width
         at = r.randint(2, span - 3)
         line_color = r.colors(1, exclude=(0,))[0]
         line_mask = np.ones((1, width) if across else (height, 1), bool)
         line = Obj.filled(0, line_mask, line_color, (at, 0) if across else (0, at), 0, ("line",))
-        palette = r.colors(r.int(1, 4), exclude=(0, line_color))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, line_color))
         objs: list[Obj] = [line]
         for lo, hi in ((0, at - 1), (at + 2, span)):  # a free row or column by the line
             room = hi - lo
             if room < 1:
                 continue
-            masks = [_shape(r, min(r.int(2, 8), room)) for _ in range(r.int(1, 4))]
+            masks = [_shape(r, min(r.scaled(2, 8), room)) for _ in range(r.scaled(1, 4))]
             h, w = (room, width) if across else (height, room)
             placed = scatter(r, h, w, masks, [r.choice(palette) for _ in masks], required=0)
             _two_coloured(r, placed, palette)
@@ -434,10 +434,10 @@ class SwapColors(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         a, b = params["colors"]
-        height, width = r.int(6, 30), r.int(6, 30)
-        others = r.colors(r.int(0, 2), exclude=(0, a, b))
-        most = r.int(2, 8)
-        masks = [_shape(r, most) for _ in range(r.int(1, 6))]
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
+        others = r.colors(r.scaled(0, 2), exclude=(0, a, b))
+        most = r.scaled(2, 8)
+        masks = [_shape(r, most) for _ in range(r.scaled(1, 6))]
         masks = [m for m in masks if m.sum() >= 2] or [np.ones((1, 2), bool)]
         spots = place(r, height, width, masks, gap=1, required=1)
         objs, out, corr = [], [], []
@@ -505,10 +505,10 @@ class RecolorByRole(Generator):
         return {"role": r.choice(ROLES), "color": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 30), r.int(6, 30)
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
         role, target = params["role"], params["color"]
-        masks = [_shape(r, r.int(2, 8)) for _ in range(r.int(3, 8))]
-        palette = r.colors(r.int(1, 4), exclude=(0, target))
+        masks = [_shape(r, r.scaled(2, 8)) for _ in range(r.scaled(3, 8))]
+        palette = r.colors(r.scaled(1, 4), exclude=(0, target))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=3)
         _two_coloured(r, objs, palette)
         chosen = _has_role(objs, role, (height, width))

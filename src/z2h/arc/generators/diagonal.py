@@ -58,17 +58,17 @@ class DiagonalRays(Generator):
         return {"direction": r.choice(tuple(DIAGONALS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 30), r.int(6, 30)
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
         step = DIAGONALS[params["direction"]]
         dot = np.ones((1, 1), bool)
         blocks = []
-        for _ in range(r.int(0, 6)):
-            h, w = r.randint(1, r.int(2, 8)), r.randint(2, r.int(2, 8))
+        for _ in range(r.scaled(0, 6)):
+            h, w = r.randint(1, r.scaled(2, 8)), r.randint(2, r.scaled(2, 8))
             blocks.append(polyomino(r, r.randint(2, h * w), h, w))
         blocks = [m for m in blocks if m.sum() >= 2]  # markers are the only single cells
-        masks = [dot] * r.int(1, 6) + blocks
+        masks = [dot] * r.scaled(1, 6) + blocks
         spots = place(r, height, width, masks, gap=1, required=1)
-        palette = r.colors(r.int(1, 5), exclude=(0,))
+        palette = r.colors(r.scaled(1, 5), exclude=(0,))
         objs = [
             Obj.filled(0, m, r.choice(palette), p, 0, ("marker",) if m.size == 1 else ("shape",))
             for m, p in zip(masks, spots, strict=True)

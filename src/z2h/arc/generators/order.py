@@ -41,8 +41,8 @@ class SortBySize(Generator):
         return {"axis": axis, "order": order}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        n = r.int(3, 6)
-        most = min(r.int(2, 5), 31 // n - 1)  # n slots of most + 1 columns fit in 30
+        n = r.scaled(3, 6)
+        most = min(r.scaled(2, 5), 31 // n - 1)  # n slots of most + 1 columns fit in 30
         if most * most < n:
             raise Reject("too few sizes")
         masks = [polyomino(r, k, most, most) for k in r.sample(range(1, most * most + 1), n)]
@@ -50,12 +50,12 @@ class SortBySize(Generator):
         if len(set(sizes)) != n:
             raise Reject("sizes tie")
         pitch = max(m.shape[1] for m in masks) + 1
-        height = r.randint(most + 1, max(most + 1, r.int(6, 30)))
+        height = r.randint(most + 1, max(most + 1, r.scaled(6, 30)))
         width = min(30, n * pitch + r.randint(0, 3))
         if n * pitch - 1 > width:
             raise Reject("no room")
         left0 = r.randint(0, width - (n * pitch - 1))
-        palette = r.colors(r.int(2, 5), exclude=(0,))
+        palette = r.colors(r.scaled(2, 5), exclude=(0,))
         objs = []
         for i, m in enumerate(masks):
             colors = np.array([r.choice(palette) for _ in range(m.size)], np.uint8)

@@ -57,7 +57,7 @@ class PanelLogic(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         how, sep, color = params["how"], params["separator"], params["color"]
         k = r.randint(2, 3) if how in ("or", "overlay") else 2
-        ph, pw = r.int(3, 9), r.int(3, 9)
+        ph, pw = r.scaled(3, 9), r.scaled(3, 9)
         palette = r.colors(k, exclude=(0, sep, color))
         density = 0.25 + 0.25 * r.random.random()
         panels = []
