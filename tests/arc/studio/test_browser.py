@@ -155,6 +155,7 @@ def test_hover_shows_labels_and_highlights_the_counterpart(open_page, generated_
 def test_paint_undo_redo(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     page.keyboard.press("p")
     page.keyboard.press("4")
     page.mouse.click(*cell_point(page, k, 0, 0))
@@ -175,6 +176,7 @@ def test_paint_undo_redo(open_page, plain_folder):
 def test_click_object_move_it_and_save(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     page.mouse.click(*cell_point(page, k, 1, 1))  # the red square, selected whole
     assert page.evaluate(f"studio.state.views[{k}].view.selection.cells.length") == 4
     page.keyboard.press("ArrowRight")
@@ -201,6 +203,7 @@ def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
         ["test", 0, "input"],
         ["test", 0, "output"],
     ]
+    page.keyboard.press("e")
     page.keyboard.press("p")
     for k, colour in enumerate([1, 2, 3, 4]):
         page.keyboard.press(str(colour))
@@ -223,6 +226,7 @@ def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
 def test_generate_from_the_page_and_save(open_page, tmp_path):
     root = tmp_path / "generated"
     page = open_page([root], "/new")
+    page.keyboard.press("e")
     page.select_option("#generator", GENERATOR)
     page.fill("#seed", "5")
     page.click("#generate")
@@ -248,6 +252,7 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     assert page.locator(".verdict").all_inner_texts() == ["exact (pass@2)"]
     # editing the expected output changes the verdicts
     k = view_index(page, "test", 0, "output")
+    page.keyboard.press("e")
     page.keyboard.press("p")
     page.keyboard.press("1")
     page.mouse.click(*cell_point(page, k, 1, 1))
@@ -262,6 +267,7 @@ def grid_of(page, split, index, side):
 def test_selection_tools(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     # drag a rectangle over the square and the column right of it, flip it left-right
     page.mouse.move(*cell_point(page, k, 1, 1))
     page.mouse.down()
@@ -305,15 +311,16 @@ def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
     other["train"][0]["input"][0][0] = 7
     (plain_folder / "zz-other.json").write_text(json.dumps(other))
     page = open_page([plain_folder], "/task/plain/square")
+    page.keyboard.press("e")
     page.click("#add-train")
     assert len(page.evaluate("studio.state.task.train")) == 2
     page.locator(".pair[data-split=train][data-index='0'] button", has_text="down").click()
     assert grid_of(page, "train", 1, "input") == SQUARE["train"][0]["input"]
     page.locator(".pair[data-split=train][data-index='0'] button", has_text="input").click()
     assert grid_of(page, "train", 0, "output") == grid_of(page, "train", 0, "input")
-    # resize the grid the pointer was last over
+    # resize the grid last clicked
     k = view_index(page, "test", 0, "output")
-    page.mouse.move(*cell_point(page, k, 0, 0))
+    page.mouse.click(*cell_point(page, k, 0, 0))
     page.fill("#rows", "4")
     page.fill("#cols", "6")
     page.click("#resize")
