@@ -7,103 +7,22 @@ so CI cannot pass by skipping them.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
-from studio_helpers import GENERATOR, SQUARE
+from studio_helpers import (
+    GENERATOR,
+    SQUARE,
+    cell_point,
+    grid_of,
+    pixel,
+    rgb,
+    settle,
+    view_index,
+    views,
+)
 
-from z2h.arc.grid import PALETTE
 from z2h.arc.labels import TaskLabels, check_labels
 from z2h.arc.task import read_task
-
-
-def _browser_or_reason():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        return None, "no chromium on PATH (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None, "the playwright Python package is not installed (pip install playwright)"
-    return (sync_playwright, chromium), None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    found, reason = _browser_or_reason()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    sync_playwright, chromium = found
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def open_page(browser, serve):
-    """open_page(folders, path) -> a page of a fresh studio, loaded, with its console errors."""
-    pages = []
-
-    def start(folders, path="/", predictions=()):
-        client = serve(folders, predictions)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.errors = []
-        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.dialogs = []
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
-        page.goto(f"http://127.0.0.1:{client.server.port}{path}?token={client.server.token}")
-        page.wait_for_selector("body[data-ready]", timeout=15000)
-        pages.append(page)
-        return page
-
-    yield start
-    for page in pages:
-        page.close()
-
-
-def views(page):
-    """(split, index, side) of every view, in page order."""
-    return page.evaluate("studio.state.views.map(v => [v.split, v.index, v.side])")
-
-
-def view_index(page, split, index, side):
-    return views(page).index([split, index, side])
-
-
-def cell_point(page, k, row, col):
-    """Page coordinates of the centre of cell (row, col) of view k."""
-    p = page.evaluate(f"studio.state.views[{k}].view.cellCenterOnPage({row}, {col})")
-    return p["x"], p["y"]
-
-
-def pixel(page, k, row, col):
-    """The RGB the canvas of view k shows at the centre of cell (row, col)."""
-    return page.evaluate(
-        f"""(() => {{
-        const v = studio.state.views[{k}].view;
-        const d = window.devicePixelRatio || 1;
-        const {{x, y}} = v.cellToXY({row}, {col});
-        const s = v.cellSize;
-        const px = v.canvas.getContext("2d").getImageData(
-            Math.floor((x + s / 2) * d), Math.floor((y + s / 2) * d), 1, 1).data;
-        return [px[0], px[1], px[2]];
-    }})()"""
-    )
-
-
-def rgb(colour):
-    h = PALETTE[colour].lstrip("#")
-    return [int(h[i : i + 2], 16) for i in (0, 2, 4)]
-
-
-def settle(page):
-    """Wait until every view has finished its pending redraws."""
-    page.evaluate("Promise.all(studio.state.views.map(v => v.view.idle))")
 
 
 def test_page_loads_without_console_errors(open_page, generated_set):
@@ -258,10 +177,6 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     page.mouse.click(*cell_point(page, k, 1, 1))
     assert page.locator(".view .badge").all_inner_texts() == ["exact", "not exact"]
     assert page.evaluate(f"studio.state.views[{k1}].view.marks") == []
-
-
-def grid_of(page, split, index, side):
-    return page.evaluate(f"studio.state.task.{split}[{index}].{side}")
 
 
 def test_selection_tools(open_page, plain_folder):

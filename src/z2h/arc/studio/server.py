@@ -92,10 +92,13 @@ class StudioServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # socketserver prints a whole traceback here; the terminal gets one line per problem
         error = sys.exc_info()[1]
-        print(
-            f"z2h arc studio: connection from {client_address[0]} failed: {error!r}",
-            file=sys.stderr,
-        )
+        if isinstance(error, ConnectionError):  # a tab closed or reloaded mid-request
+            print(f"z2h arc studio: a browser connection ended early ({error!r})", file=sys.stderr)
+        else:
+            print(
+                f"z2h arc studio: request from {client_address[0]} failed: {error!r}",
+                file=sys.stderr,
+            )
 
     @property
     def url(self) -> str:
@@ -144,8 +147,8 @@ class StudioHandler(BaseHTTPRequestHandler):
             # the tab closed (or reloaded) before the answer went out: one line, no traceback
             self.close_connection = True
             print(
-                f"z2h arc studio: the browser left before the answer to {method} {self.path} "
-                "was sent",
+                f"z2h arc studio: a browser connection ended early (before the answer to "
+                f"{method} {self.path} was sent)",
                 file=sys.stderr,
             )
             return
