@@ -157,3 +157,23 @@ def open_page(browser, serve):
     yield start
     for page in pages:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_page(browser, tmp_path_factory):
+    """static/demo.html (the component without the studio), one page for the tests below."""
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.server import StudioServer
+
+    server = StudioServer(Studio([tmp_path_factory.mktemp("empty")]), "127.0.0.1", 0)
+    server.start()
+    page = browser.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.goto(f"http://127.0.0.1:{server.port}/static/demo.html")
+    page.wait_for_selector("body[data-ready]", timeout=15000)
+    yield page
+    page.close()
+    server.shutdown()
+    server.server_close()

@@ -373,7 +373,9 @@ export class GridView {
       if (this.drawCount === 1) {
         // p5 draws once by itself after setup; changes asked for before that are in this frame
         this.dirty = false;
-        resolve(this);
+        // subtle: p5 ignores redraw() calls made before this draw has finished, so `ready`
+        // resolves on a later task, when a redraw asked for at once is honoured
+        setTimeout(() => resolve(this), 0);
       }
     };
   }

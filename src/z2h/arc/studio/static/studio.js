@@ -391,6 +391,8 @@ function cellSizeNow(rows) {
 }
 
 function buildViews() {
+  // the active grid stays active through a rebuild (a resize, a new pair, a mode change)
+  const was = state.active;
   for (const v of state.views) v.view.remove();
   state.views = [];
   state.active = null;
@@ -426,6 +428,9 @@ function buildViews() {
   main.append(...modeOnly((mode) => mode.paneFooter?.(studio)));
   updateMarks();
   updateChanged();
+  const again = was && state.views.find((v) => v.split === was.split && v.index === was.index
+    && v.side === was.side && v.attempt === was.attempt);
+  if (again) setActive(again);
 }
 
 function pairHead(split, index) {
