@@ -369,11 +369,11 @@ function rowSpecs(split, index) {
 }
 
 // The cell size at which every pair fits the pane: its main grids side by side across the
-// width, each grid alone within the height.
+// width, each grid within half the height (so two pairs are in view at once).
 function fitCellSize(rows) {
   const pane = $("pairs");
   const width = pane.clientWidth - 2 * PANE_PAD - 2 * PAIR_PAD - HEAD_W - GAP - 4;
-  const height = pane.clientHeight - 2 * PANE_PAD - 2 * PAIR_PAD - CAPTION_H;
+  const height = (pane.clientHeight - 2 * PANE_PAD) / 2 - 2 * PAIR_PAD - CAPTION_H;
   let cell = MAX_CELL;
   for (const { main, extra } of rows) {
     const cols = main.reduce((n, s) => n + s.grid[0].length, 0);
