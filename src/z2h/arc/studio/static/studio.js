@@ -671,7 +671,10 @@ function clearHighlights() {
 function restoreSelectedLink() {
   clearHighlights();
   const sel = state.selected;
-  if (!sel) return;
+  if (!sel) {
+    $("happened").textContent = "-"; // said of an object no longer pointed at or selected
+    return;
+  }
   const entry = entryOf(sel.split, sel.index, sel.side);
   if (!entry) return;
   const match = linkHighlight(entry, sel.id);
@@ -831,8 +834,12 @@ function buildModes() {
 
 // ---- keyboard --------------------------------------------------------------------------------
 
+// Keys typed into a text box (or a select) are the box's; a focused checkbox or button keeps
+// the page's keys working.
 function typingIn(target) {
-  return target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
+  if (!target) return false;
+  if (target.tagName === "INPUT") return !["checkbox", "radio", "button", "submit", "range", "color", "file"].includes(target.type);
+  return target.tagName === "SELECT" || target.tagName === "TEXTAREA" || target.isContentEditable;
 }
 
 // In the search box Enter opens the first match, Escape and arrow down leave the box, so j / k
