@@ -37,3 +37,21 @@ def test_benchmark_refuses_bad_arguments(capsys):
     with pytest.raises(SystemExit) as e:
         bench.main(["--gallery-tasks", "0"])
     assert e.value.code == 2 and "--gallery-tasks must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium on PATH")
+def test_benchmark_takes_the_docs_pictures(tmp_path):
+    pytest.importorskip("playwright", reason="the benchmark drives Chromium with playwright")
+    bench = load_benchmark()
+    assert bench.main(["--screenshots", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == [
+        "arc_studio.png",
+        "arc_studio_compare.png",
+        "arc_studio_gallery.png",
+        "arc_studio_paste.png",
+        "arc_studio_predictions.png",
+        "arc_studio_solve.png",
+    ]
+    for name in names:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
