@@ -137,10 +137,14 @@ export const galleryMode = {
     const first = top * perRow;
     const last = Math.min(n, bottom * perRow);
     for (const [i, el] of this.pool) {
-      if (this.reset || i < first || i >= last) {
+      // after a new filter or search, an element still showing its slot's task stays put
+      const stale = this.reset && this.items[i]?.id !== el.dataset.id;
+      if (stale || i < first || i >= last) {
         el.hidden = true;
         this.free.push(el);
         this.pool.delete(i);
+      } else if (this.reset) {
+        this.fill(studio, el, this.items[i]); // its verdict or picked state may be new
       }
     }
     this.reset = false;
@@ -148,9 +152,12 @@ export const galleryMode = {
       if (this.pool.has(i)) continue;
       const el = this.free.pop() || this.makeThumb(studio, spacer);
       el.hidden = false;
-      el.style.transform = `translate(${(i % perRow) * THUMB_W}px, ${Math.floor(i / perRow) * THUMB_H}px)`;
       this.fill(studio, el, this.items[i]);
       this.pool.set(i, el);
+    }
+    // the window's width decides the columns: every element goes to its slot
+    for (const [i, el] of this.pool) {
+      el.style.transform = `translate(${(i % perRow) * THUMB_W}px, ${Math.floor(i / perRow) * THUMB_H}px)`;
     }
     this.fetchMissing(studio);
   },
@@ -206,7 +213,11 @@ export const galleryMode = {
     } finally {
       for (const id of ids) this.asked.delete(id);
     }
-    for (const [i, el] of this.pool) if (ids.includes(el.dataset.id)) this.fill(studio, el, this.items[i]);
+    // the filter may have changed meanwhile: only elements still showing their item are redrawn
+    for (const [i, el] of this.pool) {
+      const item = this.items[i];
+      if (item && item.id === el.dataset.id && ids.includes(item.id)) this.fill(studio, el, item);
+    }
     this.loaded = (this.loaded || 0) + 1;
   },
 
