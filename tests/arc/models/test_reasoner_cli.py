@@ -14,7 +14,7 @@ import torch
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
-from z2h.arc.models.train import load_run
+from z2h.arc.models.registry import load_run
 from z2h.arc.predictions import read_predictions
 from z2h.arc.task import read_task, write_task
 from z2h.run import read_metrics, write_json_atomic

@@ -203,7 +203,7 @@ class ObjectReasoner(GridSolver):
         code = self.relation_codes(x)
         mask = self._attention_mask(x, code).to(h.dtype)
         for block in self.blocks:
-            h = block(h, None, mask)
+            h = block(h, None, mask, causal=False)
         h = self.norm_f(h)
         match = self._pointer(h, x, code)  # (B, T, T + 1)
         # each object also reads its counterpart: the output objects, weighed by the pointer

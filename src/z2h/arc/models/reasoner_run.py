@@ -26,9 +26,31 @@ from z2h.arc.labels import PairLabels, TaskLabels
 from z2h.arc.models import reasoner_data as D
 from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.reasoner_actions import explain_pair
+from z2h.arc.models.train import Examples
 from z2h.arc.predictions import Predictions, score
 from z2h.arc.task import Task
 from z2h.errors import Z2HError
+
+
+class LabelledExamples(Examples):
+    """For the object reasoner (``z2h.arc.models.train``'s hook): explain or solve examples of
+    labelled tasks, held-out ones drawn the same way; scores on ``val_exact`` held-out tasks."""
+
+    def __init__(self, model, source, s):
+        super().__init__(model, source, s)
+        self.held = source.held_out(s.val_tasks)
+        self.val_examples, self.too_big["held_out"] = held_out_examples(model, self.held, s.seed)
+        if not self.val_examples:
+            raise Z2HError(f"none of the {len(self.held)} held-out tasks fit max_tokens")
+
+    def _draw(self, rng):
+        _, labels = self.source.draw(rng)
+        return self.model.labelled_example(labels, rng)
+
+    def scores(self, model):
+        if self.s.val_exact == 0:
+            return {}
+        return held_out_scores(self.model, self.held[: self.s.val_exact])
 
 
 def held_out_examples(
@@ -164,7 +186,7 @@ def evaluate_reasoner(
     score_it: bool,
 ) -> tuple[Predictions, dict[str, Any], dict[str, str]]:
     """``z2h arc eval / predict`` for an object-reasoner run: (predictions, summary, skipped)."""
-    from z2h.arc.models.evaluate import generator_of
+    from z2h.arc.dataset import generator_name
 
     if tta:
         raise Z2HError(
@@ -176,6 +198,6 @@ def evaluate_reasoner(
                                "labelled": sum(lab is not None for lab in labels)}  # fmt: skip
     if score_it:
         summary.update(
-            reasoner_scores(preds, counts, tasks, lambda tid: generator_of(tid, generators))
+            reasoner_scores(preds, counts, tasks, lambda tid: generator_name(tid, generators))
         )
     return preds, summary, skipped
