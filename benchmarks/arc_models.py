@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--describe-tasks", type=int, default=30, help="held-out tasks per generator")
     p.add_argument("--reasoner-budget", type=float, default=1800.0, help="seconds per model")
     p.add_argument(
-        "--reasoner-tasks", type=int, default=63, help="new tasks per generator (63 x 16: ~1,000)"
+        "--reasoner-tasks", type=int, default=48, help="new tasks per generator (48 x 21: ~1,000)"
     )
     p.add_argument("--no-tta", action="store_true", help="skip the TTA evaluations")
     p.add_argument("--quick", action="store_true", help="tiny models and budgets (smoke run)")

@@ -172,4 +172,4 @@ def test_benchmark_reasoner_part_runs_at_toy_size(benchmark, tmp_path, capsys, m
         ("grid-gpt", "seen generators"), ("grid-gpt", "held out generators"),
     ]  # fmt: skip
     assert all(0.0 <= r["action_accuracy"] <= 1.0 for r in rows[:2])
-    assert "| reasoner: seen generators (16) | object-reasoner |" in capsys.readouterr().out
+    assert "| reasoner: seen generators (21) | object-reasoner |" in capsys.readouterr().out

@@ -345,9 +345,11 @@ def _slide_all(
 # renders each explanation and compares it with the generated output)
 OBJECT_GENERATORS = (
     "align_to_marker", "box_around", "bring_color_to_front", "bring_to_front", "delete_touching",
-    "fill_enclosed", "gravity", "keep_inside", "keep_touching", "move_until_touching", "push",
-    "recolor_by_count", "recolor_by_position", "recolor_by_shape", "recolor_by_size",
-    "recolor_inside", "recolor_touching", "remove_noise", "remove_occluder", "shoot_ray",
+    "fill_enclosed", "gravity", "keep_extreme", "keep_inside", "keep_touching",
+    "move_until_touching", "push", "recolor_beyond_line", "recolor_by_count",
+    "recolor_by_orientation", "recolor_by_position", "recolor_by_role", "recolor_by_shape",
+    "recolor_by_size", "recolor_inside", "recolor_same", "recolor_touching", "remove_noise",
+    "remove_occluder", "shoot_ray",
 )  # fmt: skip
 # held out of training in the benchmark: each one's actions also occur in a seen generator
 # (delete, recolour, move until contact, raise), in a new situation
