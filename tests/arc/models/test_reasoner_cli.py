@@ -87,6 +87,10 @@ def test_eval_and_predict(arc, run, tmp_path, capsys):
     assert 0.0 <= summary["pass1"] <= summary["pass2"] <= 1.0
     answers = read_predictions(preds)
     assert len(answers) == 4 and all(1 <= len(a[0]) <= 2 for a in answers.values())
+    shown = json.loads((tmp_path / "m.json").read_text())["explanations"]
+    assert set(shown) == set(answers)
+    for pairs in shown.values():  # one labelled test pair each: inferred beside labelled
+        assert len(pairs) == 1 and len(pairs[0]["inferred"]) == len(pairs[0]["labelled"])
     # a generated folder, and an unlabelled task (objects from components; pass@k only)
     data = make_set(tmp_path / "set", names=("gravity",), n=2)
     assert arc(["eval", "--json", "--run", str(run), "--data", str(data)]) == 0

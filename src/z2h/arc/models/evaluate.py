@@ -364,13 +364,13 @@ def evaluate_run(
     if getattr(run.model, "reads_labels", False):  # the object reasoner answers from labels
         from z2h.arc.models.reasoner_run import evaluate_reasoner
 
-        preds, summary, skipped = evaluate_reasoner(run, tasks, task_labels, gens, tta, score)
+        preds, summary, extra = evaluate_reasoner(run, tasks, task_labels, gens, tta, score)
         summary = {"run": str(run_dir), "model": run.name, "tta": tta, **summary}
         summary["seconds"] = time.perf_counter() - t0
         if predictions:
             write_predictions(predictions, preds)
         if metrics:
-            write_json_atomic(metrics, {**summary, "skipped_tasks": skipped})
+            write_json_atomic(metrics, {**summary, **extra})
         return {"summary": summary, "predictions": preds}
     solved = _answer(run, tasks, tta, skip_too_big)
     summary: dict[str, Any] = {"run": str(run_dir), "model": run.name, "tasks": len(tasks),

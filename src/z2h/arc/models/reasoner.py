@@ -353,12 +353,16 @@ class ObjectReasoner(GridSolver):
         return out[: self.config.top_k]
 
     def answer(
-        self, demos: Sequence[tuple[GridLabels, Explanation]], query: GridLabels
+        self,
+        demos: Sequence[tuple[GridLabels, Explanation]],
+        query: GridLabels,
+        beams: list[tuple[list[ObjectAction], float]] | None = None,
     ) -> list[Candidate]:
-        """Up to two distinct rendered grids from the best joint assignments, best first."""
+        """Up to two distinct rendered grids from the best joint assignments (``beams``, if
+        already found), best first."""
         seen: set[bytes] = set()
         out: list[Candidate] = []
-        for acts, score in self.assignments(demos, query):
+        for acts, score in beams if beams is not None else self.assignments(demos, query):
             try:
                 grid = render_actions(query, acts)
             except ReplayError:  # an action the scene cannot take (a colour it lacks)

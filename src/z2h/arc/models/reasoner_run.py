@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -80,33 +81,45 @@ def _demos_and_test(task: Task, labels: TaskLabels | None):
     return demos, labels.test, [explain_pair(pl) for pl in demos]
 
 
+@dataclass
+class Answered:
+    predictions: Predictions  # task id -> attempts per test input
+    counts: dict[str, dict[str, float]] = field(default_factory=dict)  # task id -> tallies
+    skipped: dict[str, str] = field(default_factory=dict)  # task id -> why (too many objects)
+    # task id -> per labelled test pair: the inferred and the labelled explanation, object by
+    # object (the metrics file carries them, for a viewer to show side by side)
+    explanations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
 def solve_labelled(
     model: Any, tasks: Sequence[Task], labels: Sequence[TaskLabels | None]
-) -> tuple[Predictions, dict[str, dict[str, float]], dict[str, str]]:
-    """Two attempts per test input of every task, and per task its explain/solve counts.
-
-    Returns (predictions, counts by task id, skipped task id -> why). A task whose objects do
-    not fit ``max_tokens`` is skipped (scored unsolved).
-    """
-    preds: Predictions = {}
-    counts: dict[str, dict[str, float]] = {}
-    skipped: dict[str, str] = {}
+) -> Answered:
+    """Two attempts per test input of every task, per task its explain/solve tallies and its
+    test pairs' explanations. A task whose objects do not fit ``max_tokens`` is skipped (scored
+    unsolved)."""
+    out = Answered({})
     for task, lab in zip(tasks, labels, strict=True):
         try:
-            preds[task.id], counts[task.id] = _solve_task(model, task, lab)
+            (out.predictions[task.id], out.counts[task.id],
+             out.explanations[task.id]) = _solve_task(model, task, lab)  # fmt: skip
         except EncodingError as e:
-            skipped[task.id] = str(e)
-    return preds, counts, skipped
+            out.skipped[task.id] = str(e)
+    return out
 
 
 def _solve_task(model: Any, task: Task, lab: TaskLabels | None):
     demos, tests, given = _demos_and_test(task, lab)
     explained = model.demo_explanations(demos, given)
-    c = defaultdict(float)
+    c: dict[str, float] = defaultdict(float)
+    shown = []
     # explain accuracy: the inferred explanation of each test pair against its labels
     with_outputs = [pl for pl in tests if pl.output is not None]
     for pl, inferred in zip(with_outputs, model.explain(with_outputs), strict=True):
         truth = explain_pair(pl)
+        shown.append({
+            "inferred": [a.to_json() for a in inferred.actions], "matches": inferred.matches,
+            "labelled": [a.to_json() for a in truth.actions], "labelled_matches": truth.matches,
+        })  # fmt: skip
         c["objects"] += len(truth.actions)
         c["explain_right"] += sum(p == t for p, t in zip(inferred.actions, truth.actions,
                                                           strict=True))  # fmt: skip
@@ -122,9 +135,9 @@ def _solve_task(model: Any, task: Task, lab: TaskLabels | None):
             truth = explain_pair(pl)
             c["solve_right"] += sum(p == q for p, q in zip(beams[0][0], truth.actions,
                                                            strict=True))  # fmt: skip
-        cands = model.answer(demo_pairs, pl.input)
+        cands = model.answer(demo_pairs, pl.input, beams)
         answers.append([g for g, _ in cands] or [task.test[t].input.copy()])
-    return answers, dict(c)
+    return answers, dict(c), shown
 
 
 def reasoner_scores(
@@ -170,8 +183,8 @@ def _group_scores(preds, counts, tasks) -> dict[str, Any]:
 def held_out_scores(model: Any, held: Sequence[tuple[Task, TaskLabels]]) -> dict[str, float]:
     """The scores each training evaluation reports (over all held-out tasks)."""
     tasks = [t for t, _ in held]
-    preds, counts, _ = solve_labelled(model, tasks, [lab for _, lab in held])
-    s = _group_scores(preds, counts, tasks)
+    done = solve_labelled(model, tasks, [lab for _, lab in held])
+    s = _group_scores(done.predictions, done.counts, tasks)
     keys = ("pass1", "pass2", "action_accuracy", "correspondence_accuracy",
             "solve_action_accuracy")  # fmt: skip
     return {k: float(s[k] or 0.0) for k in keys}
@@ -184,8 +197,10 @@ def evaluate_reasoner(
     generators: Sequence[str],
     tta: int,
     score_it: bool,
-) -> tuple[Predictions, dict[str, Any], dict[str, str]]:
-    """``z2h arc eval / predict`` for an object-reasoner run: (predictions, summary, skipped)."""
+) -> tuple[Predictions, dict[str, Any], dict[str, Any]]:
+    """``z2h arc eval / predict`` for an object-reasoner run: (predictions, summary, what the
+    metrics file adds: the skipped tasks, and each labelled test pair's inferred and labelled
+    explanations)."""
     from z2h.arc.dataset import generator_name
 
     if tta:
@@ -193,11 +208,12 @@ def evaluate_reasoner(
             "--tta: the object reasoner reads object labels, which symmetric views would have to "
             "carry too; evaluate it without --tta"
         )
-    preds, counts, skipped = solve_labelled(run.model, tasks, labels)
+    done = solve_labelled(run.model, tasks, labels)
+    preds, counts, skipped = done.predictions, done.counts, done.skipped
     summary: dict[str, Any] = {"tasks": len(tasks), "skipped": len(skipped),
                                "labelled": sum(lab is not None for lab in labels)}  # fmt: skip
     if score_it:
         summary.update(
             reasoner_scores(preds, counts, tasks, lambda tid: generator_name(tid, generators))
         )
-    return preds, summary, skipped
+    return preds, summary, {"skipped_tasks": skipped, "explanations": done.explanations}
