@@ -32,6 +32,7 @@ from z2h.arc.models.reasoner_actions import (
     COLOR_SPAWNS,
     DIRECTION_OPS,
     DIRECTIONS,
+    MAX_SHIFT,
     OFFSET_OPS,
     OPS,
     SPAWNS,
@@ -127,6 +128,9 @@ class ObjectReasoner(GridSolver):
         self.none_key = nn.Parameter(torch.zeros(C))  # the "deleted" slot of the pointer
         self.match_rel = nn.Embedding(N_RELATIONS, 1)
         self.fuse = nn.Sequential(nn.Linear(2 * C, C), nn.GELU(), nn.Linear(C, C))
+        self.shift_r = nn.Embedding(2 * MAX_SHIFT + 2, C)  # the counterpart's shift; last: none
+        self.shift_c = nn.Embedding(2 * MAX_SHIFT + 2, C)
+        self.became_colour = nn.Embedding(11, C)  # the counterpart's main colour; 10: none
         init_weights(self, config.n_layer)
 
     @property
@@ -210,12 +214,29 @@ class ObjectReasoner(GridSolver):
         # (the "none" column reads zeros), so the action heads see what it became
         weights = F.softmax(match.float(), dim=-1)[..., :-1].to(h.dtype)  # (B, T, T)
         became = weights @ h  # (B, T, C)
-        h = h + self.fuse(torch.cat([h, became], dim=-1))
+        h = h + self.fuse(torch.cat([h, became], dim=-1)) + self._counterpart(x, match)
         logits = {k: head(h) for k, head in self.heads.items()}
         logits["match"] = match
         if targets is None:
             return logits, None
         return logits, self._loss(logits, targets)
+
+    def _counterpart(self, x: torch.Tensor, match: torch.Tensor) -> torch.Tensor:
+        """(B, T, C): embeddings of what separates each object from the output object it most
+        likely became: the shift of its box's top-left corner and that object's main colour
+        ("none" entries when it became none). Differences are what an action says, and an
+        embedding of two positions makes a network subtract them; here they are read off."""
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        B, T, _ = x.shape
+        j = match.argmax(-1)  # (B, T): the pointed column; T is "none"
+        gone = j == T
+        other = x.gather(1, j.clamp(max=T - 1)[..., None].expand(B, T, x.size(-1)))
+        shift = [other[..., col[k]] - x[..., col[k]] for k in ("top", "left")]
+        none_shift, none_colour = 2 * MAX_SHIFT + 1, 10
+        dr, dc = ((d.clamp(-MAX_SHIFT, MAX_SHIFT) + MAX_SHIFT).masked_fill(gone, none_shift)
+                  for d in shift)  # fmt: skip
+        colour = other[..., col["color"]].masked_fill(gone, none_colour)
+        return self.shift_r(dr) + self.shift_c(dc) + self.became_colour(colour)
 
     def _pointer(self, h: torch.Tensor, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token (plus
