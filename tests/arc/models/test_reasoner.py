@@ -217,3 +217,10 @@ def test_grid_example_without_labels_cannot_train():
     g = np.zeros((3, 3), np.uint8)
     with pytest.raises(EncodingError, match="learns from labels"):
         model.example([(g, g)], g, g, None, "t")
+    # without an answer: the components' tokens, demonstration actions unknown (0)
+    g[0, 0], g[2, 2] = 1, 2
+    x, y = model.example([(g, g)], g, None, None, "t")
+    roles = x[:, D.FEATURES.index("role")]
+    assert list(roles[:5]) == [D.ROLES.index("demo_in")] * 2 + [D.ROLES.index("test_in")] * 2 + [0]
+    assert (x[:4, len(D.FEATURES) : len(D.FEATURES) + len(D.ACTION_COLS)] == 0).all()
+    assert (y == -1).all()

@@ -278,18 +278,17 @@ class ObjectReasoner(GridSolver):
         return torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)
 
     def example(self, demos, query, answer, object_ids, task_id):
-        """Unlabelled grids: objects from connected components, demonstrations explained by the
-        explain head. Training needs labels (``labelled_example``)."""
+        """The solve example of unlabelled grids (objects from connected components, the
+        demonstrations' actions unknown until the explain head infers them), which tells
+        whether a task fits. Training needs labels (``labelled_example``)."""
         if answer is not None:
             raise EncodingError(
                 f"task {task_id}: the object reasoner learns from labels (train with "
                 "--generator or a --data set made by 'z2h arc generate')"
             )
-        pairs = [_unlabelled_pair(i, o) for i, o in demos]
-        n = len(D.grid_objects(query).objects) + max(len(p.input.objects) for p in pairs)
-        if n > self.config.max_tokens:
-            raise EncodingError(f"task {task_id}: {n} objects, more than max_tokens")
-        return np.zeros(1), np.zeros(1)
+        unknown = [(D.grid_objects(i), None) for i, _ in demos]
+        return D.solve_example(unknown, D.grid_objects(query), None, self.config.max_tokens,
+                               f"task {task_id}")  # fmt: skip
 
     def labelled_example(self, labels, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         return D.training_example(labels, rng, self.config.explain_frac, self.config.max_tokens)

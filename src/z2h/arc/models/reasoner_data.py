@@ -152,22 +152,22 @@ def explain_example(
 
 
 def solve_example(
-    demos: Sequence[tuple[GridLabels, Explanation]],
+    demos: Sequence[tuple[GridLabels, Explanation | None]],
     query: GridLabels,
     answer: Explanation | None,
     max_tokens: int,
     what: str = "task",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Demonstration inputs carrying their actions, then the test input's objects (targets:
-    ``answer``'s actions when given). Demonstrations that do not fit are dropped from the end
-    (one at least is kept)."""
+    """Demonstration inputs carrying their actions (unknown where an explanation is None),
+    then the test input's objects (targets: ``answer``'s actions when given). Demonstrations
+    that do not fit are dropped from the end (one at least is kept)."""
     demos = list(demos)
     need = len(query.objects)
     while len(demos) > 1 and need + sum(len(g.objects) for g, _ in demos) > max_tokens:
         demos.pop()
     tok = Tokens([], [])
     for k, (gl, ex) in enumerate(demos):
-        tok.add(gl, "demo_in", k, actions=ex.actions)
+        tok.add(gl, "demo_in", k, actions=None if ex is None else ex.actions)
     targets = None
     if answer is not None:
         targets = [[*action_targets(a), -1] for a in answer.actions]
