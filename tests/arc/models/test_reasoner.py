@@ -224,3 +224,12 @@ def test_grid_example_without_labels_cannot_train():
     assert list(roles[:5]) == [D.ROLES.index("demo_in")] * 2 + [D.ROLES.index("test_in")] * 2 + [0]
     assert (x[:4, len(D.FEATURES) : len(D.FEATURES) + len(D.ACTION_COLS)] == 0).all()
     assert (y == -1).all()
+
+
+def test_explains_demonstrations_of_object_and_grid_rules():
+    from z2h.arc.models.reasoner_run import explains_demonstrations
+
+    gravity = make_task(get_generator("gravity"), 3, 0, (0.0, 0.3))
+    flip = make_task(get_generator("flip"), 3, 0, (0.0, 0.3))
+    assert explains_demonstrations(gravity.task, gravity.labels)
+    assert not explains_demonstrations(flip.task, flip.labels)  # a whole-grid rule: "other"

@@ -217,3 +217,24 @@ def evaluate_reasoner(
             reasoner_scores(preds, counts, tasks, lambda tid: generator_name(tid, generators))
         )
     return preds, summary, {"skipped_tasks": skipped, "explanations": done.explanations}
+
+
+def explains_demonstrations(task: Task, labels: TaskLabels) -> bool:
+    """Whether the action space explains every demonstration of ``task`` exactly: each pair's
+    labels, read as semantic actions (``explain_pair``), render its output cell for cell. With
+    the heuristic labeller's labels (``z2h.arc.correspond.heuristic_labels``, whose rows are
+    checked against the cells) this measures how much of a real set the space can say."""
+    from z2h.arc.models.reasoner_actions import render_actions
+    from z2h.arc.replay import ReplayError
+
+    for pl, pair in zip(labels.train, task.train, strict=True):
+        if pl.output is None or pair.output is None:
+            return False
+        ex = explain_pair(pl)
+        try:
+            out = render_actions(pl.input, ex.actions)
+        except ReplayError:
+            return False
+        if out is None or out.shape != pair.output.shape or not np.array_equal(out, pair.output):
+            return False
+    return True
