@@ -64,7 +64,7 @@ DESCRIBE_MIX = "flip,rotate,gravity,recolor_by_size,crop_largest,fill_enclosed"
 OBJ = ["--model", "objects", "--scenes", "touching", "--batch-size", "32", "--lr", "2e-3",
        "--eval-interval", "200"]  # fmt: skip
 # the object reasoner: ~0.2 s a step of batch 16 on one core (4 layers x 128)
-REASONER = ["--model", "object-reasoner", "--batch-size", "16", "--lr", "1e-3",
+REASONER = ["--model", "object-reasoner", "--batch-size", "16", "--lr", "2e-3",
             "--eval-interval", "200", "--val-exact", "16"]  # fmt: skip
 REASONER_DIFFICULTY = "0,0.5"
 QUICK = ["--set", "n_layer=1", "--set", "n_embd=32", "--val-tasks", "8", "--val-exact", "4",
