@@ -233,3 +233,27 @@ def test_explains_demonstrations_of_object_and_grid_rules():
     flip = make_task(get_generator("flip"), 3, 0, (0.0, 0.3))
     assert explains_demonstrations(gravity.task, gravity.labels)
     assert not explains_demonstrations(flip.task, flip.labels)  # a whole-grid rule: "other"
+
+
+def test_real_tasks_are_labelled_without_their_answers(monkeypatch, overfit):
+    """An unlabelled task goes to the heuristic labeller with its test outputs withheld."""
+    import z2h.arc.correspond as correspond
+    from z2h.arc.models.reasoner_run import solve_labelled
+
+    made = make_task(get_generator("gravity"), 3, 1, (0.0, 0.3))
+    seen = []
+    real = correspond.heuristic_labels
+
+    def spy(task, *a, **kw):
+        seen.append(task)
+        return real(task, *a, **kw)
+
+    monkeypatch.setattr(correspond, "heuristic_labels", spy)
+    model = overfit[0]
+    model.config.max_tokens = 64  # gravity scenes have more objects than the hand-made task
+    try:
+        done = solve_labelled(model, [made.task], [None])
+    finally:
+        model.config.max_tokens = 16
+    assert [p.output for p in seen[0].test] == [None] and seen[0].train == made.task.train
+    assert made.task.id in done.predictions and done.counts[made.task.id].get("pairs", 0) == 0

@@ -10,8 +10,9 @@ Scores, over the test pairs of labelled tasks:
 - ``pass1`` / ``pass2``: the rendered answers, whole grid exact;
 - ``representable``: the share of test pairs the action space explains (an upper bound on pass).
 
-A task without labels (a real ARC task) is answered from its grids' components, its
-demonstrations explained by the model's explain head; it adds to pass@k only.
+A task without labels (a real ARC task) is answered from the heuristic labeller's objects and
+explanations of its demonstrations (its test outputs withheld from the labeller); it adds to
+pass@k only.
 """
 
 from __future__ import annotations
@@ -70,15 +71,33 @@ def held_out_examples(
 
 
 def _demos_and_test(task: Task, labels: TaskLabels | None):
-    """(demonstration pairs, test pairs, their given explanations or None) as object labels;
-    an unlabelled task's objects are its grids' components (``reasoner_data.grid_objects``),
-    and its demonstrations are explained by the model."""
+    """(demonstration pairs, test pairs, their given explanations or None) as object labels.
+
+    A task without labels (a real one) is labelled by the heuristic labeller
+    (``z2h.arc.correspond``, every row checked against the cells) with its test outputs
+    withheld, so nothing of an answer reaches the model; its test pairs carry no output and no
+    explain score. Where the labeller fails, the grids' components stand in and the model
+    explains the demonstrations itself."""
+    if labels is None:
+        labels = _real_labels(task)
     if labels is None:
         demos = [PairLabels(D.grid_objects(p.input), D.grid_objects(p.output))
                  for p in task.train if p.output is not None]  # fmt: skip
         return demos, [PairLabels(D.grid_objects(p.input), None) for p in task.test], None
     demos = [pl for pl in labels.train if pl.output is not None]
     return demos, labels.test, [explain_pair(pl) for pl in demos]
+
+
+def _real_labels(task: Task) -> TaskLabels | None:
+    from z2h.arc.correspond import heuristic_labels
+    from z2h.arc.grid import ArcError
+    from z2h.arc.task import Pair
+
+    hidden = Task(task.id, task.train, [Pair(p.input, None) for p in task.test])
+    try:
+        return heuristic_labels(hidden)
+    except (ArcError, ValueError):
+        return None
 
 
 @dataclass
