@@ -171,7 +171,8 @@ def test_benchmark_reasoner_part_runs_at_toy_size(benchmark, tmp_path, capsys, m
     assert bench.main(["--workdir", str(tmp_path), "--quick", "--only", "reasoner",
                        "--threads", "1"]) == 0  # fmt: skip
     rows = json.loads((tmp_path / "arc_models-reasoner.json").read_text())
-    real, rows = rows[4:], rows[:4]
+    assert rows[2]["row"] == "reasoner: ARC-AGI-1 evaluation" and rows[2]["tasks"] == 3
+    real, rows = rows[5:], rows[:2] + rows[3:5]
     assert [r["tasks"] for r in real] == [3, 3] and all(0 <= r["explained"] <= 3 for r in real)
     assert [(r["model"], r["row"].split(":")[1].split("(")[0].strip()) for r in rows] == [
         ("object-reasoner", "seen generators"), ("object-reasoner", "held out generators"),
