@@ -102,7 +102,7 @@ class ShapeEncoder(nn.Module):
 
 class ObjectReasoner(GridSolver):
     name = "object-reasoner"
-    reads_labels = True  # trained and scored from task labels (reasoner_train)
+    reads_labels = True  # trained and scored from task labels (reasoner_run)
 
     def __init__(self, config: ObjectReasonerConfig):
         super().__init__()
@@ -342,35 +342,47 @@ class ObjectReasoner(GridSolver):
         return beams
 
     def _options(self, logp: dict[str, torch.Tensor], t: int) -> list[tuple[ObjectAction, float]]:
-        """The ``top_k`` most likely actions of token ``t``: each op among the top_k ops with
-        its most likely parameters, each spawn among the top two."""
+        """The ``top_k`` most likely actions of token ``t``, from: each op among the top_k ops
+        with its parameters (its first parameter at its best two values, the others at their
+        best: a second attempt is often the same op with another colour or direction) and each
+        spawn among the top two (its colour at its best)."""
 
-        def best(name: str) -> tuple[int, float]:
-            v, i = logp[name][t].max(-1)
-            return int(i), float(v)
+        def top(name: str, k: int) -> list[tuple[int, float]]:
+            v, i = logp[name][t].topk(k)
+            return list(zip(i.tolist(), v.tolist(), strict=True))
 
-        ops = logp["op"][t].topk(min(self.config.top_k, len(OPS)))
-        spawns = logp["spawn"][t].topk(2)
         out = []
-        for op_lp, op_i in zip(ops.values.tolist(), ops.indices.tolist(), strict=True):
-            op = OPS[op_i]
-            params = {"color": COLOR_OPS, "direction": DIRECTION_OPS, "dr": OFFSET_OPS,
-                      "dc": OFFSET_OPS}  # fmt: skip
-            t7 = [op_i, 0, 0, 0, 0, 0, 0]
-            score = op_lp
-            for col, (name, ops_using) in enumerate(params.items(), start=1):
-                if op in ops_using:
-                    t7[col], lp = best(name)
-                    score += lp
-            for sp_lp, sp_i in zip(spawns.values.tolist(), spawns.indices.tolist(), strict=True):
-                t7s, s = list(t7), score + sp_lp
-                t7s[5] = sp_i
-                if SPAWNS[sp_i] in COLOR_SPAWNS:
-                    t7s[6], lp = best("spawn_color")
-                    s += lp
-                out.append((D.action_of(t7s), s))
+        for op_i, op_lp in top("op", min(self.config.top_k, len(OPS))):
+            for t7, score in self._with_params(op_i, op_lp, top):
+                for sp_i, sp_lp in top("spawn", 2):
+                    t7s, s = list(t7), score + sp_lp
+                    t7s[5] = sp_i
+                    if SPAWNS[sp_i] in COLOR_SPAWNS:
+                        t7s[6], lp = top("spawn_color", 1)[0]
+                        s += lp
+                    out.append((D.action_of(t7s), s))
         out.sort(key=lambda e: -e[1])
         return out[: self.config.top_k]
+
+    @staticmethod
+    def _with_params(op_i: int, op_lp: float, top) -> list[tuple[list[int], float]]:
+        """(targets, log-probability) of op ``op_i`` with its parameters filled in."""
+        op = OPS[op_i]
+        names = [(col, name) for col, (name, using) in enumerate(
+            (("color", COLOR_OPS), ("direction", DIRECTION_OPS), ("dr", OFFSET_OPS),
+             ("dc", OFFSET_OPS)), start=1) if op in using]  # fmt: skip
+        if not names:
+            return [([op_i, 0, 0, 0, 0, 0, 0], op_lp)]
+        out = []
+        first_col, first = names[0]
+        for value, lp in top(first, 2):
+            t7, score = [op_i, 0, 0, 0, 0, 0, 0], op_lp + lp
+            t7[first_col] = value
+            for col, name in names[1:]:
+                t7[col], extra = top(name, 1)[0]
+                score += extra
+            out.append((t7, score))
+        return out
 
     def answer(
         self,
