@@ -10,7 +10,7 @@ Routes (JSON in and out; writes need the per-launch token in the ``X-Z2H-Token``
     GET  /api/sources/<source>/predictions/<id>     a model's attempts and exact / not exact
     GET  /api/sources/<source>/verdicts             per task: exact / wrong / missing (gallery)
     GET  /api/sources/<source>/thumbs?ids=a,b       first pair of each task (gallery)
-    PUT  /api/sources/<source>/labels/<id>          save a person's labels {"labels", "task"?}  (token)
+    PUT  /api/sources/<source>/labels/<id>          a person's labels {"labels", "task"?}  (token)
     GET  /api/actions                               the action vocabulary (labels.ACTIONS)
     POST /api/labels/check                          each row's replay verdict {"task", "labels"}
     GET  /api/generators                            names, concepts, descriptions
