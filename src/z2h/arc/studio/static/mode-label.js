@@ -103,6 +103,12 @@ export const labelMode = {
   },
 
   taskShown(studio) {
+    this.reset();
+    // the core sets the task's labels (and whether they are heuristic) after telling the modes
+    if (studio.state.mode === this) setTimeout(() => this.prepare(studio), 0);
+  },
+
+  reset() {
     this.labels = null;
     this.saved = null;
     this.history = [];
@@ -112,8 +118,6 @@ export const labelMode = {
     this.row = null;
     this.result = null;
     this.pair = { split: "train", index: 0 };
-    // the core sets the task's labels (and whether they are heuristic) after telling the modes
-    if (studio.state.mode === this) setTimeout(() => this.prepare(studio), 0);
   },
 
   enter(studio) {
@@ -123,6 +127,7 @@ export const labelMode = {
   leave(studio) {
     this.brush = null;
     this.picks = null;
+    this.row = null;
     this.showPicked(studio);
   },
 
@@ -136,7 +141,14 @@ export const labelMode = {
   // heuristic labeller's (asked of the server); from then on the mode edits them.
   async prepare(studio) {
     const { state } = studio;
-    if (this.labels) return this.refresh(studio);
+    if (this.labels && state.labels === this.labels && state.labelled === JSON.stringify(state.task)) {
+      return this.refresh(studio);
+    }
+    if (this.labels) {
+      // the grids were edited (edit mode) since: these labels describe other grids
+      studio.status("the grids changed since these labels were made: labels found anew", true);
+      this.reset();
+    }
     const current = state.labels && !state.labelsStale && state.labelled === JSON.stringify(state.task);
     let labels = current ? structuredClone(state.labels) : null;
     const task = state.task;
