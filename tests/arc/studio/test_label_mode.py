@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from studio_helpers import cell_point, settle, view_index
 
@@ -181,6 +182,26 @@ def test_label_a_task_by_hand_and_save(open_page, sprite_folder):
     checked(page)
     assert row_verdicts(page) == ["true", "true"]
 
+    # deleted, created, unlink: each one step, each undone
+    rows_before = labels_in_page(page)["train"][0]["correspondence"]
+    page.keyboard.press("Escape")
+    click(page, k_in, 0, 5)
+    page.keyboard.press("d")
+    click(page, k_out, 0, 5)
+    page.keyboard.press("c")
+    rows = labels_in_page(page)["train"][0]["correspondence"]
+    assert [(m["input_id"], m["output_id"], m["change"]) for m in rows] == [
+        (1, 1, "kept"),
+        (0, None, "deleted"),
+        (None, 0, "created"),
+    ]
+    click(page, k_in, 2, 2)
+    page.keyboard.press("u")
+    assert [m["input_id"] for m in labels_in_page(page)["train"][0]["correspondence"]] == [0, None]
+    for _ in range(3):
+        page.keyboard.press("Control+z")
+    assert labels_in_page(page)["train"][0]["correspondence"] == rows_before
+
     # mark checked, save: the file on disk is a person's, and every row replays true
     page.check("#label-checked")
     assert page.locator("#dirty").is_visible()
@@ -336,3 +357,45 @@ def test_label_pictures_are_taken(tmp_path):
         "arc_studio_label_brush.png",
         "arc_studio_label_false.png",
     ]
+
+
+TURNS = [
+    [{"op": "rotate", "k": 1}],
+    [{"op": "rotate", "k": 2}],
+    [{"op": "rotate", "k": 3}],
+    [{"op": "flip", "axis": "h"}],
+    [{"op": "flip", "axis": "v"}],
+    [{"op": "transpose"}],
+    [{"op": "recolor", "from": 2, "to": 7}, {"op": "move", "by": [3, -1]}],
+    [{"op": "move", "by": [-2, 4]}],
+]
+
+
+def blob(rng: np.random.Generator) -> list[tuple[int, int, int]]:
+    """Six connected cells of colours 2 and 5 (colour 2 always present, for the recolour)."""
+    cells = {(8, 8, 2)}
+    while len(cells) < 6:
+        r, c, _ = sorted(cells)[rng.integers(len(cells))]
+        dr, dc = [(0, 1), (1, 0), (0, -1), (-1, 0)][rng.integers(4)]
+        if all((r + dr, c + dc) != (x, y) for x, y, _ in cells):
+            cells.add((r + dr, c + dc, int(rng.choice([2, 5]))))
+    return sorted(cells)
+
+
+def test_guessed_actions_replay_true(open_page, sprite_folder):
+    """The page's guess for a link, replayed by z2h.arc.replay, gives the output object's
+    cells: the page's symmetries are replay.py's."""
+    from z2h.arc.replay import apply_actions
+
+    page = open_page([sprite_folder], "/task/hand/sprite")
+    rng = np.random.default_rng(0)
+    for actions in TURNS:
+        for _ in range(4):
+            a = blob(rng)
+            b = apply_actions(a, actions)
+            guess = page.evaluate(
+                "([a, b]) => import('/static/labelops.js').then(m => m.guessActions(a, b))",
+                [[list(x) for x in a], [list(x) for x in b]],
+            )
+            assert guess or a == b, f"no guess for {actions} on {a}"  # a symmetric blob: none
+            assert apply_actions(a, guess) == b, (actions, guess)

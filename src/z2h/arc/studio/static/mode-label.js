@@ -433,6 +433,7 @@ export const labelMode = {
       return;
     }
     this.editPair(studio, p.split, p.index, (pair) => unlink(pair, p.side, p.ids, as));
+    this.picks = { ...p, linkable: false }; // a click in the other grid picks, not links
     this.row = null;
     this.showRows(studio);
   },
