@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -186,11 +187,30 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         print(f"z2h {args.system}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except BrokenPipeError:
+        raise  # main() ends quietly, as cat does
+    except OSError as e:
+        # a write (or read) the system refused, where no check caught it first: one line too
+        if os.environ.get("Z2H_DEBUG"):
+            raise
+        print(f"z2h {args.system}: error: {os_error_text(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
         hint = resume_hint(argv, args)
-        print(f"z2h {args.system}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
-        return 130
+        what = "stopped by SIGTERM" if getattr(e, "signum", None) == signal.SIGTERM else None
+        text = what or "interrupted"
+        print(f"z2h {args.system}: {text}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 128 + int(getattr(e, "signum", signal.SIGINT))
     return int(code or 0)
+
+
+def os_error_text(e: OSError) -> str:
+    """``cannot write runs/x: Permission denied`` rather than ``[Errno 13] ...``."""
+    reason = e.strerror or str(e)
+    if e.filename is None:
+        return reason
+    target = f"{e.filename} -> {e.filename2}" if e.filename2 else str(e.filename)
+    return f"{target}: {reason}"
 
 
 if __name__ == "__main__":
