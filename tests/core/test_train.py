@@ -414,7 +414,7 @@ def test_a_new_run_never_writes_over_a_finished_one(tmp_path, held):
     assert ("--resume" in str(e.value)) == (held == "last.pt")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     if held != "last.pt":
-        with pytest.raises(CheckpointError, match="no last.pt to continue from; start a new run"):
+        with pytest.raises(CheckpointError, match=r"no last\.pt to continue from; start a new run"):
             make(tmp_path)[1].fit(resume=True)
 
 
