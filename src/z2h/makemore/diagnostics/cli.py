@@ -16,7 +16,7 @@ from z2h.cli import add_run_flag, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA
-from z2h.run import default_run_dir
+from z2h.run import check_output_dir, check_output_file, default_run_dir, make_run_dir
 
 
 def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
@@ -49,11 +49,12 @@ def _diagnose(args: argparse.Namespace) -> int:
     from z2h.makemore.diagnostics.diagnose import diagnose
     from z2h.makemore.diagnostics.report import layer_table
 
-    setup = _setup(args, args.steps)
     if args.run:
         out = Path(args.out or Path(args.run) / "diagnostics")
     else:
-        out = Path(args.out or default_run_dir("makemore", f"diagnose-{setup.name}"))
+        out = Path(args.out or default_run_dir("makemore", f"diagnose-{args.model}"))
+    check_output_dir(out)  # before the data is read and the model trained
+    setup = _setup(args, args.steps)
     result = diagnose(
         setup,
         out,
@@ -76,12 +77,13 @@ def _lr_find(args: argparse.Namespace) -> int:
     from z2h.makemore.diagnostics.plots import plot_lr_sweep
     from z2h.run import write_json_atomic
 
+    name = args.model or Path(args.run or "run").name
+    out = check_output_dir(args.out or default_run_dir("makemore", f"lr-find-{name}"))
     setup = _setup(args, args.steps)
     sweep = lr_sweep(
         setup, steps=args.steps, lo=args.lo, hi=args.hi, optimizer=args.optimizer, seed=args.seed
     )
-    out = Path(args.out or default_run_dir("makemore", f"lr-find-{setup.name}"))
-    out.mkdir(parents=True, exist_ok=True)
+    make_run_dir(out)
     plot_lr_sweep(
         sweep.lrs,
         sweep.losses,
@@ -101,7 +103,7 @@ def _embeddings(args: argparse.Namespace) -> int:
     from z2h.makemore.runs import load_run
 
     run = load_run(args.run)  # the checkpoint alone: no data needed
-    path = Path(args.png or Path(args.run) / "embeddings.png")
+    path = check_output_file(args.out or Path(args.run) / "embeddings.png")
     written = plot_model_embeddings(run.model, run.vocab, path)
     if written is None:
         raise Z2HError(f"model {run.name!r} has no character embedding table to draw")
@@ -234,7 +236,13 @@ def configure_diagnostics(sub: Any) -> None:
         "components when wider than 2) drawn with its letter.",
     )
     p.add_argument("--run", required=True, metavar="DIR", help="trained run directory")
-    p.add_argument("--png", help="output file (default RUN/embeddings.png)")
+    p.add_argument(
+        "--out",
+        "--png",
+        dest="out",
+        metavar="FILE",
+        help="PNG to write (default RUN/embeddings.png)",
+    )
     p.set_defaults(func=_embeddings)
 
     p = sub.add_parser(
