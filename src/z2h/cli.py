@@ -70,9 +70,12 @@ def check_resume_has_out(args: argparse.Namespace) -> None:
 
 
 def add_run_flag(parser: argparse.ArgumentParser, help: str) -> None:
-    """``--run DIR``: the trained run a command reads (``--out`` still works, unlisted)."""
-    parser.add_argument("--run", metavar="DIR", help=help)
-    parser.add_argument("--out", dest="run", help=argparse.SUPPRESS)
+    """``--run DIR``, required: the trained run a command reads (``--out`` still works,
+    unlisted). subtle: a required group of the two, so the usage line shows ``--run DIR`` as
+    required while the old spelling still satisfies it."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--run", metavar="DIR", help=help)
+    group.add_argument("--out", dest="run", help=argparse.SUPPRESS)
 
 
 def run_arg(args: argparse.Namespace) -> str:
