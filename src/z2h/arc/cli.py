@@ -196,7 +196,6 @@ def _configure_show(sub) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_task
-
     from z2h.run import check_output_file
 
     if args.out:
@@ -291,7 +290,6 @@ def _sheet(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_sheet
     from z2h.arc.generate import make_task
     from z2h.arc.generators.registry import resolve
-
     from z2h.run import check_output_file
 
     gens = resolve(args.generator)
