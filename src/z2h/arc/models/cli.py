@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 from typing import Any
 
@@ -231,13 +232,9 @@ def eval_rows(args: argparse.Namespace, summary: dict[str, Any]) -> list[tuple[s
     rows: list[tuple[str, Any]] = []
     for key, value in summary.items():
         if key == "per_generator":
-            for name, s in value.items():
-                rows.append((f"  {name}", _generator_line(s)))
-        elif key in ("run", "model", "seconds"):
-            continue
-        else:
+            rows += [(name, _generator_line(s)) for name, s in value.items()]
+        elif key not in ("run", "model", "seconds", "tasks", "grids"):
             rows.append((SCORE_NAMES.get(key, key.replace("_", " ")), value))
-    rows.append(("seconds", summary.get("seconds")))
     if args.predictions:
         rows.append(("predictions", args.predictions))
         rows.append(("view them", studio_command(args)))
@@ -270,9 +267,18 @@ def _print_summary(args: argparse.Namespace, title: str, summary: dict[str, Any]
     if args.json:
         print(json.dumps(json_safe(summary)))
     elif not args.quiet:
-        print(
-            format_summary(f"{title} {summary.get('model', '')}".rstrip(), eval_rows(args, summary))
-        )
+        print(format_summary(eval_title(title, summary), eval_rows(args, summary)))
+
+
+def eval_title(title: str, summary: dict[str, Any]) -> str:
+    """``arc eval grid-gpt: 100 tasks in 0:12`` (grids for the objects model)."""
+    from z2h.run import format_duration
+
+    what = "tasks" if "tasks" in summary else "grids"
+    return (
+        f"{title} {summary.get('model')}: {summary.get(what, 0):,} {what} in "
+        f"{format_duration(summary.get('seconds', math.nan))}"
+    )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
