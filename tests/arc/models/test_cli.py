@@ -397,6 +397,14 @@ def test_train_and_eval_summaries_say_what_was_written_and_what_next(arc, tmp_pa
     text = capsys.readouterr().out
     assert f"  {preds}\n" in text and "  predictions " in text
     assert f"--out SET && z2h arc studio SET --predictions {preds}" in text
+    # the command shown makes the very tasks that were predicted: the studio finds them all
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.cli import predictions_warning
+
+    generate = text.split("view them", 1)[1].split("&&")[0].split()[1:]
+    folder = tmp_path / "set"
+    assert arc([*generate[1:-1], str(folder)]) == 0
+    assert predictions_warning(Studio([folder], [preds])) is None
 
 
 def test_train_json_keeps_progress_on_stderr(arc, tmp_path, capsys, monkeypatch):
