@@ -105,7 +105,10 @@ def test_bad_text(tmp_path, capsys, content, message):
 def test_foreign_checkpoint_is_refused(tmp_path, capsys):
     save_checkpoint(tmp_path / "best.pt", {"model": "mlp"}, kind="makemore")
     assert main(["gpt", "sample", "--out", str(tmp_path)]) == 2
-    assert "'makemore' checkpoint" in capsys.readouterr().err
+    assert (
+        "checkpoint of kind 'makemore'; this command needs one of kind 'gpt'"
+        in capsys.readouterr().err
+    )
 
 
 def test_missing_run_directory(tmp_path, capsys):

@@ -163,7 +163,10 @@ def test_bad_run_directories(tmp_path, words_file, capsys):
 
     save_checkpoint(out / "best.pt", {"x": 1}, kind="gpt")
     assert run("eval", "--run", out) == 2
-    assert "'gpt' checkpoint" in capsys.readouterr().err
+    assert (
+        "checkpoint of kind 'gpt'; this command needs one of kind 'makemore'"
+        in capsys.readouterr().err
+    )
     (out / "best.pt").write_bytes(b"not a checkpoint at all")
     assert run("sample", "--run", out) == 2
     assert "corrupted" in capsys.readouterr().err

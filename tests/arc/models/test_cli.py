@@ -237,7 +237,7 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
         arc,
         capsys,
         ["eval", "--json", "--run", str(other), "--generator", "flip"],
-        "is a 'gpt' checkpoint, but a 'arc' checkpoint is needed",
+        "is a checkpoint of kind 'gpt'; this command needs one of kind 'arc'",
     )
     broken = tmp_path / "broken"
     broken.mkdir()
