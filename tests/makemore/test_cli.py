@@ -280,7 +280,8 @@ def test_counted_model_over_a_run_says_choose_another_out(tmp_path, words_file, 
     capsys.readouterr()
     assert run("train", *args) == 2
     err = capsys.readouterr().err
-    assert "already holds a run; choose another --out" in err and "--resume" not in err
+    assert "already holds a run (best.pt, metrics.json); choose another --out" in err
+    assert "--resume" not in err
 
 
 def test_bad_threads(tmp_path, words_file, capsys):
