@@ -118,6 +118,12 @@ def _configure_generate(sub) -> None:
     p.add_argument(
         "--max-attempts", type=int, default=200, help="pair draws per task before giving up"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the set (or this shard) already in --out: its listed tasks are removed "
+        "first (without it, an --out holding a set or other files is refused)",
+    )
     p.set_defaults(func=_generate)
 
 
@@ -141,6 +147,7 @@ def _generate(args: argparse.Namespace) -> int:
         shard,
         args.workers,
         args.max_attempts,
+        force=args.force,
     )
     rejected = sum(manifest["rejected"].values())
     rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
