@@ -247,3 +247,11 @@ assert "torch" not in sys.modules, "z2h study imported torch"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=env, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_chapters_out_writes_the_vtt_as_vtt_file_does(capsys, tmp_path):
+    """--out FILE is the one spelling of an output; --vtt FILE stays as its alias."""
+    assert study(capsys, "chapters", "2", "--out", str(tmp_path / "a.vtt"))[0] == 0
+    assert study(capsys, "chapters", "2", "--vtt", str(tmp_path / "b.vtt"))[0] == 0
+    assert (tmp_path / "a.vtt").read_bytes() == (tmp_path / "b.vtt").read_bytes()
+    assert (tmp_path / "a.vtt").read_text().startswith("WEBVTT")

@@ -235,6 +235,7 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     ``settings.out`` is filled in when it was None (the new run folder's name)."""
     s = resolve_settings(settings)
     check_settings(s)
+    train_config(s).validate()  # the loop's ranges too, before the text is read
     set_threads(s.threads, who="z2h gpt", quiet=s.quiet)
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
