@@ -53,6 +53,15 @@ def add_output_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_flags(parser: argparse.ArgumentParser, written: str) -> None:
+    """``--quiet`` and ``--json`` for a command that ends with a report and writes ``written``
+    (the JSON that ``--json`` prints)."""
+    parser.add_argument("--quiet", action="store_true", help="no report on stdout")
+    parser.add_argument(
+        "--json", action="store_true", help=f"print {written} on stdout instead of the report"
+    )
+
+
 def print_result(args: argparse.Namespace, metrics: dict[str, Any], summary: str) -> None:
     """The end of a train command: the metrics as JSON (--json), nothing (--quiet) or a summary."""
     from z2h.run import json_safe

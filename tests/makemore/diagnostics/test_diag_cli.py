@@ -137,3 +137,15 @@ def test_diagnose_sequence_models(name, toy_words, tmp_path):
     summary = json.loads((out / "diagnostics.json").read_text())
     assert summary["final"]["layers"] and len(summary["updates"]["steps"]) == 3
     assert (out / "viz4_update_ratios.png").exists()
+
+
+@pytest.mark.parametrize(("command", "written"), [("diagnose", "diagnostics.json"),
+                                                  ("lr-find", "lr_find.json")])  # fmt: skip
+def test_json_and_quiet(command, written, toy_words, tmp_path, capsys):
+    """--json prints the JSON the command wrote; --quiet prints no report."""
+    args = [command, "--model", "mlp", "--steps", "20", "--data", str(toy_words)]
+    assert run([*args, "--json", "--out", str(tmp_path / "a")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((tmp_path / "a" / written).read_text())
+    assert run([*args, "--quiet", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out == ""

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from z2h.cli import add_run_flag, run_arg
+from z2h.cli import add_report_flags, add_run_flag, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA
@@ -46,7 +46,7 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
-    from z2h.makemore.diagnostics.diagnose import diagnose
+    from z2h.makemore.diagnostics.diagnose import SUMMARY_FILE, diagnose
     from z2h.makemore.diagnostics.report import layer_table
 
     if args.run:
@@ -63,13 +63,17 @@ def _diagnose(args: argparse.Namespace) -> int:
         seed=args.seed,
         **_train_overrides(args),
     )
-    print(f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}")
-    print(layer_table(result.final))
-    print("findings:")
-    for note in result.findings or ["nothing alarming"]:
-        print(f"- {note}")
-    print(f"pictures and diagnostics.json in {out}")
+    lines = [f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}",
+             layer_table(result.final), "findings:"]  # fmt: skip
+    lines += [f"- {note}" for note in result.findings or ["nothing alarming"]]
+    lines.append(f"pictures and diagnostics.json in {out}")
+    print_result(args, _read_json(out / SUMMARY_FILE), "\n".join(lines))
     return 0
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def _lr_find(args: argparse.Namespace) -> int:
@@ -92,9 +96,9 @@ def _lr_find(args: argparse.Namespace) -> int:
         out / "lr_find.png",
         f"{setup.name}: learning-rate sweep ({sweep.optimizer})",
     )
-    write_json_atomic(out / "lr_find.json", {"model": setup.name, **sweep.to_dict()})
-    print(explain(sweep))
-    print(f"picture: {out / 'lr_find.png'}")
+    report = {"model": setup.name, **sweep.to_dict()}
+    write_json_atomic(out / "lr_find.json", report)
+    print_result(args, report, f"{explain(sweep)}\npicture: {out / 'lr_find.png'}")
     return 0
 
 
@@ -209,6 +213,7 @@ def configure_diagnostics(sub: Any) -> None:
     p.add_argument("--optimizer", choices=["adamw", "sgd"])
     p.add_argument("--schedule", choices=["constant", "step", "cosine"])
     p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    add_report_flags(p, "diagnostics.json")
     p.set_defaults(func=_diagnose)
 
     p = sub.add_parser(
@@ -227,6 +232,7 @@ def configure_diagnostics(sub: Any) -> None:
         "--out", help="output folder (default: a new runs/makemore/lr-find-MODEL-TIME-ID)"
     )
     p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    add_report_flags(p, "lr_find.json")
     p.set_defaults(func=_lr_find)
 
     p = sub.add_parser(
