@@ -54,8 +54,10 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys):
     assert again["init"] is None and not again["trained_here"]
     assert len(again["updates"]["steps"]) == 5  # the copy's 5 steps, through the Trainer
     assert again["final"]["layers"] == summary["final"]["layers"]  # the run itself, unchanged
-    assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
+    capsys.readouterr()
+    assert run(["fold-bn", "--out", str(out), "--data", str(toy_words), "--json"]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())
+    assert json.loads(capsys.readouterr().out) == fold  # --json prints what it wrote
     assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
     from z2h.makemore.diagnostics import fold_bn, setups
 

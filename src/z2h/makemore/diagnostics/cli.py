@@ -168,18 +168,17 @@ def _fold_bn(args: argparse.Namespace) -> int:
         "threads": torch.get_num_threads(),
     }
     write_json_atomic(out / "fold_bn.json", summary)
-    print(f"folded {len(names)} BatchNorm layer(s) of {setup.name}: {', '.join(names)}")
-    print(
+    lines = [
+        f"folded {len(names)} BatchNorm layer(s) of {setup.name}: {', '.join(names)}",
         f"eval-mode logits on the whole dev set ({report.examples:,} examples): max |diff| "
-        f"{report.max_abs_diff:.2e} (tolerance {args.tol:g})"
-    )
-    print(
+        f"{report.max_abs_diff:.2e} (tolerance {args.tol:g})",
         f"inference over dev in batches of 4096: {1e3 * report.seconds_original:.1f} ms -> "
         f"{1e3 * report.seconds_folded:.1f} ms ({report.speedup:.2f}x); one example: "
         f"{1e6 * report.latency_original:.0f} us -> {1e6 * report.latency_folded:.0f} us "
-        f"({report.latency_speedup:.2f}x)"
-    )
-    print(f"folded model: {out / fold_bn.FOLDED_FILE}")
+        f"({report.latency_speedup:.2f}x)",
+        f"folded model: {out / fold_bn.FOLDED_FILE}",
+    ]
+    print_result(args, summary, "\n".join(lines))
     return 0
 
 
@@ -280,4 +279,5 @@ def configure_diagnostics(sub: Any) -> None:
     add_run_flag(p, "run folder of a trained BN model (bnmlp, wavenet)")
     p.add_argument("--data", help="word list (default: the run's own)")
     p.add_argument("--tol", type=float, default=1e-5, help="largest logit difference allowed")
+    add_report_flags(p, "fold_bn.json")
     p.set_defaults(func=_fold_bn)
