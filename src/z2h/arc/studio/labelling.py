@@ -108,7 +108,10 @@ def save(source: FolderSource, task_id: str, body: Any) -> dict[str, Any]:
         if "task" in body and task_to_json(task_from_json(body["task"], task_id)) != task_to_json(
             task
         ):
-            raise Conflict(f"{source.name} holds another task {task_id!r}; save it under a new id")
+            raise Conflict(
+                f"{source.name} holds another version of task {task_id!r}: save the task first "
+                "(edit mode), or under a new id"
+            )
     elif "task" in body:
         task = task_from_json(body["task"], task_id)
     else:

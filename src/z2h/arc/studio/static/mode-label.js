@@ -152,6 +152,9 @@ export const labelMode = {
     const current = state.labels && !state.labelsStale && state.labelled === JSON.stringify(state.task);
     let labels = current ? structuredClone(state.labels) : null;
     const task = state.task;
+    const mine = await this.savedElsewhere(studio);
+    if (state.task !== task) return; // another task was opened meanwhile
+    if (mine) labels = mine;
     if (!labels) {
       const id = state.current ? state.current.id : studio.$("save-id").value || "new-task";
       try {
@@ -164,8 +167,29 @@ export const labelMode = {
     }
     this.labels = labels;
     this.saved = JSON.stringify(labels); // nothing edited yet: only edits are unsaved
-    this.adopt(studio, !current);
+    this.adopt(studio, !current || Boolean(mine));
     this.refresh(studio);
+  },
+
+  // A task of a read-only collection whose labels a person saved into the folder chosen: those
+  // labels (when the folder's copy of the task is this task), so labelling a collection can be
+  // picked up where it was left.
+  async savedElsewhere(studio) {
+    const { state, $ } = studio;
+    const folder = $("label-folder").value;
+    if (!state.current || state.current.writable || !folder) return null;
+    const base = `/api/sources/${studio.enc(folder)}`;
+    const id = studio.enc(state.current.id);
+    try {
+      const task = await studio.api("GET", `${base}/tasks/${id}`);
+      if (JSON.stringify(task.task) !== JSON.stringify(state.task)) return null;
+      const labels = await studio.api("GET", `${base}/labels/${id}`);
+      if (labels.heuristic || labels.stale) return null;
+      studio.status(`labels from ${folder} / ${state.current.id} (saved by hand)`);
+      return labels.labels;
+    } catch {
+      return null; // not saved there yet
+    }
   },
 
   // The core shows these labels (hover, "What happened", the objects of each view).
