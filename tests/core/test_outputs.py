@@ -127,7 +127,7 @@ def test_an_unwritable_output_is_one_error_line(name, command, kind, inputs, tmp
     assert str(out).split("/out")[0] in lines[-1] or "/proc" in lines[-1], err
     assert not out.exists()
     # checked before the work: no command of the table trains or generates for long first
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60
 
 
 @pytest.mark.parametrize(("name", "command"), DEFAULT_OUT, ids=[c[0] for c in DEFAULT_OUT])
