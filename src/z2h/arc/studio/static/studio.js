@@ -816,7 +816,13 @@ function setMode(name) {
 }
 
 function buildModes() {
+  const keys = new Set();
   for (const mode of MODES) {
+    // a mode's key is one character, its own (a method named `key` would shadow it)
+    if (typeof mode.name !== "string" || typeof mode.key !== "string" || mode.key.length !== 1 || keys.has(mode.key)) {
+      throw new Error(`mode ${mode.name}: needs a name and a one-character key of its own`);
+    }
+    keys.add(mode.key);
     const b = document.createElement("button");
     b.dataset.mode = mode.name;
     b.textContent = mode.label;
