@@ -71,7 +71,7 @@ export const galleryMode = {
     this.asked = new Set(); // "source/id" requested and not answered yet
     this.pool = new Map(); // item index -> element on screen
     this.free = [];
-    $("gallery").innerHTML = `
+    studio.addPane("gallery").innerHTML = `
       <div id="gallery-scroll"><div id="gallery-spacer"></div></div>
       <div id="compare-view" hidden></div>`;
     $("gallery-scroll").addEventListener("scroll", () => this.schedule(studio));
@@ -79,6 +79,8 @@ export const galleryMode = {
     $("gallery-filter").addEventListener("change", () => this.refilter(studio));
     $("compare").addEventListener("click", () => this.compare(studio));
   },
+
+  scroller: (studio) => studio.$("gallery-scroll"), // what arrows and PageDown scroll
 
   active(studio) {
     return studio.state.mode === this;

@@ -808,8 +808,7 @@ function setMode(name) {
   }
   for (const el of document.querySelectorAll("[data-mode-only]")) el.hidden = el.dataset.modeOnly !== name;
   const pane = next.pane || "pairs";
-  $("pairs").hidden = pane !== "pairs";
-  $("gallery").hidden = pane !== "gallery";
+  for (const el of document.querySelectorAll("#main > .pane")) el.hidden = el.id !== pane;
   if (state.task && (!previous || layoutOf(previous) !== layoutOf(next))) buildViews();
   else applyEditable();
   next.enter?.(studio);
@@ -838,6 +837,17 @@ function buildModes() {
   }
 }
 
+// A main pane of a mode's own (the gallery's; a sketch editor's): shown while the mode whose
+// `pane` names it is on, in place of the pairs.
+function addPane(id) {
+  const pane = document.createElement("div");
+  pane.id = id;
+  pane.className = "pane";
+  pane.hidden = true;
+  $("main").append(pane);
+  return pane;
+}
+
 // ---- keyboard --------------------------------------------------------------------------------
 
 // Keys typed into a text box (or a select) are the box's; a focused checkbox or button keeps
@@ -864,7 +874,7 @@ function searchKeys(event) {
 }
 
 function scrollPairs(dy) {
-  const pane = state.mode.pane === "gallery" ? $("gallery-scroll") : $("pairs");
+  const pane = state.mode.scroller?.(studio) || $("pairs");
   if (pane) pane.scrollBy({ top: dy });
 }
 
@@ -974,7 +984,7 @@ function wireControls() {
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
-    resizing = setTimeout(() => state.task && state.mode.pane !== "gallery" && refit(), 100);
+    resizing = setTimeout(() => state.task && (state.mode.pane || "pairs") === "pairs" && refit(), 100);
   });
   $("new-task").addEventListener("click", () => {
     if (!confirmDiscard()) return;
@@ -1009,7 +1019,7 @@ const studio = {
   go, route, save, generate, showNewTask, isDirty, confirmDiscard,
   edit, undo, redo, buildViews, refit, zoom,
   addView, setActive, activeEditable, entryOf, viewsOf, refreshCaption, showActive,
-  setMode, modes: MODES, taskPath, sizeText,
+  setMode, addPane, modes: MODES, taskPath, sizeText,
   tools: null,
 };
 
