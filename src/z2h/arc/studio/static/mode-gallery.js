@@ -249,8 +249,7 @@ export const galleryMode = {
   },
 
   open(studio, id) {
-    studio.setMode("inspect");
-    studio.go(studio.state.source, id);
+    studio.go(studio.state.source, id); // back in the first mode, inspect
   },
 
   // Two tasks side by side, every pair of each, at one scale that fits half the pane.

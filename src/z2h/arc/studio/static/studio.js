@@ -138,6 +138,8 @@ function confirmDiscard() {
 
 function go(source, id) {
   if (!confirmDiscard()) return;
+  // opening a task shows it: a mode with a pane of its own (the gallery) gives way
+  if ((state.mode.pane || "pairs") !== "pairs") setMode(MODES[0].name);
   history.pushState(null, "", taskPath(source, id));
   route().catch((e) => status(e.message, true));
 }
