@@ -340,7 +340,9 @@ def screenshots(out: Path, root: Path) -> None:
         small.locator(".pair[data-split=test]").first.scroll_into_view_if_needed()
         shot(small, "arc_studio_predictions.png")
         small.click("#open-paste")
-        small.fill("#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}]}')
+        small.fill(
+            "#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}'
+        )
         small.click("#paste-open")
         shot(small, "arc_studio_paste.png")
         browser.close()

@@ -356,7 +356,8 @@ def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
     assert page.input_value("#save-id") == "from-file" and page.url.endswith("/new")
     # pasted JSON: a broken task says why and stays in the dialog; a good one opens
     page.click("#open-paste")
-    page.fill("#paste-text", json.dumps({"train": [{"input": [[1, 2], [3]], "output": [[1]]}]}))
+    broken = {"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}
+    page.fill("#paste-text", json.dumps(broken))
     page.click("#paste-open")
     assert "row 1 has a different length" in page.locator("#paste-error").inner_text()
     pasted = copy.deepcopy(SQUARE)
