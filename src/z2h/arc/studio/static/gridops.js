@@ -52,8 +52,8 @@ export function floodFill(grid, row, col, color) {
 
 // Same-colour connected components that are not background, in row-major order of their first
 // cell, ids from 0: the objects z2h.arc.objects.find_objects finds in Python (tested against it).
-// Each object: {id, colors, cells: [[r, c], ...], box: [top, left, bottom, right]} (GridView turns
-// the box into the labels' [top, left, height, width]).
+// Each object, in the labels' format: {id, colors, cells: [[r, c], ...], box: [top, left, height,
+// width]}.
 export function components(grid, { connectivity = 4, background = null } = {}) {
   const bg = background ?? mostCommonColor(grid);
   const rows = grid.length;
@@ -83,7 +83,7 @@ export function components(grid, { connectivity = 4, background = null } = {}) {
           stack.push([rr, cc]);
         }
       }
-      objects.push({ id: objects.length, colors: [color], cells, box: boxOf(cells) });
+      objects.push({ id: objects.length, colors: [color], cells, box: labelBox(cells) });
     }
   }
   return objects;

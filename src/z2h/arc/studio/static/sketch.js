@@ -278,11 +278,9 @@ export class GridView {
   _setObjects(objects) {
     this.objectsSource = objects ? "labels" : "components";
     this.background = this.givenBackground ?? mostCommonColor(this.grid);
-    // one box format inside the view, the labels' [top, left, height, width]
     this.objects = objects
       ? objects.map(copyObject)
-      : components(this.grid, { background: this.background })
-        .map((o) => ({ ...o, box: labelBox(o.cells) }));
+      : components(this.grid, { background: this.background });
     // owner[cell] = index of the last object listed on that cell (later objects paint over)
     this.owner = new Int16Array(this.rows * this.cols).fill(-1);
     this.objects.forEach((o, i) => {
