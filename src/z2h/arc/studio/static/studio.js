@@ -185,7 +185,6 @@ async function loadList(poll = 0) {
   if (poll < 20 && state.list.some((t) => t.sizes === null)) {
     setTimeout(() => loadList(poll + 1).catch(() => {}), 1000);
   }
-  state.mode.listChanged?.(studio);
 }
 
 function describeRow(t) {
