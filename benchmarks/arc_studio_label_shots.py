@@ -94,7 +94,7 @@ def screenshots(out: Path, task: str, root: Path) -> list[Path]:
                 if m["input_id"] is not None and m["output_id"] is not None and m["actions"]
             )  # fmt: skip
             op = rows[k]["actions"][0]["op"]
-            page.locator("#label-rows li").nth(k).click()
+            page.locator(f"#label-rows li[data-k='{k}']").click()
             page.locator(".label-action button", has_text="remove").first.click()
             checked(page)
             shot(page, "arc_studio_label_false.png")

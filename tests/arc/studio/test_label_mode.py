@@ -121,7 +121,7 @@ def click(page, k: int, row: int, col: int, shift: bool = False) -> None:
 
 
 def row_verdicts(page) -> list[str]:
-    return page.locator("#label-rows li .badge").all_inner_texts()
+    return page.locator("#label-rows li:not([data-k=grid]) .badge").all_inner_texts()
 
 
 def test_label_a_task_by_hand_and_save(open_page, sprite_folder):
@@ -183,6 +183,22 @@ def test_label_a_task_by_hand_and_save(open_page, sprite_folder):
     assert row_verdicts(page)[0] == "false"
     page.keyboard.press("Control+z")
     checked(page)
+    assert row_verdicts(page) == ["true", "true"]
+
+    # a whole-grid action: the pair is no flip of its whole grid, so the checker says false
+    grid_row = "#label-rows li[data-k=grid]"
+    page.click(grid_row)
+    page.select_option("#label-op", "flip")
+    page.click("#label-add")
+    assert labels_in_page(page)["train"][0]["actions"] == [{"op": "flip", "axis": "h"}]
+    checked(page)
+    assert page.inner_text(f"{grid_row} .badge") == "false"
+    assert "whole grid: its actions do not turn input into output" in page.inner_text(
+        "#label-verdict"
+    )
+    page.keyboard.press("Control+z")
+    checked(page)
+    assert labels_in_page(page)["train"][0]["actions"] == []
     assert row_verdicts(page) == ["true", "true"]
 
     # deleted, created, unlink: each one step, each undone
@@ -318,6 +334,10 @@ def test_check_and_actions_endpoints(serve, tmp_path):
     rows[1]["actions"] = rows[2]["actions"] = [{"op": "move", "by": [2, 2]}]
     _, data = client.request("POST", "/api/labels/check", {"task": TASK, "labels": fixed})
     assert data["replay_ok"] is True and data["rows"]["train"] == [[None, None, None]]
+    fixed["train"][0]["actions"] = [{"op": "flip", "axis": "v"}]
+    _, data = client.request("POST", "/api/labels/check", {"task": TASK, "labels": fixed})
+    assert data["grid"]["train"] == ["its actions do not turn input into output"]
+    assert data["replay_ok"] is False
     # no labels: the heuristic labeller's, to start from
     _, data = client.request("POST", "/api/labels/check", {"task": TASK, "labels": None})
     assert data["heuristic"] is True and TaskLabels.from_json(data["labels"]).train

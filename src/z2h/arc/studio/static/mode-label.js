@@ -4,8 +4,10 @@
 // filled in from the geometry, see each row replayed true or false by the server's checker,
 // mark the task checked by a person and save (provenance "human"). One undo history for the
 // mode's edits. The grids themselves never change here.
-import { describeMatch } from "./describe.js";
-import { fillAction, link, mergeObjects, splitObject, unlink } from "./labelops.js";
+import { describeAction, describeMatch } from "./describe.js";
+import {
+  fillAction, link, mergeObjects, paint, splitObject, turn, unlink,
+} from "./labelops.js";
 
 const PANEL = `
   <h3>Label</h3>
@@ -24,7 +26,7 @@ const PANEL = `
   </div>
   <h3>Rows of <span id="label-pair">-</span></h3>
   <div id="label-verdict" class="info">-</div>
-  <ol id="label-rows" class="label-rows"></ol>
+  <ul id="label-rows" class="label-rows"></ul>
   <h3>Actions of the row</h3>
   <div id="label-row-name" class="info">click a row or an object</div>
   <div id="label-actions"></div>
@@ -44,6 +46,36 @@ const PANEL = `
   </div>`;
 
 const CHECK_DELAY_MS = 120; // edits in quick succession are checked once
+
+function rowText(m) {
+  if (!m.grid) return describeMatch(m);
+  return `whole grid: ${m.actions.length ? m.actions.map(describeAction).join(", then ") : "no actions"}`;
+}
+
+// The input grid's cells as [row, col, colour] (a whole-grid turn is the cells' turn: the
+// grid's box is the cells' box).
+function gridCells(gl) {
+  return paint(gl).flatMap((row, r) => row.map((k, c) => [r, c, k]));
+}
+
+const sameCells = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+// A whole-grid action with the fields the two grids give: a scale's factor and a tiling's
+// reps from their sizes, a flip's axis and a rotation's turns where one gives the output.
+function gridAction(op, pair) {
+  const action = { op };
+  const out = pair.output;
+  if (op === "flip") action.axis = "h";
+  if (op === "rotate") action.k = 1;
+  if (!out) return action;
+  const [down, across] = [out.height / pair.input.height, out.width / pair.input.width];
+  if (op === "scale" && down === across && Number.isInteger(down)) action.factor = down;
+  if (op === "tile" && Number.isInteger(down) && Number.isInteger(across)) action.reps = [down, across];
+  const [a, b] = [gridCells(pair.input), gridCells(out)];
+  if (op === "flip" && sameCells(turn(a, "flip_v"), b)) action.axis = "v";
+  if (op === "rotate") action.k = [1, 2, 3].find((k) => sameCells(turn(a, "rotate", k), b)) ?? 1;
+  return action;
+}
 
 export const labelMode = {
   name: "label",
@@ -462,9 +494,23 @@ export const labelMode = {
     this.showRows(studio);
   },
 
+  // The selected row: a correspondence row, or (k "grid") the pair's whole-grid actions.
   selectedRow() {
     if (!this.row) return null;
-    return this.pairLabels(this.row.split, this.row.index).correspondence[this.row.k] || null;
+    const pair = this.pairLabels(this.row.split, this.row.index);
+    if (this.row.k === "grid") return { grid: true, actions: pair.actions || [] };
+    return pair.correspondence[this.row.k] || null;
+  },
+
+  // The action list of the selected row, in `labels` (a copy being edited).
+  actionsIn(labels) {
+    const { split, index, k } = this.row;
+    const pair = labels[split][index];
+    if (k === "grid") {
+      pair.actions = pair.actions || [];
+      return pair.actions;
+    }
+    return pair.correspondence[k].actions;
   },
 
   addAction(studio) {
@@ -475,16 +521,16 @@ export const labelMode = {
     }
     const op = studio.$("label-op").value;
     const about = this.vocab.find((a) => a.op === op);
-    const { split, index, k } = this.row;
+    const { split, index } = this.row;
     const pair = this.pairLabels(split, index);
-    const a = pair.input.objects.find((o) => o.id === m.input_id);
-    const b = pair.output?.objects.find((o) => o.id === m.output_id);
-    const action = fillAction(op, about ? about.fields : [], a, b, pair, m);
-    this.commit(studio, (labels) => { labels[split][index].correspondence[k].actions.push(action); });
+    const action = m.grid
+      ? gridAction(op, pair)
+      : fillAction(op, about ? about.fields : [], pair.input.objects.find((o) => o.id === m.input_id),
+        pair.output?.objects.find((o) => o.id === m.output_id), pair, m);
+    this.commit(studio, (labels) => { this.actionsIn(labels).push(action); });
   },
 
   setField(studio, i, field, text) {
-    const { split, index, k } = this.row;
     let value = null;
     if (text.trim() !== "") {
       try {
@@ -494,15 +540,14 @@ export const labelMode = {
       }
     }
     this.commit(studio, (labels) => {
-      const action = labels[split][index].correspondence[k].actions[i];
+      const action = this.actionsIn(labels)[i];
       if (value === null) delete action[field];
       else action[field] = value;
     });
   },
 
   removeAction(studio, i) {
-    const { split, index, k } = this.row;
-    this.commit(studio, (labels) => { labels[split][index].correspondence[k].actions.splice(i, 1); });
+    this.commit(studio, (labels) => { this.actionsIn(labels).splice(i, 1); });
   },
 
   // ---- the panel -----------------------------------------------------------------------------
@@ -514,6 +559,7 @@ export const labelMode = {
 
   verdictOf(split, index, k) {
     const r = this.result;
+    if (k === "grid") return r && !r.error && r.grid[split] ? r.grid[split][index] : undefined;
     if (!r || r.error || !r.rows[split] || !r.rows[split][index] || k >= r.rows[split][index].length) return undefined;
     return r.rows[split][index][k];
   },
@@ -524,14 +570,19 @@ export const labelMode = {
     $("label-pair").textContent = `${split} ${index}`;
     const ol = $("label-rows");
     ol.textContent = "";
-    const rows = this.pairLabels(split, index).correspondence;
-    rows.forEach((m, k) => {
+    const pair = this.pairLabels(split, index);
+    // the pair's whole-grid actions first (a crop, a scale, a flip of the whole grid), then a
+    // row per correspondence
+    const grid = { grid: true, actions: pair.actions || [] };
+    [["grid", grid], ...pair.correspondence.map((m, k) => [k, m])].forEach(([k, m]) => {
       const li = document.createElement("li");
-      const verdict = this.verdictOf(split, index, k);
+      // no whole-grid actions claim nothing: no verdict to show
+      const verdict = m.grid && !m.actions.length ? undefined : this.verdictOf(split, index, k);
       const badge = document.createElement("span");
       badge.className = `badge ${verdict === null ? "exact" : verdict === undefined ? "" : "wrong"}`;
-      badge.textContent = verdict === null ? "true" : verdict === undefined ? "..." : "false";
-      li.append(badge, ` ${describeMatch(m)}`);
+      badge.textContent = verdict === null ? "true" : verdict === undefined ? (m.grid ? "" : "...") : "false";
+      // numbered as the correspondence's rows (the actions' heading says "row k")
+      li.append(`${k === "grid" ? "" : `${k}.`} `, badge, ` ${rowText(m)}`);
       if (verdict) li.title = verdict;
       li.dataset.k = k;
       li.classList.toggle("on", Boolean(this.row && this.row.split === split && this.row.index === index && this.row.k === k));
@@ -569,7 +620,7 @@ export const labelMode = {
     }
     const { split, index, k } = this.row;
     const verdict = this.verdictOf(split, index, k);
-    $("label-row-name").textContent = `${split} ${index} row ${k}: ${describeMatch(m)}`
+    $("label-row-name").textContent = `${split} ${index} ${k === "grid" ? "" : `row ${k}: `}${rowText(m)}`
       + (verdict ? `\nfalse: ${verdict}` : verdict === null ? "\ntrue" : "");
     m.actions.forEach((action, i) => {
       const div = document.createElement("div");
