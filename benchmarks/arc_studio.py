@@ -35,6 +35,7 @@ from z2h.arc.relations import relations
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.server import StudioServer
 from z2h.arc.task import Pair, Task, write_task
+from z2h.machine import describe, machine
 from z2h.run import write_json_atomic
 
 # screenshot: generators tried in order (the first one registered is used)
@@ -245,10 +246,12 @@ def main(argv: list[str] | None = None) -> int:
             **list_benchmark(root, args.tasks, args.repeat),
             "cpus": os.cpu_count(),
             "loadavg": [round(v, 2) for v in os.getloadavg()],
+            "machine": machine(torch_used=False),  # (the studio's server runs no torch)
         }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    print(describe(result["machine"]))
     print(f"{'measure':<44} {'value':>10}  target")
     rows = [
         (f"page open, {result['views']} views (ms)", result["open_ms"], ""),

@@ -19,4 +19,5 @@ def test_benchmark_smoke():
     assert [r["generator"] for r in result["generators"]] == ["flip", "push"]
     assert all(r["pairs"] >= 8 and r["pairs_per_cpu_s"] > 0 for r in result["generators"])
     assert result["torch_imported"] is False
+    assert result["machine"]["cpu"] and result["machine"]["torch"] is None  # torch not used
     assert result["workers"]["tasks"] == 2
