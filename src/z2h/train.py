@@ -450,7 +450,13 @@ class Trainer:
                     f" ({'; '.join(diff[:5])}{'; ...' if len(diff) > 5 else ''}); use a new --out"
                 )
         self.model.load_state_dict(ckpt["model_state"])
-        self.optimizer.load_state_dict(ckpt["optimizer_state"])
+        try:
+            self.optimizer.load_state_dict(ckpt["optimizer_state"])
+        except ValueError as e:  # other parameter groups (see decay_groups): torch's own error
+            raise CheckpointError(
+                f"cannot resume: {path}'s optimizer state has other parameter groups than this "
+                f"trainer makes ({e}); use a new --out"
+            ) from None
         self.step = int(ckpt["step"])
         self.elapsed = float(ckpt["elapsed"])
         self.setup_seconds = float(ckpt.get("setup_seconds", 0.0))

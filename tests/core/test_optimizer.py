@@ -75,3 +75,33 @@ def test_fused_adamw_on_cuda_only():
     notes: list[str] = []
     opt = make_optimizer(model.cuda(), TrainConfig(), note=notes.append)
     assert opt.defaults["fused"] and "(fused)" in notes[0]
+
+
+def test_resuming_other_parameter_groups_is_a_checkpoint_error(tmp_path):
+    # a last.pt whose optimizer grouped the parameters otherwise (as before embeddings stopped
+    # decaying) is refused with a message, not torch's traceback
+    from z2h.errors import CheckpointError
+    from z2h.train import Trainer
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(5, 4), nn.Linear(4, 3))
+    cfg = TrainConfig(max_steps=1, eval_interval=1)
+
+    def batch(gen):
+        return torch.randint(0, 5, (2,), generator=gen), torch.zeros(2, dtype=torch.long)
+
+    def trainer():
+        return Trainer(
+            model, cfg, train_batch=batch, evaluate=lambda m: {"dev_loss": 1.0},
+            run_dir=tmp_path, kind="test", reporter=None,
+        )  # fmt: skip
+
+    t = trainer()
+    t.save_last()
+    ckpt = torch.load(tmp_path / "last.pt", weights_only=False)
+    state = ckpt["optimizer_state"]
+    # one group holding every parameter: the old grouping of a model like this one
+    state["param_groups"] = [{**state["param_groups"][0], "params": [0, 1, 2]}]
+    torch.save(ckpt, tmp_path / "last.pt")
+    with pytest.raises(CheckpointError, match="other parameter groups"):
+        trainer().restore()
