@@ -74,11 +74,14 @@ export function mergeObjects(pair, side, ids) {
     for (const [r, c, k] of o.cells) cells.set(r * gl.width + c, [r, c, k]); // later wins
     for (const t of o.tags || []) tags.add(t);
   }
-  const merged = { id: keep, colors: [], box: [], cells: [...cells.values()], z: gl.objects[last].z ?? 0, tags: [...tags] };
+  const merged = {
+    id: keep, colors: [], box: [], cells: [...cells.values()], z: gl.objects[last].z ?? 0, tags: [...tags],
+  };
   gl.objects = gl.objects.flatMap((o, i) => (i === last ? [merged] : members.has(o.id) ? [] : [o]));
   finishGrid(gl);
   if (!samePaint(gl, pair[side])) {
-    throw new Error("these objects lie under and over others in paint order: merging them would change the grid");
+    throw new Error("these objects lie under and over others in paint order: "
+      + "merging them would change the grid");
   }
   gl.relations = gl.relations.filter(([, a, b]) => !members.has(a) && !members.has(b));
   const key = idKey(side);
@@ -100,7 +103,8 @@ export function splitObject(pair, side, id, cells) {
   if (!rest.length) throw new Error(`the brush covers all of object ${id}: nothing to split off`);
   const newId = Math.max(...gl.objects.map((o) => o.id)) + 1;
   original.cells = rest;
-  gl.objects.splice(at + 1, 0, { id: newId, colors: [], box: [], cells: part, z: original.z ?? 0, tags: [...(original.tags || [])] });
+  const tags = [...(original.tags || [])];
+  gl.objects.splice(at + 1, 0, { id: newId, colors: [], box: [], cells: part, z: original.z ?? 0, tags });
   finishGrid(gl);
   gl.relations = gl.relations.filter(([, a, b]) => a !== id && b !== id);
   return { pair: { ...pair, [side]: gl }, newId };
@@ -220,14 +224,19 @@ export function fillAction(op, fields, a, b, pair, m) {
     action.colors = [from, to];
   }
   if (op === "scale" && ab) action.factor = Math.max(1, Math.round(b.box[2] / a.box[2]));
-  if (op === "rotate") action.k = [1, 2, 3].find((k) => ab && shapeKey(turn(a.cells, "rotate", k), false) === shapeKey(b.cells, false)) ?? 1;
-  if (op === "flip") action.axis = ab && shapeKey(turn(a.cells, "flip_v"), false) === shapeKey(b.cells, false) ? "v" : "h";
+  const gives = (cells) => ab && shapeKey(cells, false) === shapeKey(b.cells, false);
+  if (op === "rotate") action.k = [1, 2, 3].find((k) => gives(turn(a.cells, "rotate", k))) ?? 1;
+  if (op === "flip") action.axis = gives(turn(a.cells, "flip_v")) ? "v" : "h";
   if (op === "stop_at_contact") action.with = "edge";
   if (op === "merge" && m) {
-    action.with = pair.correspondence.filter((x) => x.output_id === m.output_id && x.input_id !== m.input_id && x.input_id != null).map((x) => x.input_id);
+    action.with = pair.correspondence
+      .filter((x) => x.output_id === m.output_id && x.input_id !== m.input_id && x.input_id != null)
+      .map((x) => x.input_id);
   }
   if (op === "split" && m) {
-    action.into = pair.correspondence.filter((x) => x.input_id === m.input_id && x.output_id != null).map((x) => x.output_id);
+    action.into = pair.correspondence
+      .filter((x) => x.input_id === m.input_id && x.output_id != null)
+      .map((x) => x.output_id);
   }
   if (op === "grow" && ab) Object.assign(action, growOf(a.box, b.box));
   // fields nothing fills stay out of the action (optional ones) until the person types them

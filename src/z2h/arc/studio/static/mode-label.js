@@ -12,7 +12,8 @@ import {
 const PANEL = `
   <h3>Label</h3>
   <p class="hint">Click an object to pick it, Shift+click to add one (same grid). Click an
-  object, then one in the other grid of the pair: they are linked (Shift: as a further row). <b>m</b> merge the picked objects, <b>b</b> brush: paint cells of the picked object,
+  object, then one in the other grid of the pair: they are linked (Shift: as a further row).
+  <b>m</b> merge the picked objects, <b>b</b> brush: paint cells of the picked object,
   Enter splits them off. <b>u</b> unlink, <b>d</b> deleted, <b>c</b> created, Esc drops the
   pick. Ctrl+Z / Ctrl+Y undo and redo, Ctrl+S saves.</p>
   <div id="label-picked" class="info">-</div>
@@ -46,6 +47,10 @@ const PANEL = `
   </div>`;
 
 const CHECK_DELAY_MS = 120; // edits in quick succession are checked once
+
+// Whether x ({split, index, side}: a pick, the brush) is about the grid of view entry e.
+const onGrid = (x, e) => Boolean(x) && x.split === e.split && x.index === e.index && x.side === e.side;
+const replayText = (ok) => (ok ? "every row replays true" : "some rows replay false");
 
 function rowText(m) {
   if (!m.grid) return describeMatch(m);
@@ -349,7 +354,8 @@ export const labelMode = {
       this.picks = ids.length ? { ...p, ids, linkable: false } : null;
     } else {
       // a plain click on one object is what a click in the other grid links to
-      this.picks = { split: entry.split, index: entry.index, side: entry.side, ids: [object.id], linkable: true };
+      const { split, index, side } = entry;
+      this.picks = { split, index, side, ids: [object.id], linkable: true };
       const rows = this.pairLabels(entry.split, entry.index).correspondence;
       const k = rows.findIndex((m) => m[`${entry.side}_id`] === object.id);
       this.row = k >= 0 ? { split: entry.split, index: entry.index, k } : null;
@@ -391,18 +397,20 @@ export const labelMode = {
     for (const entry of state.views) {
       const ids = [];
       const p = this.picks;
-      if (state.mode === this && p && p.split === entry.split && p.index === entry.index && p.side === entry.side) ids.push(...p.ids);
+      if (state.mode === this && onGrid(p, entry)) ids.push(...p.ids);
       if (state.mode === this && m && this.row.split === entry.split && this.row.index === entry.index) {
         const id = entry.side === "input" ? m.input_id : entry.side === "output" ? m.output_id : null;
         if (id != null && !ids.includes(id)) ids.push(id);
       }
       const b = this.brush;
-      const cells = b && b.split === entry.split && b.index === entry.index && b.side === entry.side ? b.cells : [];
+      const cells = onGrid(b, entry) ? b.cells : [];
       entry.view.setPicked(ids, cells);
     }
     const p = this.picks;
-    let text = p ? `picked: ${p.split} ${p.index} ${p.side} object${p.ids.length > 1 ? "s" : ""} ${p.ids.join(", ")}` : "-";
-    if (this.brush) text += `\nbrush on object ${this.brush.id}: ${this.brush.cells.length} cell(s) (Shift erases); Enter splits them off`;
+    const objects = p && `object${p.ids.length > 1 ? "s" : ""} ${p.ids.join(", ")}`;
+    let text = p ? `picked: ${p.split} ${p.index} ${p.side} ${objects}` : "-";
+    const b = this.brush;
+    if (b) text += `\nbrush on object ${b.id}: ${b.cells.length} cell(s) (Shift erases); Enter splits them off`;
     $("label-picked").textContent = text;
     $("label-brush").classList.toggle("on", Boolean(this.brush));
   },
@@ -485,7 +493,7 @@ export const labelMode = {
       return;
     }
     if ((as === "deleted" && p.side !== "input") || (as === "created" && p.side !== "output")) {
-      studio.status(as === "deleted" ? "deleted is said of input objects" : "created is said of output objects", true);
+      studio.status(`${as} is said of ${as === "deleted" ? "input" : "output"} objects`, true);
       return;
     }
     this.editPair(studio, p.split, p.index, (pair) => unlink(pair, p.side, p.ids, as));
@@ -560,8 +568,8 @@ export const labelMode = {
   verdictOf(split, index, k) {
     const r = this.result;
     if (k === "grid") return r && !r.error && r.grid[split] ? r.grid[split][index] : undefined;
-    if (!r || r.error || !r.rows[split] || !r.rows[split][index] || k >= r.rows[split][index].length) return undefined;
-    return r.rows[split][index][k];
+    const rows = r && !r.error ? r.rows[split]?.[index] : undefined;
+    return rows && k < rows.length ? rows[k] : undefined;
   },
 
   showRows(studio) {
@@ -585,7 +593,8 @@ export const labelMode = {
       li.append(`${k === "grid" ? "" : `${k}.`} `, badge, ` ${rowText(m)}`);
       if (verdict) li.title = verdict;
       li.dataset.k = k;
-      li.classList.toggle("on", Boolean(this.row && this.row.split === split && this.row.index === index && this.row.k === k));
+      const row = this.row;
+      li.classList.toggle("on", Boolean(row && row.split === split && row.index === index && row.k === k));
       li.addEventListener("click", () => {
         this.row = { split, index, k };
         this.picks = null;
@@ -653,10 +662,12 @@ export const labelMode = {
     if (!this.labels) return;
     $("label-checked").checked = Boolean(this.labels.person_checked);
     const r = this.result;
-    const replay = r && !r.error ? (r.replay_ok ? "every row replays true" : "some rows replay false") : "not checked yet";
-    $("label-provenance").textContent = `provenance ${this.labels.provenance || "?"}${this.dirty() ? " (saved as human)" : ""}; ${replay}`;
+    const replay = r && !r.error ? replayText(r.replay_ok) : "not checked yet";
+    const human = this.dirty() ? " (saved as human)" : "";
+    $("label-provenance").textContent = `provenance ${this.labels.provenance || "?"}${human}; ${replay}`;
     const folder = $("label-folder");
-    if (state.current && [...folder.options].some((o) => o.value === state.current.source) && !folder.dataset.chosen) {
+    const own = state.current && [...folder.options].some((o) => o.value === state.current.source);
+    if (own && !folder.dataset.chosen) {
       folder.value = state.current.source;
     }
   },
@@ -674,7 +685,8 @@ export const labelMode = {
     }
     const labels = { ...structuredClone(this.labels), task_id: id, provenance: "human" };
     try {
-      const result = await studio.api("PUT", `/api/sources/${studio.enc(folder)}/labels/${studio.enc(id)}`, { labels, task: state.task });
+      const path = `/api/sources/${studio.enc(folder)}/labels/${studio.enc(id)}`;
+      const result = await studio.api("PUT", path, { labels, task: state.task });
       this.labels.provenance = "human";
       this.labels.task_id = id;
       this.labels.replay_ok = result.replay_ok;
@@ -682,7 +694,7 @@ export const labelMode = {
       if (state.current && state.current.source === folder) state.labelsHeuristic = false;
       studio.updateDirty();
       this.showSaveState(studio);
-      studio.status(`labels saved to ${folder} / ${id} (${result.replay_ok ? "every row replays true" : "some rows replay false"})`);
+      studio.status(`labels saved to ${folder} / ${id} (${replayText(result.replay_ok)})`);
     } catch (e) {
       studio.status(`labels not saved: ${e.message}`, true);
     }
