@@ -332,6 +332,10 @@ export const labelMode = {
     event.stopPropagation(); // the grid would start a selection of its own
     const { entry, cell } = hit;
     studio.setActive(entry);
+    if (!this.pairLabels(entry.split, entry.index)[entry.side]) {
+      studio.status("this grid has no labels (a hidden output): nothing to pick", true);
+      return;
+    }
     this.pair = { split: entry.split, index: entry.index };
     const b = this.brush;
     if (b && b.split === entry.split && b.index === entry.index && b.side === entry.side) {
