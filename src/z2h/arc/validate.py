@@ -13,15 +13,22 @@ from z2h.arc.task import Task, read_task, task_from_json
 from z2h.arc.verify import validate_task
 
 
-def _generator(labels: TaskLabels | None, where: str, problems: list[str]) -> Generator | None:
+def _generator(
+    labels: TaskLabels | None, where: str, problems: list[str], notes: list[str] | None = None
+) -> Generator | None:
     from z2h.arc.generators.registry import _REGISTRY, load_all
+    from z2h.arc.sketch import verifier
 
     if labels is None or labels.generator is None:
         return None
     load_all()
     gen = _REGISTRY.get(labels.generator)
     if gen is None:
-        problems.append(f"{where}: labels name generator {labels.generator!r}, unknown here")
+        known, gen = verifier(labels.generator)  # a shipped sketch (None: it has no solve())
+        if not known:
+            problems.append(f"{where}: labels name generator {labels.generator!r}, unknown here")
+        elif gen is None and notes is not None:
+            notes.append(f"{where}: unverified (sketch {labels.generator} has no solve())")
     return gen
 
 
@@ -33,9 +40,11 @@ def _read_labels(path: Path) -> TaskLabels:
         raise ArcError(f"labels {path.name}: not valid JSON ({e})") from None
 
 
-def _check(task: Task, labels: TaskLabels | None, where: str) -> list[str]:
+def _check(
+    task: Task, labels: TaskLabels | None, where: str, notes: list[str] | None = None
+) -> list[str]:
     problems: list[str] = []
-    gen = _generator(labels, where, problems)
+    gen = _generator(labels, where, problems, notes)
     return problems + validate_task(task, labels, gen)
 
 
@@ -68,9 +77,10 @@ def _shard_lines(path: Path) -> Iterator[tuple[str, Task | None, TaskLabels | No
             yield where, task, labels, None
 
 
-def validate_path(path: Path) -> tuple[int, list[str]]:
+def validate_path(path: Path, notes: list[str] | None = None) -> tuple[int, list[str]]:
     """(tasks checked, every problem found) under ``path``: a task file, a JSONL shard, a
-    generated set's folder (its tasks/ with labels/) or a folder of task files."""
+    generated set's folder (its tasks/ with labels/) or a folder of task files. ``notes``
+    collects the tasks that could not be verified (a sketch without solve())."""
     if not path.exists():
         raise ArcError(f"no such file or folder: {path}")
     problems: list[str] = []
@@ -78,7 +88,7 @@ def validate_path(path: Path) -> tuple[int, list[str]]:
     if path.is_file() and path.suffix == ".jsonl":
         for where, task, labels, error in _shard_lines(path):
             checked += 1
-            problems += [error] if error else _check(task, labels, where)
+            problems += [error] if error else _check(task, labels, where, notes)
         return checked, problems
     for task_path, labels_path in _task_files(path):
         checked += 1
@@ -88,7 +98,7 @@ def validate_path(path: Path) -> tuple[int, list[str]]:
         except ArcError as e:
             problems.append(str(e))
             continue
-        problems += _check(task, labels, f"task {task.id}")
+        problems += _check(task, labels, f"task {task.id}", notes)
     if checked == 0:
         raise ArcError(f"{path}: no task files (*.json) found")
     return checked, problems
