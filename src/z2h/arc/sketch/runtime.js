@@ -27,7 +27,7 @@
     "shuffle", "floor", "ceil", "round", "abs", "min", "max", "constrain", "CLOSE",
     "HALF_PI", "PI", "TWO_PI", "group", "output", "reject", "act", "level", "randomInt",
     "free", "blob", "colors", "objects", "objectsOf", "blank", "copyGrid", "cellAt",
-    "mostCommon", "sameGrid",
+    "mostCommon", "sameGrid", "fromGrid", "toGrid", "spot", "turnGrid", "flipGrid", "transposeGrid", "shapeKey",
   ];
 
   // A sketch's own mistake, named with the line of the sketch that made it.
@@ -440,6 +440,31 @@
         return this;
       }
 
+      // ARC's scale: each cell becomes an f x f block, positions scaled from the canvas's
+      // top-left corner (the whole-grid scale-up, object by object).
+      scale(f) {
+        if (!isInt(f) || f < 1) throw new SketchError(`scale takes a whole factor >= 1, got ${f}`);
+        const it = this._live;
+        const before = it.box();
+        const cells = new Map();
+        for (const [k, c] of it.cells) {
+          const x = keyX(k) * f, y = keyY(k) * f;
+          for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) {
+            checkCoord(x + j, y + i);
+            cells.set(key(x + j, y + i), c);
+          }
+        }
+        it.cells = cells;
+        if (f !== 1) {
+          this._record({ op: "scale", factor: f });
+          const after = it.box();
+          if (after.x !== before.x || after.y !== before.y) {
+            this._record({ op: "move", by: [after.y - before.y, after.x - before.x] });
+          }
+        }
+        return this;
+      }
+
       toFront() {
         const it = this._live;
         it.z = Math.max(...scene.current.map((o) => o.z)) + 1;
@@ -673,7 +698,13 @@
       // A random top-left (x, y) where a w x h box fits on the canvas with `gap` empty cells
       // between it and every object drawn so far; reject("placement") after 30 tries.
       free(w, h, gap) {
-        need("free");
+        const at = api.spot(w, h, gap);
+        if (at === null) throw new Rejection("placement");
+        return at;
+      },
+      // free(), but null when no place is found.
+      spot(w, h, gap) {
+        need("spot");
         if (gap === undefined) gap = 1;
         const { w: cw, h: ch } = scene.size;
         const taken = new Set();
@@ -688,7 +719,7 @@
           }
           if (ok) return { x, y };
         }
-        throw new Rejection("placement");
+        return null;
       },
 
       // A random side-connected shape of up to n cells within a w x h box whose top-left is
@@ -714,6 +745,26 @@
         }
         const local = [...cells.values()].map(([cx, cy]) => [x + cx - x0, y + cy - y0]);
         return region(local, "shape");
+      },
+
+      // For solve(): a grid as an input canvas whose objects are its connected pieces
+      // (options as objectsOf); returns their handles.
+      fromGrid(g, options) {
+        rtBegin();
+        const bg = options && options.background != null ? options.background : api.mostCommon(g);
+        scene.canvas.input = { w: g[0].length, h: g.length, background: bg };
+        const handles = [];
+        for (const o of api.objectsOf(g, Object.assign({}, options, { background: bg }))) {
+          const cells = new Map(o.cells.map(([x, y, c]) => [key(x, y), c]));
+          handles.push(addItem(cells, ["object"]));
+        }
+        sync(g[0].length, g.length);
+        return handles;
+      },
+      // The grid of the current side (the output after output()).
+      toGrid() {
+        need("toGrid");
+        return gridOf(scene.size, scene.current).grid;
       },
 
       // The handles of the objects on the current side (input, or output after output()).
@@ -774,23 +825,39 @@
         for (const row of g) for (const v of row) n[v]++;
         return n.indexOf(Math.max(...n));
       },
-      sameGrid(a, b) {
-        return a.length === b.length && a.every((row, y) => row.length === b[y].length
-          && row.every((v, x) => v === b[y][x]));
+      sameGrid(a, b) { return api_sameGrid(a, b); },
+      // k quarter turns anticlockwise (numpy's rot90, ARC's "rotate" action)
+      turnGrid(g, k) {
+        let out = g;
+        for (let t = 0; t < (((k % 4) + 4) % 4); t++) {
+          const h = out.length, w = out[0].length, src = out;
+          out = Array.from({ length: w }, (_, i) => Array.from({ length: h }, (_, j) => src[j][w - 1 - i]));
+        }
+        return out === g ? api.copyGrid(g) : out;
       },
+      flipGrid(g, axis) {
+        return axis === "h" ? g.map((row) => row.slice().reverse()) : g.slice().reverse().map((r) => r.slice());
+      },
+      transposeGrid(g) { return g[0].map((_, x) => g.map((row) => row[x])); },
+      // An objectsOf() object's cells relative to its box, as text: equal for equal shapes.
+      shapeKey(o) { return o.cells.map(([x, y]) => `${x - o.x},${y - o.y}`).sort().join(" "); },
     };
 
-    rt.api = api;
-    rt.setSync = (fn) => { sync = fn; };
-    rt.begin = (difficultyRange) => {
+    function rtBegin() {
       scene = new Scene();
       scene.deletedRows = [];
       pen = freshPen();
       stack = [];
       shape = null;
       collecting = null;
-      if (difficultyRange) difficulty = difficultyRange;
       sync(0, 0);
+    }
+
+    rt.api = api;
+    rt.setSync = (fn) => { sync = fn; };
+    rt.begin = (difficultyRange) => {
+      rtBegin();
+      if (difficultyRange) difficulty = difficultyRange;
     };
     rt.end = () => {
       const s = scene;
@@ -861,15 +928,18 @@
   function wrap(source, name) {
     const names = API_NAMES.join(", ");
     const body = source.replace(/^(\s*)export\s+(?=(async\s+)?function|const|let|var|class)/gm, "$1");
+    // subtle: the sketch runs in a function nested inside the one that declares the API, so
+    // its own top-level names may shadow the API's instead of clashing with them
     return (
       `(function (__rt, __safeMath) { const { ${names} } = __rt.api; `
       + "let width = 0, height = 0; __rt.setSync((w, h) => { width = w; height = h; }); "
       + "const Math = __safeMath, Date = undefined, performance = undefined, crypto = undefined; "
+      + "return (function () { "
       + body
       + "\n;return { params: typeof params === 'function' ? params : null,"
       + " pair: typeof pair === 'function' ? pair : null,"
       + " solve: typeof solve === 'function' ? solve : null,"
-      + " about: typeof about === 'object' && about !== null ? about : {} };\n})"
+      + " about: typeof about === 'object' && about !== null ? about : {} };\n})(); })"
       + `\n//# sourceURL=${name}.js\n`
     );
   }
@@ -932,7 +1002,13 @@
 
     solveGrid(grid, demos) {
       this.rt.inSolve();
-      const got = this._guard("in solve()", () => this.solve(grid, demos));
+      let got;
+      try {
+        got = this._guard("in solve()", () => this.solve(grid, demos));
+      } catch (e) {
+        if (e instanceof Rejection) return { value: null }; // (an object left the canvas)
+        throw e;
+      }
       if (got.error) return got;
       const g = got.value;
       if (!Array.isArray(g) || g.length === 0 || !Array.isArray(g[0])) {
