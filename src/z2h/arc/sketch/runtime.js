@@ -472,16 +472,18 @@
         return this;
       }
 
-      // A further copy in the output, moved by (dx, dy).
+      // Another object with the same cells, moved by (dx, dy); in the output, a further copy
+      // of its input object (labelled "copy").
       copy(dx, dy) {
-        if (scene.phase !== "output") throw new SketchError("copy() is for the output");
         const it = this._live;
         const dup = new Item(scene.nextId++, it.shifted(needInt(dx, "copy"), needInt(dy, "copy")),
           it.tags.slice());
-        dup.source = it.source;
-        dup.actions = [{ op: "copy" }].concat(dx || dy ? [{ op: "move", by: [dy, dx] }] : []);
-        scene.items.output.push(dup);
-        return new Handle(dup, "output");
+        scene.current.push(dup);
+        if (scene.phase === "output") {
+          dup.source = it.source;
+          dup.actions = [{ op: "copy" }].concat(dx || dy ? [{ op: "move", by: [dy, dx] }] : []);
+        }
+        return new Handle(dup, scene.phase);
       }
 
       touches(other) {
