@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from z2h.arc.labels import LABELS_VERSION
 from z2h.arc.task import read_task, task_from_json, write_task
 from z2h.cli import main
 
@@ -97,6 +98,33 @@ def test_validate_a_set_a_file_and_a_shard(small_set, capsys):
     assert code == 0 and "6 task(s)" in out
 
 
+def test_generate_refuses_an_existing_set_unless_forced(tmp_path, capsys):
+    out = tmp_path / "set"
+    gen = ["generate", "--generator", "flip", "--difficulty", "0,0.3", "--out", str(out)]
+    assert run(capsys, *gen, "--tasks", "3", "--seed", "1")[0] == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    line = error(capsys, *gen, "--tasks", "1", "--seed", "9")
+    assert "already holds a set (manifest.json)" in line and "--force" in line
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    assert run(capsys, *gen, "--tasks", "1", "--seed", "9", "--force")[0] == 0
+    assert [p.stem for p in (out / "tasks").iterdir()] == ["flip-9-000000"]
+    code, stdout, _ = run(capsys, "validate", str(out))
+    assert code == 0 and "1 task(s) checked: all valid" in stdout
+
+
+def test_validate_finds_files_no_shard_lists(small_set, tmp_path, capsys):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(small_set, root)
+    shutil.copy(root / "tasks" / "flip-5-000000.json", root / "tasks" / "flip-9-000000.json")
+    (root / "tasks" / "flip-5-000001.json").unlink()
+    code, out, _ = run(capsys, "validate", str(root))
+    assert code == 2
+    assert "tasks/flip-9-000000.json: no shard lists it" in out
+    assert "tasks/flip-5-000001.json: listed by a shard but missing" in out
+
+
 def test_validate_names_the_task_pair_and_row(small_set, tmp_path, capsys):
     bad = tmp_path / "tasks"
     bad.mkdir()
@@ -126,7 +154,7 @@ def test_label_a_task_file(small_set, tmp_path, capsys):
         capsys, "label", str(small_set / "tasks" / "gravity-5-000000.json"), "--out", str(out_json)
     )
     assert code == 0 and "train 0: input" in out and " -> out " in out
-    assert json.loads(out_json.read_text())["version"] == 1
+    assert json.loads(out_json.read_text())["version"] == LABELS_VERSION
 
 
 def test_sheet(tmp_path, capsys):

@@ -2,11 +2,9 @@ import pytest
 
 from z2h.arc.generate import (
     GenerationError,
-    _remove_unlisted,
     check_difficulty,
     chunk_size,
     make_task,
-    task_id,
 )
 from z2h.arc.generators.base import Example, Generator, Reject
 from z2h.arc.generators.geometry import Flip
@@ -29,11 +27,6 @@ class LyingSolver(Flip):
         return grid  # never the flipped grid
 
 
-def test_task_ids_are_reproducible():
-    assert task_id("flip", 7, 12) == "flip-7-000012"
-    assert make_task(Flip(), 7, 12).task.id == "flip-7-000012"
-
-
 def test_generator_that_cannot_make_a_pair_is_named():
     with pytest.raises(
         GenerationError,
@@ -52,25 +45,6 @@ def test_pairs_the_solver_misses_are_rejected():
 def test_bad_difficulty(bad):
     with pytest.raises(ArcError, match="difficulty"):
         check_difficulty(bad)
-
-
-def test_remove_unlisted_takes_only_the_named_tasks_files(tmp_path):
-    tasks, labels = tmp_path / "tasks", tmp_path / "labels"
-    for folder in (tasks, labels):
-        folder.mkdir()
-        for name in (
-            "flip-0-000001.json",
-            "flip-0-000002.json",
-            ".flip-0-000002.json.x1.tmp",
-            "flip-0-000003.json",
-            ".flip-0-000003.json.y2.tmp",
-            "flip-0-0000020.json",
-        ):
-            (folder / name).write_text("{}")  # fmt: skip
-    _remove_unlisted((tasks, labels), {"flip-0-000002", "flip-0-000003"})
-    for folder in (tasks, labels):
-        left = sorted(p.name for p in folder.iterdir())
-        assert left == ["flip-0-000001.json", "flip-0-0000020.json"]
 
 
 def test_chunk_size():

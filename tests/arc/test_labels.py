@@ -31,6 +31,8 @@ def test_grid_labels_of_a_scene_with_occlusion():
     first = gl.objects[0].to_json()
     assert first["colors"] == [3] and first["box"] == [0, 0, 2, 2]
     assert first["cells"] == [[0, 0, 3], [0, 1, 3], [1, 0, 3], [1, 1, 3]]  # its covered cell too
+    assert first["covered"] == [[1, 1]]  # the one cell b paints over
+    assert "covered" not in gl.objects[1].to_json()  # nothing in front of b
     assert ["occludes", 1, 0] in [list(r) for r in gl.relations]
     assert np.array_equal(gl.render(), Scene(3, 3, 0, [a, b]).render())
 
@@ -86,3 +88,44 @@ def test_version_and_shape_errors(made):
         TaskLabels.from_json(d)
     with pytest.raises(ArcError, match="malformed labels"):
         TaskLabels.from_json({"version": LABELS_VERSION, "task_id": "x"})
+
+
+def test_covered_cells_are_checked(made):
+    a = Obj.rect(0, 2, 2, 3, (0, 0))
+    b = Obj.rect(1, 1, 1, 4, (1, 1))
+    scene = Scene(3, 3, 0, [a, b])
+    gl = grid_labels(scene)
+    from z2h.arc.labels import check_grid_labels
+
+    assert check_grid_labels(scene.render(), gl, "g") == []
+    gl.objects[0].covered = []
+    assert (
+        "covered lists 0 cells, later objects paint over 1"
+        in check_grid_labels(scene.render(), gl, "g")[0]
+    )
+
+
+def test_version_1_files_are_read_and_upgraded():
+    made = make_task(get_generator("bring_to_front"), seed=3, index=0)
+    d = made.labels.to_json()
+    assert "covered" in json.dumps(d)  # rectangles overlap: some cells are covered
+    d["version"] = 1
+    for key in ("provenance", "replay_ok", "person_checked"):
+        del d[key]
+    for pair in d["train"] + d["test"]:
+        for grid in (pair["input"], pair["output"]):
+            for o in grid["objects"]:
+                o.pop("covered", None)
+    back = TaskLabels.from_json(d)
+    assert back.version == LABELS_VERSION and back.provenance == "generated"
+    assert back.to_json() == made.labels.to_json()  # covered cells derived again
+    d["generator"] = None
+    assert TaskLabels.from_json(d).provenance == "heuristic"
+
+
+def test_provenance_is_one_of_the_known_sources(made):
+    d = made.labels.to_json()
+    assert d["provenance"] == "generated" and d["replay_ok"] is None
+    d["provenance"] = "guess"
+    with pytest.raises(ArcError, match="provenance 'guess'"):
+        TaskLabels.from_json(d)

@@ -121,6 +121,12 @@ def _configure_generate(sub) -> None:
     p.add_argument(
         "--max-attempts", type=int, default=200, help="pair draws per task before giving up"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the set (or this shard) already in --out: its listed tasks are removed "
+        "first (without it, an --out holding a set or other files is refused)",
+    )
     p.set_defaults(func=_generate)
 
 
@@ -146,6 +152,7 @@ def _generate(args: argparse.Namespace) -> int:
             shard,
             args.workers,
             args.max_attempts,
+            force=args.force,
         )
         verified = manifest["sketch"]["verified"]
         _print_made(manifest, args.out, "verified pairs" if verified else "pairs, unverified")
@@ -161,6 +168,7 @@ def _generate(args: argparse.Namespace) -> int:
         shard,
         args.workers,
         args.max_attempts,
+        force=args.force,
     )
     _print_made(manifest, args.out)
     return 0

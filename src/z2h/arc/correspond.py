@@ -168,4 +168,5 @@ def heuristic_labels(task: Task) -> TaskLabels:
         },
         [label_pair(p) for p in task.train],
         [label_pair(p) for p in task.test],
+        provenance="heuristic",
     )

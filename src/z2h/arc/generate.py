@@ -10,12 +10,14 @@ import functools
 import json
 import multiprocessing
 import os
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from z2h.arc.dataset import SET_FORMAT, SHARDS, SetWriter, shard_line, task_id, write_entry
 from z2h.arc.generators.base import Example, Generator, Rand, Reject
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import LABELS_VERSION, GridLabels, PairLabels, TaskLabels, grid_labels
@@ -34,11 +36,6 @@ class GeneratedTask:
     task: Task
     labels: TaskLabels
     rejected: Counter = field(default_factory=Counter)  # reason -> pairs rejected
-
-
-def task_id(name: str, seed: int, index: int) -> str:
-    """The reproducible id of a generated task."""
-    return f"{name}-{seed}-{index:06d}"
 
 
 def check_difficulty(difficulty: tuple[float, float]) -> tuple[float, float]:
@@ -142,9 +139,27 @@ def make_task(
     return GeneratedTask(task, labels, rejected)
 
 
-# Making a set of tasks on disk.
+MAX_SKIPS = 20  # indices a generator may fail on before make_tasks gives up
 
-SET_FORMAT = 1  # version of the on-disk layout below
+
+def make_tasks(
+    gen: Generator, seed: int, n: int, difficulty: tuple[float, float]
+) -> list[GeneratedTask]:
+    """``n`` tasks of ``gen`` with indices 0, 1, ..., skipping the rare index the generator
+    cannot make a task for (``GenerationError``), so a set of n always comes back."""
+    out, index, failed = [], 0, 0
+    while len(out) < n:
+        try:
+            out.append(make_task(gen, seed, index, difficulty))
+        except GenerationError:
+            failed += 1
+            if failed > max(MAX_SKIPS, n):
+                raise
+        index += 1
+    return out
+
+
+# Making a set of tasks on disk (the layout is z2h.arc.dataset's).
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -169,17 +184,6 @@ def plan(names: list[str], tasks: int, shard: tuple[int, int] = (0, 1)) -> list[
     return every[i::n]
 
 
-def set_paths(out: Path, shard: tuple[int, int]) -> dict[str, Path]:
-    i, n = shard
-    sharded = n > 1
-    return {
-        "tasks": out / "tasks",
-        "labels": out / "labels",
-        "manifest": out / (f"manifest-{i}-of-{n}.json" if sharded else "manifest.json"),
-        "shard": out / "shards" / f"shard-{i:05d}-of-{n:05d}.jsonl",
-    }
-
-
 def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     """Worker: one task as JSON text (made in the worker, so workers share the encoding too)."""
     from z2h.arc.sketch import generator_named  # a registered generator or an active sketch
@@ -196,21 +200,26 @@ def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     return ("ok", name, made.task.id, task_text, labels_text, pairs, dict(made.rejected))
 
 
-def _make_and_write(folders: tuple[Path, Path], job: tuple) -> tuple:
-    """Worker: one task made and its task and label files written (in the worker, so W workers
-    share the file system calls: creating two files costs about a fifth of making a task, too
-    much to leave to the one main process); returns its shard line."""
-    from z2h.run import write_text_atomic
-
-    result = _make_one(job)
-    if result[0] == "error":
-        return result
-    _, name, tid, task_text, labels_text, pairs, rejected = result
-    tasks_dir, labels_dir = folders
-    write_text_atomic(tasks_dir / f"{tid}.json", task_text + "\n", fsync=False)
-    write_text_atomic(labels_dir / f"{tid}.json", labels_text + "\n", fsync=False)
-    line = f'{{"id": {json.dumps(tid)}, "task": {task_text}, "labels": {labels_text}}}\n'
-    return ("ok", name, line, pairs, rejected)
+def _make_chunk(folders: tuple[Path, Path], piece_stem: str, chunk: tuple[int, list]) -> tuple:
+    """Worker: the tasks of one chunk made, their task and label files written, and their shard
+    lines written to a piece file that the main process appends to the shard in plan order (so
+    the tasks' JSON never travels through the pipes). Returns the piece's path and, per task,
+    ("ok", generator, pairs, rejected) or, where a task failed, ("error", generator, message)
+    as the last entry."""
+    k, jobs = chunk
+    piece = folders[0].parent / SHARDS / f"{piece_stem}.{k}.piece"
+    results: list[tuple] = []
+    with open(piece, "w", encoding="utf-8") as lines:
+        for job in jobs:
+            made = _make_one(job)
+            if made[0] == "error":
+                results.append(made)
+                break
+            _, name, tid, task_text, labels_text, pairs, rejected = made
+            write_entry(folders, tid, task_text, labels_text)
+            lines.write(shard_line(tid, task_text, labels_text))
+            results.append(("ok", name, pairs, rejected))
+    return piece, results
 
 
 def chunk_size(jobs: int, workers: int) -> int:
@@ -220,16 +229,80 @@ def chunk_size(jobs: int, workers: int) -> int:
     return max(1, min(8, jobs // (16 * workers)))
 
 
-def _remove_unlisted(folders: tuple[Path, Path], ids: set[str]) -> None:
-    """Remove the files (and any temporary files) of tasks ``ids`` that workers made but the
-    shard does not list, after a failure or an interrupt stopped the run before them. Only
-    names of this shard's own tasks are touched: other shards may be writing beside it."""
-    for folder in folders:
-        for path in folder.iterdir():
-            # "<id>.json" or ".<id>.json.<random>.tmp"
-            tid = path.name.lstrip(".").split(".json", 1)[0]
-            if tid in ids:
-                path.unlink(missing_ok=True)
+def _chunks(jobs: list, workers: int) -> list[tuple[int, list]]:
+    size = chunk_size(len(jobs), workers) if workers > 1 else 64
+    return [(k, jobs[start : start + size]) for k, start in enumerate(range(0, len(jobs), size))]
+
+
+def _results(work, chunks: list, workers: int):
+    """The chunks' results in plan order, and the pool (None for one process) to close."""
+    if workers == 1:
+        return map(work, chunks), None
+    # fork where there is one: workers inherit the loaded registry instead of importing
+    # everything again
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ctx.Pool(workers)
+    return pool.imap(work, chunks), pool
+
+
+@dataclass
+class _Tally:
+    """What the shard lists so far, per generator; ``error`` stops the run."""
+
+    per_gen: dict[str, dict[str, Any]]
+    done: int = 0  # tasks listed in the shard so far (results come in plan order)
+    error: str | None = None
+
+    def add(self, name: str, pairs: int, rejected: dict) -> None:
+        stats = self.per_gen[name]
+        stats["tasks"] += 1
+        stats["pairs"] += pairs
+        stats["rejected"].update(rejected)
+        self.done += 1
+
+
+def _write_shard(writer: SetWriter, results, tally: _Tally, total: int, show: bool) -> None:
+    """Append the chunks' pieces to the shard file in plan order, stopping at the first error."""
+    from z2h.run import progress
+
+    bar = progress(total=total, desc="arc generate", unit="task") if show else None
+    with open(writer.tmp_shard, "wb") as shard:
+        for piece, made in results:
+            with open(piece, "rb") as lines:
+                shutil.copyfileobj(lines, shard)
+            piece.unlink()
+            for result in made:
+                if result[0] == "error":
+                    tally.error = result[2]
+                    break
+                tally.add(*result[1:])
+            if bar is not None:
+                bar.update(len(made))
+            if tally.error:
+                break
+        if bar is not None:
+            bar.close()
+    os.replace(writer.tmp_shard, writer.paths["shard"])
+
+
+def _manifest(tally: _Tally, arguments: dict[str, Any], seconds: float) -> dict[str, Any]:
+    rejected_all: Counter = Counter()
+    for stats in tally.per_gen.values():
+        rejected_all.update(stats["rejected"])
+        stats["rejected"] = dict(sorted(stats["rejected"].items()))
+    return {
+        "format": SET_FORMAT,
+        "status": "failed" if tally.error else "complete",
+        "error": tally.error,
+        "arguments": arguments,
+        "tasks": sum(s["tasks"] for s in tally.per_gen.values()),
+        "pairs": sum(s["pairs"] for s in tally.per_gen.values()),
+        "rejected": dict(sorted(rejected_all.items())),
+        "per_generator": tally.per_gen,
+        "labels_version": LABELS_VERSION,
+        "seconds": round(seconds, 3),
+    }
 
 
 def make_set(
@@ -242,102 +315,49 @@ def make_set(
     workers: int = 1,
     max_attempts: int = MAX_ATTEMPTS,
     show_progress: bool = True,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Make one shard of a task set under ``out`` (see docs/arc.md for the layout) and return
-    its manifest. Every file is written atomically; the manifest is written last, after the
-    task files are flushed to disk. A generator that fails stops the run with a
+    """Make one shard of a task set under ``out`` (``z2h.arc.dataset`` owns the layout) and
+    return its manifest. Every file is written atomically; the manifest is written last, after
+    the task files are flushed to disk. A generator that fails stops the run with a
     ``GenerationError``; the files written so far stay consistent, and the manifest records
-    the failure."""
-    from z2h.run import make_run_dir, progress, write_json_atomic
-
+    the failure. An ``out`` that already holds this shard is refused unless ``force``."""
     difficulty = check_difficulty(difficulty)
     if workers < 1:
         raise ArcError(f"--workers must be at least 1, got {workers}")
     jobs = [
         (name, seed, index, difficulty, max_attempts) for name, index in plan(names, tasks, shard)
     ]
-    root = make_run_dir(out)
-    paths = set_paths(root, shard)
-    for key in ("tasks", "labels"):
-        paths[key].mkdir(exist_ok=True)
-    paths["shard"].parent.mkdir(exist_ok=True)
-    per_gen: dict[str, dict[str, Any]] = {
-        n: {"tasks": 0, "pairs": 0, "rejected": Counter()} for n in dict.fromkeys(names)
-    }
+    writer = SetWriter(out, shard, force=force)
+    tally = _Tally(
+        {n: {"tasks": 0, "pairs": 0, "rejected": Counter()} for n in dict.fromkeys(names)}
+    )
     start = time.perf_counter()
-    error = None
-    tmp_shard = paths["shard"].with_name(f".{paths['shard'].name}.tmp")
-    folders = (paths["tasks"], paths["labels"])
-    work = functools.partial(_make_and_write, folders)
-    pool = None
-    done = 0  # tasks listed in the shard so far (results come in plan order)
+    piece_stem = f".{writer.paths['shard'].name}"
+    work = functools.partial(_make_chunk, writer.folders, piece_stem)
+    results, pool = _results(work, _chunks(jobs, workers), workers)
     try:
-        if workers > 1:
-            # fork where there is one: workers inherit the loaded registry instead of
-            # importing everything again
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-            pool = ctx.Pool(workers)
-            results = pool.imap(work, jobs, chunksize=chunk_size(len(jobs), workers))
-        else:
-            results = map(work, jobs)
-        bar = progress(total=len(jobs), desc="arc generate", unit="task") if show_progress else None
-        with open(tmp_shard, "w", encoding="utf-8") as lines:
-            for result in results:
-                if result[0] == "error":
-                    error = result[2]
-                    break
-                _, name, line, pairs, rejected = result
-                lines.write(line)
-                done += 1
-                stats = per_gen[name]
-                stats["tasks"] += 1
-                stats["pairs"] += pairs
-                stats["rejected"].update(rejected)
-                if bar is not None:
-                    bar.update(1)
-            if bar is not None:
-                bar.close()
-        os.replace(tmp_shard, paths["shard"])
+        _write_shard(writer, results, tally, len(jobs), show_progress)
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
-            if done < len(jobs):
-                # subtle: workers run ahead of the shard; what they made past the point where
-                # the run stopped would sit in tasks/ unlisted (or half-written, as a .tmp file)
-                _remove_unlisted(folders, {task_id(n, seed, i) for n, _, i, _, _ in jobs[done:]})
-        tmp_shard.unlink(missing_ok=True)
-    if hasattr(os, "sync"):
-        os.sync()  # the task files were renamed into place unflushed; make them durable at once
-    rejected_all: Counter = Counter()
-    for stats in per_gen.values():
-        rejected_all.update(stats["rejected"])
-        stats["rejected"] = dict(sorted(stats["rejected"].items()))
-    manifest = {
-        "format": SET_FORMAT,
-        "status": "failed" if error else "complete",
-        "error": error,
-        "arguments": {
-            "generators": list(per_gen),
-            "tasks": tasks,
-            "seed": seed,
-            "difficulty": list(difficulty),
-            "shard": list(shard),
-            "workers": workers,
-            "max_attempts": max_attempts,
-        },
-        "tasks": sum(s["tasks"] for s in per_gen.values()),
-        "pairs": sum(s["pairs"] for s in per_gen.values()),
-        "rejected": dict(sorted(rejected_all.items())),
-        "per_generator": per_gen,
-        "files": {k: str(p.relative_to(root)) for k, p in paths.items()},
-        "labels_version": LABELS_VERSION,
-        "seconds": round(time.perf_counter() - start, 3),
-    }
-    write_json_atomic(paths["manifest"], manifest)
-    if error:
+        if tally.done < len(jobs):
+            # subtle: workers run ahead of the shard; what they made past the point where
+            # the run stopped would sit in tasks/ unlisted (or half-written, as a .tmp file)
+            left = jobs[tally.done :]
+            writer.remove_unlisted({task_id(n, seed, i) for n, _, i, _, _ in left})
+        for piece in writer.paths["shard"].parent.glob(f"{piece_stem}.*.piece"):
+            piece.unlink(missing_ok=True)
+        writer.tmp_shard.unlink(missing_ok=True)
+    arguments = {"generators": list(tally.per_gen), "tasks": tasks, "seed": seed,
+                 "difficulty": list(difficulty), "shard": list(shard), "workers": workers,
+                 "max_attempts": max_attempts}  # fmt: skip
+    manifest = _manifest(tally, arguments, time.perf_counter() - start)
+    writer.finish(manifest)
+    if tally.error:
         raise GenerationError(
-            f"{error}; {manifest['tasks']} tasks written before it, see {paths['manifest']}"
+            f"{tally.error}; {manifest['tasks']} tasks written before it, see "
+            f"{writer.paths['manifest']}"
         )
     return manifest

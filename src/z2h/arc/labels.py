@@ -2,8 +2,10 @@
 
 The JSON schema is versioned (``LABELS_VERSION``); docs/arc.md shows a full example. Briefly::
 
-    {"version": 1, "task_id": ..., "generator": ..., "seed": ..., "index": ...,
+    {"version": 2, "task_id": ..., "generator": ..., "seed": ..., "index": ...,
      "difficulty": [lo, hi], "params": {...},
+     "provenance": "generated" | "sketch" | "heuristic" | "model" | "human",
+     "replay_ok": true | false | null, "person_checked": false,
      "train": [pair, ...], "test": [pair, ...]}
     pair = {"input": grid, "output": grid | null, "actions": [action, ...],
             "correspondence": [{"input_id": id | null, "output_id": id | null,
@@ -11,11 +13,15 @@ The JSON schema is versioned (``LABELS_VERSION``); docs/arc.md shows a full exam
                                 "actions": [action, ...]}, ...]}
     grid = {"height": h, "width": w, "background": colour,
             "objects": [{"id", "colors", "box": [top, left, height, width],
-                         "cells": [[row, col, colour], ...], "z", "tags"}, ...],
+                         "cells": [[row, col, colour], ...], "z", "tags",
+                         "covered": [[row, col], ...] (only when later objects hide cells)}, ...],
             "relations": [[kind, a, b], ...]}
     action = {"op": "move", "by": [dr, dc]} | {"op": "recolor", "from": a, "to": b} | ...
 
-Objects are listed in paint order: a later object's cells cover an earlier one's.
+Objects are listed in paint order: a later object's cells cover an earlier one's. An action
+list is a chain: its actions apply in the order listed (a composed rule lists each step).
+Version 1 files (no provenance) are read too: their provenance is "generated" when they name a
+generator, else "heuristic".
 """
 
 from __future__ import annotations
@@ -30,7 +36,13 @@ from z2h.arc.relations import RELATION_KINDS, Relation, relations
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Task
 
-LABELS_VERSION = 1
+LABELS_VERSION = 2
+READS_VERSIONS = (1, 2)  # label files this z2h reads (version 1 lacks provenance and covered)
+
+# where a labels file came from: made with the grids (a generator or a sketch placed the
+# objects, so the labels are true by construction), guessed from the pixels, predicted by a
+# model, or written or corrected by a person
+PROVENANCES = ("generated", "sketch", "heuristic", "model", "human")
 
 # op -> its fields (each written "name:"); the vocabulary of actions on an object (in a
 # correspondence row) or, at pair level, on the whole grid. tests/arc/test_generators.py
@@ -67,6 +79,25 @@ ACTIONS: dict[str, str] = {
     "continue": "a periodic pattern carried on over its gaps (period: [rows, cols])",
     "restore": "on the grid: the hidden part of a symmetric pattern filled back in (symmetry: "
     "'mirror_lr', 'mirror_ud', 'mirror_both', 'rotate_180', 'rotate_90' or 'diagonal')",
+    # what a pair does that the ops above cannot say, said plainly instead of guessed
+    "reshape": "the same object with other cells, in a way no other op says (its counterpart's "
+    "cells are the truth)",
+    "merge": "several input objects became this one output object (with: the ids of the other "
+    "input objects joined to it; one correspondence row per input object)",
+    "split": "this input object became several output objects (into: the ids of the output "
+    "parts; one correspondence row per part)",
+    "replaced": "a marker whose cells an object was stamped over (by: the id of the input "
+    "object whose copy covers it)",
+    "hidden": "still there but wholly covered in the output (by: the ids of the objects in front)",
+    "hit": "it moved until it hit an object that it then pushed on (with: the id of the object "
+    "hit; that object's own row says push)",
+    "mark": "a created object marking a computed place (where: 'center', 'midpoint', ...; "
+    "of: the id or ids it is computed from)",
+    "sort": "moved to its place in an order (key: 'size', 'row', 'col', 'count', ...; rank: "
+    "its place, from 0)",
+    "swap": "two colours exchanged (colors: [a, b]); on an object or the whole grid",
+    "combine": "on the grid: panels split by separator lines combined cell by cell (how: "
+    "'and', 'or', 'xor' or 'overlay'; panels: how many)",
 }
 CHANGES = ("kept", "created", "deleted")
 
@@ -81,9 +112,11 @@ class ObjectLabel:
     box: list[int]  # [top, left, height, width] of its cells
     z: int = 0
     tags: list[str] = field(default_factory=list)
+    # [row, col] of its cells that later objects paint over (its visible cells are the rest)
+    covered: list[list[int]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "colors": self.colors,
             "box": self.box,
@@ -91,6 +124,9 @@ class ObjectLabel:
             "z": self.z,
             "tags": self.tags,
         }
+        if self.covered:
+            d["covered"] = self.covered
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ObjectLabel:
@@ -104,6 +140,7 @@ class ObjectLabel:
             [int(v) for v in d["box"]],
             int(d.get("z", 0)),
             [str(t) for t in d.get("tags", [])],
+            [[int(r), int(c)] for r, c in d.get("covered", [])],
         )
 
 
@@ -218,6 +255,9 @@ class TaskLabels:
     train: list[PairLabels]
     test: list[PairLabels]
     version: int = LABELS_VERSION
+    provenance: str = "generated"  # one of PROVENANCES
+    replay_ok: bool | None = None  # the replay checker's verdict (None: not run)
+    person_checked: bool = False  # a person looked at every row and marked the task checked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,6 +268,9 @@ class TaskLabels:
             "index": self.index,
             "difficulty": None if self.difficulty is None else list(self.difficulty),
             "params": self.params,
+            "provenance": self.provenance,
+            "replay_ok": self.replay_ok,
+            "person_checked": self.person_checked,
             "train": [p.to_json() for p in self.train],
             "test": [p.to_json() for p in self.test],
         }
@@ -237,13 +280,19 @@ class TaskLabels:
         if not isinstance(d, dict):
             raise ArcError(f"{where}: labels are a JSON object")
         version = d.get("version")
-        if version != LABELS_VERSION:
+        if version not in READS_VERSIONS:
             raise ArcError(
-                f"{where}: labels version {version!r}; this z2h reads version {LABELS_VERSION}"
+                f"{where}: labels version {version!r}; this z2h reads versions "
+                f"{', '.join(map(str, READS_VERSIONS))}"
+            )
+        provenance = d.get("provenance", "generated" if d.get("generator") else "heuristic")
+        if provenance not in PROVENANCES:
+            raise ArcError(
+                f"{where}: provenance {provenance!r}; choose one of {', '.join(PROVENANCES)}"
             )
         try:
             diff = d.get("difficulty")
-            return cls(
+            labels = cls(
                 str(d["task_id"]),
                 d.get("generator"),
                 d.get("seed"),
@@ -252,10 +301,23 @@ class TaskLabels:
                 dict(d.get("params") or {}),
                 [PairLabels.from_json(p) for p in d["train"]],
                 [PairLabels.from_json(p) for p in d["test"]],
-                int(version),
+                LABELS_VERSION,  # read files are upgraded: written back, they are version 2
+                provenance,
+                d.get("replay_ok"),
+                bool(d.get("person_checked", False)),
             )
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ArcError(f"{where}: malformed labels ({type(e).__name__}: {e})") from None
+        if version == 1:  # version 1 did not list covered cells: derived from the paint order
+            for pl in labels.train + labels.test:
+                for gl in (pl.input, pl.output):
+                    if gl is not None:
+                        mark_covered(gl.objects, gl.width)
+        return labels
+
+    def grids(self) -> list[GridLabels]:
+        """Every labelled grid, pair by pair (input, then output where labelled)."""
+        return [g for pl in self.train + self.test for g in (pl.input, pl.output) if g is not None]
 
 
 def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
@@ -290,10 +352,28 @@ def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
     return sorted(set(colors)), [top, left, max(rows) - top + 1, max(cols) - left + 1]
 
 
+def covered_cells(objs: list[ObjectLabel], width: int) -> list[list[list[int]]]:
+    """For each object (paint order), the [row, col] of its cells that a later object paints."""
+    later: set[int] = set()
+    out: list[list[list[int]]] = []
+    for o in reversed(objs):
+        flat = [r * width + c for r, c, _ in o.cells]
+        out.append([[c[0], c[1]] for c, i in zip(o.cells, flat, strict=True) if i in later])
+        later.update(flat)
+    return out[::-1]
+
+
+def mark_covered(objs: list[ObjectLabel], width: int) -> None:
+    """Set each object's ``covered`` cells from the paint order."""
+    for o, covered in zip(objs, covered_cells(objs, width), strict=True):
+        o.covered = covered
+
+
 def grid_labels(scene: Scene, relations_limit: int | None = None) -> GridLabels:
     """Labels of a scene: its objects in paint order and their relations (none listed when
     there are more than ``relations_limit`` objects: their number grows as the square)."""
     objs = [object_label(o, scene.height, scene.width) for o in scene.painted()]
+    mark_covered(objs, scene.width)
     rels = [] if relations_limit is not None and len(objs) > relations_limit else relations(objs)
     return GridLabels(scene.height, scene.width, scene.background, objs, rels)
 
@@ -340,6 +420,13 @@ def check_grid_labels(
             problems.append(f"{w}: colors {o.colors} but its cells have {colors}")
         if box != o.box:
             problems.append(f"{w}: box {o.box} but its cells span {box}")
+    if derived and not problems:
+        for o, covered in zip(gl.objects, covered_cells(gl.objects, gl.width), strict=True):
+            if sorted(o.covered) != sorted(covered):
+                problems.append(
+                    f"{where} object {o.id}: covered lists {len(o.covered)} cells, later "
+                    f"objects paint over {len(covered)} of its cells"
+                )
     known = set(ids)
     for k, (kind, a, b) in enumerate(gl.relations if derived else ()):
         if kind not in RELATION_KINDS:

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from z2h.arc.dataset import TASKS, labels_file, layout_problems, read_labels, shard_rows, task_files
 from z2h.arc.generators.base import Generator
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import TaskLabels
-from z2h.arc.task import Task, read_task, task_from_json
+from z2h.arc.task import Task, read_task
 from z2h.arc.verify import validate_task
 
 
 def _generator(
     labels: TaskLabels | None, where: str, problems: list[str], notes: list[str] | None = None
 ) -> Generator | None:
-    from z2h.arc.generators.registry import _REGISTRY, load_all
+    from z2h.arc.generators.registry import find_generator
     from z2h.arc.sketch import verifier
 
     if labels is None or labels.generator is None:
         return None
-    load_all()
-    gen = _REGISTRY.get(labels.generator)
+    gen = find_generator(labels.generator)
     if gen is None:
         known, gen = verifier(labels.generator)  # a shipped sketch (None: it has no solve())
         if not known:
@@ -30,14 +29,6 @@ def _generator(
         elif gen is None and notes is not None:
             notes.append(f"{where}: unverified (sketch {labels.generator} has no solve())")
     return gen
-
-
-def _read_labels(path: Path) -> TaskLabels:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return TaskLabels.from_json(json.load(f), f"labels {path.name}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ArcError(f"labels {path.name}: not valid JSON ({e})") from None
 
 
 def _check(
@@ -51,50 +42,36 @@ def _check(
 def _task_files(path: Path) -> Iterator[tuple[Path, Path | None]]:
     """(task file, its labels file or None) for a file, a set folder or a folder of tasks."""
     if path.is_file():
-        labels = path.parent.parent / "labels" / path.name
-        yield path, labels if labels.is_file() and path.parent.name == "tasks" else None
+        root = path.parent.parent
+        labels = labels_file(root, path.stem)
+        yield path, labels if labels.is_file() and path.parent.name == TASKS else None
         return
-    folder = path / "tasks" if (path / "tasks").is_dir() else path
-    for task_path in sorted(folder.glob("*.json")):
-        labels = path / "labels" / task_path.name
+    for task_path in task_files(path):
+        labels = labels_file(path, task_path.stem)
         yield task_path, labels if labels.is_file() else None
-
-
-def _shard_lines(path: Path) -> Iterator[tuple[str, Task | None, TaskLabels | None, str | None]]:
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            where = f"{path.name} line {n}"
-            try:
-                row = json.loads(line)
-                task = task_from_json(row["task"], str(row["id"]))
-                labels = TaskLabels.from_json(row["labels"], f"{where} labels")
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                yield where, None, None, f"{where}: not a shard row ({type(e).__name__}: {e})"
-                continue
-            except ArcError as e:
-                yield where, None, None, f"{where}: {e}"
-                continue
-            yield where, task, labels, None
 
 
 def validate_path(path: Path, notes: list[str] | None = None) -> tuple[int, list[str]]:
     """(tasks checked, every problem found) under ``path``: a task file, a JSONL shard, a
-    generated set's folder (its tasks/ with labels/) or a folder of task files. ``notes``
-    collects the tasks that could not be verified (a sketch without solve())."""
+    generated set's folder (its tasks/ with labels/, and its manifests and shards against the
+    files) or a folder of task files. ``notes`` collects the tasks that could not be verified
+    (a sketch without solve())."""
     if not path.exists():
         raise ArcError(f"no such file or folder: {path}")
     problems: list[str] = []
     checked = 0
     if path.is_file() and path.suffix == ".jsonl":
-        for where, task, labels, error in _shard_lines(path):
+        for where, task, labels, error in shard_rows(path):
             checked += 1
             problems += [error] if error else _check(task, labels, where, notes)
         return checked, problems
+    if path.is_dir():
+        problems += layout_problems(path)
     for task_path, labels_path in _task_files(path):
         checked += 1
         try:
             task = read_task(task_path)
-            labels = None if labels_path is None else _read_labels(labels_path)
+            labels = None if labels_path is None else read_labels(labels_path)
         except ArcError as e:
             problems.append(str(e))
             continue

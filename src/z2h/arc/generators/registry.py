@@ -46,6 +46,12 @@ def all_generators() -> list[Generator]:
     return [_REGISTRY[n] for n in names()]
 
 
+def find_generator(name: str) -> Generator | None:
+    """The generator called ``name``, or None when there is none."""
+    load_all()
+    return _REGISTRY.get(name)
+
+
 def get_generator(name: str) -> Generator:
     """The generator called ``name``; an unknown name raises an error listing the valid ones."""
     valid = names()

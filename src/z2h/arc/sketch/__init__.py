@@ -79,10 +79,12 @@ def make_sketch_set(
     workers: int = 1,
     max_attempts: int = 200,
     show_progress: bool = True,
+    force: bool = False,
 ) -> dict[str, Any]:
     """``make_set`` for one sketch; the manifest also says where the sketch came from and
     whether its pairs were verified (by the sketch's solve()) or not."""
-    from z2h.arc.generate import make_set, set_paths
+    from z2h.arc.dataset import set_paths
+    from z2h.arc.generate import make_set
     from z2h.run import write_json_atomic
 
     gen = load(spec)
@@ -91,7 +93,16 @@ def make_sketch_set(
     existed = root.exists()
     try:
         manifest = make_set(
-            root, [gen.name], tasks, seed, difficulty, shard, workers, max_attempts, show_progress
+            root,
+            [gen.name],
+            tasks,
+            seed,
+            difficulty,
+            shard,
+            workers,
+            max_attempts,
+            show_progress,
+            force,
         )
     except SketchError:
         _remove_shard(root, gen.name, tasks, seed, shard, existed)
@@ -115,7 +126,8 @@ def _remove_shard(
 ) -> None:
     """Remove what a run stopped by a broken sketch wrote: its tasks' files, its shard, and
     the folders it made (a broken sketch leaves nothing behind)."""
-    from z2h.arc.generate import plan, set_paths, task_id
+    from z2h.arc.dataset import set_paths, task_id
+    from z2h.arc.generate import plan
 
     paths = set_paths(root, shard)
     ids = {task_id(name, seed, i) for _, i in plan([name], tasks, shard)}

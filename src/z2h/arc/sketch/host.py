@@ -188,14 +188,12 @@ class SketchGenerator(Generator):
     def make_task(
         self, seed: int, index: int, difficulty: tuple[float, float], max_attempts: int
     ) -> Any:
-        from z2h.arc.generate import GeneratedTask, GenerationError, task_id
+        from z2h.arc.generate import GeneratedTask, GenerationError
 
         got = self.raw_task(seed, index, difficulty, max_attempts)
         if "failed" in got:
             raise GenerationError(got["failed"].replace(f"{self.name}.js", self.path))
         task, labels = task_and_labels(got["value"], self.name, seed, index, difficulty)
-        if task.id != task_id(self.name, seed, index):
-            raise SketchError(f"{self.path}: a task id mismatch")  # (task_and_labels names it)
         return GeneratedTask(task, labels, Counter(got["value"]["rejected"]))
 
     def solve(self, grid: np.ndarray, demos: Any) -> np.ndarray:
