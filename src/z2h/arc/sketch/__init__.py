@@ -87,6 +87,13 @@ def make_sketch_set(
     from z2h.arc.generate import make_set
     from z2h.run import write_json_atomic
 
+    if workers != 1:
+        # subtle: V8 runs threads of its own, and a forked child inherits it without them
+        # (it crashes); make shards side by side instead
+        raise SketchError(
+            "--workers with --sketch: V8 does not survive a fork; run shards in parallel "
+            "instead (--shard 0/2 and --shard 1/2 in two processes)"
+        )
     gen = load(spec)
     activate(gen)
     root = Path(out)

@@ -25,7 +25,15 @@ import numpy as np
 
 from z2h.arc.generators.base import CannotSolve, Generator
 from z2h.arc.grid import ArcError
-from z2h.arc.labels import ACTIONS, GridLabels, Match, ObjectLabel, PairLabels, TaskLabels
+from z2h.arc.labels import (
+    ACTIONS,
+    GridLabels,
+    Match,
+    ObjectLabel,
+    PairLabels,
+    TaskLabels,
+    mark_covered,
+)
 from z2h.arc.relations import relations
 from z2h.arc.task import Pair, Task
 
@@ -223,6 +231,7 @@ def _grid_labels(d: dict[str, Any]) -> GridLabels:
         box = [top, left, cells[-1][0] - top + 1, max(cols) - left + 1]
         colors = sorted({c[2] for c in cells})
         objs.append(ObjectLabel(o["id"], cells, colors, box, o["z"], list(o["tags"])))
+    mark_covered(objs, d["width"])
     return GridLabels(d["height"], d["width"], d["background"], objs, relations(objs))
 
 
@@ -263,6 +272,7 @@ def task_and_labels(
         value["params"],
         pair_labels("train"),
         pair_labels("test"),
+        provenance="sketch",
     )
     for split, i, pair in task.pairs():
         pl = getattr(labels, split)[i]

@@ -12,7 +12,7 @@ function params() {
 function placeByHeight(bars, ascending) {
   const slots = bars.map((b) => b.x).sort((a, b) => a - b);
   const order = bars.slice().sort((a, b) => (ascending ? a.h - b.h : b.h - a.h) || a.x - b.x);
-  order.forEach((b, i) => b.moveTo(slots[i], b.y));
+  order.forEach((b, i) => b.moveTo(slots[i], b.y).label("sort", { key: "height", rank: i }));
 }
 
 function pair(p) {
