@@ -11,6 +11,7 @@ and, where V8 knows it, the line.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import re
@@ -136,6 +137,18 @@ class SketchGenerator(Generator):
         self._eval(f"globalThis.__sketch = Z2HSketch.fromFactory(__factory, {self.name!r}); 0")
         return ctx
 
+    def close(self) -> None:
+        """Free the V8 context now (the next call makes a new one)."""
+        ctx, self._ctx = self._ctx, None
+        if ctx is not None and self._pid == os.getpid():
+            ctx.close()
+
+    def __del__(self) -> None:
+        # subtle: closed here, not left to mini-racer's own finaliser, which can run after
+        # its event loop has closed and warn
+        with contextlib.suppress(Exception):
+            self.close()
+
     def _eval(self, code: str, raw: bool = False) -> Any:
         """``code``'s value (JSON text when not ``raw``), with the limits; V8's failures
         become ``SketchError``s naming the sketch."""
@@ -170,7 +183,7 @@ class SketchGenerator(Generator):
             raise SketchError(first.replace(f"{self.name}.js", self.path, 1)) from None
         finally:
             if ctx is not None and self._ctx is ctx and ctx.was_hard_memory_limit_reached():
-                self._ctx = None  # a context past its limit is not used again
+                self.close()  # a context past its limit is not used again
 
     def _call(self, expr: str) -> dict[str, Any]:
         got = json.loads(self._eval(f"JSON.stringify({expr})"))
@@ -190,6 +203,13 @@ class SketchGenerator(Generator):
             f"__sketch.makeTask({int(seed)}, {int(index)}, [{float(lo)!r}, {float(hi)!r}], "
             f"{int(attempts)})"
         )
+
+    def preview(self, seed: int, difficulty: tuple[float, float] = (0.0, 1.0)) -> dict[str, Any]:
+        """One pair as the runtime draws it for a quick look: {"params", "input", "output",
+        "labels"} (or {"failed": why} when every draw was rejected)."""
+        lo, hi = difficulty
+        got = self._call(f"__sketch.preview({int(seed)}, [{float(lo)!r}, {float(hi)!r}], 50)")
+        return got.get("value") or {"failed": got.get("failed")}
 
     # The generator interface.
 

@@ -1085,6 +1085,31 @@
       };
     }
 
+    // One pair for a quick look (the studio's preview, the tests): the params and the first
+    // pair drawn from the preview stream of `seed` that is not rejected.
+    preview(seed, difficulty, attempts) {
+      const rt = this.rt;
+      rt.seed(`${this.name}:preview:${seed}`);
+      rt.setDifficulty(difficulty);
+      let params = {};
+      if (this.params !== null) {
+        const got = this._guard("in params()", () => this.params());
+        if (got.error) return got;
+        params = JSON.parse(JSON.stringify(got.value === undefined ? {} : got.value));
+      }
+      const rejected = {};
+      for (let i = 0; i < (attempts || 50); i++) {
+        const got = this.drawPair(params, difficulty);
+        if (got.error) return got;
+        if (got.rejected) {
+          rejected[got.rejected] = (rejected[got.rejected] || 0) + 1;
+          continue;
+        }
+        return { value: Object.assign({ params }, got.value) };
+      }
+      return { failed: `every draw was rejected (${JSON.stringify(rejected)})`, rejected };
+    }
+
     // The output solve() gives for `grid` from `demos` (for z2h arc validate).
     solveFor(grid, demos) {
       const got = this.solveGrid(grid, demos);
