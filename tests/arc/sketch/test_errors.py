@@ -67,8 +67,10 @@ def test_broken_sketch_writes_nothing(tmp_path: Path, run_cli) -> None:
     bad = tmp_path / "bad.js"
     # the third task's pairs throw: two tasks were made before it, and must go again
     bad.write_text(
-        "function pair() {\n  createCanvas(4, 4);\n  point(randomInt(0, 3), randomInt(0, 3));\n"
-        "  output();\n  if (colors(1)[0] === 9) throw new Error('late');\n  objects()[0].recolor(2);\n}\n"
+        "function pair() {\n  createCanvas(4, 4);\n"
+        "  point(randomInt(0, 3), randomInt(0, 3));\n  output();\n"
+        "  if (colors(1)[0] === 9) throw new Error('late');\n"
+        "  objects()[0].recolor(2);\n}\n"
     )
     out = tmp_path / "set"
     code, _, err = run_cli(

@@ -163,6 +163,10 @@ class SketchGenerator(Generator):
         try:
             return ctx.eval(code, timeout_sec=self.time_limit)
         except JSTimeoutException:
+            # subtle: V8 reports the stopped call later; one more call waits for that report
+            # while the context's event loop still runs (else it arrives after close and warns)
+            with contextlib.suppress(Exception):
+                ctx.eval("0", timeout_sec=self.time_limit)
             raise SketchError(
                 f"{self.path}: ran past the time limit of {self.time_limit:g} s "
                 "(an endless loop?); V8 stops it without a line"
