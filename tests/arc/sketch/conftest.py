@@ -17,7 +17,10 @@ def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
     from z2h.cli import main
 
     def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
+        try:
+            code = main(list(argv))
+        except SystemExit as e:  # argparse's own errors
+            code = int(e.code or 0)
         out, err = capsys.readouterr()
         return code, out, err
 

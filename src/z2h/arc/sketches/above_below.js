@@ -11,19 +11,20 @@ function params() {
 }
 
 function pair(p) {
-  createCanvas(level(5, 20), level(7, 20));
-  const row = randomInt(2, height - 3);
+  createCanvas(level(5, 20), level(9, 20));
+  const row = randomInt(4, height - 5);
   fill(p.line);
   line(0, row, width - 1, row);
   const palette = colors(level(1, 3), [0, p.line, p.above, p.below]);
   const things = [];
-  for (let i = level(2, 8); i > 0; i--) {
-    const at = i <= 2 ? free(3, 3) : spot(3, 3);
+  // one object on each side at least, then more wherever they fit
+  const sides = [randomInt(0, row - 4), randomInt(row + 2, height - 3)];
+  for (let i = 0; i < level(2, 8); i++) {
+    const at = i < 2 ? { x: randomInt(0, width - 3), y: sides[i] } : spot(3, 3);
     if (at === null) break;
     fill(random(palette));
     things.push(blob(at.x, at.y, 3, 3, randomInt(1, 6)));
   }
-  if (!things.some((t) => t.y < row) || !things.some((t) => t.y > row)) reject("one side empty");
   output();
   for (const t of things) t.recolor(t.y < row ? p.above : p.below);
 }

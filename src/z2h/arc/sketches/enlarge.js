@@ -10,9 +10,10 @@ function params() {
 }
 
 function pair(p) {
-  createCanvas(level(2, floor(30 / p.factor / 2)), level(2, floor(30 / p.factor / 2)));
-  const palette = colors(level(1, 6));
-  for (let i = level(1, 4); i > 0; i--) {
+  const side = floor(30 / p.factor / 2);
+  createCanvas(level(3, side), level(3, side));
+  const palette = colors(randomInt(1, 6));
+  for (let i = randomInt(1, 4); i > 0; i--) {
     const at = spot(3, 3, 0);
     if (at === null) break;
     fill(random(palette));
