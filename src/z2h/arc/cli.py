@@ -203,11 +203,12 @@ def _sketches(args: argparse.Namespace) -> int:
 
     gens = [load(p) for p in shipped()]
     if args.markdown:
-        print("| sketch | concepts | verified | description |")
-        print("|---|---|---|---|")
+        print("| sketch | concepts | verified | port of | description |")
+        print("|---|---|---|---|---|")
         for g in gens:
             ok = "yes" if g.verified else ""
-            print(f"| `{g.name}` | {', '.join(g.concepts)} | {ok} | {g.description} |")
+            port = f"`{g.about['port']}`" if g.about.get("port") else ""
+            print(f"| `{g.name}` | {', '.join(g.concepts)} | {ok} | {port} | {g.description} |")
         return 0
     width = max(len(g.name) for g in gens)
     for g in gens:

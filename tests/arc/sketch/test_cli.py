@@ -69,7 +69,7 @@ def test_sketches_lists_every_shipped_sketch(run_cli) -> None:
         assert p.stem in text
     assert f"{len(shipped())} sketches" in text
     code, text, _ = run_cli("arc", "sketches", "--markdown")
-    assert text.startswith("| sketch | concepts | verified | description |")
+    assert text.startswith("| sketch | concepts | verified | port of | description |")
 
 
 @pytest.mark.parametrize(
