@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from z2h.arc.checks import check_example, grid_key, solver_failures
 from z2h.arc.dataset import SET_FORMAT, SHARDS, SetWriter, shard_line, task_id, write_entry
 from z2h.arc.generators.base import Example, Generator, Rand, Reject
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import LABELS_VERSION, GridLabels, PairLabels, TaskLabels, grid_labels
 from z2h.arc.task import Pair, Task
-from z2h.arc.verify import check_example, grid_key, solver_failures
 
 MAX_ATTEMPTS = 200  # pair draws per task before giving up on it
 
@@ -61,11 +61,8 @@ def _draw(gen: Generator, r: Rand, params: dict, seen: set[bytes], rejected: Cou
     except Reject as e:
         rejected[f"generator:{e.reason}"] += 1
         return None
-    try:
-        inp, out = ex.input.render(), ex.output.render()
-    except (ArcError, ValueError, IndexError):
-        rejected["invalid_grid"] += 1
-        return None
+    # subtle: only Reject is a rejection; an exception from rendering is a generator's bug
+    inp, out = ex.input.render(), ex.output.render()
     key = grid_key(inp)
     if key in seen:
         rejected["duplicate_input"] += 1

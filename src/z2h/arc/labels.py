@@ -68,7 +68,8 @@ ACTIONS: dict[str, str] = {
     "fill": "a created object filling the hole (inside: the id of the outline around it)",
     "outline": "a created box outline (around: the id of the object it surrounds)",
     "connect": "a created line (between: [id, id] of the two points it joins)",
-    "grow": "extended as a ray (direction: 'up', 'down', 'left' or 'right'; by: cells added)",
+    "grow": "extended as a ray (direction: 'up', 'down', 'left', 'right', or a diagonal: "
+    "'up_left', 'up_right', 'down_left', 'down_right'; by: cells added)",
     "align": "slid to line up (with: the marker's id; side: 'top', 'bottom', 'left', 'right' "
     "or 'center', the sides lined up)",
     "reveal": "its hidden cells shown once an occluder goes (by: the occluder's id, "
@@ -176,8 +177,8 @@ class GridLabels:
         return np.array(self._painted(), np.uint8).reshape(self.height, self.width)
 
     def _painted(self) -> list[int]:
-        """``render`` as a flat row-major list (a Python list takes a cell several times
-        faster than a numpy array does)."""
+        """``render`` as a flat row-major list (a Python list takes a cell faster than a numpy
+        array does)."""
         values = [self.background] * (self.height * self.width)
         w = self.width
         for o in self.objects:
@@ -324,7 +325,7 @@ def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     """The label of ``obj`` on a ``height`` x ``width`` canvas (cells off the canvas dropped)."""
     r0, c0 = obj.pos
     colours = obj.colors.tolist()
-    # plain Python over the mask's rows: several times faster than numpy calls on a few cells
+    # plain Python over the mask's rows: faster than numpy calls on a few cells
     cells = [
         [r0 + i, c0 + j, colours[i][j]]
         for i, row in enumerate(obj.mask.tolist())

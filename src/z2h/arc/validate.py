@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from z2h.arc.checklabels import false_rows
+from z2h.arc.checks import task_problems
 from z2h.arc.dataset import TASKS, labels_file, layout_problems, read_labels, shard_rows, task_files
 from z2h.arc.generators.base import Generator
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import TaskLabels
 from z2h.arc.task import Task, read_task
-from z2h.arc.verify import validate_task
 
 
 def _generator(
@@ -36,7 +37,7 @@ def _check(
 ) -> list[str]:
     problems: list[str] = []
     gen = _generator(labels, where, problems, notes)
-    return problems + validate_task(task, labels, gen)
+    return problems + task_problems(task, labels, gen) + false_rows(task, labels)
 
 
 def _task_files(path: Path) -> Iterator[tuple[Path, Path | None]]:

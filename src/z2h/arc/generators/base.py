@@ -23,6 +23,10 @@ from z2h.arc.task import Pair
 T = TypeVar("T")
 
 
+# direction -> quarter turns (np.rot90) that take "down" to it
+DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
+
+
 class Reject(Exception):
     """Raised by ``make_pair`` when this random draw cannot make a pair (the objects did not fit,
     the rule left the grid unchanged, ...): ``make_task`` counts the reason and draws again."""
@@ -41,18 +45,20 @@ class Rand:
     """The random source of one task: Python's ``random.Random`` (fast for the many small draws
     a generator makes) plus the task's difficulty range.
 
-    ``int(lo, hi)`` is re-arc's ``unifint``: a difficulty drawn uniformly from the range, mapped
-    onto ``[lo, hi]``, so harder tasks get bigger grids, more objects and more colours. Use
-    ``randint`` for draws that difficulty should not scale.
+    ``scaled(lo, hi)`` is scaled by difficulty (re-arc's ``unifint``): a difficulty drawn
+    uniformly from the range, mapped onto ``[lo, hi]``, so harder tasks get bigger grids, more
+    objects and more colours. ``randint(lo, hi)`` is uniform, for draws difficulty should not
+    scale.
     """
 
     def __init__(self, seed: str | int, difficulty: tuple[float, float] = (0.0, 1.0)) -> None:
         self.random = random.Random(seed)
         self.difficulty = difficulty
 
-    # subtle: every draw goes through random() (one C call) instead of randrange/randint, which
-    # cost ten times more in pure Python; the many small draws of a generator add up
-    def int(self, lo: int, hi: int) -> int:
+    # subtle: every draw goes through random() (one C call) instead of random.randrange or
+    # random.randint, which run in pure Python; the many small draws of a generator add up
+    def scaled(self, lo: int, hi: int) -> int:
+        """An integer in [lo, hi] that grows with the task's difficulty."""
         dlo, dhi = self.difficulty
         d = dlo + (dhi - dlo) * self.random.random()
         return min(hi, max(lo, round(lo + (hi - lo) * d)))
@@ -180,6 +186,13 @@ def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
     return out
 
 
+def box_ring(height: int, width: int) -> np.ndarray:
+    """A ``height`` x ``width`` rectangle outline, one cell thick."""
+    ring = np.ones((height, width), bool)
+    ring[1:-1, 1:-1] = False
+    return ring
+
+
 def random_mask(r: Rand, h: int, w: int, density: float = 0.6) -> np.ndarray:
     """A random connected shape of about ``density`` of an ``h`` x ``w`` box (its own box may be
     smaller)."""
@@ -246,3 +259,38 @@ def moved_by(a: Obj, b: Obj) -> list[int]:
     """How far ``b``'s box sits from ``a``'s, as [dr, dc]."""
     ta, tb = a.box(), b.box()
     return [tb[0] - ta[0], tb[1] - ta[1]]
+
+
+def hidden_by(scene: Scene) -> dict[int, list[int]]:
+    """The objects of ``scene`` that no cell of the rendered grid shows (wholly covered by
+    objects painted later), each with the sorted ids of the objects whose cells cover it."""
+    owner: dict[tuple[int, int], int] = {}
+    for o in scene.painted():
+        for r, c, _ in o.cell_array().tolist():
+            owner[(r, c)] = o.id
+    shown = set(owner.values())
+    out = {}
+    for o in scene.objects:
+        if o.id not in shown:
+            cells = [(r, c) for r, c, _ in o.cell_array().tolist()]
+            out[o.id] = sorted({owner[rc] for rc in cells if rc in owner})
+    return out
+
+
+def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
+    """Cell colours for ``mask`` from ``colors`` (two or more) in a pattern a person reads as one
+    object: a border of one colour round another, stripes, or cells at random. (h, w) uint8."""
+    h, w = mask.shape
+    a, b = colors[0], colors[1]
+    kind = r.randint(0, 2)
+    if kind == 0:  # border and inside: cells with a side off the mask or the box
+        inner = np.zeros((h + 2, w + 2), bool)
+        inner[1:-1, 1:-1] = mask
+        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        out = np.where(inside & mask, b, a)
+    elif kind == 1:  # stripes across the rows or down the columns
+        idx = np.indices((h, w))[r.randint(0, 1)]
+        out = np.where(idx % 2 == 0, a, b)
+    else:
+        out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
+    return out.astype(np.uint8)

@@ -13,13 +13,15 @@ from z2h.arc.generators.base import (
     Example,
     Generator,
     Rand,
+    Reject,
     moved_by,
+    patterned,
     random_mask,
     scatter,
 )
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 from z2h.arc.task import Pair
 
 # (op, k) -> the label action it is
@@ -34,67 +36,28 @@ _ACTION = {
 SYMMETRIES = tuple(_ACTION)
 
 
-def transform_position(
-    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
-) -> tuple[int, int]:
-    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
-    (top, left), (h, w), (height, width) = box, size, canvas
-    if op == "flip_h":
-        return top, width - left - w
-    if op == "flip_v":
-        return height - top - h, left
-    if op == "transpose":
-        return left, top
-    k %= 4
-    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
-        return width - left - w, top
-    if k == 2:
-        return height - top - h, width - left - w
-    if k == 3:
-        return left, height - top - h
-    return top, left
-
-
-def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
-    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
-    if op == "rotate" and k % 4 == 0:
-        return scene
-    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
-    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
-    objs = []
-    for o in scene.objects:
-        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
-        objs.append(o.transformed(op, k).at(*pos))
-    return Scene(height, width, scene.background, objs)
-
-
-def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
-    """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
-    height, width = r.int(min_side, max_side), r.int(min_side, max_side)
+def random_scene(
+    r: Rand, min_side: int = 3, max_side: int = 30, max_objects: int = 8, most: int = 8
+) -> Scene:
+    """Objects of random shapes and colours scattered on a canvas (the input most rules use):
+    bigger with difficulty (up to ``most`` cells a side), some of two colours, and some pressed
+    against each other (no gap, so two of one colour may touch: to be seen, not flood-filled)."""
+    height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
-    n = r.int(1, max_objects)
-    palette = r.colors(r.int(1, 9), exclude=(background,))
+    n = r.scaled(1, max_objects)
+    palette = r.colors(r.scaled(1, 9), exclude=(background,))
+    big = r.scaled(3, most)
     masks = []
     for _ in range(n):
-        h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
+        h, w = r.randint(1, min(big, height)), r.randint(1, min(big, width))
         masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
-    objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+    gap = 0 if r.bool(0.4) else 1
+    colours = [r.choice(palette) for _ in masks]
+    objs = scatter(r, height, width, masks, colours, gap=gap, required=1)
+    for o in objs:
+        if len(palette) > 1 and o.size > 2 and r.bool(0.5):
+            o.colors = patterned(r, o.mask, r.sample(palette, 2))
     return Scene(height, width, background, objs)
-
-
-def infer_symmetry(demos: Sequence[Pair], candidates: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    """The one candidate symmetry that maps every demonstration input to its output."""
-    fits = [
-        (op, k)
-        for op, k in candidates
-        if all(
-            p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
-            for p in demos
-        )
-    ]
-    if not fits:
-        raise CannotSolve("no symmetry fits the demonstrations")
-    return fits[0]
 
 
 class _Symmetry(Generator):
@@ -102,6 +65,7 @@ class _Symmetry(Generator):
 
     concepts: tuple[str, ...] = ("geometry", "whole_grid")
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
     choices: tuple[tuple[str, int], ...] = ()
 
     def params(self, r: Rand) -> dict[str, Any]:
@@ -111,6 +75,14 @@ class _Symmetry(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         op, k = params["op"], params["k"]
         inp = random_scene(r)
+        grid = inp.render()
+        want = transform(grid, op, k)
+        # a pair another symmetry also explains teaches nothing (and, as a demonstration,
+        # leaves the solver two rules for every later input)
+        if any(
+            (o, j) != (op, k) and np.array_equal(transform(grid, o, j), want) for o, j in SYMMETRIES
+        ):
+            raise Reject("another symmetry fits")
         out = transform_scene(inp, op, k)
         action = _ACTION[(op, k)]
         corr = []
@@ -154,6 +126,7 @@ class ScaleUp(Generator):
     concepts = ("geometry", "whole_grid", "scaling")
     description = "scale the whole grid up: each cell becomes a k x k block (k per task)"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"factor": r.choice((2, 3))}
@@ -195,7 +168,7 @@ class ScaleUp(Generator):
 
 
 def scale(a: np.ndarray, f: int) -> np.ndarray:
-    """Each cell of ``a`` as an ``f`` x ``f`` block (np.kron with ones, several times faster)."""
+    """Each cell of ``a`` as an ``f`` x ``f`` block: np.kron with ones, without multiplying."""
     return np.repeat(np.repeat(a, f, axis=0), f, axis=1)
 
 
@@ -218,6 +191,7 @@ class Tile(Generator):
     concepts = ("geometry", "whole_grid", "repetition", "symmetry")
     description = "repeat the grid down and across, plainly or mirroring every other copy"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         reps = r.choice(((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 3), (2, 3), (3, 2)))
@@ -265,6 +239,8 @@ class Tile(Generator):
         first = demos[0]
         a = first.output.shape[0] // first.input.shape[0]
         b = first.output.shape[1] // first.input.shape[1]
+        if a < 1 or b < 1:
+            raise CannotSolve("a demonstration's output is smaller than its input")
         return fitting_answer(
             grid, demos, (False, True), lambda g, m: tile_grid(g, (a, b), m), "tiling"
         )

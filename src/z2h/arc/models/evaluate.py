@@ -1,6 +1,6 @@
 """Answering tasks with a trained model, test-time augmentation, scoring, and object F1.
 
-``solve`` gives every test input of every task two attempts (the model's two most likely answers,
+``predict`` gives every test input of every task two attempts (the model's two most likely answers,
 or with TTA the two answers that won the vote across symmetric views of the task). Scoring is
 ``z2h.arc.predictions.score``'s: a test input counts only when a whole grid, size included,
 equals the answer; pass@1 and pass@2, with cell accuracy as a diagnostic. Object F1 counts
@@ -87,19 +87,19 @@ def vote(views: Sequence[tuple[Augmentation, list[Candidate]]]) -> list[np.ndarr
 
 
 @dataclass
-class Solved:
+class Predicted:
     predictions: Predictions  # task id -> attempts per test input
     skipped: dict[str, str] = field(default_factory=dict)  # task id -> why it was not answered
 
 
-def solve(
+def predict(
     model: GridSolver,
     tasks: Sequence[Task],
     tta: int = 0,
     skip_too_big: bool = False,
     tta_seed: int = 0,
     progress: Callable[[int], None] | None = None,
-) -> Solved:
+) -> Predicted:
     """Two attempts per test input of every task (``tta`` > 0: vote over that many views).
 
     A task the model cannot read raises an error naming it, unless ``skip_too_big``: then it gets
@@ -145,7 +145,7 @@ def solve(
             attempts = vote(found.get((task.id, t), []))
             per_test.append(attempts or [pair.input.copy()])
         preds[task.id] = per_test
-    return Solved(preds, {k: bad[k] for k in bad})
+    return Predicted(preds, {k: bad[k] for k in bad})
 
 
 def scores(
@@ -262,7 +262,7 @@ def _object_summary(
 ) -> dict[str, Any]:
     """Object F1 of the objects model (and of connected components) on labelled grids."""
     from z2h.arc.models.objects_model import labelled_grids
-    from z2h.arc.models.scenes import SCENE_SOURCES, touching_scene
+    from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
 
     if scenes:
         if scenes not in SCENE_SOURCES:
@@ -297,12 +297,12 @@ def check_new_tasks(run: Any, data: str | None, generator: str | None, seed: int
         )
 
 
-def _answer(run: Any, tasks: list[Task], tta: int, skip_too_big: bool) -> Solved:
+def _answer(run: Any, tasks: list[Task], tta: int, skip_too_big: bool) -> Predicted:
     from z2h.run import progress
 
     bar = progress(total=sum(len(t.test) for t in tasks) * max(tta, 1), desc="answer")
     try:
-        return solve(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)
+        return predict(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)
     finally:
         bar.close()
 

@@ -33,12 +33,12 @@ from z2h.arc.models.evaluate import (
     demos_of,
     object_ids_for,
     object_scores,
+    predict,
     scores,
-    solve,
 )
 from z2h.arc.models.objects_model import labelled_grids
 from z2h.arc.models.registry import KIND
-from z2h.arc.models.scenes import SCENE_SOURCES, touching_scene
+from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
 from z2h.arc.task import Task
 from z2h.checkpoint import load_checkpoint
 from z2h.defaults import DEFAULT_SEED
@@ -192,7 +192,7 @@ class GeneratorSource(TaskSource):
 
 
 class SceneSource(TaskSource):
-    """Scenes for the objects model (``touching``: see ``z2h.arc.models.scenes``): grids, no
+    """Scenes for the objects model (``touching``: see ``z2h.arc.models.touching``): grids, no
     tasks."""
 
     def __init__(self, name: str, seed: int):
@@ -308,7 +308,7 @@ class TaskExamples(Examples):
         if self.s.val_exact == 0:
             return {}
         subset = self.held[: self.s.val_exact]
-        sc = scores(solve(self.model, subset).predictions, subset, self.source.generators)
+        sc = scores(predict(self.model, subset).predictions, subset, self.source.generators)
         return {k: sc[k] for k in ("pass1", "pass2", "cell_accuracy")}
 
 
