@@ -84,8 +84,8 @@ def node_run(gen, tasks: int, difficulty: tuple[float, float], driver: Path) -> 
 
 def port_check(gen, tasks: int) -> int:
     """How many of ``tasks`` tasks the port's Python generator does not solve."""
+    from z2h.arc.checks import solver_failures
     from z2h.arc.generators.registry import get_generator
-    from z2h.arc.verify import solver_failures
 
     solver = get_generator(gen.about["port"])
     return sum(

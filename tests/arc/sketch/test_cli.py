@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from z2h.arc.checklabels import check_task
+from z2h.arc.checks import solver_failures
 from z2h.arc.generators.registry import get_generator
 from z2h.arc.sketch import load, shipped
-from z2h.arc.verify import solver_failures
 
 PORTS = [p for p in shipped() if load(p).about.get("port")]
 PORT_TASKS = 20  # benchmarks/arc_sketch.py --ports checks 100 each
@@ -105,9 +106,10 @@ def test_port_tasks_are_solved_by_the_python_generator(path: Path) -> None:
 
 @pytest.mark.parametrize("path", shipped(), ids=lambda p: p.stem)
 def test_every_shipped_sketch_makes_valid_tasks(path: Path) -> None:
-    from z2h.arc.verify import validate_task
+    from z2h.arc.checks import task_problems
 
     gen = load(path)
     for difficulty in ((0.0, 0.0), (1.0, 1.0)):
         made = gen.make_task(1, 0, difficulty, 200)
-        assert validate_task(made.task, made.labels, gen if gen.verified else None) == []
+        assert task_problems(made.task, made.labels, gen if gen.verified else None) == []
+        assert check_task(made.task, made.labels) == ([], [])
