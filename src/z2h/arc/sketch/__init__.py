@@ -70,7 +70,7 @@ def verifier(name: str) -> tuple[bool, SketchGenerator | None]:
 
 
 def make_sketch_set(
-    spec: str | os.PathLike[str],
+    spec: str | os.PathLike[str] | SketchGenerator,
     out: str | os.PathLike[str],
     tasks: int,
     seed: int,
@@ -94,7 +94,7 @@ def make_sketch_set(
             "--workers with --sketch: V8 does not survive a fork; run shards in parallel "
             "instead (--shard 0/2 and --shard 1/2 in two processes)"
         )
-    gen = load(spec)
+    gen = spec if isinstance(spec, SketchGenerator) else load(spec)
     activate(gen)
     root = Path(out)
     existed = root.exists()

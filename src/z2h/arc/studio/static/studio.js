@@ -12,13 +12,14 @@ import { editMode } from "./mode-edit.js";
 import { galleryMode } from "./mode-gallery.js";
 import { inspectMode } from "./mode-inspect.js";
 import { solveMode } from "./mode-solve.js";
+import { sketchMode } from "./sketch-mode.js";
 import { COLOR_NAMES, describeAction, describeMatch, describeObject } from "./describe.js";
 import { toolPanel } from "./tools.js";
 import { taskMenu } from "./taskio.js";
 
 // The modes, in the order of their buttons. A new mode is a module exporting one object like
 // these, added here (docs/arc-studio.md, "Adding a mode").
-const MODES = [inspectMode, editMode, solveMode, galleryMode];
+const MODES = [inspectMode, editMode, solveMode, galleryMode, sketchMode];
 
 const TOKEN_KEY = "z2h-arc-studio-token";
 const LIST_LIMIT = 2000; // rows drawn in the task list at once; the search narrows the rest
@@ -810,6 +811,7 @@ function setMode(name) {
   const pane = next.pane || "pairs";
   $("pairs").hidden = pane !== "pairs";
   $("gallery").hidden = pane !== "gallery";
+  for (const el of document.querySelectorAll("#main > [data-pane]")) el.hidden = el.dataset.pane !== pane;
   if (state.task && (!previous || layoutOf(previous) !== layoutOf(next))) buildViews();
   else applyEditable();
   next.enter?.(studio);
