@@ -113,3 +113,13 @@ def test_every_shipped_sketch_makes_valid_tasks(path: Path) -> None:
         made = gen.make_task(1, 0, difficulty, 200)
         assert task_problems(made.task, made.labels, gen if gen.verified else None) == []
         assert check_task(made.task, made.labels) == ([], [])
+
+
+def test_studio_takes_a_sketch_folder() -> None:
+    import argparse
+
+    from z2h.arc.studio.cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["--sketches", "my_sketches"]).sketches == "my_sketches"

@@ -19,7 +19,7 @@ const CELL_BOX = 120; // pixels for a previewed grid's longer side
 const STYLE = `
 #sketch-pane { display: flex; gap: 12px; height: 100%; padding: 8px; box-sizing: border-box; }
 #sketch-editor { flex: 1 1 50%; min-width: 320px; overflow: auto; border: 1px solid #ccc; }
-#sketch-editor .cm-editor { height: 100%; font-size: 13px; }
+#sketch-editor .cm-editor { height: 100%; font-size: 13px; background: #fff; color: #111; }
 #sketch-previews { flex: 1 1 50%; overflow: auto; display: flex; flex-wrap: wrap;
   align-content: flex-start; gap: 10px; }
 .sketch-card { border: 1px solid #ddd; padding: 4px; font-size: 12px; }
