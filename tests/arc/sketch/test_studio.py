@@ -117,6 +117,22 @@ def test_type_a_sketch_and_the_preview_shows_its_pairs(studio_page) -> None:
     assert page.errors == []
 
 
+def test_hovering_an_object_links_it_to_its_counterpart(studio_page) -> None:
+    page, _ = studio_page
+    page.fill("#sketch-name", "my_sketch")
+    type_sketch(page, MOVER)
+    first = page.locator("#sketch-previews .sketch-card").first
+    inp, _ = headless_preview(MOVER, 0)
+    row = next(r for r, cells in enumerate(inp) if any(cells))
+    col = next(c for c, v in enumerate(inp[row]) if v)
+    canvas = first.locator(".sketch-input canvas")
+    box = canvas.bounding_box()
+    scale = box["width"] / len(inp[0])
+    page.mouse.move(box["x"] + (col + 0.5) * scale, box["y"] + (row + 0.5) * scale)
+    assert first.locator(".sketch-note").inner_text() == "0 -> 0: move"
+    assert first.locator(".sketch-output .sketch-mark").is_visible()
+
+
 def test_an_error_shows_its_line_in_the_editor(studio_page) -> None:
     page, _ = studio_page
     page.fill("#sketch-name", "bad")

@@ -23,8 +23,11 @@ const STYLE = `
 #sketch-previews { flex: 1 1 50%; overflow: auto; display: flex; flex-wrap: wrap;
   align-content: flex-start; gap: 10px; }
 .sketch-card { border: 1px solid #ddd; padding: 4px; font-size: 12px; }
-.sketch-card canvas { image-rendering: pixelated; border: 1px solid #999; margin: 2px; }
+.sketch-card canvas { image-rendering: pixelated; border: 1px solid #999; margin: 1px; display: block; }
 .sketch-card .arrow { margin: 0 4px; }
+.sketch-side { position: relative; display: inline-block; }
+.sketch-mark { position: absolute; border: 2px solid #39f; pointer-events: none; }
+.sketch-note { min-height: 1.2em; }
 #sketch-error { color: #b00; white-space: pre-wrap; font-size: 12px; }
 `;
 
@@ -166,6 +169,66 @@ function run() {
   sk.worker.postMessage({ id, source, name, first: sk.first, count: SEEDS, difficulty: difficulty() });
 }
 
+// One side of a previewed pair: the grid, and a box outline laid over it for the linked object.
+function side(grid, scale, name) {
+  const wrap = document.createElement("span");
+  wrap.className = `sketch-side ${name}`;
+  const canvas = document.createElement("canvas");
+  drawGrid(canvas, grid, null, scale);
+  const mark = document.createElement("div");
+  mark.className = "sketch-mark";
+  mark.hidden = true;
+  wrap.append(canvas, mark);
+  return wrap;
+}
+
+function showBox(wrap, object, scale) {
+  const mark = wrap.querySelector(".sketch-mark");
+  mark.hidden = !object;
+  if (!object) return;
+  const [top, left, h, w] = boxOf(object.cells);
+  Object.assign(mark.style, { left: `${left * scale + 2}px`, top: `${top * scale + 2}px`,
+    width: `${w * scale - 2}px`, height: `${h * scale - 2}px` });
+}
+
+function boxOf(cells) {
+  const rows = cells.map((c) => c[0]), cols = cells.map((c) => c[1]);
+  const top = Math.min(...rows), left = Math.min(...cols);
+  return [top, left, Math.max(...rows) - top + 1, Math.max(...cols) - left + 1];
+}
+
+// The object under a cell (the last painted), on one side's labels.
+function objectAt(grid, row, col) {
+  let found = null;
+  for (const o of grid.objects) if (o.cells.some(([r, c]) => r === row && c === col)) found = o;
+  return found;
+}
+
+// Hovering an object of either side outlines it and its counterpart, and says what happened.
+function link(div, value, scale, inp, out, note) {
+  const { labels } = value;
+  const hover = (event, sideName) => {
+    const row = Math.floor(event.offsetY / scale), col = Math.floor(event.offsetX / scale);
+    const here = objectAt(labels[sideName], row, col);
+    const key = sideName === "input" ? "input_id" : "output_id";
+    const match = here && labels.correspondence.find((m) => m[key] === here.id);
+    const other = sideName === "input" ? "output" : "input";
+    const otherKey = sideName === "input" ? "output_id" : "input_id";
+    const there = match && labels[other].objects.find((o) => o.id === match[otherKey]);
+    showBox(sideName === "input" ? inp : out, here, scale);
+    showBox(sideName === "input" ? out : inp, there || null, scale);
+    note.textContent = !match ? "" : `${match.input_id ?? "new"} -> ${match.output_id ?? "gone"}: `
+      + (match.actions.map((a) => a.op).join(", ") || "unchanged");
+  };
+  inp.addEventListener("mousemove", (e) => hover(e, "input"));
+  out.addEventListener("mousemove", (e) => hover(e, "output"));
+  div.addEventListener("mouseleave", () => {
+    showBox(inp, null, scale);
+    showBox(out, null, scale);
+    note.textContent = "";
+  });
+}
+
 function card(seed, pair) {
   const div = document.createElement("div");
   div.className = "sketch-card";
@@ -174,20 +237,19 @@ function card(seed, pair) {
   head.textContent = `seed ${seed}`;
   div.append(head);
   if (pair.value) {
-    div.dataset.pair = JSON.stringify([pair.value.input, pair.value.output]); // (for tests)
-    const inp = document.createElement("canvas");
-    const out = document.createElement("canvas");
-    inp.className = "sketch-input";
-    out.className = "sketch-output";
-    const side = Math.max(pair.value.input.length, pair.value.input[0].length,
-      pair.value.output.length, pair.value.output[0].length);
-    const scale = Math.max(2, Math.floor(CELL_BOX / side));
-    drawGrid(inp, pair.value.input, null, scale);
-    drawGrid(out, pair.value.output, null, scale);
+    const { input, output } = pair.value;
+    div.dataset.pair = JSON.stringify([input, output]); // (for tests)
+    const longest = Math.max(input.length, input[0].length, output.length, output[0].length);
+    const scale = Math.max(2, Math.floor(CELL_BOX / longest));
+    const inp = side(input, scale, "sketch-input");
+    const out = side(output, scale, "sketch-output");
     const arrow = document.createElement("span");
     arrow.className = "arrow";
     arrow.textContent = "->";
-    div.append(inp, arrow, out);
+    const note = document.createElement("div");
+    note.className = "sketch-note hint";
+    div.append(inp, arrow, out, note);
+    link(div, pair.value, scale, inp, out, note);
   } else {
     const note = document.createElement("div");
     note.className = "hint";
