@@ -241,7 +241,7 @@ def _validate(args: argparse.Namespace) -> int:
     notes: list[str] = []
     checked, problems = validate_path(Path(args.path), notes)
     if notes:
-        print(f"{len(notes)} task(s) unverified: their sketch has no solve()")
+        print(f"{len(notes)} task(s) unverified: their sketch has no solve() here ({notes[0]})")
     if not problems:
         print(f"{checked} task(s) checked: all valid")
         return 0

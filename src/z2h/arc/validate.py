@@ -25,10 +25,12 @@ def _generator(
     gen = find_generator(labels.generator)
     if gen is None:
         known, gen = verifier(labels.generator)  # a shipped sketch (None: it has no solve())
-        if not known:
-            problems.append(f"{where}: labels name generator {labels.generator!r}, unknown here")
-        elif gen is None and notes is not None:
+        if known and gen is None and notes is not None:
             notes.append(f"{where}: unverified (sketch {labels.generator} has no solve())")
+        elif not known and labels.provenance == "sketch" and notes is not None:
+            notes.append(f"{where}: unverified (sketch {labels.generator} is not shipped)")
+        elif not known and labels.provenance != "sketch":
+            problems.append(f"{where}: labels name generator {labels.generator!r}, unknown here")
     return gen
 
 

@@ -61,6 +61,9 @@ def test_a_sketch_file_by_path_and_a_verified_set(tmp_path: Path, run_cli) -> No
                             "--out", str(out))  # fmt: skip
     assert code == 0 and "verified pairs" in text
     assert (out / "tasks" / "my_family-0-000000.json").is_file()
+    # validate cannot re-run a sketch that is not shipped: it says so, and finds no problem
+    code, text, _ = run_cli("arc", "validate", str(out))
+    assert code == 0 and "2 task(s) unverified" in text and "is not shipped" in text
 
 
 def test_sketches_lists_every_shipped_sketch(run_cli) -> None:
