@@ -1,6 +1,7 @@
 #!/bin/sh
 # Rebuild ../codemirror.js and ../LICENSES.txt from the exact versions in package-lock.json.
-# Needs node and npm; writes node_modules/ here (ignored by git).
+# Needs node and npm; node_modules/ is removed again at the end (the studio serves every file
+# under static/).
 set -eu
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund
@@ -20,3 +21,4 @@ for (const [where, info] of Object.entries(lock.packages)) {
 }
 fs.writeFileSync("../LICENSES.txt", out);
 '
+rm -rf node_modules
