@@ -46,6 +46,11 @@ def test_endless_loop_stops_at_the_time_limit() -> None:
         make("while (true) {}", time_limit=0.5)
 
 
+def test_endless_loop_that_draws_numbers_names_its_line() -> None:
+    with pytest.raises(SketchError, match=r"bad\.js line 3: more than 1000000 calls in one pair"):
+        make("let x = 0; while (x !== 2) x = randomInt(3, 5);")
+
+
 def test_unbounded_allocation_stops_at_the_memory_limit() -> None:
     with pytest.raises(SketchError, match=r"bad\.js: used more than 64 MiB"):
         make("const a = []; for (;;) a.push(new Array(1e5).fill(1));", memory_limit=64 * 2**20)

@@ -14,6 +14,10 @@
   "use strict";
 
   const MAX_SIZE = 30;
+  // calls of the vocabulary one pair (or params(), or solve()) may make: past it the sketch is
+  // stopped with the line it is on, an endless loop that draws or draws numbers caught before
+  // the host's time limit (which stops any loop, but without a line)
+  const MAX_CALLS = 1000000;
   const COLOR_NAMES = {
     black: 0, blue: 1, red: 2, green: 3, yellow: 4, grey: 5, gray: 5, magenta: 6,
     pink: 6, fuchsia: 6, orange: 7, sky: 8, azure: 8, teal: 8, maroon: 9, brown: 9,
@@ -204,6 +208,13 @@
     let rand = mulberry32(0);
     let difficulty = [0, 1];
     let sync = () => {}; // updates the sketch's width and height
+    let calls = 0;
+
+    function tick() {
+      if (++calls > MAX_CALLS) {
+        throw new SketchError(`more than ${MAX_CALLS} calls in one pair: an endless loop?`);
+      }
+    }
 
     function freshPen() {
       // subtle: p5 strokes shapes black by default; black is ARC's background, so here shapes
@@ -212,6 +223,7 @@
     }
 
     function need(what) {
+      tick();
       if (scene === null) throw new SketchError(`${what}() is for pair(), params() or solve()`);
       if (scene.size === null) throw new SketchError(`${what}() before createCanvas(w, h)`);
     }
@@ -627,6 +639,7 @@
       },
 
       random(a, b) {
+        tick();
         const u = rand();
         if (Array.isArray(a)) {
           if (a.length === 0) throw new SketchError("random([]) of an empty array");
@@ -637,9 +650,13 @@
         return a + u * (b - a);
       },
       randomSeed(n) { rand = mulberry32(hash32(`seed:${n}`)); },
-      randomInt(lo, hi) { return lo + Math.floor(rand() * (hi - lo + 1)); },
+      randomInt(lo, hi) {
+        tick();
+        return lo + Math.floor(rand() * (hi - lo + 1));
+      },
       // re-arc's unifint: an integer in [lo, hi] that grows with the task's difficulty
       level(lo, hi) {
+        tick();
         const d = difficulty[0] + (difficulty[1] - difficulty[0]) * rand();
         return Math.min(hi, Math.max(lo, Math.round(lo + (hi - lo) * d)));
       },
@@ -846,6 +863,7 @@
     };
 
     function rtBegin() {
+      calls = 0;
       scene = new Scene();
       scene.deletedRows = [];
       pen = freshPen();
@@ -866,10 +884,10 @@
       scene = null;
       return s;
     };
-    rt.seed = (text) => { rand = mulberry32(hash32(text)); };
+    rt.seed = (text) => { rand = mulberry32(hash32(text)); calls = 0; };
     rt.setDifficulty = (d) => { difficulty = d; };
     rt.rand = () => rand();
-    rt.inSolve = () => { scene = null; pen = freshPen(); };
+    rt.inSolve = () => { scene = null; pen = freshPen(); calls = 0; };
     return rt;
   }
 
