@@ -56,6 +56,21 @@ def test_unbounded_allocation_stops_at_the_memory_limit() -> None:
         make("const a = []; for (;;) a.push(new Array(1e5).fill(1));", memory_limit=64 * 2**20)
 
 
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        ("function params() { return 3; }", "params\\(\\) returns an object, got 3"),
+        ("const about = { train: [0, 2] };", "about.train is \\[lo, hi\\] demonstrations"),
+        ("const about = { test: 9 };", "about.test is 1 to 5 test pairs"),
+    ],
+)
+def test_bad_params_and_about(head: str, message: str) -> None:
+    with pytest.raises(SketchError, match=message):
+        sketch(head + "\n" + PAIR.format(line="point(0, 0);"), "bad").make_task(
+            0, 0, (0.0, 1.0), 20
+        )
+
+
 def test_no_pair_function() -> None:
     with pytest.raises(SketchError, match=r"bad\.js: the sketch defines no pair"):
         sketch("const x = 1;", "bad").make_task(0, 0, (0.0, 1.0), 20)

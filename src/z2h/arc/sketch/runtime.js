@@ -980,8 +980,15 @@
       Object.assign(this, parts.value);
       if (this.pair === null) this._fail("the sketch defines no pair(params) function", null);
       const about = this.about;
-      this.train = Array.isArray(about.train) ? about.train : [3, 4];
-      this.test = isInt(about.test) ? about.test : 1;
+      this.train = about.train === undefined ? [3, 4] : about.train;
+      this.test = about.test === undefined ? 1 : about.test;
+      const [lo, hi] = Array.isArray(this.train) ? this.train : [];
+      if (!isInt(lo) || !isInt(hi) || lo < 1 || hi < lo || hi > 10) {
+        this._fail(`about.train is [lo, hi] demonstrations (1 <= lo <= hi <= 10), got ${JSON.stringify(this.train)}`, null);
+      }
+      if (!isInt(this.test) || this.test < 1 || this.test > 5) {
+        this._fail(`about.test is 1 to 5 test pairs, got ${JSON.stringify(this.test)}`, null);
+      }
     }
 
     _fail(message, line) {
@@ -1050,7 +1057,8 @@
       if (this.params !== null) {
         const got = this._guard("in params()", () => this.params());
         if (got.error) return got;
-        params = JSON.parse(JSON.stringify(got.value === undefined ? {} : got.value));
+        params = plainParams(got.value);
+        if (params.error) return params;
       }
       const [lo, hi] = this.train;
       const nTrain = rt.api.randomInt(lo, hi);
@@ -1113,7 +1121,8 @@
       if (this.params !== null) {
         const got = this._guard("in params()", () => this.params());
         if (got.error) return got;
-        params = JSON.parse(JSON.stringify(got.value === undefined ? {} : got.value));
+        params = plainParams(got.value);
+        if (params.error) return params;
       }
       const rejected = {};
       for (let i = 0; i < (attempts || 50); i++) {
@@ -1133,6 +1142,15 @@
       const got = this.solveGrid(grid, demos);
       return got.error ? got : { value: got.value };
     }
+  }
+
+  // params()'s value as plain JSON data: an object (the labels' "params"), or an error.
+  function plainParams(value) {
+    const v = value === undefined ? {} : JSON.parse(JSON.stringify(value));
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      return { error: { message: `params() returns an object, got ${JSON.stringify(value)}`, line: null } };
+    }
+    return v;
   }
 
   function api_sameGrid(a, b) {
