@@ -31,7 +31,8 @@ function pair(p) {
 
 // the row that is one colour from edge to edge
 function lineRow(g) {
-  const rows = g.map((r, y) => y).filter((y) => g[y][0] !== mostCommon(g) && g[y].every((v) => v === g[y][0]));
+  const bg = mostCommon(g);
+  const rows = g.map((r, y) => y).filter((y) => g[y][0] !== bg && g[y].every((v) => v === g[y][0]));
   return rows.length === 1 ? rows[0] : null;
 }
 

@@ -30,7 +30,9 @@ function pair(p) {
     const near = [[at.x, at.y]].concat(path).some(([x, y]) => taken.has(`${x},${y}`));
     if (path.length === 0 || near) reject("rays meet");
     for (const [x, y] of [[at.x, at.y]].concat(path)) {
-      for (const [u, v] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) taken.add(`${x + u},${y + v}`);
+      for (const [u, v] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        taken.add(`${x + u},${y + v}`);
+      }
     }
     fill(random(palette));
     dots.push([point(at.x, at.y), path]);
@@ -58,6 +60,8 @@ function solve(input, demos) {
     return got !== null && sameGrid(got, d.output);
   }));
   const answers = fits.map((s) => shoot(input, s));
-  if (answers.length === 0 || answers.some((a) => a === null || !sameGrid(a, answers[0]))) return null;
+  if (answers.length === 0 || answers.some((a) => a === null || !sameGrid(a, answers[0]))) {
+    return null;
+  }
   return answers[0];
 }

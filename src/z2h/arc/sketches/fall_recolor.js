@@ -1,7 +1,7 @@
 // Two rules composed: every object falls to the floor (or onto another object) and takes
 // the task's colour; each object's labels chain the two: move, stop_at_contact, recolor.
 const about = {
-  description: "objects fall down until they land, then take the task's colour (two rules in a chain)",
+  description: "objects fall until they land, then take the task's colour (two rules in a chain)",
   concepts: ["composition", "gravity", "recolor", "contact"],
 };
 
@@ -31,7 +31,8 @@ function pair(p) {
 function solve(input, demos) {
   const found = new Set();
   for (const d of demos) {
-    d.output.forEach((row) => row.forEach((v) => { if (v !== mostCommon(d.output)) found.add(v); }));
+    const bg = mostCommon(d.output);
+    d.output.forEach((row) => row.forEach((v) => { if (v !== bg) found.add(v); }));
   }
   if (found.size !== 1) return null;
   const things = fromGrid(input);

@@ -1,6 +1,6 @@
 // Objects fall to the floor: each drops straight down until it rests on the floor or on
 // another object (the lowest fall first).
-const about = { description: "objects fall to the floor line and stack", concepts: ["physics", "gravity", "contact"] };
+const about = { description: "objects fall to the floor and stack", concepts: ["gravity"] };
 
 function pair() {
   createCanvas(level(5, 14), level(6, 14));

@@ -19,7 +19,8 @@ function pair(p) {
     const flat = i === 0 ? true : i === 1 ? false : random() < 0.5;
     const len = randomInt(2, min(6, (flat ? width : height) - 1));
     const at = flat ? free(len, 1) : free(1, len);
-    lines.push(flat ? line(at.x, at.y, at.x + len - 1, at.y) : line(at.x, at.y, at.x, at.y + len - 1));
+    const [dx, dy] = flat ? [len - 1, 0] : [0, len - 1];
+    lines.push(line(at.x, at.y, at.x + dx, at.y + dy));
   }
   output();
   for (const l of lines) l.recolor(l.h === 1 ? p.across : p.down);

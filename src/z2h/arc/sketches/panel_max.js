@@ -1,7 +1,7 @@
 // Panels split by separator lines: the output is the panel holding the most (or the fewest,
 // the task's) coloured cells, cut out.
 const about = {
-  description: "separator lines split the grid into panels: keep the panel with the most (or fewest) dots",
+  description: "separators split the grid into panels: keep the one with most (or fewest) dots",
   concepts: ["panels", "separators", "counting", "crop"],
 };
 
@@ -80,8 +80,13 @@ function crop(g, most) {
 
 function solve(input, demos) {
   const answers = [true, false]
-    .filter((most) => demos.every((d) => { const c = crop(d.input, most); return c && sameGrid(c, d.output); }))
+    .filter((most) => demos.every((d) => {
+      const c = crop(d.input, most);
+      return c !== null && sameGrid(c, d.output);
+    }))
     .map((most) => crop(input, most));
-  if (answers.length === 0 || answers.some((a) => a === null || !sameGrid(a, answers[0]))) return null;
+  if (answers.length === 0 || answers.some((a) => a === null || !sameGrid(a, answers[0]))) {
+    return null;
+  }
   return answers[0];
 }
