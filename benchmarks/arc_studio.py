@@ -317,7 +317,10 @@ def screenshots(out: Path, root: Path) -> None:
         k = page.evaluate("studio.state.views.findIndex(v => v.side === 'answer')")
         page.locator(".solve-bar button", has_text="copy input").first.click()
         p = page.evaluate(f"studio.state.views[{k}].view.cellCenterOnPage(0, 0)")
+        page.keyboard.press("p")
+        page.keyboard.press("4")
         page.mouse.click(p["x"], p["y"])
+        page.mouse.move(1, 1)
         page.locator(".solve-bar button", has_text="submit").first.click()
         shot(page, "arc_studio_solve.png")
         page.keyboard.press("i")
@@ -337,7 +340,9 @@ def screenshots(out: Path, root: Path) -> None:
         small.locator(".pair[data-split=test]").first.scroll_into_view_if_needed()
         shot(small, "arc_studio_predictions.png")
         small.click("#open-paste")
-        small.fill("#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}]}')
+        small.fill(
+            "#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}'
+        )
         small.click("#paste-open")
         shot(small, "arc_studio_paste.png")
         browser.close()

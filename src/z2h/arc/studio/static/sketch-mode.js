@@ -352,7 +352,7 @@ export const sketchMode = {
   label: "sketch",
   key: "w",
   title: "write a task family in p5's vocabulary: live preview of several seeds, save, generate",
-  pane: "sketch",
+  pane: "sketch-pane", // the id of its element in #main
   init(studio, panel) {
     sk.studio = studio;
     panel.innerHTML = PANEL;
@@ -361,7 +361,7 @@ export const sketchMode = {
     document.head.append(style);
     const pane = document.createElement("div");
     pane.id = "sketch-pane";
-    pane.dataset.pane = "sketch";
+    pane.className = "pane";
     pane.hidden = true;
     pane.innerHTML = '<div id="sketch-editor"></div><div id="sketch-previews"></div>';
     $("main").append(pane);
