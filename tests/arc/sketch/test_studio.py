@@ -178,3 +178,13 @@ def test_writes_need_the_token(studio_page) -> None:
         " body: JSON.stringify({source: 'x'})}).then(r => r.status)"
     )
     assert status == 401 and not (root / "sketches" / "x.js").exists()
+
+
+def test_leaving_sketch_mode_shows_the_pairs_again(studio_page) -> None:
+    page, _ = studio_page
+    assert page.is_visible("#sketch-pane") and not page.is_visible("#pairs")
+    page.click("#modes button[data-mode=inspect]")
+    assert page.is_hidden("#sketch-pane") and page.is_visible("#pairs")
+    page.click("#modes button[data-mode=sketch]")
+    assert page.is_visible("#sketch-pane")
+    assert page.errors == []
