@@ -27,6 +27,8 @@ def make(line: str, **limits) -> None:
         ('fill("white"); point(0, 0);', r'bad\.js line 3: fill: colour "white" is not 0-9'),
         ("rect(0.5, 0, 1, 1);", r"bad\.js line 3: rect takes whole cells"),
         ("rotate(1);", r"bad\.js line 3: rotate takes quarter turns"),
+        ("rectMode(CENTER);", r"bad\.js line 3: rectMode: only CORNER"),
+        ("strokeWeight(2);", r"bad\.js line 3: strokeWeight: outlines are one cell"),
         ("Math.random();", r"bad\.js line 3: Math\.random is not available: use random\(\)"),
         ("Date.now();", r"bad\.js line 3: TypeError"),
     ],

@@ -10,6 +10,11 @@ from sketch_helpers import cells, drawn, fnv1a32, grid, mulberry32, sketch
 # (verb, the sketch lines, the 5 x 5 grid they must draw)
 VERBS = [
     ("rect", "rect(1, 1, 3, 2);", [".....", ".111.", ".111.", ".....", "....."]),
+    (
+        "p5's default modes accepted",
+        "rectMode(CORNER); ellipseMode(CENTER); strokeWeight(1); rect(0, 0, 1, 1);",
+        ["1....", ".....", ".....", ".....", "....."],
+    ),
     ("square", 'fill("red"); square(0, 0, 2);', ["22...", "22...", ".....", ".....", "....."]),
     (
         "stroke and fill",

@@ -29,6 +29,7 @@
     "point", "line", "rect", "square", "ellipse", "circle", "beginShape", "vertex",
     "endShape", "push", "pop", "translate", "rotate", "scale", "random", "randomSeed",
     "shuffle", "floor", "ceil", "round", "abs", "min", "max", "constrain", "CLOSE",
+    "CORNER", "CENTER", "rectMode", "ellipseMode", "strokeWeight",
     "HALF_PI", "PI", "TWO_PI", "group", "output", "reject", "act", "level", "randomInt",
     "free", "blob", "colors", "objects", "objectsOf", "blank", "copyGrid", "cellAt",
     "mostCommon", "sameGrid", "fromGrid", "toGrid", "spot", "turnGrid", "flipGrid", "transposeGrid", "shapeKey",
@@ -518,7 +519,18 @@
     }
 
     const api = {
-      CLOSE: "close", HALF_PI, PI: Math.PI, TWO_PI: 2 * Math.PI,
+      CLOSE: "close", HALF_PI, PI: Math.PI, TWO_PI: 2 * Math.PI, CORNER: "corner", CENTER: "center",
+
+      // p5's modes and weight, kept only at the values a grid of cells gives them
+      rectMode(m) {
+        if (m !== "corner") throw new SketchError("rectMode: only CORNER (rect(x, y, w, h) from its corner)");
+      },
+      ellipseMode(m) {
+        if (m !== "center") throw new SketchError("ellipseMode: only CENTER (ellipse(x, y, w, h) about (x, y))");
+      },
+      strokeWeight(w) {
+        if (w !== 1) throw new SketchError(`strokeWeight: outlines are one cell, got ${w}`);
+      },
 
       createCanvas(w, h) {
         if (scene === null) throw new SketchError("createCanvas() is for pair()");
