@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from z2h.arc.grid import ArcError
+from z2h.cli import add_report_flags, print_result
 
 DEFAULT_DIFFICULTY = "0,1"
 
@@ -128,6 +129,7 @@ def _configure_generate(sub) -> None:
         help="replace the set (or this shard) already in --out: its listed tasks are removed "
         "first (without it, an --out holding a set or other files is refused)",
     )
+    add_report_flags(p, "manifest.json")
     p.set_defaults(func=_generate)
 
 
@@ -156,8 +158,9 @@ def _generate(args: argparse.Namespace) -> int:
             force=args.force,
         )
         verified = manifest["sketch"]["verified"]
-        _print_made(manifest, args.out, "verified pairs" if verified else "pairs, unverified")
-        print(f"sketch {manifest['sketch']['name']}: {manifest['sketch']['note']}")
+        _print_made(args, manifest, "verified pairs" if verified else "pairs, unverified")
+        if not (args.json or args.quiet):
+            print(f"sketch {manifest['sketch']['name']}: {manifest['sketch']['note']}")
         return 0
     gens = resolve(args.generator)
     manifest = make_set(
@@ -171,16 +174,18 @@ def _generate(args: argparse.Namespace) -> int:
         args.max_attempts,
         force=args.force,
     )
-    _print_made(manifest, args.out)
+    _print_made(args, manifest)
     return 0
 
 
-def _print_made(manifest: dict, out: str, pairs: str = "verified pairs") -> None:
+def _print_made(args: argparse.Namespace, manifest: dict, pairs: str = "verified pairs") -> None:
     rejected = sum(manifest["rejected"].values())
     rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
-    print(
+    print_result(
+        args,
+        manifest,
         f"wrote {manifest['tasks']} tasks ({manifest['pairs']} {pairs}, {rejected} "
-        f"rejected) to {out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)"
+        f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)",
     )
 
 
