@@ -126,3 +126,12 @@ def test_studio_takes_a_sketch_folder() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert parser.parse_args(["--sketches", "my_sketches"]).sketches == "my_sketches"
+
+
+def test_generate_sketch_json_prints_the_manifest(tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "set"
+    code, text, _ = run_cli(
+        "arc", "generate", "--sketch", "to_center", "--tasks", "1", "--json", "--out", str(out)
+    )
+    assert code == 0
+    assert json.loads(text)["sketch"]["verified"] is True  # the one line is the manifest
