@@ -105,11 +105,11 @@ def make_sketch_set(
             tasks,
             seed,
             difficulty,
-            shard,
-            workers,
-            max_attempts,
-            show_progress,
-            force,
+            shard=shard,
+            workers=workers,
+            max_attempts=max_attempts,
+            show_progress=show_progress,
+            force=force,
         )
     except SketchError:
         _remove_shard(root, gen.name, tasks, seed, shard, existed)
