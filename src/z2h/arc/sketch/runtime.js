@@ -32,7 +32,8 @@
     "CORNER", "CENTER", "rectMode", "ellipseMode", "strokeWeight",
     "HALF_PI", "PI", "TWO_PI", "group", "output", "reject", "act", "level", "randomInt",
     "free", "blob", "colors", "objects", "objectsOf", "blank", "copyGrid", "cellAt",
-    "mostCommon", "sameGrid", "fromGrid", "toGrid", "spot", "turnGrid", "flipGrid", "transposeGrid", "shapeKey",
+    "mostCommon", "sameGrid", "fromGrid", "toGrid", "spot", "turnGrid", "flipGrid",
+    "transposeGrid", "shapeKey",
   ];
 
   // A sketch's own mistake, named with the line of the sketch that made it.
@@ -68,7 +69,9 @@
   let knownOps = null;
   function checkOp(op) {
     if (knownOps !== null && !knownOps.includes(String(op))) {
-      throw new SketchError(`action ${JSON.stringify(op)} is not in the labels' vocabulary (${knownOps.join(", ")})`);
+      const known = knownOps.join(", ");
+      throw new SketchError(
+        `action ${JSON.stringify(op)} is not in the labels' vocabulary (${known})`);
     }
   }
 
@@ -446,7 +449,8 @@
         const cells = new Map();
         for (const [kk, c] of it.cells) {
           const x = keyX(kk), y = keyY(kk);
-          cells.set(axis === "h" ? key(2 * b.x + b.w - 1 - x, y) : key(x, 2 * b.y + b.h - 1 - y), c);
+          const to = axis === "h" ? key(2 * b.x + b.w - 1 - x, y) : key(x, 2 * b.y + b.h - 1 - y);
+          cells.set(to, c);
         }
         it.cells = cells;
         this._record({ op: "flip", axis });
@@ -523,10 +527,14 @@
 
       // p5's modes and weight, kept only at the values a grid of cells gives them
       rectMode(m) {
-        if (m !== "corner") throw new SketchError("rectMode: only CORNER (rect(x, y, w, h) from its corner)");
+        if (m !== "corner") {
+          throw new SketchError("rectMode: only CORNER (rect(x, y, w, h) from its corner)");
+        }
       },
       ellipseMode(m) {
-        if (m !== "center") throw new SketchError("ellipseMode: only CENTER (ellipse(x, y, w, h) about (x, y))");
+        if (m !== "center") {
+          throw new SketchError("ellipseMode: only CENTER (ellipse(x, y, w, h) about (x, y))");
+        }
       },
       strokeWeight(w) {
         if (w !== 1) throw new SketchError(`strokeWeight: outlines are one cell, got ${w}`);
@@ -536,7 +544,8 @@
         if (scene === null) throw new SketchError("createCanvas() is for pair()");
         for (const v of [w, h]) {
           if (!isInt(v) || v < 1 || v > MAX_SIZE) {
-            throw new SketchError(`createCanvas(${w}, ${h}): a grid is 1 to ${MAX_SIZE} cells each way`);
+            throw new SketchError(
+              `createCanvas(${w}, ${h}): a grid is 1 to ${MAX_SIZE} cells each way`);
           }
         }
         const old = scene.canvas[scene.phase];
@@ -644,7 +653,9 @@
       scale(sx, sy) {
         if (sy === undefined) sy = sx;
         for (const v of [sx, sy]) {
-          if (!isInt(v) || v === 0) throw new SketchError(`scale takes whole non-zero factors, got ${v}`);
+          if (!isInt(v) || v === 0) {
+            throw new SketchError(`scale takes whole non-zero factors, got ${v}`);
+          }
         }
         const [a, b, c, d, e, f] = pen.m;
         pen.m = [a * sx, b * sx, c * sy, d * sy, e, f];
@@ -767,12 +778,15 @@
           frontier[i] = frontier[frontier.length - 1];
           frontier.pop();
           if (cells.has(key(cx, cy))) continue;
-          if (Math.max(x1, cx) - Math.min(x0, cx) >= w || Math.max(y1, cy) - Math.min(y0, cy) >= h) {
+          const wide = Math.max(x1, cx) - Math.min(x0, cx);
+          const tall = Math.max(y1, cy) - Math.min(y0, cy);
+          if (wide >= w || tall >= h) {
             continue;
           }
           cells.set(key(cx, cy), [cx, cy]);
           frontier.push([cx + 1, cy], [cx - 1, cy], [cx, cy + 1], [cx, cy - 1]);
-          x0 = Math.min(x0, cx), x1 = Math.max(x1, cx), y0 = Math.min(y0, cy), y1 = Math.max(y1, cy);
+          [x0, x1] = [Math.min(x0, cx), Math.max(x1, cx)];
+          [y0, y1] = [Math.min(y0, cy), Math.max(y1, cy)];
         }
         const local = [...cells.values()].map(([cx, cy]) => [x + cx - x0, y + cy - y0]);
         return region(local, "shape");
@@ -862,12 +876,14 @@
         let out = g;
         for (let t = 0; t < (((k % 4) + 4) % 4); t++) {
           const h = out.length, w = out[0].length, src = out;
-          out = Array.from({ length: w }, (_, i) => Array.from({ length: h }, (_, j) => src[j][w - 1 - i]));
+          out = Array.from({ length: w },
+            (_, i) => Array.from({ length: h }, (_, j) => src[j][w - 1 - i]));
         }
         return out === g ? api.copyGrid(g) : out;
       },
       flipGrid(g, axis) {
-        return axis === "h" ? g.map((row) => row.slice().reverse()) : g.slice().reverse().map((r) => r.slice());
+        if (axis === "h") return g.map((row) => row.slice().reverse());
+        return g.slice().reverse().map((row) => row.slice());
       },
       transposeGrid(g) { return g[0].map((_, x) => g.map((row) => row[x])); },
       // An objectsOf() object's cells relative to its box, as text: equal for equal shapes.
@@ -943,7 +959,9 @@
     }
     return {
       input: inp.grid, output: out.grid,
-      labels: { input: inp.labels, output: out.labels, actions: scene.actions, correspondence: rows },
+      labels: {
+        input: inp.labels, output: out.labels, actions: scene.actions, correspondence: rows,
+      },
     };
   }
 
@@ -959,7 +977,8 @@
   // line numbers are the file's; `export` is dropped (a sketch may be written as a module).
   function wrap(source, name) {
     const names = API_NAMES.join(", ");
-    const body = source.replace(/^(\s*)export\s+(?=(async\s+)?function|const|let|var|class)/gm, "$1");
+    const exported = /^(\s*)export\s+(?=(async\s+)?function|const|let|var|class)/gm;
+    const body = source.replace(exported, "$1");
     // subtle: the sketch runs in a function nested inside the one that declares the API, so
     // its own top-level names may shadow the API's instead of clashing with them
     return (
@@ -996,7 +1015,9 @@
       this.test = about.test === undefined ? 1 : about.test;
       const [lo, hi] = Array.isArray(this.train) ? this.train : [];
       if (!isInt(lo) || !isInt(hi) || lo < 1 || hi < lo || hi > 10) {
-        this._fail(`about.train is [lo, hi] demonstrations (1 <= lo <= hi <= 10), got ${JSON.stringify(this.train)}`, null);
+        const got = JSON.stringify(this.train);
+        this._fail(`about.train is [lo, hi] demonstrations (1 <= lo <= hi <= 10), got ${got}`,
+          null);
       }
       if (!isInt(this.test) || this.test < 1 || this.test > 5) {
         this._fail(`about.test is 1 to 5 test pairs, got ${JSON.stringify(this.test)}`, null);
@@ -1083,7 +1104,9 @@
           if (attempts >= maxAttempts) {
             const reasons = Object.entries(rejected).sort((a, b) => b[1] - a[1])
               .map(([k, v]) => `${k} ${v}`).join(", ") || "none";
-            return { failed: `sketch ${this.name} made no valid task in ${maxAttempts} attempts (rejected pairs: ${reasons})`, rejected };
+            const failed = `sketch ${this.name} made no valid task in ${maxAttempts} attempts `
+              + `(rejected pairs: ${reasons})`;
+            return { failed, rejected };
           }
           attempts++;
           const got = this.drawPair(params, difficulty);
@@ -1117,7 +1140,9 @@
           verified: this.solve !== null,
           train: cands.slice(0, nTrain).map((p) => ({ input: p.input, output: p.output })),
           test: cands.slice(nTrain).map((p) => ({ input: p.input, output: p.output })),
-          labels: { train: cands.slice(0, nTrain).map(strip), test: cands.slice(nTrain).map(strip) },
+          labels: {
+            train: cands.slice(0, nTrain).map(strip), test: cands.slice(nTrain).map(strip),
+          },
           rejected,
         },
       };
@@ -1160,7 +1185,8 @@
   function plainParams(value) {
     const v = value === undefined ? {} : JSON.parse(JSON.stringify(value));
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
-      return { error: { message: `params() returns an object, got ${JSON.stringify(value)}`, line: null } };
+      const message = `params() returns an object, got ${JSON.stringify(value)}`;
+      return { error: { message, line: null } };
     }
     return v;
   }

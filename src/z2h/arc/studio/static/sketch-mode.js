@@ -23,7 +23,8 @@ const STYLE = `
 #sketch-previews { flex: 1 1 50%; overflow: auto; display: flex; flex-wrap: wrap;
   align-content: flex-start; gap: 10px; }
 .sketch-card { border: 1px solid #ddd; padding: 4px; font-size: 12px; }
-.sketch-card canvas { image-rendering: pixelated; border: 1px solid #999; margin: 1px; display: block; }
+.sketch-card canvas { image-rendering: pixelated; border: 1px solid #999; margin: 1px;
+  display: block; }
 .sketch-card .arrow { margin: 0 4px; }
 .sketch-side { position: relative; display: inline-block; }
 .sketch-mark { position: absolute; border: 2px solid #39f; pointer-events: none; }
@@ -41,10 +42,14 @@ const PANEL = `
     <span id="sketch-seeds">0-7</span>
     <button id="sketch-next" title="the next seeds">&gt;</button></div>
   <label>difficulty <input id="sketch-lo" type="number" min="0" max="1" step="0.1" value="0"
-    size="3"> to <input id="sketch-hi" type="number" min="0" max="1" step="0.1" value="1" size="3"></label>
-  <div class="buttons"><button id="sketch-save" title="save NAME.js in the sketch folder">save</button></div>
-  <div class="buttons"><input id="sketch-tasks" type="number" min="1" max="1000" value="20" size="4">
-    <button id="sketch-generate" title="make a set of tasks from this sketch in the sketch folder">generate tasks</button></div>
+    size="3"> to
+    <input id="sketch-hi" type="number" min="0" max="1" step="0.1" value="1" size="3"></label>
+  <div class="buttons">
+    <button id="sketch-save" title="save NAME.js in the sketch folder">save</button></div>
+  <div class="buttons">
+    <input id="sketch-tasks" type="number" min="1" max="1000" value="20" size="4">
+    <button id="sketch-generate" title="make a set of tasks from this sketch in the sketch folder"
+      >generate tasks</button></div>
   <div id="sketch-info" class="hint"></div>
   <div id="sketch-error"></div>`;
 
@@ -166,7 +171,8 @@ function run() {
     done(source);
   }, PREVIEW_LIMIT_MS);
   sk.pending = { id, timer, started: performance.now(), source };
-  sk.worker.postMessage({ id, source, name, first: sk.first, count: SEEDS, difficulty: difficulty() });
+  sk.worker.postMessage(
+    { id, source, name, first: sk.first, count: SEEDS, difficulty: difficulty() });
 }
 
 // One side of a previewed pair: the grid, and a box outline laid over it for the linked object.
@@ -367,7 +373,9 @@ export const sketchMode = {
     $("main").append(pane);
     $("sketch-prev").addEventListener("click", () => step(-1));
     $("sketch-next").addEventListener("click", () => step(1));
-    for (const id of ["sketch-lo", "sketch-hi", "sketch-name"]) $(id).addEventListener("input", schedule);
+    for (const id of ["sketch-lo", "sketch-hi", "sketch-name"]) {
+      $(id).addEventListener("input", schedule);
+    }
     $("sketch-save").addEventListener("click", save);
     $("sketch-generate").addEventListener("click", generate);
   },
