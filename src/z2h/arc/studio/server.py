@@ -15,6 +15,7 @@ Routes (JSON in and out; writes need the per-launch token in the ``X-Z2H-Token``
     POST /api/labels/check                          each row's replay verdict {"task", "labels"}
     GET  /api/generators                            names, concepts, descriptions
     POST /api/generate                              {"generator", "difficulty", "seed"}  (token)
+    /api/sketch-runtime, /api/sketches/...          sketch mode (z2h.arc.studio.sketchdesk)
     GET  /, /task/..., /new                         the page; /static/... its files
 
 Why the standard library: the studio serves one person on their own machine, a dozen routes and
@@ -197,6 +198,10 @@ class StudioHandler(BaseHTTPRequestHandler):
         if key == ("POST", "generate"):
             self._check_token()
             return studio.generate(self._read_json())
+        from z2h.arc.studio.sketchdesk import route  # sketch mode (docs/arc-sketches.md)
+
+        if (answer := route(self, method, parts)) is not None:
+            return answer
         if key not in routes:
             raise NotFound(f"no API route {method} {path}")
         return routes[key](*args)

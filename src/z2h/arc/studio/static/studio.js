@@ -13,13 +13,14 @@ import { galleryMode } from "./mode-gallery.js";
 import { inspectMode } from "./mode-inspect.js";
 import { labelMode } from "./mode-label.js";
 import { solveMode } from "./mode-solve.js";
+import { sketchMode } from "./sketch-mode.js";
 import { COLOR_NAMES, describeAction, describeMatch, describeObject } from "./describe.js";
 import { toolPanel } from "./tools.js";
 import { taskMenu } from "./taskio.js";
 
 // The modes, in the order of their buttons. A new mode is a module exporting one object like
 // these, added here (docs/arc-studio.md, "Adding a mode").
-const MODES = [inspectMode, editMode, solveMode, galleryMode, labelMode];
+const MODES = [inspectMode, editMode, solveMode, galleryMode, labelMode, sketchMode];
 
 const TOKEN_KEY = "z2h-arc-studio-token";
 const LIST_LIMIT = 2000; // rows drawn in the task list at once; the search narrows the rest
