@@ -158,7 +158,7 @@ def test_owner_map_later_objects_cover_earlier():
 
 
 def test_registry_and_typed_settings():
-    assert registry.names() == ["grid-gpt", "grid-vit", "objects"]
+    assert registry.names() == ["grid-gpt", "grid-vit", "objects", "object-reasoner"]
     cfg = registry.make_config("grid-vit", canvas=8, demos=0)
     assert cfg.canvas == 8 and registry.build("grid-vit", cfg).reads_demos is False
     with pytest.raises(Z2HError, match="unknown model 'vit'; choose one of: grid-gpt"):
