@@ -43,7 +43,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--out",
         help="run folder (checkpoints, metrics.json; default: a new runs/arc/MODEL-TIME-ID)",
     )
-    p.add_argument("--model", default="grid-gpt", help="grid-gpt, grid-vit or objects")
+    p.add_argument(
+        "--model", default="grid-gpt", help="grid-gpt, grid-vit, objects or object-reasoner"
+    )
     src = p.add_argument_group("tasks (give one)")
     src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
     src.add_argument("--generator", help="generator names, comma-separated, or 'all' (on the fly)")
