@@ -65,6 +65,12 @@ RENDER_CASES = {
         [ObjectAction("recolor", color=2), ObjectAction("delete")],
         grid(2, 3, [(0, 0, 2), (0, 1, 2)]),
     ),
+    # the colour of what touches it: the left cell is beside a 4, the right one beside nothing
+    "recolor as touching": (
+        scene(1, 5, obj(0, [(0, 0, 4)]), obj(1, [(0, 1, 1)]), obj(2, [(0, 4, 1)])),
+        [ObjectAction(), ObjectAction("recolor_as_touching"), ObjectAction("recolor_as_touching")],
+        grid(1, 5, [(0, 0, 4), (0, 1, 4), (0, 4, 1)]),
+    ),
     "raise": (
         scene(1, 3, obj(0, [(0, 0, 1), (0, 1, 1)]), obj(1, [(0, 1, 2), (0, 2, 2)])),
         [ObjectAction("raise"), ObjectAction()],

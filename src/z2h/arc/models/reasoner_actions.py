@@ -25,8 +25,9 @@ import numpy as np
 from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels
 from z2h.arc.replay import render
 
-OPS = ("none", "delete", "recolor", "move_until_contact", "pushed_until_contact", "move_by",
-       "grow_until_contact", "raise", "lower", "other")  # fmt: skip
+OPS = ("none", "delete", "recolor", "recolor_as_touching", "move_until_contact",
+       "pushed_until_contact", "move_by", "grow_until_contact", "raise", "lower",
+       "other")  # fmt: skip
 SPAWNS = ("none", "outline", "fill", "other")
 DIRECTIONS = ("up", "down", "left", "right")
 STEP = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
@@ -89,8 +90,29 @@ def direction_of(by: list[int]) -> str | None:
     return "right" if dc > 0 else "left"
 
 
-def semantic_op(actions: list[dict[str, Any]], deleted: bool) -> ObjectAction:
-    """The semantic action of one label chain (an object's own row)."""
+def touching_colours(gl: GridLabels) -> list[set[int]]:
+    """For each object, the colours of the other objects with a cell beside one of its cells
+    (side by side, in the input)."""
+    owner: dict[tuple[int, int], int] = {}
+    for i, o in enumerate(gl.objects):
+        for r, c, _ in o.cells:
+            owner[(r, c)] = i
+    out: list[set[int]] = [set() for _ in gl.objects]
+    for i, o in enumerate(gl.objects):
+        for r, c, _ in o.cells:
+            for nxt in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                j = owner.get(nxt)
+                if j is not None and j != i:
+                    out[i].update(gl.objects[j].colors)
+    return out
+
+
+def semantic_op(
+    actions: list[dict[str, Any]], deleted: bool, touching: set[int] = frozenset()
+) -> ObjectAction:
+    """The semantic action of one label chain (an object's own row); ``touching``: the
+    colours of the objects beside it (a recolour to the one colour among them is said as
+    "the colour of what touches it", which carries over to new colours)."""
     if deleted:
         return ObjectAction("delete")
     ops = [a.get("op") for a in actions if a.get("op") not in SILENT]
@@ -102,6 +124,8 @@ def semantic_op(actions: list[dict[str, Any]], deleted: bool) -> ObjectAction:
     a = next(a for a in actions if a.get("op") == ops[-1])
     op = ops[0]
     if op == "recolor":
+        if touching == {int(a["to"])}:
+            return ObjectAction("recolor_as_touching")
         return ObjectAction("recolor", color=int(a["to"]))
     if op in ("move", "push"):
         by = [int(v) for v in a["by"]]
@@ -125,6 +149,7 @@ def explain_pair(pl: PairLabels) -> Explanation:
         raise ValueError("explain_pair needs a pair whose output is labelled")
     in_index = {o.id: i for i, o in enumerate(pl.input.objects)}
     out_index = {o.id: i for i, o in enumerate(pl.output.objects)}
+    touching = touching_colours(pl.input)
     own: dict[int, Match] = {}
     extra: dict[int, int] = {}  # input index -> further rows (copies, splits)
     created: list[int] = []
@@ -149,7 +174,7 @@ def explain_pair(pl: PairLabels) -> Explanation:
     for i in range(len(pl.input.objects)):
         m = own.get(i)
         deleted = m is None or m.output_id is None
-        act = semantic_op([] if m is None else m.actions, deleted)
+        act = semantic_op([] if m is None else m.actions, deleted, touching[i])
         if i in extra:
             act = ObjectAction("other")
         kind, colour = spawns.get(i, ("none", None))
@@ -255,14 +280,18 @@ def resolve(gl: GridLabels, actions: list[ObjectAction]) -> Resolved | None:
     cells = [_cells(o) for o in gl.objects]
     rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(gl.objects))}
     alive = [a.op != "delete" for a in actions]
+    touching = touching_colours(gl)
     for i, a in enumerate(actions):
+        to = a.color
+        if a.op == "recolor_as_touching":  # one colour beside it: that one; else no change
+            to = next(iter(touching[i])) if len(touching[i]) == 1 else None
         if a.op == "move_by" and a.by is not None:
             cells[i] = {(r + a.by[0], c + a.by[1]) for r, c in cells[i]}
             rows[i].append({"op": "move", "by": list(a.by)})
-        elif a.op == "recolor" and a.color is not None:
+        elif a.op in ("recolor", "recolor_as_touching") and to is not None:
             for colour in gl.objects[i].colors:
-                if colour != a.color:
-                    rows[i].append({"op": "recolor", "from": colour, "to": a.color})
+                if colour != to:
+                    rows[i].append({"op": "recolor", "from": colour, "to": to})
         elif a.op in ("raise", "lower"):
             rows[i].append({"op": a.op})
     for kind in ("move_until_contact", "pushed_until_contact"):
