@@ -87,6 +87,11 @@ RENDER_CASES = {
         grid(3, 4, [(r, c, 4) for r in range(3) for c in range(3) if (r, c) != (1, 1)]
              + [(1, 1, 1)]),
     ),
+    "outline in its own colour": (
+        scene(3, 3, obj(0, [(1, 1, 6)])),
+        [ObjectAction(spawn="outline_own")],
+        grid(3, 3, [(r, c, 6) for r in range(3) for c in range(3)]),
+    ),
     "fill": (
         scene(3, 3, obj(0, [(r, c, 1) for r in range(3) for c in range(3) if (r, c) != (1, 1)])),
         [ObjectAction(spawn="fill", spawn_color=7)],

@@ -17,6 +17,7 @@ move, a copy to markers, a line between two points) are ``other``: counted, neve
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from z2h.arc.replay import render
 OPS = ("none", "delete", "recolor", "recolor_as_touching", "move_until_contact",
        "pushed_until_contact", "move_by", "grow_until_contact", "raise", "lower",
        "other")  # fmt: skip
-SPAWNS = ("none", "outline", "fill", "other")
+SPAWNS = ("none", "outline", "outline_own", "fill", "other")
 DIRECTIONS = ("up", "down", "left", "right")
 STEP = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 MAX_SHIFT = 29  # a fixed move is at most this many cells each way (grids are at most 30)
@@ -159,7 +160,7 @@ def explain_pair(pl: PairLabels) -> Explanation:
             if m.output_id is None:
                 continue
             created.append(out_index[m.output_id])
-            spawn = _spawn_of(m, pl.output, in_index)
+            spawn = _spawn_of(m, pl.output, in_index, pl.input.objects)
             if spawn is not None:
                 spawns[spawn[0]] = spawn[1:]
             else:  # a created object no input object accounts for
@@ -191,9 +192,11 @@ def explain_pair(pl: PairLabels) -> Explanation:
 
 
 def _spawn_of(
-    m: Match, out: GridLabels, in_index: dict[int, int]
+    m: Match, out: GridLabels, in_index: dict[int, int], inputs: list[ObjectLabel]
 ) -> tuple[int, str, int | None] | None:
-    """(input index, spawn kind, colour) of a created object an input object accounts for."""
+    """(input index, spawn kind, colour) of a created object an input object accounts for;
+    an outline in the object's own (only) colour is ``outline_own``, a colour that carries
+    over to new objects."""
     ops = [a for a in m.actions if a.get("op") in ("outline", "fill")]
     if len(ops) != 1 or len(m.actions) != 1:
         return None
@@ -204,7 +207,10 @@ def _spawn_of(
     obj = next(o for o in out.objects if o.id == m.output_id)
     if len(obj.colors) != 1:
         return None
-    return in_index[ref], a["op"], int(obj.colors[0])
+    i, colour = in_index[ref], int(obj.colors[0])
+    if a["op"] == "outline" and inputs[i].colors == [colour]:
+        return i, "outline_own", None
+    return i, a["op"], colour
 
 
 # -- from semantic actions back to concrete label rows --------------------------------------
@@ -307,9 +313,13 @@ def resolve(gl: GridLabels, actions: list[ObjectAction]) -> Resolved | None:
     painted = [(gl.objects[i].id, rows[i]) for i in order if alive[i]]
     created = []
     for i, a in enumerate(actions):
-        if a.spawn in COLOR_SPAWNS and a.spawn_color is not None:
+        colour = a.spawn_color
+        if a.spawn == "outline_own":  # the object's own colour (its most common one)
+            counts = Counter(k for _, _, k in gl.objects[i].cells)
+            colour = counts.most_common(1)[0][0]
+        if a.spawn in (*COLOR_SPAWNS, "outline_own") and colour is not None:
             made = spawn_cells(a.spawn, cells[i], gl.height, gl.width)
-            created.append([[r, c, a.spawn_color] for r, c in sorted(made)])
+            created.append([[r, c, colour] for r, c in sorted(made)])
     return Resolved(painted, created)
 
 
@@ -320,7 +330,7 @@ def spawn_cells(
     box; ``fill``, the cells of its box it encloses (not 4-connected to the box's outside)."""
     rows, cols = [r for r, _ in cells], [c for _, c in cells]
     top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
-    if kind == "outline":
+    if kind in ("outline", "outline_own"):
         ring = {(r, c) for r in range(top - 1, bottom + 2) for c in (left - 1, right + 1)}
         ring |= {(r, c) for c in range(left - 1, right + 2) for r in (top - 1, bottom + 1)}
         return {(r, c) for r, c in ring if 0 <= r < height and 0 <= c < width}
