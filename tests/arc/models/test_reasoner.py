@@ -71,6 +71,14 @@ RENDER_CASES = {
         [ObjectAction(), ObjectAction("recolor_as_touching"), ObjectAction("recolor_as_touching")],
         grid(1, 5, [(0, 0, 4), (0, 1, 4), (0, 4, 1)]),
     ),
+    # the colour of the frame around it; the cell outside the frame keeps its colour
+    "recolor as container": (
+        scene(3, 4, obj(0, [(r, c, 8) for r in range(3) for c in range(3) if (r, c) != (1, 1)]),
+              obj(1, [(1, 1, 2)]), obj(2, [(0, 3, 2)])),
+        [ObjectAction(), ObjectAction("recolor_as_container"),
+         ObjectAction("recolor_as_container")],
+        grid(3, 4, [(r, c, 8) for r in range(3) for c in range(3)] + [(0, 3, 2)]),
+    ),
     "raise": (
         scene(1, 3, obj(0, [(0, 0, 1), (0, 1, 1)]), obj(1, [(0, 1, 2), (0, 2, 2)])),
         [ObjectAction("raise"), ObjectAction()],

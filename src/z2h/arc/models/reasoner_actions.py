@@ -26,7 +26,8 @@ import numpy as np
 from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels
 from z2h.arc.replay import render
 
-OPS = ("none", "delete", "recolor", "recolor_as_touching", "move_until_contact",
+OPS = ("none", "delete", "recolor", "recolor_as_touching", "recolor_as_container",
+       "move_until_contact",
        "pushed_until_contact", "move_by", "grow_until_contact", "raise", "lower",
        "other")  # fmt: skip
 SPAWNS = ("none", "outline", "outline_own", "fill", "other")
@@ -108,12 +109,29 @@ def touching_colours(gl: GridLabels) -> list[set[int]]:
     return out
 
 
+def container_colour(gl: GridLabels, i: int) -> int | None:
+    """The main colour of the smallest other object whose box holds object ``i``'s box inside
+    its border (a frame around it), or None."""
+    top, left, h, w = gl.objects[i].box
+    holders = []
+    for j, o in enumerate(gl.objects):
+        ot, ol, oh, ow = o.box
+        inside = ot < top and ol < left and top + h < ot + oh and left + w < ol + ow
+        if j != i and inside:
+            holders.append((oh * ow, Counter(k for _, _, k in o.cells).most_common(1)[0][0]))
+    return min(holders)[1] if holders else None
+
+
 def semantic_op(
-    actions: list[dict[str, Any]], deleted: bool, touching: set[int] = frozenset()
+    actions: list[dict[str, Any]],
+    deleted: bool,
+    touching: set[int] = frozenset(),
+    container: int | None = None,
 ) -> ObjectAction:
-    """The semantic action of one label chain (an object's own row); ``touching``: the
-    colours of the objects beside it (a recolour to the one colour among them is said as
-    "the colour of what touches it", which carries over to new colours)."""
+    """The semantic action of one label chain (an object's own row). A recolour to the one
+    colour of the objects beside it (``touching``) is "the colour of what touches it"; to the
+    colour of the frame around it (``container``), "the colour of what holds it": both carry
+    over to new colours."""
     if deleted:
         return ObjectAction("delete")
     ops = [a.get("op") for a in actions if a.get("op") not in SILENT]
@@ -127,6 +145,8 @@ def semantic_op(
     if op == "recolor":
         if touching == {int(a["to"])}:
             return ObjectAction("recolor_as_touching")
+        if container == int(a["to"]):
+            return ObjectAction("recolor_as_container")
         return ObjectAction("recolor", color=int(a["to"]))
     if op in ("move", "push"):
         by = [int(v) for v in a["by"]]
@@ -175,7 +195,8 @@ def explain_pair(pl: PairLabels) -> Explanation:
     for i in range(len(pl.input.objects)):
         m = own.get(i)
         deleted = m is None or m.output_id is None
-        act = semantic_op([] if m is None else m.actions, deleted, touching[i])
+        act = semantic_op([] if m is None else m.actions, deleted, touching[i],
+                          container_colour(pl.input, i))  # fmt: skip
         if i in extra:
             act = ObjectAction("other")
         kind, colour = spawns.get(i, ("none", None))
@@ -291,10 +312,12 @@ def resolve(gl: GridLabels, actions: list[ObjectAction]) -> Resolved | None:
         to = a.color
         if a.op == "recolor_as_touching":  # one colour beside it: that one; else no change
             to = next(iter(touching[i])) if len(touching[i]) == 1 else None
+        elif a.op == "recolor_as_container":
+            to = container_colour(gl, i)
         if a.op == "move_by" and a.by is not None:
             cells[i] = {(r + a.by[0], c + a.by[1]) for r, c in cells[i]}
             rows[i].append({"op": "move", "by": list(a.by)})
-        elif a.op in ("recolor", "recolor_as_touching") and to is not None:
+        elif a.op in ("recolor", "recolor_as_touching", "recolor_as_container") and to is not None:
             for colour in gl.objects[i].colors:
                 if colour != to:
                     rows[i].append({"op": "recolor", "from": colour, "to": to})
