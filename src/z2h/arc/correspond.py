@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -161,34 +162,48 @@ def _recolors(
     return [{"op": "recolor", "from": a, "to": changes[a]} for a in ordered]
 
 
+@lru_cache(maxsize=4096)
+def _shape_chains(shape: frozenset[tuple[int, int]]) -> dict[frozenset, list[tuple]]:
+    """For a shape (places relative to its box), each shape it takes under the square's
+    symmetries and the scale-ups -> the chains (as tuples of op, arg) that give it."""
+    plain = [(r, c, 0) for r, c in shape]
+    out: dict[frozenset, list[tuple]] = {}
+    for f in range(1, MAX_SCALE + 1):
+        if len(plain) * f * f > 900:
+            break
+        # a lone cell is the same under every symmetry: saying it turned would be noise
+        for op, k, action in _SYMMETRIES[: 1 if len(plain) == 1 else None]:
+            chain = ([] if action is None else [action]) + (
+                [{"op": "scale", "factor": f}] if f > 1 else []
+            )
+            _, _, rel = _relative(apply_actions(plain, chain))
+            out.setdefault(frozenset(rel), []).append((op, k, f))
+    return out
+
+
+def _chain(op: str, k: int, f: int) -> list[Action]:
+    sym = next(a for o, kk, a in _SYMMETRIES if (o, kk) == (op, k))
+    return ([] if sym is None else [dict(sym)]) + ([{"op": "scale", "factor": f}] if f > 1 else [])
+
+
 def explanations(a: _Facts, b: _Facts, size: tuple[int, int]) -> list[list[Action]]:
     """Every cheap chain of actions that turns ``a``'s cells exactly into ``b``'s, checked by
     replay, cheapest first."""
     found = []
-    n_a, n_b = len(a.cells), len(b.cells)
-    factors = [1] + [f for f in (2, 3, 4, 5) if n_a * f * f == n_b]
-    for f in factors:
-        for _op, _k, action in _SYMMETRIES:
-            chain = [] if action is None else [action]
-            if f > 1:
-                chain.append({"op": "scale", "factor": f})
-            try:
-                moved = apply_actions(a.cells, chain)
-            except ReplayError:
-                continue
-            top, left, rel = _relative(moved)
-            if frozenset(rel) != b.shape:
-                continue
-            _, _, want = _relative(b.cells)
-            colours = _recolors(rel, want)
-            if colours is None:
-                continue
-            by = [b.top - top, b.left - left]
-            if n_a == 1 and f == 1 and colours and any(by):
-                continue  # a lone cell elsewhere in another colour: a guess, not a match
-            full = chain + colours + ([{"op": "move", "by": by}] if any(by) else [])
-            if clip(apply_actions(a.cells, full), *size) == b.cells:
-                found.append(full)
+    _, _, want = _relative(b.cells)
+    for op, k, f in _shape_chains(a.shape).get(b.shape, ()):
+        chain = _chain(op, k, f)
+        moved = apply_actions(a.cells, chain)
+        top, left, rel = _relative(moved)
+        colours = _recolors(rel, want)
+        if colours is None:
+            continue
+        by = [b.top - top, b.left - left]
+        if len(a.cells) == 1 and f == 1 and colours and any(by):
+            continue  # a lone cell elsewhere in another colour: a guess, not a match
+        full = chain + colours + ([{"op": "move", "by": by}] if any(by) else [])
+        if clip(apply_actions(a.cells, full), *size) == b.cells:
+            found.append(full)
     found.sort(key=len)
     return found
 
@@ -216,22 +231,6 @@ MAX_SCALE = 5  # the largest scale-up looked for
 MIN_COPY = 2
 
 
-def _shape_keys(a: _Facts) -> set[frozenset[tuple[int, int]]]:
-    """The shapes ``a`` takes under the square's symmetries and the scale-ups."""
-    keys = set()
-    plain = [(r, c, 0) for r, c in a.shape]
-    for f in range(1, MAX_SCALE + 1):
-        if len(plain) * f * f > 900:
-            break
-        for _, _, action in _SYMMETRIES:
-            chain = ([] if action is None else [action]) + (
-                [{"op": "scale", "factor": f}] if f > 1 else []
-            )
-            _, _, rel = _relative(apply_actions(plain, chain))
-            keys.add(frozenset(rel))
-    return keys
-
-
 def _candidates(
     fin: list[_Facts], fout: list[_Facts], size: tuple[int, int]
 ) -> list[tuple[float, int, int, list[list[Action]]]]:
@@ -242,7 +241,7 @@ def _candidates(
         by_shape.setdefault(b.shape, []).append(b)
     found = []
     for a in fin:
-        near = [b for key in _shape_keys(a) for b in by_shape.get(key, ())]
+        near = [b for key in _shape_chains(a.shape) for b in by_shape.get(key, ())]
         near.sort(key=lambda b, a=a: abs(b.top - a.top) + abs(b.left - a.left))
         for b in near[:NEAREST]:
             chains = explanations(a, b, size)
