@@ -524,9 +524,9 @@ def _explained(r: _Row) -> bool:
     return r.input_id is not None and not any(a["op"] == "reshape" for a in r.actions)
 
 
-def _label_with(task: Task, segmenter: Segmenter) -> _Labelled:
+def _label_with(task: Task, segmenter: Segmenter, background: int | None = None) -> _Labelled:
     pairs = [p for _, _, p in task.pairs()]
-    bgs = [pair_background(p) for p in pairs]
+    bgs = [pair_background(p) if background is None else background for p in pairs]
     scenes = [
         (segmenter(p.input, bg), None if p.output is None else segmenter(p.output, bg))
         for p, bg in zip(pairs, bgs, strict=True)
@@ -594,16 +594,24 @@ def _object_over(pl: PairLabels, input_id: int) -> int | None:
     return None
 
 
-def heuristic_labels(task: Task, objects: Segmenter | None = None, source: str = "") -> TaskLabels:
+def heuristic_labels(
+    task: Task,
+    objects: Segmenter | None = None,
+    source: str = "",
+    background: int | None = None,
+    segmentations: Sequence[str] = SEGMENTATIONS,
+) -> TaskLabels:
     """Labels for a task that has none (see the module docstring); every row passes the
     checker (``replay_ok`` records it). ``objects``: a segmenter to use instead of trying the
-    connected components (``source`` says which, e.g. an objects model's run)."""
+    connected components (``source`` says which, e.g. an objects model's run);
+    ``background``: the colour to take as every grid's background instead of each input's
+    most common; ``segmentations``: the kinds of components tried."""
     if objects is not None:
-        tried = {source or "proposed": _label_with(task, objects)}
+        tried = {source or "proposed": _label_with(task, objects, background)}
     else:
         tried = {
-            how: _label_with(task, lambda g, bg, how=how: segment(g, how, bg))
-            for how in SEGMENTATIONS
+            how: _label_with(task, lambda g, bg, how=how: segment(g, how, bg), background)
+            for how in segmentations
         }
     how = min(tried, key=lambda k: tried[k].unexplained)  # dicts keep order: ties keep the first
     pairs = tried[how].pairs
