@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
     segmenter = model_segmenter(args.objects_model) if args.objects_model else None
     report: dict[str, Any] = {"labeller": "model objects" if segmenter else "heuristic"}
-    for split in args.splits.split(","):
+    splits = [x for x in args.splits.split(",") if x]
+    for split in splits:
         tasks = load_real("arcagi1", split)[: args.limit]
         report[split] = label_split(tasks, segmenter)
     hand = read_hand(args.hand)
@@ -156,11 +157,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        print_table(report, args.splits.split(","))
+        print_table(report, splits)
     return 0
 
 
 def print_table(report: dict[str, Any], splits: list[str]) -> None:
+    if splits:
+        _print_splits(report, splits)
+    if "hand" in report:
+        h = report["hand"]
+        print(f"\nagainst {h['tasks']} hand-checked tasks: object F1 {h['object_f1']:.3f}, "
+              f"correspondence accuracy {h['correspondence_accuracy']:.3f}, "
+              f"action accuracy {h['action_accuracy']:.3f}")  # fmt: skip
+
+
+def _print_splits(report: dict[str, Any], splits: list[str]) -> None:
     print(f"| {report['labeller']} labels | " + " | ".join(splits) + " |")
     print("|---|" + "---|" * len(splits))
     for key in ("tasks", "false_rows", "tasks_not_true", "input_rows"):
@@ -169,11 +180,6 @@ def print_table(report: dict[str, Any], splits: list[str]) -> None:
         print(f"| {kind} | " + " | ".join(f"{report[s]['share'][kind]:.1%}" for s in splits) + " |")
     created = " | ".join(f"{report[s]['created_share_of_outputs']:.1%}" for s in splits)
     print(f"| created (of output objects) | {created} |")
-    if "hand" in report:
-        h = report["hand"]
-        print(f"\nagainst {h['tasks']} hand-checked tasks: object F1 {h['object_f1']:.3f}, "
-              f"correspondence accuracy {h['correspondence_accuracy']:.3f}, "
-              f"action accuracy {h['action_accuracy']:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
