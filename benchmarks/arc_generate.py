@@ -14,8 +14,9 @@ with its labels built (writing them to JSON is not timed: ``z2h arc generate`` p
 end-to-end rate). Rates are pairs per CPU second of this process (``time.process_time``) with
 the wall-clock rate beside it. The default difficulty range 0-0.3 is the one re-arc's
 generators were compared at (docs/arc.md).
-The worker comparison times the same task list with 1 and with W processes (wall clock); it
-needs W idle cores to mean anything, so the load average is printed with it; the two alternate
+The worker comparison times what ``z2h arc generate`` runs (``make_set``: every task, label and
+shard file written) for the same set with 1 and with W processes (wall clock); it needs W idle
+cores to mean anything, so the load average is printed with it; the two alternate
 ``--worker-repeat`` times and the best of each counts.
 """
 
@@ -67,36 +68,35 @@ def rates(names: list[str], tasks: int, repeat: int, difficulty: tuple[float, fl
 
 
 def workers_ratio(names: list[str], tasks: int, difficulty, workers: int, repeat: int) -> dict:
-    """Wall seconds to make the same tasks with 1 and with ``workers`` processes, alternating
-    ``repeat`` times; the best of each counts."""
-    import multiprocessing
+    """Wall seconds of what ``z2h arc generate`` runs (``make_set``: making, verifying,
+    labelling and writing every file of the set) with 1 and with ``workers`` processes, each
+    into a new folder, alternating ``repeat`` times; the best of each counts."""
+    import tempfile
 
-    from z2h.arc.generate import MAX_ATTEMPTS, _make_one, chunk_size
+    from z2h.arc.generate import make_set
     from z2h.arc.generators._solve import clear_memos
 
-    jobs = [(n, 1, i, difficulty, MAX_ATTEMPTS) for n in names for i in range(tasks)]
-    runs = []  # per alternation: one process's wall s, then W processes' wall s and CPU s
-    for _ in range(repeat):
-        clear_memos()
-        start = time.perf_counter()
-        for job in jobs:
-            _make_one(job)
-        one = time.perf_counter() - start
+    def timed(n_workers: int, out: str) -> tuple[float, float, float]:
         clear_memos()  # (forked workers would inherit them)
         before = children_cpu()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            start, start_cpu = time.perf_counter(), time.process_time()
-            list(pool.imap(_make_one, jobs, chunksize=chunk_size(len(jobs), workers)))
-            many = time.perf_counter() - start
-            main_cpu = time.process_time() - start_cpu
+        start, start_cpu = time.perf_counter(), time.process_time()
+        make_set(out, names, tasks, 1, difficulty, workers=n_workers, show_progress=False)
         # (the pool's workers have exited here, so their CPU time is counted)
+        return (time.perf_counter() - start, time.process_time() - start_cpu,
+                children_cpu() - before)  # fmt: skip
+
+    runs = []  # per alternation: one process's wall s, then W processes' wall s and CPU s
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="z2h-arc-bench-") as tmp:
+            one, _, _ = timed(1, f"{tmp}/one")
+            many, main_cpu, workers_cpu = timed(workers, f"{tmp}/many")
         runs.append({"seconds_1": one, f"seconds_{workers}": many, "speedup": one / many,
-                     "workers_cpu_s": children_cpu() - before, "main_cpu_s": main_cpu})  # fmt: skip
+                     "workers_cpu_s": workers_cpu, "main_cpu_s": main_cpu})  # fmt: skip
     best_one = min(r["seconds_1"] for r in runs)
     best_many = min(r[f"seconds_{workers}"] for r in runs)
-    return {"tasks": len(jobs), "workers": workers, "repeat": repeat, "seconds_1": best_one,
-            f"seconds_{workers}": best_many, "speedup": best_one / best_many,
-            "runs": runs}  # fmt: skip
+    return {"tasks": tasks * len(names), "workers": workers, "repeat": repeat,
+            "seconds_1": best_one, f"seconds_{workers}": best_many,
+            "speedup": best_one / best_many, "runs": runs}  # fmt: skip
 
 
 def children_cpu() -> float:

@@ -34,8 +34,8 @@ NANOGPT_CPU = (
     "--preset nano-cpu --dropout 0 --batch-size 12 --max-steps 2000 --lr 1e-3 --warmup-frac 0.05 "
     "--min-lr-frac 0.1 --weight-decay 0.1 --autocast fp32 --eval-interval 250"
 )
-# the budget runs name bf16: measured 16% faster per token than fp32 on the 2-core development
-# machine even without native bf16, where the recipe's "auto" now picks fp32
+# the budget runs name bf16, the precision of the measurements docs/gpt.md reports, though the
+# recipe's "auto" picks fp32 on a CPU without native bf16
 RUNS = [
     ("nanoGPT CPU recipe", NANOGPT_CPU),
     ("z2h, 48 s budget", "--time-budget 48 --autocast bf16"),

@@ -75,7 +75,7 @@ class TrainConfig:
     optimizer: str = "adamw"  # "adamw" or "sgd"
     lr: float = 1e-3  # peak learning rate (the end rate of an "exponential" schedule)
     min_lr_frac: float = 0.1  # cosine decays to lr * min_lr_frac
-    weight_decay: float = 0.01  # AdamW/SGD decay, applied to matrices only (dim >= 2)
+    weight_decay: float = 0.01  # AdamW/SGD decay, on matmul matrices only (see decay_groups)
     betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
     momentum: float = 0.0  # SGD momentum
     schedule: str = "cosine"  # "constant", "step" (lecture 3/4), "cosine" (warmup + cosine) or
@@ -205,19 +205,45 @@ def resolve_autocast(autocast: str, device_type: str) -> str:
     return "fp32"
 
 
-def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW or SGD with weight decay on matrices only (biases, norms' gains: no decay)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
+def decay_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """The trainable parameters split as nanoGPT's ``configure_optimizers`` and minGPT's do:
+    (decayed, not decayed). The matrices that multiply activations (dim >= 2) decay; biases,
+    norms' gains and embedding tables (looked up, not multiplied) do not. A table tied to an
+    output layer (GPT's ``lm_head``) multiplies activations there: it decays.
+    """
+    linear = {id(m.weight) for m in model.modules() if isinstance(m, nn.Linear)}
+    embedding = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    decay, no_decay = [], []
+    for p in model.parameters():  # (each shared parameter once)
+        if not p.requires_grad:
+            continue
+        lookup_only = id(p) in embedding and id(p) not in linear
+        (decay if p.dim() >= 2 and not lookup_only else no_decay).append(p)
+    return decay, no_decay
+
+
+def make_optimizer(
+    model: nn.Module, cfg: TrainConfig, note: Callable[[str], None] | None = None
+) -> torch.optim.Optimizer:
+    """AdamW or SGD with weight decay on matrices only (see ``decay_groups``); AdamW's fused
+    kernel (one launch for every parameter's update) where the parameters live on CUDA.
+    ``note`` is told the two groups' parameter counts, as nanoGPT prints them."""
+    decay, no_decay = decay_groups(model)
     groups = [
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
     groups = [g for g in groups if g["params"]]
+    fused = cfg.optimizer == "adamw" and all(p.is_cuda for p in decay + no_decay)
+    if note is not None:
+        n_decay, n_plain = (sum(p.numel() for p in g) for g in (decay, no_decay))
+        note(
+            f"{cfg.optimizer}{' (fused)' if fused else ''}: {len(decay)} tensors, {n_decay:,} "
+            f"parameters decayed; {len(no_decay)} tensors, {n_plain:,} parameters not"
+        )
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, fused=fused or None)
 
 
 class Trainer:
@@ -267,7 +293,7 @@ class Trainer:
         self.reporter = reporter if reporter is not None else Reporter(desc)
         self.device = next(model.parameters()).device
         self.autocast = resolve_autocast(cfg.autocast, self.device.type)
-        self.optimizer = make_optimizer(model, cfg)
+        self.optimizer = make_optimizer(model, cfg, note=self.reporter.note)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
         self.elapsed = 0.0

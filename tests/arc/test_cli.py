@@ -11,8 +11,6 @@ from z2h.arc.labels import LABELS_VERSION
 from z2h.arc.task import read_task, task_from_json, write_task
 from z2h.cli import main
 
-pytest.importorskip("matplotlib")
-
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(["arc", *argv])

@@ -5,14 +5,13 @@ verification, determinism, corruption and the colour-permutation check)."""
 import numpy as np
 import pytest
 
+from z2h.arc.checks import color_permutation_failures
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
 from z2h.arc.generators._solve import components
 from z2h.arc.generators.base import CannotSolve, Rand
 from z2h.arc.generators.fill import enclosed, open_outline, outline_around, row_convex
-from z2h.arc.objects import components as reference_components
 from z2h.arc.task import Pair
-from z2h.arc.verify import color_permutation_failures
 
 MINE = [
     "fill_enclosed",
@@ -37,32 +36,6 @@ def tasks(name: str, n: int = 6):
 
 
 # Helpers.
-
-
-def test_components_match_the_reference_labelling():
-    rng = np.random.default_rng(0)
-    for _ in range(300):
-        h, w = (int(v) for v in rng.integers(1, 31, 2))
-        grid = ((rng.random((h, w)) < rng.random()) * rng.integers(1, 4, (h, w))).astype(np.uint8)
-        bg = int(rng.integers(0, 4))
-        for diagonal in (True, False):
-            for multicolor in (True, False):
-                mine = sorted(
-                    sorted(r * w + c for r, a, b in runs for c in range(a, b))
-                    for _, runs in components(grid, bg, diagonal, multicolor)
-                )
-                ref = reference_components(grid, 8 if diagonal else 4, multicolor, bg)
-                assert mine == sorted(ref)
-
-
-def test_components_boxes():
-    grid = g("0110 0010 3000 3300")
-    found = components(grid, 0)
-    assert [box for box, _ in found] == [(0, 1, 2, 2), (2, 0, 2, 2)]
-    # one colour per object unless multicolor; corners join only when diagonal
-    assert len(components(g("12 00"), 0)) == 2
-    assert len(components(g("12 00"), 0, multicolor=True)) == 1
-    assert len(components(g("10 01"), 0, diagonal=False)) == 2
 
 
 def test_enclosed_worked_example():
@@ -110,10 +83,20 @@ def test_fill_enclosed_solver():
 
 def test_box_around_solver_learns_the_colour():
     gen = get_generator("box_around")
-    own = [Pair(g("00000 00000 00300 00000 00000"), g("00000 03330 03330 03330 00000"))]
+    # two objects outlined in their own colours: no one colour fits
+    own = [
+        Pair(
+            g("0000000 0000000 0030060 0000000 0000000"),
+            g("0000000 0333666 0333666 0333666 0000000"),
+        )
+    ]
     fixed = [Pair(g("00000 00000 00300 00000 00000"), g("00000 05550 05350 05550 00000"))]
     grid = g("000000 000000 004400 000000 000000")
     assert gen.solve(grid, own).tolist() == g("000000 044440 044440 044440 000000").tolist()
+    # one object outlined in its own colour fits both rules, which disagree on a 4: no answer
+    both = [Pair(g("00000 00000 00300 00000 00000"), g("00000 03330 03330 03330 00000"))]
+    with pytest.raises(CannotSolve, match="disagree"):
+        gen.solve(grid, both)
     assert gen.solve(grid, fixed).tolist() == g("000000 055550 054450 055550 000000").tolist()
     with pytest.raises(CannotSolve):  # no room for the outline
         gen.solve(g("400 000 000"), fixed)
@@ -121,11 +104,15 @@ def test_box_around_solver_learns_the_colour():
 
 def test_connect_points_solver():
     gen = get_generator("connect_points")
-    demos = [Pair(g("30003 00000"), g("33333 00000"))]
+    # lines of two colours: joined in the points' own colour, not one of the task's
+    demos = [Pair(g("30003 00000 40004"), g("33333 00000 44444"))]
     grid = g("2000 0050 2000 0000 0050")  # two 2s in a column, two 5s in a column
     assert gen.solve(grid, demos).tolist() == g("2000 2050 2050 0050 0050").tolist()
     # three points of one colour in a row: no pair, nothing joined
     assert gen.solve(g("30303 00000"), demos).tolist() == g("30303 00000").tolist()
+    # one line of the points' colour fits both rules, which disagree on two 2s: no answer
+    with pytest.raises(CannotSolve, match="disagree"):
+        gen.solve(grid, [Pair(g("30003 00000"), g("33333 00000"))])
     fixed = [Pair(g("30003 00000"), g("37773 00000"))]
     assert gen.solve(g("0000 1001"), fixed).tolist() == g("0000 1771").tolist()
 

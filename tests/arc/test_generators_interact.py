@@ -7,11 +7,11 @@ labels, determinism, a corrupted output and the colour-permutation claim."""
 import numpy as np
 import pytest
 
+from z2h.arc.checks import solves
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
 from z2h.arc.generators.base import dilate
 from z2h.arc.generators.interact import _frames, aligned_top
-from z2h.arc.verify import solves
 
 INTERACT = (
     "bring_color_to_front",

@@ -7,11 +7,11 @@ labels, determinism, a corrupted output and the colour-permutation claim."""
 import numpy as np
 import pytest
 
+from z2h.arc.checks import solves
 from z2h.arc.generate import make_task
 from z2h.arc.generators import get_generator
 from z2h.arc.generators.noise import corner_color, neighbours
 from z2h.arc.generators.pattern import is_primitive, smallest_period
-from z2h.arc.verify import solves
 
 SEEDS = [(0, (0.0, 0.3)), (1, (0.3, 0.7)), (2, (0.7, 1.0)), (3, (1.0, 1.0))]
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from z2h.arc.grid import PALETTE, ArcError, grid_from_list, grid_to_list, validate_grid
+from z2h.arc.grid import PALETTE, ArcError, checked_grid, grid_to_list
 
 
 def test_palette_is_arcs_ten_colours():
@@ -11,7 +11,7 @@ def test_palette_is_arcs_ten_colours():
 
 def test_round_trip_list():
     rows = [[0, 1, 2], [3, 4, 9]]
-    g = grid_from_list(rows)
+    g = checked_grid(rows)
     assert g.dtype == np.uint8 and g.shape == (2, 3)
     assert grid_to_list(g) == rows
 
@@ -34,13 +34,13 @@ def test_round_trip_list():
 )
 def test_bad_grids_name_the_row(rows, message):
     with pytest.raises(ArcError, match=None) as e:
-        validate_grid(rows, "task t: train pair 2 input")
+        checked_grid(rows, "task t: train pair 2 input")
     assert str(e.value).startswith("task t: train pair 2 input: ")
     assert message in str(e.value)
 
 
 def test_arrays_are_checked_too():
     with pytest.raises(ArcError, match="row 0: colour 10"):
-        validate_grid(np.array([[10]], dtype=np.uint8))
+        checked_grid(np.array([[10]], dtype=np.uint8))
     with pytest.raises(ArcError, match="2-D"):
-        validate_grid(np.zeros((2, 2, 2), np.uint8))
+        checked_grid(np.zeros((2, 2, 2), np.uint8))

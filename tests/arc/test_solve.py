@@ -1,19 +1,29 @@
-"""The solver helpers the generators share (z2h.arc.generators._solve)."""
+"""The solver helpers the generators share (z2h.arc.generators._solve), and the connected
+component finders checked against the reference, z2h.arc.objects.components."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from py_mini_racer import MiniRacer
 
+import z2h.arc.studio
 from z2h.arc.generators._solve import (
     MEMO_SIZE,
     changed_colors,
     clear_memos,
+    components,
     fits_all,
     fitting_answer,
     per_grid,
     single_answer,
 )
 from z2h.arc.generators.base import CannotSolve
+from z2h.arc.objects import components as reference_components
 from z2h.arc.task import Pair
+
+GRIDOPS = Path(z2h.arc.studio.__file__).parent / "static" / "gridops.js"
 
 
 def g(text: str) -> np.ndarray:
@@ -121,3 +131,74 @@ def test_per_grid_keys_array_arguments_by_contents():
     assert len(calls) == 1
     assert moved(a, b.T.copy()) == 2 and moved(a, np.ones((2, 2), np.uint8)) == 4
     assert len(calls) == 2  # b.T equals b: remembered; all ones: worked out
+
+
+def random_grids(seed: int, n: int, max_side: int = 30):
+    """Random grids of colours 0-3, sparse to dense, with a random background colour."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        h, w = (int(v) for v in rng.integers(1, max_side + 1, 2))
+        grid = ((rng.random((h, w)) < rng.random()) * rng.integers(1, 4, (h, w))).astype(np.uint8)
+        yield grid, int(rng.integers(0, 4))
+
+
+def test_run_length_components_match_the_reference():
+    # the same objects, in the same order (row-major by first cell), with their boxes
+    for grid, bg in random_grids(0, 300):
+        w = grid.shape[1]
+        for diagonal in (True, False):
+            for multicolor in (True, False):
+                found = components(grid, bg, diagonal, multicolor)
+                cells = [
+                    sorted(r * w + c for r, a, b in runs for c in range(a, b)) for _, runs in found
+                ]
+                ref = reference_components(grid, 8 if diagonal else 4, multicolor, bg)
+                assert cells == ref
+                for (top, left, h, bw), flat in zip((box for box, _ in found), cells, strict=True):
+                    rows, cols = [i // w for i in flat], [i % w for i in flat]
+                    assert (top, left, h, bw) == (
+                        min(rows),
+                        min(cols),
+                        max(rows) - min(rows) + 1,
+                        max(cols) - min(cols) + 1,
+                    )
+
+
+def test_run_length_components_boxes():
+    grid = g("0110 0010 3000 3300")
+    found = components(grid, 0)
+    assert [box for box, _ in found] == [(0, 1, 2, 2), (2, 0, 2, 2)]
+    # one colour per object unless multicolor; corners join only when diagonal
+    assert len(components(g("12 00"), 0)) == 2
+    assert len(components(g("12 00"), 0, multicolor=True)) == 1
+    assert len(components(g("10 01"), 0, diagonal=False)) == 2
+
+
+@pytest.fixture(scope="module")
+def gridops():
+    """The studio's gridops.js in an embedded V8 (its ``export`` keywords dropped: a script,
+    not a module)."""
+    ctx = MiniRacer()
+    ctx.eval(GRIDOPS.read_text().replace("export ", ""))
+    return ctx
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_gridops_js_components_match_the_reference(gridops, connectivity):
+    # one-colour objects only (gridops.js has no multicolor), same order, same cells, and boxes
+    # as [top, left, bottom, right]
+    for grid, bg in random_grids(connectivity, 100):
+        w = grid.shape[1]
+        got = json.loads(
+            gridops.eval(
+                f"JSON.stringify(components({json.dumps(grid.tolist())}, "
+                f"{{connectivity: {connectivity}, background: {bg}}}))"
+            )
+        )
+        ref = reference_components(grid, connectivity, False, bg)
+        assert [sorted(r * w + c for r, c in o["cells"]) for o in got] == ref
+        assert [o["id"] for o in got] == list(range(len(ref)))
+        for o, flat in zip(got, ref, strict=True):
+            rows, cols = [i // w for i in flat], [i % w for i in flat]
+            assert o["box"] == [min(rows), min(cols), max(rows), max(cols)]
+            assert o["colors"] == [int(grid.flat[flat[0]])]

@@ -6,7 +6,7 @@ The data model, one module each: ``grid`` (conventions, palette), ``task`` (ARC 
 then ``generators`` (the registry), ``generate`` (verified tasks) and ``verify`` (the checks).
 """
 
-from z2h.arc.grid import PALETTE, ArcError, grid_from_list, grid_to_list, validate_grid
+from z2h.arc.grid import PALETTE, ArcError, checked_grid, grid_to_list
 from z2h.arc.labels import LABELS_VERSION, GridLabels, PairLabels, TaskLabels, check_labels
 from z2h.arc.objects import find_objects
 from z2h.arc.relations import Relation, relations
@@ -26,14 +26,13 @@ __all__ = [
     "Task",
     "TaskLabels",
     "check_labels",
+    "checked_grid",
     "find_objects",
-    "grid_from_list",
     "grid_to_list",
     "read_task",
     "read_tasks",
     "relations",
     "task_from_json",
     "task_to_json",
-    "validate_grid",
     "write_task",
 ]

@@ -118,7 +118,7 @@ def grid_actions(inp: np.ndarray, out: np.ndarray) -> list[Action]:
 
 
 @dataclass
-class _Facts:
+class _MatchFacts:
     id: int
     cells: list[Cell]  # sorted (row, col, colour)
     places: frozenset[tuple[int, int]]
@@ -127,7 +127,7 @@ class _Facts:
     shape: frozenset[tuple[int, int]]  # places relative to the box's top-left
 
     @classmethod
-    def of(cls, o: Obj) -> _Facts:
+    def of(cls, o: Obj) -> _MatchFacts:
         cells = sorted((int(r), int(c), int(k)) for r, c, k in o.cell_array().tolist())
         places = frozenset((r, c) for r, c, _ in cells)
         top = min(r for r, _ in places)
@@ -186,7 +186,7 @@ def _chain(op: str, k: int, f: int) -> list[Action]:
     return ([] if sym is None else [dict(sym)]) + ([{"op": "scale", "factor": f}] if f > 1 else [])
 
 
-def explanations(a: _Facts, b: _Facts, size: tuple[int, int]) -> list[list[Action]]:
+def explanations(a: _MatchFacts, b: _MatchFacts, size: tuple[int, int]) -> list[list[Action]]:
     """Every cheap chain of actions that turns ``a``'s cells exactly into ``b``'s, checked by
     replay, cheapest first."""
     found = []
@@ -208,7 +208,7 @@ def explanations(a: _Facts, b: _Facts, size: tuple[int, int]) -> list[list[Actio
     return found
 
 
-def _cost(chain: list[Action], a: _Facts, b: _Facts) -> float:
+def _cost(chain: list[Action], a: _MatchFacts, b: _MatchFacts) -> float:
     far = abs(b.top - a.top) + abs(b.left - a.left)
     return len(chain) + far / 100
 
@@ -232,11 +232,11 @@ MIN_COPY = 2
 
 
 def _candidates(
-    fin: list[_Facts], fout: list[_Facts], size: tuple[int, int]
+    fin: list[_MatchFacts], fout: list[_MatchFacts], size: tuple[int, int]
 ) -> list[tuple[float, int, int, list[list[Action]]]]:
     """(cost, input id, output id, chains) of every exact explanation, cheapest first; each
     input meets only output objects of a shape it can take, the nearest ``NEAREST`` of them."""
-    by_shape: dict[frozenset, list[_Facts]] = {}
+    by_shape: dict[frozenset, list[_MatchFacts]] = {}
     for b in fout:
         by_shape.setdefault(b.shape, []).append(b)
     found = []
@@ -266,7 +266,7 @@ def _match_exact(fin, fout, size) -> tuple[list[_Row], dict[int, list[tuple[int,
     return rows, explains
 
 
-def _inside(part: list[Cell], whole: _Facts) -> bool:
+def _inside(part: list[Cell], whole: _MatchFacts) -> bool:
     """Whether the cells ``part`` (place and colour) are all cells of ``whole``."""
     return set(part) <= set(whole.cells)
 
@@ -275,15 +275,15 @@ def _inside(part: list[Cell], whole: _Facts) -> bool:
 class _Free:
     """The objects of one pair that no row names yet."""
 
-    fin: list[_Facts]
-    fout: list[_Facts]
+    fin: list[_MatchFacts]
+    fout: list[_MatchFacts]
     done_in: set[int]
     done_out: set[int]
 
-    def inputs(self) -> list[_Facts]:
+    def inputs(self) -> list[_MatchFacts]:
         return [a for a in self.fin if a.id not in self.done_in]
 
-    def outputs(self) -> list[_Facts]:
+    def outputs(self) -> list[_MatchFacts]:
         return [b for b in self.fout if b.id not in self.done_out]
 
 
@@ -334,7 +334,7 @@ def _splits(free: _Free) -> list[_Row]:
     return out
 
 
-def _as_facts(a: _Facts) -> _Facts:
+def _as_facts(a: _MatchFacts) -> _MatchFacts:
     return a
 
 
@@ -343,7 +343,7 @@ def _merges(free: _Free, chains: Sequence[list[Action]], size) -> list[_Row]:
     one free output object: merged into it (with ``reshape`` where they do not fill it)."""
     out = []
     for b in free.outputs():
-        parts: list[tuple[_Facts, list[Action], list[Cell]]] = []
+        parts: list[tuple[_MatchFacts, list[Action], list[Cell]]] = []
         for a in free.inputs():
             for chain in ([], *chains):
                 try:
@@ -424,7 +424,7 @@ def match_pair(
 ) -> list[_Row]:
     """The rows of one pair (see the module docstring), before the task-wide choice;
     ``chains``: the task's common chains, tried on objects that merge."""
-    fin, fout = [_Facts.of(o) for o in inp], [_Facts.of(o) for o in out]
+    fin, fout = [_MatchFacts.of(o) for o in inp], [_MatchFacts.of(o) for o in out]
     rows, explains = _match_exact(fin, fout, size)
     free = _Free(fin, fout, {r.input_id for r in rows}, {r.output_id for r in rows})
     return rows + _leftovers(free, rows, explains, chains, size)

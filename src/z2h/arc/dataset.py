@@ -34,7 +34,7 @@ TASKS, LABELS, SHARDS = "tasks", "labels", "shards"
 
 # -- task ids --------------------------------------------------------------------------------------
 # non-greedy name: a negative seed's '-' belongs to the seed, not the name
-_GENERATED_ID = re.compile(r"(?P<name>.+?)-(?P<seed>-?\d+)-(?P<index>\d{6,})")
+_GENERATED_ID = re.compile(r"(?P<name>.+?)-(?P<seed>-?\d+)-(?P<index>\d+)")
 
 
 @dataclass(frozen=True)

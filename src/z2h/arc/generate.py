@@ -10,18 +10,19 @@ import functools
 import json
 import multiprocessing
 import os
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from z2h.arc.dataset import SET_FORMAT, SetWriter, shard_line, task_id, write_entry
+from z2h.arc.checks import check_example, grid_key, solver_failures
+from z2h.arc.dataset import SET_FORMAT, SHARDS, SetWriter, shard_line, task_id, write_entry
 from z2h.arc.generators.base import Example, Generator, Rand, Reject
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import LABELS_VERSION, GridLabels, PairLabels, TaskLabels, grid_labels
 from z2h.arc.task import Pair, Task
-from z2h.arc.verify import check_example, grid_key, solver_failures
 
 MAX_ATTEMPTS = 200  # pair draws per task before giving up on it
 
@@ -60,11 +61,8 @@ def _draw(gen: Generator, r: Rand, params: dict, seen: set[bytes], rejected: Cou
     except Reject as e:
         rejected[f"generator:{e.reason}"] += 1
         return None
-    try:
-        inp, out = ex.input.render(), ex.output.render()
-    except (ArcError, ValueError, IndexError):
-        rejected["invalid_grid"] += 1
-        return None
+    # subtle: only Reject is a rejection; an exception from rendering is a generator's bug
+    inp, out = ex.input.render(), ex.output.render()
     key = grid_key(inp)
     if key in seen:
         rejected["duplicate_input"] += 1
@@ -197,15 +195,26 @@ def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     return ("ok", name, made.task.id, task_text, labels_text, pairs, dict(made.rejected))
 
 
-def _make_and_write(folders: tuple[Path, Path], job: tuple) -> tuple:
-    """Worker: one task made and its task and label files written (in the worker, so W workers
-    share the file system calls); returns its shard line."""
-    result = _make_one(job)
-    if result[0] == "error":
-        return result
-    _, name, tid, task_text, labels_text, pairs, rejected = result
-    write_entry(folders, tid, task_text, labels_text)
-    return ("ok", name, shard_line(tid, task_text, labels_text), pairs, rejected)
+def _make_chunk(folders: tuple[Path, Path], piece_stem: str, chunk: tuple[int, list]) -> tuple:
+    """Worker: the tasks of one chunk made, their task and label files written, and their shard
+    lines written to a piece file that the main process appends to the shard in plan order (so
+    the tasks' JSON never travels through the pipes). Returns the piece's path and, per task,
+    ("ok", generator, pairs, rejected) or, where a task failed, ("error", generator, message)
+    as the last entry."""
+    k, jobs = chunk
+    piece = folders[0].parent / SHARDS / f"{piece_stem}.{k}.piece"
+    results: list[tuple] = []
+    with open(piece, "w", encoding="utf-8") as lines:
+        for job in jobs:
+            made = _make_one(job)
+            if made[0] == "error":
+                results.append(made)
+                break
+            _, name, tid, task_text, labels_text, pairs, rejected = made
+            write_entry(folders, tid, task_text, labels_text)
+            lines.write(shard_line(tid, task_text, labels_text))
+            results.append(("ok", name, pairs, rejected))
+    return piece, results
 
 
 def chunk_size(jobs: int, workers: int) -> int:
@@ -215,16 +224,21 @@ def chunk_size(jobs: int, workers: int) -> int:
     return max(1, min(8, jobs // (16 * workers)))
 
 
-def _results(work, jobs: list, workers: int):
-    """The workers' results in plan order, and the pool (None for one process) to close."""
+def _chunks(jobs: list, workers: int) -> list[tuple[int, list]]:
+    size = chunk_size(len(jobs), workers) if workers > 1 else 64
+    return [(k, jobs[start : start + size]) for k, start in enumerate(range(0, len(jobs), size))]
+
+
+def _results(work, chunks: list, workers: int):
+    """The chunks' results in plan order, and the pool (None for one process) to close."""
     if workers == 1:
-        return map(work, jobs), None
+        return map(work, chunks), None
     # fork where there is one: workers inherit the loaded registry instead of importing
     # everything again
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ctx.Pool(workers)
-    return pool.imap(work, jobs, chunksize=chunk_size(len(jobs), workers)), pool
+    return pool.imap(work, chunks), pool
 
 
 @dataclass
@@ -244,20 +258,24 @@ class _Tally:
 
 
 def _write_shard(writer: SetWriter, results, tally: _Tally, total: int, show: bool) -> None:
-    """Write the shard file from the results as they come, stopping at the first error."""
+    """Append the chunks' pieces to the shard file in plan order, stopping at the first error."""
     from z2h.run import progress
 
     bar = progress(total=total, desc="arc generate", unit="task") if show else None
-    with open(writer.tmp_shard, "w", encoding="utf-8") as lines:
-        for result in results:
-            if result[0] == "error":
-                tally.error = result[2]
-                break
-            _, name, line, pairs, rejected = result
-            lines.write(line)
-            tally.add(name, pairs, rejected)
+    with open(writer.tmp_shard, "wb") as shard:
+        for piece, made in results:
+            with open(piece, "rb") as lines:
+                shutil.copyfileobj(lines, shard)
+            piece.unlink()
+            for result in made:
+                if result[0] == "error":
+                    tally.error = result[2]
+                    break
+                tally.add(*result[1:])
             if bar is not None:
-                bar.update(1)
+                bar.update(len(made))
+            if tally.error:
+                break
         if bar is not None:
             bar.close()
     os.replace(writer.tmp_shard, writer.paths["shard"])
@@ -310,19 +328,22 @@ def make_set(
         {n: {"tasks": 0, "pairs": 0, "rejected": Counter()} for n in dict.fromkeys(names)}
     )
     start = time.perf_counter()
-    results, pool = _results(functools.partial(_make_and_write, writer.folders), jobs, workers)
+    piece_stem = f".{writer.paths['shard'].name}"
+    work = functools.partial(_make_chunk, writer.folders, piece_stem)
+    results, pool = _results(work, _chunks(jobs, workers), workers)
     try:
         _write_shard(writer, results, tally, len(jobs), show_progress)
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
-            if tally.done < len(jobs):
-                # subtle: workers run ahead of the shard; what they made past the point where
-                # the run stopped would sit in tasks/ unlisted (or half-written, as a .tmp file)
-                writer.remove_unlisted(
-                    {task_id(n, seed, i) for n, _, i, _, _ in jobs[tally.done :]}
-                )
+        if tally.done < len(jobs):
+            # subtle: workers run ahead of the shard; what they made past the point where
+            # the run stopped would sit in tasks/ unlisted (or half-written, as a .tmp file)
+            left = jobs[tally.done :]
+            writer.remove_unlisted({task_id(n, seed, i) for n, _, i, _, _ in left})
+        for piece in writer.paths["shard"].parent.glob(f"{piece_stem}.*.piece"):
+            piece.unlink(missing_ok=True)
         writer.tmp_shard.unlink(missing_ok=True)
     arguments = {"generators": list(tally.per_gen), "tasks": tasks, "seed": seed,
                  "difficulty": list(difficulty), "shard": list(shard), "workers": workers,

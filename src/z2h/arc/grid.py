@@ -72,7 +72,7 @@ def _find_bad_row(obj: Any, where: str) -> ArcError:
     return ArcError(_where(where, "not a grid of colours 0-9"))
 
 
-def validate_grid(obj: Any, where: str = "") -> np.ndarray:
+def checked_grid(obj: Any, where: str = "") -> np.ndarray:
     """Check ``obj`` (a list of rows or an array) is an ARC grid and return it as ``uint8``.
 
     ``where`` prefixes the message, e.g. ``"task x: train pair 2 input"``; the message then names
@@ -110,11 +110,6 @@ def validate_grid(obj: Any, where: str = "") -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.uint8)
 
 
-def grid_from_list(rows: Any, where: str = "") -> np.ndarray:
-    """A grid from JSON's list of rows, checked (see ``validate_grid``)."""
-    return validate_grid(rows, where)
-
-
 def grid_to_list(grid: np.ndarray) -> list[list[int]]:
     """A grid as JSON's list of rows of ints."""
     return grid.tolist()
@@ -123,8 +118,3 @@ def grid_to_list(grid: np.ndarray) -> list[list[int]]:
 def most_common_color(grid: np.ndarray) -> int:
     """The most frequent colour (the lowest on a tie): ARC's usual background."""
     return int(np.bincount(grid.ravel(), minlength=N_COLORS).argmax())
-
-
-def grid_text(grid: np.ndarray) -> str:
-    """A grid as lines of digits, for terminals and error messages."""
-    return "\n".join("".join(str(v) for v in row) for row in grid.tolist())

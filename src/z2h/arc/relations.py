@@ -36,7 +36,7 @@ class Relation(NamedTuple):
     b: int  # object id
 
 
-class _Facts:
+class _RelationFacts:
     """What the pairwise tests need about one object, computed once, in plain Python (faster
     than numpy calls for the few cells an ARC object has). The cell set and the shape are
     built only when a pair's boxes say they could matter: most pairs are far apart."""
@@ -83,7 +83,7 @@ class _Facts:
             self._cells = frozenset(self.keys)
         return self._cells
 
-    def touches(self, other: _Facts) -> bool:
+    def touches(self, other: _RelationFacts) -> bool:
         """Whether a cell of ``other``, not one of this object's, shares a side with one of
         this object's cells: looked for from the object with fewer cells, stopping at the
         first (cheaper than the ring of neighbours of a big object, built for each pair)."""
@@ -121,9 +121,9 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
         if isinstance(o, Obj):
             cells = o.cell_array().tolist()
             if cells:
-                facts.append(_Facts(o.id, cells))
+                facts.append(_RelationFacts(o.id, cells))
         elif o.cells:  # a label: its box and colours are already known
-            facts.append(_Facts(o.id, o.cells, o.box, o.colors))
+            facts.append(_RelationFacts(o.id, o.cells, o.box, o.colors))
     out: dict[str, list[Relation]] = {k: [] for k in RELATION_KINDS}
     same_color, same_shape, same_size = out["same_color"], out["same_shape"], out["same_size"]
     row_band, col_band = out["same_row_band"], out["same_col_band"]

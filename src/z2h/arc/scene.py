@@ -116,23 +116,24 @@ class Obj:
 
 def transform(a: np.ndarray, op: str, k: int = 1) -> np.ndarray:
     """One of the eight square symmetries applied to a 2-D array (``rotate``: ``k`` quarter
-    turns anticlockwise, as ``np.rot90``)."""
+    turns anticlockwise, as ``np.rot90``), as a new C-ordered array (never a view of ``a``)."""
     if op == "rotate":
         k %= 4
-        # slicing, not np.rot90: a tenth of the cost on ARC-sized arrays
+        # slicing and copy (C order), not np.rot90: cheaper on ARC-sized arrays; copy, not
+        # ascontiguousarray, which returns a view where the slice is already contiguous
         if k == 1:
-            return np.ascontiguousarray(a.T[::-1])
+            return a.T[::-1].copy()
         if k == 2:
-            return np.ascontiguousarray(a[::-1, ::-1])
+            return a[::-1, ::-1].copy()
         if k == 3:
-            return np.ascontiguousarray(a[::-1].T)
+            return a[::-1].T.copy()
         return a.copy()
     if op == "flip_h":
-        return np.ascontiguousarray(a[:, ::-1])
+        return a[:, ::-1].copy()
     if op == "flip_v":
-        return np.ascontiguousarray(a[::-1, :])
+        return a[::-1, :].copy()
     if op == "transpose":
-        return np.ascontiguousarray(a.T)
+        return a.T.copy()
     raise ArcError(f"unknown transform {op!r}; choose rotate, flip_h, flip_v or transpose")
 
 
@@ -174,6 +175,40 @@ class Scene:
         return occ
 
 
+def transform_position(
+    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
+) -> tuple[int, int]:
+    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
+    (top, left), (h, w), (height, width) = box, size, canvas
+    if op == "flip_h":
+        return top, width - left - w
+    if op == "flip_v":
+        return height - top - h, left
+    if op == "transpose":
+        return left, top
+    k %= 4
+    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
+        return width - left - w, top
+    if k == 2:
+        return height - top - h, width - left - w
+    if k == 3:
+        return left, height - top - h
+    return top, left
+
+
+def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
+    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
+    if op == "rotate" and k % 4 == 0:
+        return scene
+    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
+    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
+    objs = []
+    for o in scene.objects:
+        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
+        objs.append(o.transformed(op, k).at(*pos))
+    return Scene(height, width, scene.background, objs)
+
+
 def _clip(grid: np.ndarray, obj: Obj) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
     """The canvas and object slices of the part of ``obj`` on the canvas (None if off it)."""
     h, w = obj.mask.shape
@@ -194,7 +229,7 @@ def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
     if clip is None:
         return
     (gs, os_) = clip
-    # one copyto with where=, not two boolean-indexing steps: about half the cost; unsafe
+    # one copyto with where=, not two boolean-indexing steps (one pass over the cells); unsafe
     # casting, as an indexed assignment would do
     source = obj.colors[os_] if value is None else value
     np.copyto(grid[gs], source, casting="unsafe", where=obj.mask[os_])

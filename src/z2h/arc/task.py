@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.grid import ArcError, grid_to_list, validate_grid
+from z2h.arc.grid import ArcError, checked_grid, grid_to_list
 from z2h.run import write_text_atomic
 
 SPLITS = ("train", "test")
@@ -66,9 +66,9 @@ def task_from_json(obj: Any, task_id: str = "task") -> Task:
                 raise ArcError(f"{where}: a pair is an object with 'input' and 'output'")
             if split == "train" and "output" not in item:
                 raise ArcError(f"{where}: no 'output'")
-            inp = validate_grid(item["input"], f"{where} input")
+            inp = checked_grid(item["input"], f"{where} input")
             out = item.get("output")
-            out = None if out is None else validate_grid(out, f"{where} output")
+            out = None if out is None else checked_grid(out, f"{where} output")
             pairs.append(Pair(inp, out))
         splits[split] = pairs
     return Task(task_id, splits["train"], splits["test"])

@@ -139,7 +139,8 @@ def apply_rope(
 
 
 class CausalSelfAttention(nn.Module):
-    """Multi-head causal self-attention with every head in one batched matmul."""
+    """Multi-head self-attention with every head in one batched matmul: causal (a token sees
+    itself and earlier tokens) unless told otherwise."""
 
     def __init__(self, config: GPTConfig):
         super().__init__()
@@ -162,6 +163,7 @@ class CausalSelfAttention(nn.Module):
         x: torch.Tensor,
         positions: torch.Tensor | None = None,
         attn_mask: torch.Tensor | None = None,
+        causal: bool = True,
     ) -> torch.Tensor:
         B, T, C = x.shape
         # (B, T, 3C) -> 3 x (B, nh, T, hs): heads become a batch dimension
@@ -171,10 +173,13 @@ class CausalSelfAttention(nn.Module):
         if self.rope is not None:
             q, k = apply_rope(q, self.rope, positions), apply_rope(k, self.rope, positions)
         drop = self.dropout if self.training else 0.0
-        # softmax(q k^T / sqrt(hs) + mask) v, fused: (B, nh, T, hs); the mask is causal unless
-        # the caller gives one (True: may attend)
+        # softmax(q k^T / sqrt(hs) + mask) v, fused: (B, nh, T, hs). ``causal`` and
+        # ``attn_mask`` (True: may attend) both restrict; with no mask, is_causal (or nothing,
+        # bidirectional) lets the fused flash / memory-efficient kernels run
+        if attn_mask is not None and causal:
+            attn_mask = attn_mask & torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
         y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, dropout_p=drop, is_causal=attn_mask is None
+            q, k, v, attn_mask=attn_mask, dropout_p=drop, is_causal=causal and attn_mask is None
         )
         y = y.transpose(1, 2).reshape(B, T, C)  # re-assemble heads side by side
         return self.resid_drop(self.proj(y))
@@ -219,8 +224,9 @@ class Block(nn.Module):
         x: torch.Tensor,
         positions: torch.Tensor | None = None,
         attn_mask: torch.Tensor | None = None,
+        causal: bool = True,
     ) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x), positions, attn_mask)
+        x = x + self.attn(self.norm1(x), positions, attn_mask, causal)
         return x + self.mlp(self.norm2(x))
 
 
@@ -272,7 +278,8 @@ class GPT(nn.Module):
 
         By default token t sits at position t and attends to tokens 0..t. Several sequences
         packed into one row pass ``positions`` (B, T), each token's place in its own sequence,
-        and ``attn_mask`` (B, 1, T, T), True where a token may attend to another.
+        and ``attn_mask`` (B, 1, T, T), True where a token may attend to another (within the
+        causal triangle: a language model never sees ahead).
         """
         B, T = idx.shape
         if idx.size(1) > self.block_size and positions is None:

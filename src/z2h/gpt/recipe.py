@@ -175,8 +175,9 @@ def model_config(s: TrainSettings, vocab_size: int) -> GPTConfig:
 
 
 def _eval_seconds(time_budget: float | None) -> float | None:
-    # subtle: evaluations count against the budget (a full val pass costs ~4% of 48 s), so a
-    # short timed run evaluates only at the end; a longer one also mid-way, to resume from
+    # subtle: evaluations count against the budget (a full val pass is a visible share of a
+    # short one), so a short timed run evaluates only at the end; a longer one also mid-way, to
+    # resume from
     if time_budget is None or time_budget <= 120:
         return None
     return time_budget / 2

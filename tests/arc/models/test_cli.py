@@ -10,7 +10,7 @@ import torch
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
-from z2h.arc.models.train import load_run
+from z2h.arc.models.registry import load_run
 from z2h.arc.predictions import read_predictions
 from z2h.arc.task import Pair, Task, write_task
 from z2h.checkpoint import save_checkpoint
@@ -77,7 +77,7 @@ def test_eval_and_predict_write_the_predictions_file(arc, gpt_run, tmp_path, cap
     assert list(read_predictions(out)) == ["hidden"]
 
 
-def test_grid_vit_on_a_generated_folder_and_resume(arc, tmp_path):
+def test_grid_vit_on_a_generated_folder_and_resume(arc, tmp_path, capsys):
     data = make_set(tmp_path / "set")
     args = ["train", "--out", str(tmp_path / "vit"), "--data", str(data), *VIT, *FAST,
             "--eval-interval", "2"]  # fmt: skip
@@ -85,9 +85,10 @@ def test_grid_vit_on_a_generated_folder_and_resume(arc, tmp_path):
     assert arc([*args, "--max-steps", "4", "--resume"]) == 0
     metrics = read_metrics(tmp_path / "vit")
     assert metrics["steps"] == 4 and [h["step"] for h in metrics["history"]] == [2, 4]
-    assert (
-        arc(["eval", "--json", "--run", str(tmp_path / "vit"), "--data", str(data), "--tta"]) == 0
-    )
+    new = make_set(tmp_path / "new", seed=6)
+    assert arc(["eval", "--json", "--run", str(tmp_path / "vit"), "--data", str(new), "--tta"]) == 0
+    expect_error(arc, capsys, ["eval", "--run", str(tmp_path / "vit"), "--data", str(data)],
+                 "is the folder this run trained on")  # fmt: skip
 
 
 def test_resume_matches_an_uninterrupted_run(arc, tmp_path, monkeypatch):
@@ -333,7 +334,8 @@ def test_bad_training_arguments(arc, tmp_path, capsys, argv, says):
 
 def test_a_seed_a_generator_cannot_use_is_skipped(monkeypatch):
     import z2h.arc.generate as generate
-    from z2h.arc.models.train import GeneratorSource, generated_tasks
+    from z2h.arc.generate import make_tasks
+    from z2h.arc.models.train import GeneratorSource
 
     real = generate.make_task
 
@@ -343,7 +345,7 @@ def test_a_seed_a_generator_cannot_use_is_skipped(monkeypatch):
         return real(gen, seed, index, difficulty)
 
     monkeypatch.setattr(generate, "make_task", fails_on_index_1)
-    made = generated_tasks(get_generator("flip"), 3, 3, (0.0, 0.0))
+    made = make_tasks(get_generator("flip"), 3, 3, (0.0, 0.0))
     assert [m.labels.index for m in made] == [0, 2, 3]
     source = GeneratorSource("flip", (0.0, 0.0), 1)
     assert len(source.held_out(3)) == 3

@@ -16,7 +16,7 @@ import sys
 import pytest
 import torch
 
-from z2h.arc.models.train import load_run
+from z2h.arc.models.registry import load_run
 from z2h.run import read_metrics
 
 ARGS = ["--generator", "flip", "--difficulty", "0,0", "--model", "grid-vit", "--set", "canvas=4",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from z2h.arc.dataset import generator_name
 from z2h.arc.models.augment import Augmentation, tta_augmentations
-from z2h.arc.models.evaluate import generator_of, scores, vote
+from z2h.arc.models.evaluate import scores, vote
 from z2h.arc.predictions import read_predictions, write_predictions
 from z2h.arc.task import Pair, Task
 
@@ -40,9 +41,9 @@ def test_one_right_one_wrong_size_one_wrong_cell(tmp_path):
 
 
 def test_generator_names_from_task_ids():
-    assert generator_of("recolor_by_size-3-000001", ["recolor_by_size"]) == "recolor_by_size"
-    assert generator_of("move-until-touching-3-000001", []) == "move-until-touching"
-    assert generator_of("00576224", []) == "real"
+    assert generator_name("recolor_by_size-3-000001", ["recolor_by_size"]) == "recolor_by_size"
+    assert generator_name("move-until-touching-3-000001", []) == "move-until-touching"
+    assert generator_name("00576224", []) == "real"
 
 
 def test_vote_maps_every_view_back_and_counts():

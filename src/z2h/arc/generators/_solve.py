@@ -1,4 +1,22 @@
-"""Tools the independent solvers share: learning a rule's parameter from the demonstrations."""
+"""The solver toolkit: what the generators' independent solvers share.
+
+A solver sees an input grid and the task's other demonstrations, never the generator's
+parameters, so it must learn its rule from the demonstrations. The tools here do that part:
+
+- ``fitting_answer(grid, demos, rules, apply)``: try every candidate rule on the demonstrations
+  (``fits_all``) and answer only if the rules that fit agree on ``grid`` (``single_answer``);
+  demonstrations that fit two rules with different answers raise ``CannotSolve``.
+- ``changed_colors(demos)``: the colours a rule writes (or, ``before=True``, overwrites).
+- ``components(grid, background, diagonal, multicolor)``: connected objects as boxes and runs,
+  a run-length labelling for speed; ``z2h.arc.objects.components`` (a plain flood fill) is the
+  reference it is tested against, as is the studio's ``gridops.js``.
+- ``@per_grid``: remember a function of a grid by the grid's contents (a solver check parses
+  each demonstration once per task, not once per pair).
+
+Shared pieces of scene building live in ``z2h.arc.scene`` (``transform_scene``) and
+``generators/base.py`` (``DIRECTIONS``, ``box_ring``, shapes and placement); a generator module
+imports only those, this module and the registry, never another generator module.
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,10 @@ from z2h.arc.task import Pair
 T = TypeVar("T")
 
 
+# direction -> quarter turns (np.rot90) that take "down" to it
+DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
+
+
 class Reject(Exception):
     """Raised by ``make_pair`` when this random draw cannot make a pair (the objects did not fit,
     the rule left the grid unchanged, ...): ``make_task`` counts the reason and draws again."""
@@ -41,18 +45,20 @@ class Rand:
     """The random source of one task: Python's ``random.Random`` (fast for the many small draws
     a generator makes) plus the task's difficulty range.
 
-    ``int(lo, hi)`` is re-arc's ``unifint``: a difficulty drawn uniformly from the range, mapped
-    onto ``[lo, hi]``, so harder tasks get bigger grids, more objects and more colours. Use
-    ``randint`` for draws that difficulty should not scale.
+    ``scaled(lo, hi)`` is scaled by difficulty (re-arc's ``unifint``): a difficulty drawn
+    uniformly from the range, mapped onto ``[lo, hi]``, so harder tasks get bigger grids, more
+    objects and more colours. ``randint(lo, hi)`` is uniform, for draws difficulty should not
+    scale.
     """
 
     def __init__(self, seed: str | int, difficulty: tuple[float, float] = (0.0, 1.0)) -> None:
         self.random = random.Random(seed)
         self.difficulty = difficulty
 
-    # subtle: every draw goes through random() (one C call) instead of randrange/randint, which
-    # cost ten times more in pure Python; the many small draws of a generator add up
-    def int(self, lo: int, hi: int) -> int:
+    # subtle: every draw goes through random() (one C call) instead of random.randrange or
+    # random.randint, which run in pure Python; the many small draws of a generator add up
+    def scaled(self, lo: int, hi: int) -> int:
+        """An integer in [lo, hi] that grows with the task's difficulty."""
         dlo, dhi = self.difficulty
         d = dlo + (dhi - dlo) * self.random.random()
         return min(hi, max(lo, round(lo + (hi - lo) * d)))
@@ -178,6 +184,13 @@ def dilate(mask: np.ndarray, diagonal: bool) -> np.ndarray:
         out[:-2, 1:-1] |= mask
         out[2:, 1:-1] |= mask
     return out
+
+
+def box_ring(height: int, width: int) -> np.ndarray:
+    """A ``height`` x ``width`` rectangle outline, one cell thick."""
+    ring = np.ones((height, width), bool)
+    ring[1:-1, 1:-1] = False
+    return ring
 
 
 def random_mask(r: Rand, h: int, w: int, density: float = 0.6) -> np.ndarray:

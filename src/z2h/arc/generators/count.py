@@ -16,16 +16,15 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    box_ring,
     place,
     polyomino,
     scatter,
 )
-from z2h.arc.generators.fill import box_ring
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene
+from z2h.arc.scene import Obj, Scene, transform_scene
 from z2h.arc.task import Pair
 
 
@@ -34,11 +33,11 @@ def counted_scene(r: Rand, counts: Sequence[int], palette: Sequence[int]) -> Sce
     ``palette[i]`` (fewer where some do not fit: the caller counts what was placed)."""
     total = sum(counts)
     least = min(24, 5 + round((total * 10) ** 0.5))  # about ten cells of room per object
-    height, width = r.int(least, 24), r.int(least, 24)
+    height, width = r.scaled(least, 24), r.scaled(least, 24)
     background = 0 if r.bool(0.8) else r.colors(1, exclude=tuple(palette))[0]
     colours = [c for c, n in zip(palette, counts, strict=True) for _ in range(n)]
     r.shuffle(colours)
-    masks = [polyomino(r, r.int(1, 5), 3, 3) for _ in colours]
+    masks = [polyomino(r, r.scaled(1, 5), 3, 3) for _ in colours]
     objs = scatter(r, height, width, masks, colours, ("shape",), gap=1, required=1)
     return Scene(height, width, background, objs)
 
@@ -65,8 +64,8 @@ class CountBar(Generator):
         return {"orient": r.choice(("row", "column"))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        k = r.int(1, 4)
-        top = r.int(2, 8)
+        k = r.scaled(1, 4)
+        top = r.scaled(2, 8)
         counts = [top] + [r.randint(1, top - 1) for _ in range(k - 1)]
         inp = counted_scene(r, counts, r.colors(k, exclude=(0,)))
         placed = Counter(o.color for o in inp.objects).most_common()
@@ -114,8 +113,8 @@ class CountHistogram(Generator):
         return {"orient": r.choice(("up", "right"))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        k = r.int(2, 4)
-        counts = r.sample(range(1, r.int(max(k, 3), 6) + 1), k)
+        k = r.scaled(2, 4)
+        counts = r.sample(range(1, r.scaled(max(k, 3), 6) + 1), k)
         inp = counted_scene(r, counts, r.colors(k, exclude=(0,)))
         placed = Counter(o.color for o in inp.objects).most_common()
         sizes = [n for _, n in placed]
@@ -174,8 +173,8 @@ class RecolorByCount(Generator):
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
-        k = r.int(2, 4)
-        counts = sorted(r.sample(range(1, r.int(k, 5) + 1), k))  # harder: more, larger counts
+        k = r.scaled(2, 4)
+        counts = sorted(r.sample(range(1, r.scaled(k, 5) + 1), k))  # harder: more, larger counts
         box, dot, *targets = r.colors(len(counts) + 2, exclude=(0,))
         return {
             "box": box,
@@ -187,7 +186,7 @@ class RecolorByCount(Generator):
         mapping = dict((n, c) for n, c in params["map"])
         # every count of the map in every pair (so each demonstration shows the whole map),
         # and some more boxes at difficulty
-        counts = r.shuffle(list(mapping) + [r.choice(list(mapping)) for _ in range(r.int(0, 2))])
+        counts = r.shuffle(list(mapping) + [r.choice(list(mapping)) for _ in range(r.scaled(0, 2))])
         interiors = []
         for n in counts:
             while True:  # an interior with room for n dots a cell apart
@@ -201,7 +200,7 @@ class RecolorByCount(Generator):
             interiors.append((ih, iw, r.sample(lattice, n)))
         area = sum((ih + 3) * (iw + 3) for ih, iw, _ in interiors)
         least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes, twice over
-        height, width = r.int(least, 26), r.int(least, 26)
+        height, width = r.scaled(least, 26), r.scaled(least, 26)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(params["box"], params["dot"]))[0]
         rings = [box_ring(ih + 2, iw + 2) for ih, iw, _ in interiors]
         spots = place(r, height, width, rings, gap=1)
@@ -230,7 +229,13 @@ class RecolorByCount(Generator):
             for ring, (t, lf) in zip(rings, spots, strict=True)
         ]
         loose = place(
-            r, height, width, [np.ones((1, 1), bool)] * r.int(0, 3), gap=1, boxes=taken, required=0
+            r,
+            height,
+            width,
+            [np.ones((1, 1), bool)] * r.scaled(0, 3),
+            gap=1,
+            boxes=taken,
+            required=0,
         )
         for spot in loose:
             if spot is not None:

@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, components
+from z2h.arc.generators._solve import changed_colors, components, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
     Generator,
     Rand,
     Reject,
+    box_ring,
     dilate,
     place,
     polyomino,
@@ -47,13 +48,6 @@ def row_convex(r: Rand, height: int, width: int) -> np.ndarray:
     used = mask.any(axis=0)
     left, right = int(used.argmax()), width - int(used[::-1].argmax())
     return mask[:, left:right]
-
-
-def box_ring(height: int, width: int) -> np.ndarray:
-    """A ``height`` x ``width`` rectangle outline, one cell thick."""
-    ring = np.ones((height, width), bool)
-    ring[1:-1, 1:-1] = False
-    return ring
 
 
 def outline_around(interior: np.ndarray) -> np.ndarray:
@@ -136,10 +130,10 @@ class FillEnclosed(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fill = params["fill"]
-        height, width = r.int(6, 24), r.int(6, 24)
+        height, width = r.scaled(6, 24), r.scaled(6, 24)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, fill))[0]
-        palette = r.colors(r.int(1, 4), exclude=(background, fill))
-        n_closed, n_open, n_solid = r.int(1, 4), r.int(0, 2), r.int(0, 3)
+        palette = r.colors(r.scaled(1, 4), exclude=(background, fill))
+        n_closed, n_open, n_solid = r.scaled(1, 4), r.scaled(0, 2), r.scaled(0, 3)
         interiors = [interior_shape(r, min(6, height - 2, width - 2)) for _ in range(n_closed)]
         opened = [interior_shape(r, min(6, height - 2, width - 2)) for _ in range(n_open)]
         masks = [outline_around(p) for p in interiors]
@@ -197,12 +191,12 @@ class BoxAround(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fixed = params.get("color")
-        height, width = r.int(7, 26), r.int(7, 26)
+        height, width = r.scaled(7, 26), r.scaled(7, 26)
         taken = (0,) if fixed is None else (0, fixed)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=taken)[0]
-        palette = r.colors(r.int(1, 4), exclude=(background, *taken[1:]))
-        n = r.int(1, 6)
-        masks = [polyomino(r, r.int(1, 9), r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        palette = r.colors(r.scaled(1, 4), exclude=(background, *taken[1:]))
+        n = r.scaled(1, 6)
+        masks = [polyomino(r, r.scaled(1, 9), r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
         # a gap of 3 leaves one empty cell between two boxes; the margin leaves room for them
         positions = place(r, height - 2, width - 2, masks, gap=3, required=1)
         placed = [(m, p) for m, p in zip(masks, positions, strict=True) if p is not None]
@@ -232,18 +226,13 @@ class BoxAround(Generator):
         )
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        # a colour that only the outlines have is the task's; outlines in colours the objects
-        # have are the objects' own
-        colours = changed_colors(demos)
-        color = colours.pop() if len(colours) == 1 else None
-        if color is not None and any((p.input == color).any() for p in demos):
-            color = None
-        out = _boxed(grid, color)
-        if out is None:
-            raise CannotSolve("an outline would leave the grid")
-        return out
+        # the outlines in each object's own colour (None), or all in one colour the
+        # demonstrations write: whichever reproduces every demonstration
+        colours = [None, *sorted(changed_colors(demos))]
+        return fitting_answer(grid, demos, colours, _boxed, "outline colour")
 
 
+@per_grid
 def _boxed(grid: np.ndarray, color: int | None) -> np.ndarray | None:
     """``grid`` with an outline one cell outside each object's box, in ``color`` or (None) the
     object's most common colour; None if an outline would leave the grid."""

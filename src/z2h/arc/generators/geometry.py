@@ -19,7 +19,7 @@ from z2h.arc.generators.base import (
 )
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 from z2h.arc.task import Pair
 
 # (op, k) -> the label action it is
@@ -34,67 +34,18 @@ _ACTION = {
 SYMMETRIES = tuple(_ACTION)
 
 
-def transform_position(
-    box: tuple[int, int], size: tuple[int, int], canvas: tuple[int, int], op: str, k: int
-) -> tuple[int, int]:
-    """Where a ``size`` block at ``box`` (top, left) lands when the canvas is transformed."""
-    (top, left), (h, w), (height, width) = box, size, canvas
-    if op == "flip_h":
-        return top, width - left - w
-    if op == "flip_v":
-        return height - top - h, left
-    if op == "transpose":
-        return left, top
-    k %= 4
-    if k == 1:  # np.rot90: anticlockwise, (r, c) -> (width - 1 - c, r)
-        return width - left - w, top
-    if k == 2:
-        return height - top - h, width - left - w
-    if k == 3:
-        return left, height - top - h
-    return top, left
-
-
-def transform_scene(scene: Scene, op: str, k: int = 1) -> Scene:
-    """The scene with the whole canvas flipped, rotated or transposed; ids are kept."""
-    if op == "rotate" and k % 4 == 0:
-        return scene
-    swap = op == "transpose" or (op == "rotate" and k % 2 == 1)
-    height, width = (scene.width, scene.height) if swap else (scene.height, scene.width)
-    objs = []
-    for o in scene.objects:
-        pos = transform_position(o.pos, o.mask.shape, (scene.height, scene.width), op, k)
-        objs.append(o.transformed(op, k).at(*pos))
-    return Scene(height, width, scene.background, objs)
-
-
 def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
     """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
-    height, width = r.int(min_side, max_side), r.int(min_side, max_side)
+    height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
-    n = r.int(1, max_objects)
-    palette = r.colors(r.int(1, 9), exclude=(background,))
+    n = r.scaled(1, max_objects)
+    palette = r.colors(r.scaled(1, 9), exclude=(background,))
     masks = []
     for _ in range(n):
         h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
         masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
     objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
     return Scene(height, width, background, objs)
-
-
-def infer_symmetry(demos: Sequence[Pair], candidates: Sequence[tuple[str, int]]) -> tuple[str, int]:
-    """The one candidate symmetry that maps every demonstration input to its output."""
-    fits = [
-        (op, k)
-        for op, k in candidates
-        if all(
-            p.output is not None and np.array_equal(transform(p.input, op, k), p.output)
-            for p in demos
-        )
-    ]
-    if not fits:
-        raise CannotSolve("no symmetry fits the demonstrations")
-    return fits[0]
 
 
 class _Symmetry(Generator):
@@ -195,7 +146,7 @@ class ScaleUp(Generator):
 
 
 def scale(a: np.ndarray, f: int) -> np.ndarray:
-    """Each cell of ``a`` as an ``f`` x ``f`` block (np.kron with ones, several times faster)."""
+    """Each cell of ``a`` as an ``f`` x ``f`` block: np.kron with ones, without multiplying."""
     return np.repeat(np.repeat(a, f, axis=0), f, axis=1)
 
 
@@ -265,6 +216,8 @@ class Tile(Generator):
         first = demos[0]
         a = first.output.shape[0] // first.input.shape[0]
         b = first.output.shape[1] // first.input.shape[1]
+        if a < 1 or b < 1:
+            raise CannotSolve("a demonstration's output is smaller than its input")
         return fitting_answer(
             grid, demos, (False, True), lambda g, m: tile_grid(g, (a, b), m), "tiling"
         )

@@ -23,11 +23,10 @@ from z2h.arc.generators.base import (
     place,
     polyomino,
 )
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene, transform
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
 from z2h.arc.task import Pair
 
 # Occlusion.
@@ -45,9 +44,9 @@ class BringColorToFront(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         target = params["color"]
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         background = r.colors(1, exclude=(target,))[0] if r.bool(0.2) or target == 0 else 0
-        n = r.int(2, 7)
+        n = r.scaled(2, 7)
         colors = r.colors(n - 1, exclude=(background, target))
         th, tw = r.randint(2, min(7, height - 1)), r.randint(2, min(7, width - 1))
         tt, tl = r.randint(0, height - th), r.randint(0, width - tw)
@@ -130,9 +129,9 @@ class RemoveOccluder(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         occluder = params["color"]
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         background = r.colors(1, exclude=(occluder,))[0] if r.bool(0.2) or occluder == 0 else 0
-        n = r.int(1, 5)
+        n = r.scaled(1, 5)
         colors = r.colors(n, exclude=(background, occluder))
         side = max(2, min(5, min(height, width) // 3))
         masks = [np.ones((r.randint(2, side), r.randint(2, side)), bool) for _ in range(n)]
@@ -223,14 +222,14 @@ class RecolorInside(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fixed = params["color"] if params["mode"] == "fixed" else None
-        height, width = r.int(8, 20), r.int(8, 20)
+        height, width = r.scaled(8, 20), r.scaled(8, 20)
         # subtle: with the frame's colour as the rule, every pair shows two frames of two
         # colours with something changing in each, so no one fixed colour also fits
         if not fixed:
             width = max(width, 11)
-        n_frames = r.int(1, 3) if fixed else 2
+        n_frames = r.scaled(1, 3) if fixed else 2
         frame_colors = r.colors(n_frames, exclude=(0, fixed) if fixed else (0,))
-        palette = r.colors(r.int(2, 4), exclude=(0, fixed) if fixed else (0,))
+        palette = r.colors(r.scaled(2, 4), exclude=(0, fixed) if fixed else (0,))
         if fixed:
             frames = [
                 frame_mask(r.randint(5, min(10, height - 1)), r.randint(5, min(10, width - 1)))
@@ -258,8 +257,8 @@ class RecolorInside(Generator):
             (fh, fw), fc = f.mask.shape, f.color
             new = fc if fixed is None else fixed
             # one empty cell between the wall and what lies inside; the first one fits
-            inner = [polyomino(r, r.int(1, 5), min(3, fh - 4), min(3, fw - 4))]
-            inner += [polyomino(r, r.int(1, 5), 3, 3) for _ in range(r.int(0, 2))]
+            inner = [polyomino(r, r.scaled(1, 5), min(3, fh - 4), min(3, fw - 4))]
+            inner += [polyomino(r, r.scaled(1, 5), 3, 3) for _ in range(r.scaled(0, 2))]
             spots = place(r, fh - 4, fw - 4, inner, gap=1, required=1)
             for j, (mask, p) in enumerate(zip(inner, spots, strict=True)):
                 if p is None:
@@ -271,7 +270,7 @@ class RecolorInside(Generator):
                 out.append(o.recolored(new))
                 acts = [{"op": "recolor", "from": c, "to": new, "inside": f.id}] if c != new else []
                 corr.append(Match(o.id, o.id, acts))
-        outside = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(0, 5))]
+        outside = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(r.scaled(0, 5))]
         for mask, p in zip(
             outside, place(r, height, width, outside, 1, boxes, required=0), strict=True
         ):
@@ -378,17 +377,17 @@ class AlignToMarker(Generator):
         marker, k = params["marker"], EDGES[params["edge"]]
         start, end = _SIDES[k]  # the sides "start" and "end" line up once turned
         side = {"start": start, "end": end}.get(params["align"], "center")
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         length = r.randint(3, min(7, height - 2))
         top = r.randint(0, height - length)
-        palette = r.colors(r.int(1, 4), exclude=(0, marker))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, marker))
         line = Obj.rect(0, length, 1, marker, (top, 0), 0, ("marker", "line"))
         objs, out, corr = [line], [line], [Match(0, 0, [])]
         col = 2 + r.randint(0, 2)
         moved = 0
-        for i in range(r.int(1, 6)):
+        for i in range(r.scaled(1, 6)):
             # the first is two shorter than the marker: it tells the three alignments apart
-            mask = polyomino(r, r.int(1, 6), length - 2 if i == 0 else length, 3)
+            mask = polyomino(r, r.scaled(1, 6), length - 2 if i == 0 else length, 3)
             h, w = mask.shape
             if col + w > width - 1 or h > height - 2:
                 break
@@ -501,12 +500,12 @@ class DeleteTouching(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         key_color = params["key"]
-        height, width = r.int(7, 20), r.int(7, 20)
-        palette = r.colors(r.int(1, 4), exclude=(0, key_color))
+        height, width = r.scaled(7, 20), r.scaled(7, 20)
+        palette = r.colors(r.scaled(1, 4), exclude=(0, key_color))
         if r.bool(0.4):
             kmask = np.ones((r.randint(2, 4), r.randint(2, 5)), bool)
         else:
-            kmask = polyomino(r, r.int(3, 12), 4, 5)
+            kmask = polyomino(r, r.scaled(3, 12), 4, 5)
         kh, kw = kmask.shape
         kpos = (r.randint(1, height - kh - 1), r.randint(1, width - kw - 1))
         if kpos[0] < 0 or kpos[1] < 0:
@@ -525,8 +524,8 @@ class DeleteTouching(Generator):
         halo += np.array(kpos) - 1  # canvas (row, col) of the cells that share a side with it
         near = np.zeros_like(key_cells)
         objs, out, corr = [key], [key], [Match(0, 0, [])]
-        for i in range(r.int(2, 7)):
-            mask = polyomino(r, r.int(1, 5), 3, 3)
+        for i in range(r.scaled(2, 7)):
+            mask = polyomino(r, r.scaled(1, 5), 3, 3)
             h, w = mask.shape
             touch = i == 0 or (i > 1 and r.bool())
             cells = np.argwhere(mask)

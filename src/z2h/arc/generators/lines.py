@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer
+from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid
 from z2h.arc.generators.base import (
+    DIRECTIONS,
     CannotSolve,
     Example,
     Generator,
@@ -18,23 +19,11 @@ from z2h.arc.generators.base import (
     place,
     polyomino,
 )
-from z2h.arc.generators.geometry import transform_scene
-from z2h.arc.generators.physics import DIRECTIONS
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.scene import Obj, Scene
+from z2h.arc.scene import Obj, Scene, transform_scene
 from z2h.arc.task import Pair
-
-
-def task_color(demos: Sequence[Pair]) -> int | None:
-    """The one colour the demonstrations add that none of their inputs holds (a colour of the
-    task's own), or None (the added cells take colours already there)."""
-    colours = changed_colors(demos)
-    if len(colours) != 1:
-        return None
-    color = colours.pop()
-    return None if any((p.input == color).any() for p in demos) else color
 
 
 @register
@@ -54,10 +43,10 @@ class ConnectPoints(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         fixed = params.get("color")
-        height, width = r.int(5, 26), r.int(5, 26)
+        height, width = r.scaled(5, 26), r.scaled(5, 26)
         taken = () if fixed is None else (fixed,)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, *taken))[0]
-        palette = r.colors(r.int(1, 5), exclude=(background, *taken))
+        palette = r.colors(r.scaled(1, 5), exclude=(background, *taken))
         busy = np.zeros((height, width), bool)  # points and the lines to come
         # subtle: the rule reads "the only two points of a colour in a row (column)", so no
         # other point of that colour may share a row or column with any point of it
@@ -66,7 +55,7 @@ class ConnectPoints(Generator):
         points: list[Obj] = []
         # (point a, point b, the shape and position of the line between them, its colour)
         lines: list[tuple[int, int, tuple[int, int], tuple[int, int], int]] = []
-        for _ in range(r.int(1, 5)):
+        for _ in range(r.scaled(1, 5)):
             for _ in range(20):
                 color = r.choice(palette)
                 across = r.bool()
@@ -100,7 +89,7 @@ class ConnectPoints(Generator):
                 break
         if not lines:
             raise Reject("no_pair")
-        for _ in range(r.int(0, 4)):  # lone points: no partner in their row or column
+        for _ in range(r.scaled(0, 4)):  # lone points: no partner in their row or column
             row, col, color = r.below(height), r.below(width), r.choice(palette)
             if busy[row, col] or row in rows_used[color] or col in cols_used[color]:
                 continue
@@ -122,23 +111,32 @@ class ConnectPoints(Generator):
         return Example(inp, Scene(height, width, background, points + made), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        color = task_color(demos)
-        background = most_common_color(grid)
-        rows, cols = np.nonzero(grid != background)
-        values = grid[rows, cols].tolist()
-        in_row: dict[tuple[int, int], list[int]] = {}
-        in_col: dict[tuple[int, int], list[int]] = {}
-        for r, c, v in zip(rows.tolist(), cols.tolist(), values, strict=True):
-            in_row.setdefault((v, r), []).append(c)
-            in_col.setdefault((v, c), []).append(r)
-        out = grid.copy()
-        for (v, r), cs in in_row.items():
-            if len(cs) == 2:
-                out[r, min(cs) + 1 : max(cs)] = v if color is None else color
-        for (v, c), rs in in_col.items():
-            if len(rs) == 2:
-                out[min(rs) + 1 : max(rs), c] = v if color is None else color
-        return out
+        # the lines in their points' colour (None), or all in one colour the demonstrations
+        # write: whichever reproduces every demonstration
+        colours = [None, *sorted(changed_colors(demos))]
+        return fitting_answer(grid, demos, colours, connected, "line colour")
+
+
+@per_grid
+def connected(grid: np.ndarray, color: int | None) -> np.ndarray:
+    """``grid`` with a line between each two points of one colour alone in their row or
+    column, in ``color`` or (None) the points' own."""
+    background = most_common_color(grid)
+    rows, cols = np.nonzero(grid != background)
+    values = grid[rows, cols].tolist()
+    in_row: dict[tuple[int, int], list[int]] = {}
+    in_col: dict[tuple[int, int], list[int]] = {}
+    for r, c, v in zip(rows.tolist(), cols.tolist(), values, strict=True):
+        in_row.setdefault((v, r), []).append(c)
+        in_col.setdefault((v, c), []).append(r)
+    out = grid.copy()
+    for (v, r), cs in in_row.items():
+        if len(cs) == 2:
+            out[r, min(cs) + 1 : max(cs)] = v if color is None else color
+    for (v, c), rs in in_col.items():
+        if len(rs) == 2:
+            out[min(rs) + 1 : max(rs), c] = v if color is None else color
+    return out
 
 
 @register
@@ -157,15 +155,15 @@ class ShootRay(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         # made shooting down, then the canvas is turned to the task's direction
         marker, direction = params["marker"], params["direction"]
-        height, width = r.int(6, 24), r.int(5, 24)
+        height, width = r.scaled(6, 24), r.scaled(5, 24)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(0, marker))[0]
-        palette = r.colors(r.int(1, 3), exclude=(background, marker))
+        palette = r.colors(r.scaled(1, 3), exclude=(background, marker))
         masks = []
-        for _ in range(r.int(1, 5)):
+        for _ in range(r.scaled(1, 5)):
             if r.bool(0.4):  # a wall
                 masks.append(np.ones((r.randint(1, 2), r.randint(2, 7)), bool))
             else:
-                masks.append(polyomino(r, r.int(2, 8), 3, 4))
+                masks.append(polyomino(r, r.scaled(2, 8), 3, 4))
         # obstacles stay off the top two rows, so markers fit above them
         positions = place(r, height - 2, width, masks, gap=1, required=1)
         placed = [(m, p) for m, p in zip(masks, positions, strict=True) if p is not None]
@@ -178,7 +176,7 @@ class ShootRay(Generator):
             rows, cols = o.cells()
             owner[rows, cols] = o.id
         markers: list[Obj] = []
-        for _ in range(r.int(1, 4)):
+        for _ in range(r.scaled(1, 4)):
             for _ in range(10):
                 if r.bool(0.8):  # aimed at an obstacle: above one of its columns
                     o = r.choice(objs)

@@ -66,10 +66,10 @@ class RemoveNoise(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         noise = params["noise"]
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         background = 0 if noise != 0 and r.bool(0.75) else r.colors(1, exclude=(noise,))[0]
-        palette = r.colors(r.int(1, 5), exclude=(background, noise))
-        masks = [polyomino(r, r.int(3, 10), 4, 4) for _ in range(r.int(1, 7))]
+        palette = r.colors(r.scaled(1, 5), exclude=(background, noise))
+        masks = [polyomino(r, r.scaled(3, 10), 4, 4) for _ in range(r.scaled(1, 7))]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
         clean = Scene(height, width, background, objs)
         grid = clean.render()
@@ -80,7 +80,7 @@ class RemoveNoise(Generator):
         on_bg = grid == background
         over = np.flatnonzero(~on_bg & pairs).tolist()
         around = np.flatnonzero(on_bg & ~pairs).tolist()
-        k = r.int(2, max(2, height * width // 14))
+        k = r.scaled(2, max(2, height * width // 14))
         k_over = min(len(over), r.randint(0, (k + 1) // 2))
         blocked = bytearray((height + 2) * (width + 2))  # 8-neighbourhoods of noise taken
         cells: list[tuple[int, int]] = []

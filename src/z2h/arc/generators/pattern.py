@@ -32,7 +32,7 @@ def is_primitive(tile: np.ndarray) -> bool:
 def random_tile(r: Rand, max_h: int, max_w: int) -> np.ndarray:
     """A primitive tile of 2-4 colours (from 1-9, relabelled later): random cells, or diagonal
     stripes (each row the one above shifted by one)."""
-    n_colors = r.int(2, 4)
+    n_colors = r.scaled(2, 4)
     for _ in range(10):
         if r.bool(0.3) and min(max_h, max_w) >= 2:
             n = r.randint(2, min(max_h, max_w))
@@ -40,8 +40,8 @@ def random_tile(r: Rand, max_h: int, max_w: int) -> np.ndarray:
             step = r.choice((1, n - 1))
             tile = np.array([[seq[(i * step + j) % n] for j in range(n)] for i in range(n)])
         else:
-            h = r.int(1, max_h)
-            w = r.int(2 if h == 1 else 1, max_w)
+            h = r.scaled(1, max_h)
+            w = r.scaled(2 if h == 1 else 1, max_w)
             tile = np.array([[r.randint(0, n_colors - 1) for _ in range(w)] for _ in range(h)])
         if len(np.unique(tile)) >= 2 and is_primitive(tile):
             return tile
@@ -76,7 +76,7 @@ class ContinuePattern(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         blank, cut = params["blank"], params["cut"]
-        height, width = r.int(5, 20), r.int(5, 20)
+        height, width = r.scaled(5, 20), r.scaled(5, 20)
         tile = random_tile(r, min(4, (height - 1) // 2), min(4, (width - 1) // 2))
         lut = np.array(r.colors(int(tile.max()) + 1, exclude=(blank,)), np.uint8)
         ph, pw = tile.shape
@@ -88,7 +88,7 @@ class ContinuePattern(Generator):
             known[:, : r.randint(2 * pw, width - 1)] = True
         elif cut == "holes":
             known[:] = True
-            for _ in range(r.int(1, 3)):
+            for _ in range(r.scaled(1, 3)):
                 h, w = r.randint(1, max(1, height // 3)), r.randint(1, max(1, width // 3))
                 top, left = r.randint(0, height - h), r.randint(0, width - w)
                 known[top : top + h, left : left + w] = False

@@ -9,6 +9,7 @@ import numpy as np
 
 from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
+    DIRECTIONS,
     CannotSolve,
     Example,
     Generator,
@@ -19,15 +20,12 @@ from z2h.arc.generators.base import (
     polyomino,
     scatter,
 )
-from z2h.arc.generators.geometry import transform_scene
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
 from z2h.arc.objects import components
-from z2h.arc.scene import Obj, Scene, transform
-
-# direction -> quarter turns (np.rot90) that take "down" to it
-DIRECTIONS = {"down": 0, "right": 1, "up": 2, "left": 3}
+from z2h.arc.scene import Obj, Scene, transform, transform_scene
+from z2h.arc.task import Pair
 
 
 def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int | str]]:
@@ -124,10 +122,10 @@ class Gravity(Generator):
         return {"direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(5, 20), r.int(4, 20)
-        n = r.int(1, 7)
-        palette = r.colors(r.int(1, 5), exclude=(0,))
-        masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(n)]
+        height, width = r.scaled(5, 20), r.scaled(4, 20)
+        n = r.scaled(1, 7)
+        palette = r.colors(r.scaled(1, 5), exclude=(0,))
+        masks = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(n)]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
         settled, stops = fall_steps(objs, height)
         k = DIRECTIONS[params["direction"]]
@@ -191,18 +189,18 @@ class MoveUntilTouching(Generator):
         return {"wall": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(7, 20), r.int(4, 20)
+        height, width = r.scaled(7, 20), r.scaled(4, 20)
         line = r.randint(2, height - 3)
         above_h, below_h = line, height - line - 1  # rows on each side of the line
-        palette = r.colors(r.int(1, 4), exclude=(0, params["wall"]))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, params["wall"]))
         wall = Obj.rect(0, 1, width, params["wall"], (line, 0), tags=("line", "wall"))
         sides = []
         next_id = 1
         for side, side_h in enumerate((above_h, below_h)):
             # a free row next to the line, so every object has somewhere to move
             room = side_h - 1
-            count = r.int(1, 4) if side == 0 else r.int(0, 4)
-            masks = [polyomino(r, r.int(1, 5), min(3, room), 3) for _ in range(count)]
+            count = r.scaled(1, 4) if side == 0 else r.scaled(0, 4)
+            masks = [polyomino(r, r.scaled(1, 5), min(3, room), 3) for _ in range(count)]
             objs = scatter(r, room, width, masks, [r.choice(palette) for _ in masks], required=0)
             for o in objs:
                 o.id = next_id
@@ -226,10 +224,11 @@ class MoveUntilTouching(Generator):
         return Example(inp, out, _moved_until_contact(inp, out, stops))
 
     def solve(self, grid: np.ndarray, demos: Sequence[Any]) -> np.ndarray:
+        wall = wall_color(demos)
         bg = most_common_color(grid)
         for k in (0, 1):
             g = transform(grid, "rotate", -k)
-            full = [r for r in range(g.shape[0]) if g[r, 0] != bg and (g[r] == g[r, 0]).all()]
+            full = [r for r in range(g.shape[0]) if g[r, 0] == wall != bg and (g[r] == wall).all()]
             if len(full) == 1:
                 line = full[0]
                 out = g.copy()
@@ -239,6 +238,26 @@ class MoveUntilTouching(Generator):
                     out[line + 1 :] = settle_grid(below[::-1], bg)[::-1]
                 return transform(out, "rotate", k)
         raise CannotSolve("no single wall line across the grid")
+
+
+def wall_color(demos: Sequence[Pair]) -> int:
+    """The one colour that crosses every demonstration's input and output in a full line."""
+    walls = set(range(10))
+    for p in demos:
+        if p.output is None:
+            raise CannotSolve("a demonstration has no output")
+        walls &= full_lines(p.input) & full_lines(p.output)
+        walls.discard(most_common_color(p.input))
+    if len(walls) != 1:
+        raise CannotSolve("the demonstrations do not show one wall colour")
+    return walls.pop()
+
+
+def full_lines(grid: np.ndarray) -> set[int]:
+    """The colours that fill a whole row or a whole column of ``grid``."""
+    rows = grid[(grid == grid[:, :1]).all(axis=1), 0]
+    cols = grid[0, (grid == grid[:1]).all(axis=0)]
+    return set(rows.tolist()) | set(cols.tolist())
 
 
 def slide_right(occupied: set[tuple[int, int]], piece: list[tuple[int, int]], width: int) -> int:
@@ -300,9 +319,9 @@ class Push(Generator):
         return {"pusher": r.colors(1, exclude=(0,))[0], "direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(5, 16), r.int(9, 25)
-        pm = polyomino(r, r.int(1, 4), 3, 3)
-        bm = polyomino(r, r.int(1, 6), 3, 3)
+        height, width = r.scaled(5, 16), r.scaled(9, 25)
+        pm = polyomino(r, r.scaled(1, 4), 3, 3)
+        bm = polyomino(r, r.scaled(1, 6), 3, 3)
         (ph, pw), (bh, bw) = pm.shape, bm.shape
         if ph > height or bh > height:
             raise Reject("placement")
@@ -332,7 +351,7 @@ class Push(Generator):
         band_top = min(pr, br) - 1
         band_h = max(pr + ph, br + bh) + 1 - band_top
         palette = [c for c in range(1, 10) if c != params["pusher"]]
-        masks = [polyomino(r, r.int(1, 5), 3, 3) for _ in range(r.int(0, 4))]
+        masks = [polyomino(r, r.scaled(1, 5), 3, 3) for _ in range(r.scaled(0, 4))]
         taken = [(band_top, 0, band_h, width)]
         extra = []
         for m, pos in zip(masks, place(r, height, width, masks, 1, taken, required=0), strict=True):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import per_grid, single_answer
+from z2h.arc.generators._solve import changed_colors, per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -87,16 +87,16 @@ class RecolorBySize(Generator):
     color_invariant = True
 
     def params(self, r: Rand) -> dict[str, Any]:
-        sizes = sorted(r.sample(range(1, 7), r.int(2, 4)))
+        sizes = sorted(r.sample(range(1, 7), r.scaled(2, 4)))
         source, *targets = r.colors(len(sizes) + 1, exclude=(0,))
         return {"color": source, "map": [[s, c] for s, c in zip(sizes, targets, strict=True)]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         mapping = dict((s, c) for s, c in params["map"])
         sizes = list(mapping)
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         # every size at least once, so each pair shows the whole size -> colour map
-        chosen = sizes + [r.choice(sizes) for _ in range(r.int(0, 6))]
+        chosen = sizes + [r.choice(sizes) for _ in range(r.scaled(0, 6))]
         masks = [polyomino(r, size, 3, 3) for size in chosen]
         inp = scatter(r, height, width, masks, [params["color"]] * len(masks), required=1)
         if len({o.size for o in inp}) < len(sizes):
@@ -121,7 +121,7 @@ class RecolorByShape(Generator):
 
     def params(self, r: Rand) -> dict[str, Any]:
         shapes: list[list[list[int]]] = []
-        while len(shapes) < r.int(2, 3):
+        while len(shapes) < r.scaled(2, 3):
             mask = polyomino(r, r.randint(3, 5), 3, 3)
             cells = np.argwhere(mask).tolist()
             if cells not in shapes:
@@ -133,9 +133,9 @@ class RecolorByShape(Generator):
         }
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         kinds = params["shapes"]
-        chosen = list(range(len(kinds))) + [r.below(len(kinds)) for _ in range(r.int(0, 5))]
+        chosen = list(range(len(kinds))) + [r.below(len(kinds)) for _ in range(r.scaled(0, 5))]
         masks = []
         for k in chosen:
             cells = kinds[k]["cells"]
@@ -173,9 +173,9 @@ class RecolorTouching(Generator):
         return {"color": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         base = params["color"]
-        masks = [polyomino(r, r.int(2, 6), 3, 3) for _ in range(r.int(2, 6))]
+        masks = [polyomino(r, r.scaled(2, 6), 3, 3) for _ in range(r.scaled(2, 6))]
         objs = scatter(r, height, width, masks, [base] * len(masks), required=2)
         owner = np.full((height, width), -1, np.int64)
         for o in objs:
@@ -235,6 +235,11 @@ class RecolorTouching(Generator):
         return Example(inp, Scene(height, width, 0, out_objs), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        # which objects a marker recolours: those of the one colour the demonstrations overwrite
+        before = changed_colors(demos, before=True)
+        if len(before) != 1:
+            raise CannotSolve("the demonstrations do not recolour objects of one colour")
+        (base,) = before
         bg = most_common_color(grid)
         height, width = grid.shape
         flat = grid.ravel()
@@ -243,7 +248,7 @@ class RecolorTouching(Generator):
         comps = components(grid, connectivity=4, background=bg)
         marker_at = {c[0]: int(flat[c[0]]) for c in comps if len(c) == 1}
         for cells in comps:
-            if len(cells) < 2:
+            if len(cells) < 2 or flat[cells[0]] != base:
                 continue
             seen = set()
             for i in cells:
@@ -294,7 +299,7 @@ class RecolorByPosition(Generator):
         }
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         axis = 0 if params["axis"] == "rows" else 1
         size = (height, width)[axis]
         # each half's extent: the middle line (two for an even size) stays empty, so objects
@@ -303,7 +308,7 @@ class RecolorByPosition(Generator):
         objs: list[Obj] = []
         for side, tag in ((0, "first_half"), (1, "second_half")):
             sub = (half, width) if axis == 0 else (height, half)
-            masks = [polyomino(r, r.int(1, 6), 3, 3) for _ in range(r.int(2, 4))]
+            masks = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(r.scaled(2, 4))]
             placed = scatter(r, *sub, masks, [params["color"]] * len(masks), required=1)
             shift = (size - half) * side  # the second half starts past the middle
             for o in placed:

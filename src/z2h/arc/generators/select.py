@@ -70,11 +70,11 @@ class _CropBySize(Generator):
     reason = ""
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
-        n = r.int(2, 7)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
+        n = r.scaled(2, 7)
         sizes = r.sample(range(1, 13), n)  # distinct sizes: one largest, one smallest
         masks = [polyomino(r, s, 4, 4) for s in sizes]
-        palette = r.colors(r.int(1, 5), exclude=(0,))
+        palette = r.colors(r.scaled(1, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
         sizes_now = [o.size for o in objs]
         if len(set(sizes_now)) != len(sizes_now):
@@ -114,8 +114,8 @@ class OddOneOut(Generator):
     color_invariant = True
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
-        n = r.int(3, 8)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
+        n = r.scaled(3, 8)
         common, odd = r.colors(2, exclude=(0,))
         masks = [random_mask(r, r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
         colors = [odd] + [common] * (n - 1)
@@ -145,16 +145,16 @@ class KeepInside(Generator):
         return {"frame": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(8, 22), r.int(8, 22)
+        height, width = r.scaled(8, 22), r.scaled(8, 22)
         fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
         ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
         ring = np.ones((fh, fw), bool)
         ring[1:-1, 1:-1] = False
         frame = Obj.filled(0, ring, params["frame"], (ft, fl), 0, ("frame", "rectangle"))
-        palette = r.colors(r.int(1, 4), exclude=(0, params["frame"]))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, params["frame"]))
         # inside: within the ring's interior, a cell clear of it
         inside_masks = [
-            random_mask(r, r.randint(1, 2), r.randint(1, 2)) for _ in range(r.int(1, 4))
+            random_mask(r, r.randint(1, 2), r.randint(1, 2)) for _ in range(r.scaled(1, 4))
         ]
         inner = scatter(
             r, fh - 4, fw - 4, inside_masks, [r.choice(palette) for _ in inside_masks], required=1
@@ -162,7 +162,9 @@ class KeepInside(Generator):
         inner = [o.moved(ft + 2, fl + 2) for o in inner]
         outside = []
         taken = [(ft, fl, fh, fw)]
-        out_masks = [random_mask(r, r.randint(1, 3), r.randint(1, 3)) for _ in range(r.int(1, 5))]
+        out_masks = [
+            random_mask(r, r.randint(1, 3), r.randint(1, 3)) for _ in range(r.scaled(1, 5))
+        ]
         positions = place(r, height, width, out_masks, 1, taken, required=1)
         for m, pos in zip(out_masks, positions, strict=True):
             if pos is not None:
@@ -206,10 +208,10 @@ class KeepTouching(Generator):
         return {"anchor": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(7, 20), r.int(7, 20)
+        height, width = r.scaled(7, 20), r.scaled(7, 20)
         anchor_mask = random_mask(r, r.randint(2, 4), r.randint(2, 4), 0.8)
         anchor = scatter(r, height, width, [anchor_mask], [params["anchor"]], ("anchor",), gap=0)[0]
-        palette = r.colors(r.int(1, 4), exclude=(0, params["anchor"]))
+        palette = r.colors(r.scaled(1, 4), exclude=(0, params["anchor"]))
         # occupied cells, with a margin of one empty cell all round (occ is its inside, a view)
         padded = np.zeros((height + 2, width + 2), bool)
         occ = padded[1:-1, 1:-1]
@@ -219,7 +221,7 @@ class KeepTouching(Generator):
         objs: list[Obj] = [anchor]
         kept_ids = {0}
         # touching objects: single cells or dominoes glued to the anchor's side
-        for _ in range(r.int(1, 3)):
+        for _ in range(r.scaled(1, 3)):
             spots = [rc for rc in touching_spots if not occ[rc]]
             if not spots:
                 break
@@ -232,7 +234,7 @@ class KeepTouching(Generator):
             kept_ids.add(len(objs) - 1)
             occ[rr, cc] = True
         # others: anywhere not touching anything
-        for _ in range(r.int(1, 5)):
+        for _ in range(r.scaled(1, 5)):
             m = random_mask(r, r.randint(1, 3), r.randint(1, 3))
             h, w = m.shape
             grown = dilate(m, diagonal=True)  # its cells and every neighbour, corners too
@@ -312,7 +314,7 @@ class BringToFront(Generator):
     color_invariant = True
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.int(6, 20), r.int(6, 20)
+        height, width = r.scaled(6, 20), r.scaled(6, 20)
         ca, cb = r.colors(2, exclude=(0,))
         # at most two thirds of each side, so the background stays the most common colour
         ah, aw = r.randint(2, height * 2 // 3), r.randint(2, width * 2 // 3)

@@ -47,9 +47,9 @@ class CopySprite(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         marker = params["marker"]
-        height, width = r.int(7, 20), r.int(7, 20)
+        height, width = r.scaled(7, 20), r.scaled(7, 20)
         background = 0 if marker != 0 and r.bool(0.8) else r.colors(1, exclude=(marker,))[0]
-        palette = r.colors(r.int(2, 4), exclude=(background, marker))
+        palette = r.colors(r.scaled(2, 4), exclude=(background, marker))
         most = (min(height, width) - 1) // 2  # room for the sprite and a copy
         if params["mode"] == "center":
             h, w = r.choice((1, 3, 3, 5)), r.choice((3, 3, 5))
@@ -59,7 +59,9 @@ class CopySprite(Generator):
             mask = centred_mask(r, h, w)
             anchor = (h // 2, w // 2)
         else:
-            mask = polyomino(r, r.int(3, 9), r.randint(2, min(4, most)), r.randint(2, min(4, most)))
+            mask = polyomino(
+                r, r.scaled(3, 9), r.randint(2, min(4, most)), r.randint(2, min(4, most))
+            )
             h, w = mask.shape
             rows, cols = np.nonzero(mask)
             # not the centre cell, so the demonstrations tell this rule from "center"
@@ -74,7 +76,7 @@ class CopySprite(Generator):
         if params["mode"] == "anchor":
             colors[anchor] = marker
         box = np.ones((h, w), bool)
-        spots = place(r, height, width, [box] * (r.int(1, 5) + 1), gap=1, required=2)
+        spots = place(r, height, width, [box] * (r.scaled(1, 5) + 1), gap=1, required=2)
         top_lefts = [p for p in spots if p is not None]  # the first is the sprite's
         taken = [(t, lf, h, w) for t, lf in top_lefts]
         sprite = Obj(0, mask, colors, top_lefts[0], 0, ("sprite",))
@@ -84,7 +86,7 @@ class CopySprite(Generator):
             for i, (t, lf) in enumerate(top_lefts[1:], start=1)
         ]
         others = [c for c in range(10) if c not in (background, marker)]
-        spots = place(r, height, width, [dot] * r.int(0, 4), gap=1, boxes=taken, required=0)
+        spots = place(r, height, width, [dot] * r.scaled(0, 4), gap=1, boxes=taken, required=0)
         distractors = [
             Obj.filled(len(marks) + 1 + i, dot, r.choice(others), p, 0, ("distractor",))
             for i, p in enumerate(q for q in spots if q is not None)

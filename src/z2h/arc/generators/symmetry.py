@@ -71,14 +71,14 @@ class CompleteSymmetry(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         symmetry, hide, answer = params["symmetry"], params["mask"], params["answer"]
-        height = r.int(4, 22)
-        width = height if symmetry in SQUARE else r.int(4, 22)
-        palette = r.colors(r.int(2, 6), exclude=(hide,))
+        height = r.scaled(4, 22)
+        width = height if symmetry in SQUARE else r.scaled(4, 22)
+        palette = r.colors(r.scaled(2, 6), exclude=(hide,))
         pattern = symmetric_pattern(r, height, width, symmetry, palette)
         hidden = np.zeros((height, width), bool)
         masks = []
-        for i in range(1 if answer == "patch" else r.int(1, 3)):
-            h, w = r.int(1, max(1, height // 2)), r.int(1, max(1, width // 2))
+        for i in range(1 if answer == "patch" else r.scaled(1, 3)):
+            h, w = r.scaled(1, max(1, height // 2)), r.scaled(1, max(1, width // 2))
             for _ in range(10):
                 top, left = r.below(height - h + 1), r.below(width - w + 1)
                 trial = hidden.copy()

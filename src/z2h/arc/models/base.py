@@ -113,11 +113,8 @@ class CanvasEncoder(nn.Module):
             for table, around in zip(self.local_emb, self._neighbours(cells), strict=True):
                 h = h + table(around)
         h = self.drop(h)
-        T = h.size(1)
-        # every cell sees every cell: an all-True mask turns the blocks' causal default off
-        everywhere = torch.ones(1, 1, T, T, dtype=torch.bool, device=h.device)
         for block in self.blocks:
-            h = block(h, None, everywhere)
+            h = block(h, causal=False)  # every cell sees every cell
         return self.norm_f(h)
 
     def _neighbours(self, cells: torch.Tensor) -> list[torch.Tensor]:

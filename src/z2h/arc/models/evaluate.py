@@ -1,6 +1,6 @@
 """Answering tasks with a trained model, test-time augmentation, scoring, and object F1.
 
-``solve`` gives every test input of every task two attempts (the model's two most likely answers,
+``predict`` gives every test input of every task two attempts (the model's two most likely answers,
 or with TTA the two answers that won the vote across symmetric views of the task). Scoring is
 ``z2h.arc.predictions.score``'s: a test input counts only when a whole grid, size included,
 equals the answer; pass@1 and pass@2, with cell accuracy as a diagnostic. Object F1 counts
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.dataset import generator_name
 from z2h.arc.models.augment import Augmentation, tta_augmentations
 from z2h.arc.models.base import Candidate, GridSolver
 from z2h.arc.models.encode import ObjectIds
@@ -86,19 +87,19 @@ def vote(views: Sequence[tuple[Augmentation, list[Candidate]]]) -> list[np.ndarr
 
 
 @dataclass
-class Solved:
+class Predicted:
     predictions: Predictions  # task id -> attempts per test input
     skipped: dict[str, str] = field(default_factory=dict)  # task id -> why it was not answered
 
 
-def solve(
+def predict(
     model: GridSolver,
     tasks: Sequence[Task],
     tta: int = 0,
     skip_too_big: bool = False,
     tta_seed: int = 0,
     progress: Callable[[int], None] | None = None,
-) -> Solved:
+) -> Predicted:
     """Two attempts per test input of every task (``tta`` > 0: vote over that many views).
 
     A task the model cannot read raises an error naming it, unless ``skip_too_big``: then it gets
@@ -144,15 +145,7 @@ def solve(
             attempts = vote(found.get((task.id, t), []))
             per_test.append(attempts or [pair.input.copy()])
         preds[task.id] = per_test
-    return Solved(preds, {k: bad[k] for k in bad})
-
-
-def generator_of(task_id: str, generators: Sequence[str]) -> str:
-    """The generator a generated task came from (ids are ``<generator>-<seed>-<index>``)."""
-    for name in sorted(generators, key=len, reverse=True):
-        if task_id.startswith(name + "-"):
-            return name
-    return task_id.rsplit("-", 2)[0] if task_id.count("-") >= 2 else "real"
+    return Predicted(preds, {k: bad[k] for k in bad})
 
 
 def scores(
@@ -162,7 +155,7 @@ def scores(
     total = score(preds, tasks)
     groups: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
-        groups[generator_of(task.id, generators)].append(task)
+        groups[generator_name(task.id, generators)].append(task)
     per = {}
     for name, group in sorted(groups.items()):
         s = score(preds, group)
@@ -235,15 +228,14 @@ def load_tasks(
     if bool(data) == bool(generator):
         raise Z2HError("give one of --data (folder, file, arcagi1-eval, ...) or --generator")
     if generator:
-        from z2h.arc.generate import check_difficulty
+        from z2h.arc.generate import check_difficulty, make_tasks
         from z2h.arc.generators.registry import resolve
-        from z2h.arc.models.train import generated_tasks
 
         if n < 1:
             raise Z2HError(f"--tasks must be at least 1, got {n}")
         gens = resolve(generator)
         diff = check_difficulty(difficulty)
-        made = [m for g in gens for m in generated_tasks(g, seed, n, diff)]
+        made = [m for g in gens for m in make_tasks(g, seed, n, diff)]
         return [m.task for m in made], [m.labels for m in made], [g.name for g in gens]
     assert data is not None
     if data in REAL_SETS:
@@ -258,13 +250,61 @@ def load_tasks(
     path = Path(data)
     if path.is_file():
         return [read_task(path)], [None], []
-    from z2h.arc.models.train import read_labels, task_files
+    from z2h.arc.dataset import TaskSet
 
-    files = task_files(path)
-    tasks = [read_task(f) for f in files]
-    labels = [read_labels(path / "labels" / f.name) for f in files]
+    tasks, labels = zip(*TaskSet.open(path).labelled(), strict=True)
     gens = sorted({lab.generator for lab in labels if lab is not None and lab.generator})
-    return tasks, labels, gens
+    return list(tasks), list(labels), gens
+
+
+def _object_summary(
+    run: Any, data, generator, scenes, n, seed, difficulty, limit
+) -> dict[str, Any]:
+    """Object F1 of the objects model (and of connected components) on labelled grids."""
+    from z2h.arc.models.objects_model import labelled_grids
+    from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
+
+    if scenes:
+        if scenes not in SCENE_SOURCES:
+            raise Z2HError(f"unknown --scenes {scenes!r}; choose: {', '.join(SCENE_SOURCES)}")
+        rng = np.random.default_rng(seed)
+        grids = [touching_scene(rng) for _ in range(n)]
+    else:
+        tasks, labels, _ = load_tasks(data, generator, n, seed, difficulty)
+        grids = [g for t, lab in zip(tasks, labels, strict=True) if lab is not None
+                 for g in labelled_grids(t, lab)]  # fmt: skip
+        if not grids:
+            raise Z2HError("these tasks carry no labels; object F1 needs labelled grids")
+    grids = grids[:limit] if limit else grids
+    return {"model": run.name, **object_scores(run.model, grids)}
+
+
+def check_new_tasks(run: Any, data: str | None, generator: str | None, seed: int) -> None:
+    """Refuse to score a run on the tasks it trained on: the generators' training seed, or
+    the very folder it was trained on."""
+    from pathlib import Path
+
+    trained_on = run.checkpoint.get("data", {})
+    if generator and trained_on.get("generators") and seed == run.checkpoint.get("seed"):
+        raise Z2HError(
+            f"--seed {seed} made this run's training tasks; evaluate on new ones with another"
+        )
+    folder = trained_on.get("data")
+    if data and folder and Path(data).resolve() == Path(folder).resolve():
+        raise Z2HError(
+            f"--data {data} is the folder this run trained on; score it on a new set "
+            "('z2h arc generate --out DIR' with another --seed)"
+        )
+
+
+def _answer(run: Any, tasks: list[Task], tta: int, skip_too_big: bool) -> Predicted:
+    from z2h.run import progress
+
+    bar = progress(total=sum(len(t.test) for t in tasks) * max(tta, 1), desc="answer")
+    try:
+        return predict(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)
+    finally:
+        bar.close()
 
 
 def evaluate_run(
@@ -288,10 +328,9 @@ def evaluate_run(
     predictions and metrics files only once everything has succeeded."""
     import time
 
-    from z2h.arc.models.scenes import touching_scene
-    from z2h.arc.models.train import SCENE_SOURCES, labelled_grids, load_run
+    from z2h.arc.models.registry import load_run
     from z2h.arc.predictions import write_predictions
-    from z2h.run import progress, write_json_atomic
+    from z2h.run import write_json_atomic
 
     if limit is not None and limit < 1:
         raise Z2HError(f"--limit must be at least 1, got {limit}")
@@ -304,30 +343,15 @@ def evaluate_run(
             raise Z2HError("predict answers tasks; this run holds the objects model (use eval)")
         if predictions:
             raise Z2HError("--predictions holds task answers; the objects model gives none")
-        if scenes:
-            if scenes not in SCENE_SOURCES:
-                raise Z2HError(f"unknown --scenes {scenes!r}; choose: {', '.join(SCENE_SOURCES)}")
-            rng = np.random.default_rng(seed)
-            grids = [touching_scene(rng) for _ in range(n)]
-        else:
-            tasks, labels, _ = load_tasks(data, generator, n, seed, difficulty)
-            grids = [g for t, lab in zip(tasks, labels, strict=True) if lab is not None
-                     for g in labelled_grids(t, lab)]  # fmt: skip
-            if not grids:
-                raise Z2HError("these tasks carry no labels; object F1 needs labelled grids")
-        grids = grids[:limit] if limit else grids
-        summary = {"run": str(run_dir), "model": run.name, **object_scores(run.model, grids)}
-        summary["seconds"] = time.perf_counter() - t0
+        summary = {"run": str(run_dir),
+                   **_object_summary(run, data, generator, scenes, n, seed, difficulty, limit),
+                   "seconds": time.perf_counter() - t0}  # fmt: skip
         if metrics:
             write_json_atomic(metrics, summary)
         return {"summary": summary}
     if scenes:
         raise Z2HError("--scenes are for the objects model; this run answers tasks")
-    trained_on = run.checkpoint.get("data", {})
-    if generator and trained_on.get("generators") and seed == run.checkpoint.get("seed"):
-        raise Z2HError(
-            f"--seed {seed} made this run's training tasks; evaluate on new ones with another"
-        )
+    check_new_tasks(run, data, generator, seed)
     tasks, _, gens = load_tasks(data, generator, n, seed, difficulty)
     tasks = tasks[:limit] if limit else tasks
     if score:
@@ -337,11 +361,7 @@ def evaluate_run(
                 f"task {unanswered[0]}: its test outputs are hidden, so it cannot be scored "
                 "(use 'z2h arc predict')"
             )
-    bar = progress(total=sum(len(t.test) for t in tasks) * max(tta, 1), desc="answer")
-    try:
-        solved = solve(run.model, tasks, tta=tta, skip_too_big=skip_too_big, progress=bar.update)
-    finally:
-        bar.close()
+    solved = _answer(run, tasks, tta, skip_too_big)
     summary: dict[str, Any] = {"run": str(run_dir), "model": run.name, "tasks": len(tasks),
                                "tta": tta, "skipped": len(solved.skipped)}  # fmt: skip
     if score:

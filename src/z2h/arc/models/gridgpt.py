@@ -70,10 +70,12 @@ class GridGPTConfig:
 def task_description(task_id: str) -> str:
     """The one-line description of the generator that made a task (ids ``NAME-SEED-INDEX``), or
     "" for a task of no known generator (a real ARC task)."""
-    from z2h.arc.generators.registry import get_generator, names
+    from z2h.arc.dataset import parse_task_id
+    from z2h.arc.generators.registry import find_generator
 
-    name = task_id.rsplit("-", 2)[0]
-    return get_generator(name).description if name in names() else ""
+    parsed = parse_task_id(task_id)
+    gen = find_generator(parsed.name) if parsed else None
+    return gen.description if gen else ""
 
 
 def description_merges(vocab: int) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,6 +64,19 @@ def owner_map(shape: tuple[int, int], objects: Iterable[np.ndarray]) -> np.ndarr
         if len(cells):
             owners[cells[:, 0], cells[:, 1]] = k
     return owners
+
+
+def labelled_grids(task: Any, labels: Any) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(grid, owner map, background) of every labelled grid of a task (``z2h.arc.task.Task``
+    with its ``z2h.arc.labels.TaskLabels``): what the object finder learns from."""
+    out = []
+    pairs = [p for _, _, p in task.pairs()]
+    for pair, pl in zip(pairs, labels.train + labels.test, strict=True):
+        for grid, gl in ((pair.input, pl.input), (pair.output, pl.output)):
+            if grid is not None and gl is not None:
+                owners = owner_map(grid.shape, [o.cells for o in gl.objects])
+                out.append((grid, owners, gl.background))
+    return out
 
 
 def visible_objects(owners: np.ndarray) -> set[ObjectSet]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from z2h.errors import Z2HError
+from z2h.errors import CheckpointError, Z2HError
+
+KIND = "arc"  # checkpoint kind of every ARC model run
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,30 @@ def make_config(name: str, **overrides: Any) -> Any:
 
 def build(name: str, config: Any) -> Any:
     return get_entry(name).model_cls(config)
+
+
+@dataclass
+class LoadedRun:
+    name: str
+    model: Any
+    checkpoint: dict[str, Any]
+
+
+def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
+    """The best model of an ARC run directory (else its last), rebuilt from the checkpoint."""
+    from z2h.train import load_model_state
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"--run {run_dir}: no such run directory")
+    ckpt = load_model_state(run_dir, kind=KIND)
+    for key in ("model", "model_config", "model_state"):
+        if key not in ckpt:
+            raise CheckpointError(f"{run_dir}: ARC checkpoint lacks {key!r} (corrupted?)")
+    model = build(ckpt["model"], make_config(ckpt["model"], **ckpt["model_config"]))
+    try:
+        model.load_state_dict(ckpt["model_state"])
+    except RuntimeError as e:
+        raise CheckpointError(f"{run_dir}: weights do not fit the model ({e})") from None
+    model.to(device).eval()
+    return LoadedRun(ckpt["model"], model, ckpt)

@@ -13,7 +13,6 @@ another seed for generators; each evaluation reports their loss and exact-grid p
 from __future__ import annotations
 
 import dataclasses
-import json
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from z2h.arc.dataset import TaskSet
+from z2h.arc.grid import ArcError
 from z2h.arc.labels import TaskLabels
 from z2h.arc.models import registry
 from z2h.arc.models.augment import random_augmentation
@@ -32,21 +33,20 @@ from z2h.arc.models.evaluate import (
     demos_of,
     object_ids_for,
     object_scores,
+    predict,
     scores,
-    solve,
 )
-from z2h.arc.models.objects_model import owner_map
-from z2h.arc.models.scenes import touching_scene
-from z2h.arc.task import Task, read_task
+from z2h.arc.models.objects_model import labelled_grids
+from z2h.arc.models.registry import KIND
+from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
+from z2h.arc.task import Task
 from z2h.checkpoint import load_checkpoint
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, DataError, Z2HError
 from z2h.gpt import dist
 from z2h.run import Reporter, set_threads, write_metrics
-from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info, load_model_state
+from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info
 
-KIND = "arc"  # checkpoint kind of every ARC model run
-SCENE_SOURCES = ("touching",)
 VAL_EVERY = 20  # one task in this many of a folder is held out
 MAX_TOO_BIG = 100  # tasks in a row too big for the model before a batch is an error
 
@@ -80,8 +80,14 @@ class ArcTrainSettings:
 
 
 # -- where tasks come from -------------------------------------------------------------------------
+Grid = tuple[np.ndarray, np.ndarray, int]  # (grid, owner map, background) for the objects model
+MAX_DRAWS = 20  # seeds tried before a generator's failure to make a task is an error
+
+
 class TaskSource:
-    """Training tasks and held-out tasks, each with its labels when known."""
+    """Training and held-out material: tasks with their labels (when known) for the solvers,
+    labelled grids for the objects model. A source of tasks gives grids from its tasks' labels;
+    a source of scenes gives grids only."""
 
     generators: list[str]
 
@@ -91,67 +97,40 @@ class TaskSource:
     def held_out(self, n: int) -> list[tuple[Task, TaskLabels | None]]:
         raise NotImplementedError
 
+    def draw_grid(self, rng: np.random.Generator) -> Grid:
+        """One labelled grid of a drawn task."""
+        task, labels = self.draw(rng)
+        grids = labelled_grids(task, labels) if labels is not None else []
+        if not grids:
+            raise DataError(f"task {task.id} has no labels: the objects model learns from labels")
+        return grids[int(rng.integers(len(grids)))]
+
+    def held_out_grids(self, n: int) -> list[Grid]:
+        """Every labelled grid of the first ``n`` held-out tasks."""
+        return [g for t, lab in self.held_out(n) if lab is not None for g in labelled_grids(t, lab)]
+
     def identity(self) -> dict[str, Any]:
         """What a resumed run must match."""
         raise NotImplementedError
 
 
-def read_labels(path: Path) -> TaskLabels | None:
-    if not path.is_file():
-        return None
-    with open(path, encoding="utf-8") as f:
-        return TaskLabels.from_json(json.load(f), str(path))
-
-
-def task_files(folder: str | Path) -> list[Path]:
-    """The task files of a generated set (``DIR/tasks``) or of a plain folder of ARC JSON."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"--data {folder}: not a folder (give a set made by 'z2h arc generate')")
-    base = folder / "tasks" if (folder / "tasks").is_dir() else folder
-    files = sorted(base.glob("*.json"))
-    if not files:
-        raise DataError(
-            f"--data {folder}: no tasks there (no *.json in {folder}/tasks or {folder}); make a "
-            "set with 'z2h arc generate --out DIR'"
-        )
-    return files
-
-
-MAX_DRAWS = 20  # seeds tried before a generator's failure to make a task is an error
-
-
-def generated_tasks(gen: Any, seed: int, n: int, difficulty: tuple[float, float]) -> list[Any]:
-    """``n`` tasks of ``gen`` with indices 0, 1, ..., skipping the rare index the generator
-    cannot make a task for (``GenerationError``), so a set of n always comes back."""
-    from z2h.arc.generate import GenerationError, make_task
-
-    out, index, failed = [], 0, 0
-    while len(out) < n:
-        try:
-            out.append(make_task(gen, seed, index, difficulty))
-        except GenerationError:
-            failed += 1
-            if failed > max(MAX_DRAWS, n):
-                raise
-        index += 1
-    return out
-
-
 class FolderSource(TaskSource):
+    """A set on disk (``z2h.arc.dataset.TaskSet``): every 20th task (by a hash of its id) held
+    out."""
+
     def __init__(self, folder: str | Path, need_labels: bool = False):
         self.folder = Path(folder)
-        files = task_files(folder)
-        labels_dir = self.folder / "labels"
+        try:
+            tasks = TaskSet.open(folder)
+        except ArcError as e:
+            raise DataError(f"--data {e}") from None
         self.train: list[tuple[Task, TaskLabels | None]] = []
         self.val: list[tuple[Task, TaskLabels | None]] = []
-        for path in files:
-            task = read_task(path)
-            labels = read_labels(labels_dir / path.name)
+        for task, labels in tasks.labelled():
             if need_labels and labels is None:
                 raise DataError(
-                    f"--data {folder}: task {task.id} has no labels ({labels_dir / path.name}); "
-                    "the objects model learns from labels: use a set made by 'z2h arc generate'"
+                    f"--data {folder}: task {task.id} has no labels; the objects model learns "
+                    "from labels: use a set made by 'z2h arc generate'"
                 )
             held = zlib.crc32(task.id.encode()) % VAL_EVERY == 0
             (self.val if held else self.train).append((task, labels))
@@ -199,9 +178,11 @@ class GeneratorSource(TaskSource):
         raise AssertionError("unreachable")
 
     def held_out(self, n):
+        from z2h.arc.generate import make_tasks
+
         held_seed = self.seed + 1_000_003
         per_gen = -(-n // len(self.gens))
-        made = [generated_tasks(g, held_seed, per_gen, self.difficulty) for g in self.gens]
+        made = [make_tasks(g, held_seed, per_gen, self.difficulty) for g in self.gens]
         # interleave the generators so the first k held-out tasks mix them all
         mixed = [m for group in zip(*made, strict=True) for m in group]
         return [(m.task, m.labels) for m in mixed[:n]]
@@ -211,7 +192,8 @@ class GeneratorSource(TaskSource):
 
 
 class SceneSource(TaskSource):
-    """Scenes for the objects model (``touching``: see ``z2h.arc.models.scenes``)."""
+    """Scenes for the objects model (``touching``: see ``z2h.arc.models.touching``): grids, no
+    tasks."""
 
     def __init__(self, name: str, seed: int):
         self.generators: list[str] = []
@@ -220,12 +202,17 @@ class SceneSource(TaskSource):
         self.name = name
         self.seed = seed
 
-    def scene(self, rng: np.random.Generator):
+    def draw(self, rng):
+        raise Z2HError("--scenes gives grids, not tasks: train the objects model with it")
+
+    held_out = draw
+
+    def draw_grid(self, rng):
         return touching_scene(rng)
 
-    def held_out_scenes(self, n: int):
+    def held_out_grids(self, n):
         rng = np.random.default_rng(self.seed + 1_000_003)
-        return [self.scene(rng) for _ in range(n)]
+        return [touching_scene(rng) for _ in range(n)]
 
     def identity(self):
         return {"scenes": self.name}
@@ -269,43 +256,85 @@ def solver_example(
         ) from None
 
 
-def labelled_grids(task: Task, labels: TaskLabels) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """(grid, owner map, background) of every labelled grid of a task."""
-    out = []
-    pairs = [p for _, _, p in task.pairs()]
-    for pair, pl in zip(pairs, labels.train + labels.test, strict=True):
-        for grid, gl in ((pair.input, pl.input), (pair.output, pl.output)):
-            if grid is not None and gl is not None:
-                owners = owner_map(grid.shape, [o.cells for o in gl.objects])
-                out.append((grid, owners, gl.background))
-    return out
+class Examples:
+    """What one kind of model learns from: its held-out examples, a training example drawn
+    from the source, and its scores beyond the loss. Material too big for the model (a larger
+    grid than its canvas, a longer task than its context) is drawn past and counted in
+    ``too_big``, in training and held out, rather than stopping the run."""
+
+    def __init__(self, model: Any, source: TaskSource, s: ArcTrainSettings):
+        self.model, self.source, self.s = model, source, s
+        self.too_big = {"train": 0, "held_out": 0}
+        self.val_examples: list[Any] = []
+
+    def example(self, rng: np.random.Generator) -> Any:
+        for _ in range(MAX_TOO_BIG):
+            try:
+                return self._draw(rng)
+            except EncodingError as e:
+                self.too_big["train"] += 1
+                last = e
+        raise EncodingError(f"{MAX_TOO_BIG} tasks in a row are too big: {last}")
+
+    def _draw(self, rng: np.random.Generator) -> Any:
+        raise NotImplementedError
+
+    def scores(self, model: torch.nn.Module) -> dict[str, float]:
+        raise NotImplementedError
 
 
-# -- loading a run ---------------------------------------------------------------------------------
-@dataclass
-class LoadedRun:
-    name: str
-    model: Any
-    checkpoint: dict[str, Any]
+class TaskExamples(Examples):
+    """For solvers: a pair of a task as the question, the others as its demonstrations."""
+
+    def __init__(self, model, source, s):
+        super().__init__(model, source, s)
+        held = [t for t, _ in source.held_out(s.val_tasks)]
+        bad = dict(check_fits(model, held))
+        if len(bad) == len(held):
+            raise Z2HError(f"{next(iter(bad.values()))} (held-out task; none of {len(held)} fit)")
+        self.too_big["held_out"] = len(bad)
+        self.held = [t for t in held if t.id not in bad]
+        ids = object_ids_for(model)
+        self.val_examples = [
+            model.example(demos_of(t), t.test[0].input, t.test[0].output, ids, t.id)
+            for t in self.held
+        ]
+
+    def _draw(self, rng):
+        task, _ = self.source.draw(rng)
+        return solver_example(self.model, task, rng, self.s.augment)
+
+    def scores(self, model):
+        if self.s.val_exact == 0:
+            return {}
+        subset = self.held[: self.s.val_exact]
+        sc = scores(predict(self.model, subset).predictions, subset, self.source.generators)
+        return {k: sc[k] for k in ("pass1", "pass2", "cell_accuracy")}
 
 
-def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
-    """The best model of an ARC run directory (else its last), rebuilt from the checkpoint."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise CheckpointError(f"--run {run_dir}: no such run directory")
-    ckpt = load_model_state(run_dir, kind=KIND)
-    for key in ("model", "model_config", "model_state"):
-        if key not in ckpt:
-            raise CheckpointError(f"{run_dir}: ARC checkpoint lacks {key!r} (corrupted?)")
-    config = registry.make_config(ckpt["model"], **ckpt["model_config"])
-    model = registry.build(ckpt["model"], config)
-    try:
-        model.load_state_dict(ckpt["model_state"])
-    except RuntimeError as e:
-        raise CheckpointError(f"{run_dir}: weights do not fit the model ({e})") from None
-    model.to(device).eval()
-    return LoadedRun(ckpt["model"], model, ckpt)
+class GridExamples(Examples):
+    """For the objects model: one labelled grid and the object each cell belongs to."""
+
+    def __init__(self, model, source, s):
+        super().__init__(model, source, s)
+        grids = source.held_out_grids(s.val_tasks)
+        self.val_grids, error = [], None
+        for i, grid in enumerate(grids):
+            try:
+                self.val_examples.append(model.example(grid[0], grid[1], f"held-out grid {i}"))
+                self.val_grids.append(grid)
+            except EncodingError as e:
+                self.too_big["held_out"] += 1
+                error = e
+        if not self.val_grids:
+            raise Z2HError(f"{error} (none of the {len(grids)} held-out grids fit)")
+
+    def _draw(self, rng):
+        grid, owners, _ = self.source.draw_grid(rng)
+        return self.model.example(grid, owners)
+
+    def scores(self, model):
+        return {"object_f1": object_scores(self.model, self.val_grids)["object_f1"]}
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -321,7 +350,14 @@ def run_training(settings: ArcTrainSettings) -> dict[str, Any]:
             dist.shutdown()
 
 
-def _check_resume(run_dir: Path, s: ArcTrainSettings) -> None:
+def _check_settings(s: ArcTrainSettings, world: int) -> Path:
+    if s.batch_size < 1 or s.batch_size % world:
+        raise Z2HError(f"--batch-size {s.batch_size} must be positive and divisible by {world}")
+    if s.val_tasks < 1 or s.val_exact < 0:
+        raise Z2HError("--val-tasks must be at least 1 and --val-exact at least 0")
+    run_dir = Path(s.out)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise Z2HError(f"--out {run_dir} exists and is not a directory")
     last = run_dir / LAST_CHECKPOINT
     if s.resume and last.exists():
         ckpt = load_checkpoint(last, kind=KIND)
@@ -329,99 +365,33 @@ def _check_resume(run_dir: Path, s: ArcTrainSettings) -> None:
             raise CheckpointError(
                 f"cannot resume: {run_dir} holds a {ckpt.get('model')} run, not {s.model}"
             )
+    return run_dir
+
+
+def _evaluator(data: Examples):
+    def evaluate(m: torch.nn.Module) -> dict[str, float]:
+        losses = []
+        for start in range(0, len(data.val_examples), 32):
+            x, y = data.model.collate(data.val_examples[start : start + 32])
+            losses.append(float(m(x, y)[1]) * len(x))
+        return {"loss": sum(losses) / len(data.val_examples), **data.scores(m)}
+
+    return evaluate
 
 
 def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     rank, world = dist_info()
-    if s.batch_size < 1 or s.batch_size % world:
-        raise Z2HError(f"--batch-size {s.batch_size} must be positive and divisible by {world}")
-    if s.val_tasks < 1 or s.val_exact < 0:
-        raise Z2HError("--val-tasks must be at least 1 and --val-exact at least 0")
+    run_dir = _check_settings(s, world)
     entry = registry.get_entry(s.model)
     config = registry.make_config(s.model, **s.config)
-    run_dir = Path(s.out)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise Z2HError(f"--out {run_dir} exists and is not a directory")
-    _check_resume(run_dir, s)
     source = make_source(s, need_labels=not entry.solves_tasks)
     torch.manual_seed(s.seed)
     model = registry.build(s.model, config).to(device)
-
-    too_big = {"train": 0, "held_out": 0}  # tasks left out: more than the canvas or context
-    if entry.solves_tasks:
-        held = [t for t, _ in source.held_out(s.val_tasks)]
-        bad = check_fits(model, held)
-        if len(bad) == len(held):
-            raise Z2HError(f"{bad[0][1]} (held-out task; none of {len(held)} fit)")
-        # a mix of generators can make the odd task larger than the model reads: left out and
-        # counted, as in training, rather than stopping the run
-        too_big["held_out"] = len(bad)
-        held = [t for t in held if t.id not in {b[0] for b in bad}]
-        val_examples = [
-            model.example(demos_of(t), t.test[0].input, t.test[0].output, object_ids_for(model),
-                          t.id)
-            for t in held
-        ]  # fmt: skip
-    else:
-        if isinstance(source, SceneSource):
-            val_scenes = source.held_out_scenes(s.val_tasks)
-        else:
-            val_scenes = [g for t, lab in source.held_out(s.val_tasks) if lab is not None
-                          for g in labelled_grids(t, lab)]  # fmt: skip
-        val_examples, fitting, error = [], [], None
-        for i, scene in enumerate(val_scenes):
-            try:
-                val_examples.append(model.example(scene[0], scene[1], f"held-out grid {i}"))
-                fitting.append(scene)
-            except EncodingError as e:  # a grid larger than the canvas: left out, counted
-                too_big["held_out"] += 1
-                error = e
-        if not fitting:
-            raise Z2HError(f"{error} (none of the {len(val_scenes)} held-out grids fit)")
-        val_scenes = fitting
+    data = (TaskExamples if entry.solves_tasks else GridExamples)(model, source, s)
 
     def train_batch(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
-        examples = []
-        for _ in range(s.batch_size):
-            if isinstance(source, SceneSource):
-                grid, owners, _ = source.scene(rng)
-                examples.append(model.example(grid, owners))
-            elif not entry.solves_tasks:
-                examples.append(fitting_example(rng, labelled=True))
-            else:
-                examples.append(fitting_example(rng))
-        return model.collate(examples)
-
-    def fitting_example(rng: np.random.Generator, labelled: bool = False):
-        """An example of a task (with ``labelled``: of one labelled grid of a task) that the
-        model can read; larger ones are drawn past and counted."""
-        for _ in range(MAX_TOO_BIG):
-            task, labels = source.draw(rng)
-            try:
-                if not labelled:
-                    return solver_example(model, task, rng, s.augment)
-                grids = labelled_grids(task, labels)
-                grid, owners, _ = grids[int(rng.integers(len(grids)))]
-                return model.example(grid, owners, f"task {task.id}")
-            except EncodingError as e:
-                too_big["train"] += 1
-                last = e
-        raise EncodingError(f"{MAX_TOO_BIG} tasks in a row are too big: {last}")
-
-    def evaluate(m: torch.nn.Module) -> dict[str, float]:
-        losses = []
-        for start in range(0, len(val_examples), 32):
-            x, y = model.collate(val_examples[start : start + 32])
-            losses.append(float(m(x, y)[1]) * len(x))
-        out = {"loss": sum(losses) / len(val_examples)}
-        if entry.solves_tasks and s.val_exact > 0:
-            subset = held[: s.val_exact]
-            sc = scores(solve(model, subset).predictions, subset, source.generators)
-            out.update(pass1=sc["pass1"], pass2=sc["pass2"], cell_accuracy=sc["cell_accuracy"])
-        elif not entry.solves_tasks:
-            out["object_f1"] = object_scores(model, val_scenes)["object_f1"]
-        return out
+        return model.collate([data.example(rng) for _ in range(s.batch_size)])
 
     cfg = TrainConfig(
         max_steps=s.max_steps, time_budget=s.time_budget, lr=s.lr, warmup_frac=s.warmup_frac,
@@ -433,8 +403,9 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     data_id = source.identity()
     dist.check_same_settings({**record, **data_id})
     trainer = Trainer(
-        model, cfg, train_batch=train_batch, evaluate=evaluate, run_dir=run_dir, kind=KIND,
-        select="loss", desc=f"arc {s.model}", reporter=Reporter(f"arc {s.model}", quiet=s.quiet),
+        model, cfg, train_batch=train_batch, evaluate=_evaluator(data), run_dir=run_dir,
+        kind=KIND, select="loss", desc=f"arc {s.model}",
+        reporter=Reporter(f"arc {s.model}", quiet=s.quiet),
         extra={"model": s.model, "model_config": dataclasses.asdict(config), "data": data_id,
                "seed": s.seed, "settings": record},
     )  # fmt: skip
@@ -451,7 +422,7 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
         "best_step": result.best_step,
         "val": result.best,
         "last_val": result.last_eval,
-        "too_big": too_big,
+        "too_big": data.too_big,
         "world_size": world,
         "device": str(device),
         "threads": torch.get_num_threads(),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from z2h.arc.dataset import parse_task_id
 from z2h.arc.predictions import Predictions, read_predictions, score
 from z2h.arc.studio.sources import ArckitSource, FolderSource, NotFound, Source, StudioError
 from z2h.arc.task import Task, task_to_json
@@ -90,9 +91,9 @@ class Studio:
         generators = self.generators_by_name()
         ids = src.ids()
         metas = [src.meta(task_id) for task_id in ids]
-        # generated ids are "<generator>-<seed>-<index>": one dict look-up per id
-        gens = [task_id.rsplit("-", 2)[0] for task_id in ids]
-        gens = [g if g in generators else None for g in gens]
+        # generated ids name their generator (z2h.arc.dataset): one dict look-up per id
+        parsed = [parse_task_id(task_id) for task_id in ids]
+        gens = [p.name if p and p.name in generators else None for p in parsed]
         return {
             "source": source,
             "writable": src.writable,

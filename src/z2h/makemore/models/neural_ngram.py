@@ -78,8 +78,8 @@ class NeuralNGram(nn.Module):
             logits = F.embedding(key, table)  # (B,) -> (B, V)
             loss = None if targets is None else _table_cross_entropy(table, key, targets)
         else:
-            # (B, k) -> (B, k, V): the rows a one-hot would pick; F.embedding's backward is a fast
-            # scatter-add, about twice as fast as W[idx]'s general index_put
+            # (B, k) -> (B, k, V): the rows a one-hot would pick; F.embedding's backward is a
+            # dedicated scatter-add, faster than W[idx]'s general index_put
             rows = F.embedding(idx + self.offsets, self.W)
             logits = rows.sum(1)  # (B, k, V) -> (B, V)
             loss = None if targets is None else F.cross_entropy(logits, targets, ignore_index=-1)

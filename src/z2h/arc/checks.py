@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from z2h.arc.generators.base import CannotSolve, Example, Generator
-from z2h.arc.grid import ArcError, validate_grid
+from z2h.arc.grid import ArcError, checked_grid
 from z2h.arc.labels import GridLabels, TaskLabels, check_grid_labels, check_labels
 from z2h.arc.task import Pair, Task
 
@@ -27,6 +27,11 @@ REASONS = {
 }
 
 
+# the colour permutation ``task_problems`` checks a colour-invariant solver with: c -> 9 - c,
+# which moves every colour (9 - c = c has no whole solution), the background 0 included
+EVERY_COLOR_MOVES = tuple(9 - c for c in range(10))
+
+
 def grid_key(grid: np.ndarray) -> bytes:
     return grid.shape[0].to_bytes(1, "little") + grid.tobytes()
 
@@ -36,8 +41,8 @@ def check_example(
 ) -> str | None:
     """The reason to reject one generated pair (None: keep it), before the solver check."""
     try:
-        validate_grid(inp)
-        validate_grid(out)
+        checked_grid(inp)
+        checked_grid(out)
     except ArcError:
         return "invalid_grid"
     if inp.shape == out.shape and np.array_equal(inp, out):
@@ -105,7 +110,7 @@ def color_permutation_failures(
     return solver_failures(gen, permute_colors(task, perm))
 
 
-def validate_task(task: Task, labels: TaskLabels | None, gen: Generator | None) -> list[str]:
+def task_problems(task: Task, labels: TaskLabels | None, gen: Generator | None) -> list[str]:
     """Every problem with a task (and its labels, and its generator's solver where known)."""
     problems = []
     seen: dict[bytes, str] = {}
@@ -126,7 +131,7 @@ def validate_task(task: Task, labels: TaskLabels | None, gen: Generator | None) 
                 "other demonstrations, does not reproduce the output"
             )
         if gen.color_invariant and not problems:
-            perm = [0, 2, 3, 4, 5, 6, 7, 8, 9, 1][::-1]  # every colour moves
+            perm = list(EVERY_COLOR_MOVES)
             for split, i in color_permutation_failures(gen, task, perm):
                 problems.append(
                     f"task {task.id}: {split} pair {i}: {gen.name} claims colour invariance, "

@@ -18,6 +18,8 @@ from z2h.arc.labels import grid_labels
 from z2h.arc.models.objects_model import owner_map
 from z2h.arc.scene import Obj, Scene
 
+SCENE_SOURCES = ("touching",)  # --scenes names: object scenes for the objects model
+
 
 @dataclass
 class SceneSpec:
