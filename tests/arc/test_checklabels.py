@@ -197,6 +197,17 @@ def test_a_generated_set_has_no_false_row(tmp_path, capsys):
     capsys.readouterr()
     assert main(["arc", "check-labels", str(out)]) == 0
     assert capsys.readouterr().out.strip().endswith(": 0 false rows")
+    shard = next((out / "shards").glob("*.jsonl"))
+    assert check_path(shard).tasks == 16 and check_path(shard).false == []
+    # the markers said replaced instead of deleted (the vocabulary's word for them): still true
+    path = sorted((out / "labels").glob("copy_sprite-*.json"))[0]
+    d = json.loads(path.read_text())
+    for pair in d["train"] + d["test"]:
+        for m in pair["correspondence"]:
+            if m["output_id"] is None:
+                m["actions"] = [{"op": "replaced", "by": 0}]
+    path.write_text(json.dumps(d))
+    assert check_path(out).false == []
     # one move changed: the checker names the row
     path = sorted((out / "labels").glob("rotate-*.json"))[0]
     d = json.loads(path.read_text())
