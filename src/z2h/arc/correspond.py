@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -125,6 +125,17 @@ class _MatchFacts:
     top: int
     left: int
     shape: frozenset[tuple[int, int]]  # places relative to the box's top-left
+    # (op, k, factor) -> the cells turned and scaled, as _relative gives them (each input meets
+    # several outputs of one shape: computed once)
+    turned: dict[tuple, tuple[int, int, dict[tuple[int, int], int]]] = field(
+        default_factory=dict
+    )
+
+    def turn(self, op: str, k: int, f: int) -> tuple[int, int, dict[tuple[int, int], int]]:
+        key = (op, k, f)
+        if key not in self.turned:
+            self.turned[key] = _relative(apply_actions(self.cells, _chain(op, k, f)))
+        return self.turned[key]
 
     @classmethod
     def of(cls, o: Obj) -> _MatchFacts:
@@ -193,8 +204,7 @@ def explanations(a: _MatchFacts, b: _MatchFacts, size: tuple[int, int]) -> list[
     _, _, want = _relative(b.cells)
     for op, k, f in _shape_chains(a.shape).get(b.shape, ()):
         chain = _chain(op, k, f)
-        moved = apply_actions(a.cells, chain)
-        top, left, rel = _relative(moved)
+        top, left, rel = a.turn(op, k, f)
         colours = _recolors(rel, want)
         if colours is None:
             continue
