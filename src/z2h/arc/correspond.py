@@ -127,9 +127,7 @@ class _MatchFacts:
     shape: frozenset[tuple[int, int]]  # places relative to the box's top-left
     # (op, k, factor) -> the cells turned and scaled, as _relative gives them (each input meets
     # several outputs of one shape: computed once)
-    turned: dict[tuple, tuple[int, int, dict[tuple[int, int], int]]] = field(
-        default_factory=dict
-    )
+    turned: dict[tuple, tuple[int, int, dict[tuple[int, int], int]]] = field(default_factory=dict)
 
     def turn(self, op: str, k: int, f: int) -> tuple[int, int, dict[tuple[int, int], int]]:
         key = (op, k, f)
@@ -335,17 +333,13 @@ def _splits(free: _Free) -> list[_Row]:
     """Free output objects inside one free input object that make it up exactly."""
     out = []
     for a in free.inputs():
-        parts = [b for b in free.outputs() if _inside(b.cells, _as_facts(a))]
+        parts = [b for b in free.outputs() if _inside(b.cells, a)]
         if len(parts) >= 2 and set(a.cells) == {c for b in parts for c in b.cells}:
             into = [b.id for b in parts]
             out += [_Row(a.id, i, [{"op": "split", "into": into}]) for i in into]
             free.done_in.add(a.id)
             free.done_out.update(into)
     return out
-
-
-def _as_facts(a: _MatchFacts) -> _MatchFacts:
-    return a
 
 
 def _merges(free: _Free, chains: Sequence[list[Action]], size) -> list[_Row]:
@@ -404,28 +398,25 @@ def _reshapes(free: _Free, half: bool) -> list[_Row]:
 
 
 def _gone(fin, fout, rows: list[_Row], done_in: set) -> list[_Row]:
-    """Rows for input objects still free: replaced (under a copy of another input object),
-    or deleted."""
-    made_by: dict[int, int] = {r.output_id: r.input_id for r in rows if r.input_id is not None}
-    by_id = {b.id: b for b in fout}
+    """Rows for input objects still free: replaced (wholly under an output object that another
+    input object became by an exact chain: a copy stamped on it, a shape moved onto it), or
+    deleted."""
+    exact = {
+        r.output_id: r.input_id
+        for r in rows
+        if r.input_id is not None and r.output_id is not None and _explained(r)
+    }
     out = []
     for a in fin:
         if a.id in done_in:
             continue
-        under = [
-            b for b in fout if b.id in made_by and made_by[b.id] != a.id and a.places <= b.places
+        over = [
+            exact[b.id]
+            for b in fout
+            if b.id in exact and exact[b.id] != a.id and a.places <= b.places
         ]
-        copied = [
-            b
-            for b in under
-            if any(x.get("op") == "copy" for r in rows if r.output_id == b.id for x in r.actions)
-        ]
-        if copied:
-            out.append(_Row(a.id, None, [{"op": "replaced", "by": made_by[copied[0].id]}]))
-        else:
-            out.append(_Row(a.id, None, []))
+        out.append(_Row(a.id, None, [{"op": "replaced", "by": over[0]}] if over else []))
         done_in.add(a.id)
-    del by_id
     return out
 
 
