@@ -109,19 +109,8 @@ def corruptions_that_change_the_answer(gen, task) -> list[tuple[int, str]]:
     return found
 
 
-# the solvers that never read the demonstrations (their rule is fixed in code), fixed on the
-# data-II branch
-IGNORES_DEMOS = {"crop_largest", "crop_smallest", "odd_one_out", "keep_inside", "bring_to_front"}
-
-
 @pytest.fixture(params=GENERATORS)
 def name(request):
-    if request.param in IGNORES_DEMOS:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True, reason="solver ignores demos: issue 21, fixed on the data-II branch"
-            )
-        )
     return request.param
 
 

@@ -76,11 +76,15 @@ def test_copy_sprite_stamps_one_copy_per_marker():
             markers = [o for o in pl.input.objects if "marker" in o.tags]
             copies = [o for o in pl.output.objects if "copy" in o.tags]
             assert markers and len(copies) == len(markers)
-            made = [m for m in pl.correspondence if m.actions]
+            made = [m for m in pl.correspondence if m.actions and m.actions[0]["op"] == "copy"]
             assert [(m.input_id, m.output_id) for m in made] == [(sprite.id, c.id) for c in copies]
             assert [m.actions[0]["at"] for m in made] == [m.id for m in markers]
             gone = {m.input_id for m in pl.correspondence if m.change == "deleted"}
             assert gone == {m.id for m in markers}
+            # a marker is not simply deleted: the sprite's copy is stamped over it
+            for m in pl.correspondence:
+                if m.change == "deleted":
+                    assert m.actions == [{"op": "replaced", "by": sprite.id}]
             shape = cells(sprite) - [sprite.box[0], sprite.box[1], 0]
             for m, c in zip(markers, copies, strict=True):
                 assert np.array_equal(cells(c) - [c.box[0], c.box[1], 0], shape)

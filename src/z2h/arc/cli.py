@@ -243,11 +243,15 @@ def _configure_show(sub) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_task
+    from z2h.run import check_output_file
 
+    if args.out:
+        check_output_file(args.out)  # before the task is read (a real one may be fetched)
     task = load_task_spec(args.task)
     out = Path(args.out or f"{task.id}.png")
     if out.is_dir():
         raise ArcError(f"--out {out} is a folder; give a file name ending in .png")
+    check_output_file(out)
     print(f"wrote {draw_task(task, out)}")
     return 0
 
@@ -278,8 +282,10 @@ def _configure_label(sub) -> None:
 
 def _label(args: argparse.Namespace) -> int:
     from z2h.arc.correspond import heuristic_labels
-    from z2h.run import write_json_atomic
+    from z2h.run import check_output_file, write_json_atomic
 
+    if args.out:
+        check_output_file(args.out)
     task = load_task_spec(args.task)
     if args.objects_model:
         from z2h.arc.correspond import model_segmenter
@@ -348,9 +354,11 @@ def _sheet(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_sheet
     from z2h.arc.generate import make_task
     from z2h.arc.generators.registry import resolve
+    from z2h.run import check_output_file
 
     gens = resolve(args.generator)
     difficulty = parse_difficulty(args.difficulty)
+    check_output_file(args.out)  # before a task per generator is made
     rows = [(g.name, make_task(g, args.seed, 0, difficulty).task) for g in gens]
     print(f"wrote {draw_sheet(rows, args.out)}")
     return 0

@@ -638,10 +638,7 @@ def heuristic_labels(
 def model_segmenter(run: str) -> Segmenter:
     """A segmenter from a trained objects model's run directory (torch needed). A grid larger
     than the model's canvas falls back to 8-connected components of many colours."""
-    try:
-        from z2h.arc.models.runs import load_run  # type: ignore[import-not-found]
-    except ImportError:  # load_run is moving out of train.py
-        from z2h.arc.models.train import load_run
+    from z2h.arc.models.registry import load_run
     from z2h.errors import Z2HError
 
     model = load_run(run).model

@@ -68,7 +68,8 @@ ACTIONS: dict[str, str] = {
     "fill": "a created object filling the hole (inside: the id of the outline around it)",
     "outline": "a created box outline (around: the id of the object it surrounds)",
     "connect": "a created line (between: [id, id] of the two points it joins)",
-    "grow": "extended as a ray (direction: 'up', 'down', 'left' or 'right'; by: cells added)",
+    "grow": "extended as a ray (direction: 'up', 'down', 'left', 'right', or a diagonal: "
+    "'up_left', 'up_right', 'down_left', 'down_right'; by: cells added)",
     "align": "slid to line up (with: the marker's id; side: 'top', 'bottom', 'left', 'right' "
     "or 'center', the sides lined up)",
     "reveal": "its hidden cells shown once an occluder goes (by: the occluder's id, "

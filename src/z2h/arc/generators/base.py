@@ -259,3 +259,38 @@ def moved_by(a: Obj, b: Obj) -> list[int]:
     """How far ``b``'s box sits from ``a``'s, as [dr, dc]."""
     ta, tb = a.box(), b.box()
     return [tb[0] - ta[0], tb[1] - ta[1]]
+
+
+def hidden_by(scene: Scene) -> dict[int, list[int]]:
+    """The objects of ``scene`` that no cell of the rendered grid shows (wholly covered by
+    objects painted later), each with the sorted ids of the objects whose cells cover it."""
+    owner: dict[tuple[int, int], int] = {}
+    for o in scene.painted():
+        for r, c, _ in o.cell_array().tolist():
+            owner[(r, c)] = o.id
+    shown = set(owner.values())
+    out = {}
+    for o in scene.objects:
+        if o.id not in shown:
+            cells = [(r, c) for r, c, _ in o.cell_array().tolist()]
+            out[o.id] = sorted({owner[rc] for rc in cells if rc in owner})
+    return out
+
+
+def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
+    """Cell colours for ``mask`` from ``colors`` (two or more) in a pattern a person reads as one
+    object: a border of one colour round another, stripes, or cells at random. (h, w) uint8."""
+    h, w = mask.shape
+    a, b = colors[0], colors[1]
+    kind = r.randint(0, 2)
+    if kind == 0:  # border and inside: cells with a side off the mask or the box
+        inner = np.zeros((h + 2, w + 2), bool)
+        inner[1:-1, 1:-1] = mask
+        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        out = np.where(inside & mask, b, a)
+    elif kind == 1:  # stripes across the rows or down the columns
+        idx = np.indices((h, w))[r.randint(0, 1)]
+        out = np.where(idx % 2 == 0, a, b)
+    else:
+        out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
+    return out.astype(np.uint8)

@@ -196,7 +196,11 @@ class BoxAround(Generator):
         background = 0 if r.bool(0.8) else r.colors(1, exclude=taken)[0]
         palette = r.colors(r.scaled(1, 4), exclude=(background, *taken[1:]))
         n = r.scaled(1, 6)
-        masks = [polyomino(r, r.scaled(1, 9), r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        big = r.scaled(4, 7)  # harder: bigger shapes
+        masks = [
+            polyomino(r, r.scaled(1, big * big), r.randint(1, big), r.randint(1, big))
+            for _ in range(n)
+        ]
         # a gap of 3 leaves one empty cell between two boxes; the margin leaves room for them
         positions = place(r, height - 2, width - 2, masks, gap=3, required=1)
         placed = [(m, p) for m, p in zip(masks, positions, strict=True) if p is not None]

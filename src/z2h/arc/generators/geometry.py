@@ -13,7 +13,9 @@ from z2h.arc.generators.base import (
     Example,
     Generator,
     Rand,
+    Reject,
     moved_by,
+    patterned,
     random_mask,
     scatter,
 )
@@ -34,17 +36,27 @@ _ACTION = {
 SYMMETRIES = tuple(_ACTION)
 
 
-def random_scene(r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8) -> Scene:
-    """Objects of random shapes and colours scattered on a canvas (the input most rules use)."""
+def random_scene(
+    r: Rand, min_side: int = 3, max_side: int = 30, max_objects: int = 8, most: int = 8
+) -> Scene:
+    """Objects of random shapes and colours scattered on a canvas (the input most rules use):
+    bigger with difficulty (up to ``most`` cells a side), some of two colours, and some pressed
+    against each other (no gap, so two of one colour may touch: to be seen, not flood-filled)."""
     height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
     n = r.scaled(1, max_objects)
     palette = r.colors(r.scaled(1, 9), exclude=(background,))
+    big = r.scaled(3, most)
     masks = []
     for _ in range(n):
-        h, w = r.randint(1, min(4, height)), r.randint(1, min(4, width))
+        h, w = r.randint(1, min(big, height)), r.randint(1, min(big, width))
         masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
-    objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+    gap = 0 if r.bool(0.4) else 1
+    colours = [r.choice(palette) for _ in masks]
+    objs = scatter(r, height, width, masks, colours, gap=gap, required=1)
+    for o in objs:
+        if len(palette) > 1 and o.size > 2 and r.bool(0.5):
+            o.colors = patterned(r, o.mask, r.sample(palette, 2))
     return Scene(height, width, background, objs)
 
 
@@ -53,6 +65,7 @@ class _Symmetry(Generator):
 
     concepts: tuple[str, ...] = ("geometry", "whole_grid")
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
     choices: tuple[tuple[str, int], ...] = ()
 
     def params(self, r: Rand) -> dict[str, Any]:
@@ -62,6 +75,14 @@ class _Symmetry(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         op, k = params["op"], params["k"]
         inp = random_scene(r)
+        grid = inp.render()
+        want = transform(grid, op, k)
+        # a pair another symmetry also explains teaches nothing (and, as a demonstration,
+        # leaves the solver two rules for every later input)
+        if any(
+            (o, j) != (op, k) and np.array_equal(transform(grid, o, j), want) for o, j in SYMMETRIES
+        ):
+            raise Reject("another symmetry fits")
         out = transform_scene(inp, op, k)
         action = _ACTION[(op, k)]
         corr = []
@@ -105,6 +126,7 @@ class ScaleUp(Generator):
     concepts = ("geometry", "whole_grid", "scaling")
     description = "scale the whole grid up: each cell becomes a k x k block (k per task)"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"factor": r.choice((2, 3))}
@@ -169,6 +191,7 @@ class Tile(Generator):
     concepts = ("geometry", "whole_grid", "repetition", "symmetry")
     description = "repeat the grid down and across, plainly or mirroring every other copy"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         reps = r.choice(((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 3), (2, 3), (3, 2)))

@@ -20,6 +20,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     dilate,
+    hidden_by,
     place,
     polyomino,
 )
@@ -86,10 +87,22 @@ class BringColorToFront(Generator):
         ]
         top_z = n
         out = [o if o.id else Obj.rect(0, th, tw, target, (tt, tl), top_z) for o in objs]
-        corr = [Match(o.id, o.id, [{"op": "raise"}] if o.id == 0 else []) for o in objs]
-        return Example(
-            Scene(height, width, background, objs), Scene(height, width, background, out), corr
-        )
+        out_scene = Scene(height, width, background, out)
+        # an object the raised one now covers wholly is still there, but hidden: not "kept"
+        hidden = hidden_by(out_scene)
+        corr = [
+            Match(
+                o.id,
+                o.id,
+                [{"op": "raise"}]
+                if o.id == 0
+                else [{"op": "hidden", "by": hidden[o.id]}]
+                if o.id in hidden
+                else [],
+            )
+            for o in objs
+        ]
+        return Example(Scene(height, width, background, objs), out_scene, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         # the colour that gains cells in every demonstration

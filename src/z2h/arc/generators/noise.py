@@ -66,10 +66,11 @@ class RemoveNoise(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         noise = params["noise"]
-        height, width = r.scaled(6, 20), r.scaled(6, 20)
+        height, width = r.scaled(6, 30), r.scaled(6, 30)
         background = 0 if noise != 0 and r.bool(0.75) else r.colors(1, exclude=(noise,))[0]
         palette = r.colors(r.scaled(1, 5), exclude=(background, noise))
-        masks = [polyomino(r, r.scaled(3, 10), 4, 4) for _ in range(r.scaled(1, 7))]
+        big = r.scaled(4, 8)  # harder: bigger shapes
+        masks = [polyomino(r, r.scaled(3, big * big), big, big) for _ in range(r.scaled(1, 7))]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
         clean = Scene(height, width, background, objs)
         grid = clean.render()

@@ -16,6 +16,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     moved_by,
+    patterned,
     place,
     polyomino,
     scatter,
@@ -117,16 +118,19 @@ class Gravity(Generator):
     concepts = ("physics", "gravity", "contact", "interaction", "objects")
     description = "objects fall in the task's direction until they hit the edge or another object"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(5, 20), r.scaled(4, 20)
+        height, width = r.scaled(5, 30), r.scaled(4, 30)
         n = r.scaled(1, 7)
         palette = r.colors(r.scaled(1, 5), exclude=(0,))
-        masks = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(n)]
+        big = r.scaled(3, 7)  # harder: bigger shapes, some of two colours (they fall as one)
+        masks = [polyomino(r, r.scaled(1, big * big), big, big) for _ in range(n)]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+        _two_coloured(r, objs, palette)
         settled, stops = fall_steps(objs, height)
         k = DIRECTIONS[params["direction"]]
         inp = transform_scene(Scene(height, width, 0, objs), "rotate", k)
@@ -170,6 +174,13 @@ def _fall_direction(inp: np.ndarray, out: np.ndarray) -> int | None:
     return None
 
 
+def _two_coloured(r: Rand, objs: list[Obj], palette: list[int]) -> None:
+    """Give about half of ``objs`` (those of three cells or more) a pattern of two colours."""
+    for o in objs:
+        if len(palette) > 1 and o.size > 2 and r.bool():
+            o.colors = patterned(r, o.mask, r.sample(palette, 2))
+
+
 def _fall_on_line(objs: list[Obj], height: int, line_id: int) -> tuple[list[Obj], dict]:
     """``fall_steps`` with the floor named as the line the objects rest on."""
     settled, stops = fall_steps(objs, height)
@@ -189,7 +200,7 @@ class MoveUntilTouching(Generator):
         return {"wall": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(7, 20), r.scaled(4, 20)
+        height, width = r.scaled(7, 30), r.scaled(4, 30)
         line = r.randint(2, height - 3)
         above_h, below_h = line, height - line - 1  # rows on each side of the line
         palette = r.colors(r.scaled(1, 4), exclude=(0, params["wall"]))
@@ -200,8 +211,12 @@ class MoveUntilTouching(Generator):
             # a free row next to the line, so every object has somewhere to move
             room = side_h - 1
             count = r.scaled(1, 4) if side == 0 else r.scaled(0, 4)
-            masks = [polyomino(r, r.scaled(1, 5), min(3, room), 3) for _ in range(count)]
+            big = r.scaled(3, 6)
+            masks = [
+                polyomino(r, r.scaled(1, big * big), min(big, room), big) for _ in range(count)
+            ]
             objs = scatter(r, room, width, masks, [r.choice(palette) for _ in masks], required=0)
+            _two_coloured(r, objs, palette)
             for o in objs:
                 o.id = next_id
                 next_id += 1
@@ -367,9 +382,9 @@ class Push(Generator):
         for a, b in zip(inp.objects, out.objects, strict=True):
             by = moved_by(a, b)
             if a.id == 0:
-                acts = ([{"op": "move", "by": by}] if any(by) else []) + [
-                    {"op": "stop_at_contact", "with": 1}
-                ]
+                # subtle: "hit", not stop_at_contact: in the output the pusher touches only
+                # where the pushed object was, not the object itself
+                acts = ([{"op": "move", "by": by}] if any(by) else []) + [{"op": "hit", "with": 1}]
             elif a.id == 1:
                 acts = [
                     {"op": "push", "by": by, "with": 0},

@@ -175,7 +175,8 @@ class RecolorTouching(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.scaled(6, 20), r.scaled(6, 20)
         base = params["color"]
-        masks = [polyomino(r, r.scaled(2, 6), 3, 3) for _ in range(r.scaled(2, 6))]
+        big = r.scaled(3, 7)  # harder: bigger shapes
+        masks = [polyomino(r, r.scaled(2, big * big), big, big) for _ in range(r.scaled(2, 6))]
         objs = scatter(r, height, width, masks, [base] * len(masks), required=2)
         owner = np.full((height, width), -1, np.int64)
         for o in objs:
@@ -308,7 +309,8 @@ class RecolorByPosition(Generator):
         objs: list[Obj] = []
         for side, tag in ((0, "first_half"), (1, "second_half")):
             sub = (half, width) if axis == 0 else (height, half)
-            masks = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(r.scaled(2, 4))]
+            big = r.scaled(3, 7)  # harder: bigger shapes
+            masks = [polyomino(r, r.scaled(1, big * big), big, big) for _ in range(r.scaled(2, 4))]
             placed = scatter(r, *sub, masks, [params["color"]] * len(masks), required=1)
             shift = (size - half) * side  # the second half starts past the middle
             for o in placed:

@@ -18,6 +18,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     dilate,
+    patterned,
     place,
     polyomino,
     random_mask,
@@ -66,28 +67,48 @@ def _unique_best(objs: list[Obj], key: Callable[[Obj], Any]) -> Obj:
 class _CropBySize(Generator):
     concepts = ("selection", "counting", "objects", "crop")
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
     sign = 1  # +1: largest, -1: smallest
     reason = ""
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(6, 20), r.scaled(6, 20)
+        height, width = r.scaled(6, 24), r.scaled(6, 24)
         n = r.scaled(2, 7)
-        sizes = r.sample(range(1, 13), n)  # distinct sizes: one largest, one smallest
-        masks = [polyomino(r, s, 4, 4) for s in sizes]
+        # each shape in a box of its own random size, so the answer's size varies (a fixed
+        # 4 x 4 box made most largest objects 4 x 4: a shortcut, not a selection)
+        # and at least a random floor of cells each, so the smallest is not mostly one cell
+        floor = r.randint(1, 7)
+        masks = []
+        for _ in range(n):
+            h, w = r.randint(1, 6), r.randint(1, 6)
+            while h * w < floor:
+                h, w = h + 1, w + r.randint(0, 1)
+            masks.append(polyomino(r, r.randint(max(floor, h * w // 3), h * w), h, w))
         palette = r.colors(r.scaled(1, 5), exclude=(0,))
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=2)
-        sizes_now = [o.size for o in objs]
-        if len(set(sizes_now)) != len(sizes_now):
-            raise Reject("sizes")
+        for o in objs:  # some of two colours: an object is what is connected, whatever colour
+            if len(palette) > 1 and o.size > 2 and r.bool():
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
+        sizes_now = [self.sign * o.size for o in objs]
+        if sizes_now.count(max(sizes_now)) != 1:
+            raise Reject("sizes")  # no single object to choose
         chosen = max(objs, key=lambda o: self.sign * o.size)
         return _crop_example(Scene(height, width, 0, objs), chosen, self.reason)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        if not objs:
-            raise CannotSolve("no objects")
-        return crop_to(grid, _unique_best(objs, lambda o: self.sign * o.size), bg)
+        # largest or smallest: whichever the demonstrations show
+        return fitting_answer(grid, demos, (1, -1), _crop_by_size, "size order")
+
+
+@per_grid
+def _crop_by_size(grid: np.ndarray, sign: int) -> np.ndarray:
+    """The largest (``sign`` 1) or smallest (-1) 8-connected object (of any colours), cut
+    out."""
+    bg = most_common_color(grid)
+    objs = find_objects(grid, connectivity=8, multicolor=True, background=bg)
+    if not objs:
+        raise CannotSolve("no objects")
+    return crop_to(grid, _unique_best(objs, lambda o: sign * o.size), bg)
 
 
 @register
@@ -112,12 +133,14 @@ class OddOneOut(Generator):
     concepts = ("selection", "objects", "crop", "comparison")
     description = "every object shares a colour but one: the output is that one, cut out"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.scaled(6, 20), r.scaled(6, 20)
         n = r.scaled(3, 8)
         common, odd = r.colors(2, exclude=(0,))
-        masks = [random_mask(r, r.randint(1, 4), r.randint(1, 4)) for _ in range(n)]
+        big = r.scaled(4, 7)  # harder: bigger shapes
+        masks = [random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(n)]
         colors = [odd] + [common] * (n - 1)
         objs = scatter(r, height, width, masks, colors, required=3)
         if objs[0].color != odd:
@@ -125,13 +148,32 @@ class OddOneOut(Generator):
         return _crop_example(Scene(height, width, 0, objs), objs[0], "odd_one_out")
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        objs = find_objects(grid, connectivity=8, background=bg)
-        counts = Counter(o.color for o in objs)
-        odd = [o for o in objs if counts[o.color] == 1]
-        if len(odd) != 1 or len(counts) != 2:
-            raise CannotSolve("no single object of a colour of its own")
-        return crop_to(grid, odd[0], bg)
+        # odd in which property: the one the demonstrations' answers show
+        return fitting_answer(grid, demos, ODD_PROPERTIES, _odd_crop, "odd property")
+
+
+ODD_PROPERTIES = ("color", "shape", "size")
+
+
+def _property(o: Obj, prop: str) -> Any:
+    if prop == "color":
+        return o.color
+    if prop == "size":
+        return o.size
+    top, left, h, w = o.box()
+    return crop_to(np.ones((top + h, left + w), np.uint8), o, 0).tobytes() + bytes((h, w))
+
+
+@per_grid
+def _odd_crop(grid: np.ndarray, prop: str) -> np.ndarray:
+    """The one object whose ``prop`` no other object shares, all others sharing one, cut out."""
+    bg = most_common_color(grid)
+    objs = find_objects(grid, connectivity=8, background=bg)
+    counts = Counter(_property(o, prop) for o in objs)
+    odd = [o for o in objs if counts[_property(o, prop)] == 1]
+    if len(odd) != 1 or len(counts) != 2:
+        raise CannotSolve(f"no single object of a {prop} of its own")
+    return crop_to(grid, odd[0], bg)
 
 
 @register
@@ -140,12 +182,13 @@ class KeepInside(Generator):
     concepts = ("selection", "containment", "interaction", "objects")
     description = "a frame holds some objects: delete every object outside it"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def params(self, r: Rand) -> dict[str, Any]:
         return {"frame": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(8, 22), r.scaled(8, 22)
+        height, width = r.scaled(8, 30), r.scaled(8, 30)
         fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
         ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
         ring = np.ones((fh, fw), bool)
@@ -153,8 +196,9 @@ class KeepInside(Generator):
         frame = Obj.filled(0, ring, params["frame"], (ft, fl), 0, ("frame", "rectangle"))
         palette = r.colors(r.scaled(1, 4), exclude=(0, params["frame"]))
         # inside: within the ring's interior, a cell clear of it
+        most = max(1, min(r.scaled(2, 5), (fh - 4) // 2, (fw - 4) // 2))
         inside_masks = [
-            random_mask(r, r.randint(1, 2), r.randint(1, 2)) for _ in range(r.scaled(1, 4))
+            random_mask(r, r.randint(1, most), r.randint(1, most)) for _ in range(r.scaled(1, 4))
         ]
         inner = scatter(
             r, fh - 4, fw - 4, inside_masks, [r.choice(palette) for _ in inside_masks], required=1
@@ -162,8 +206,9 @@ class KeepInside(Generator):
         inner = [o.moved(ft + 2, fl + 2) for o in inner]
         outside = []
         taken = [(ft, fl, fh, fw)]
+        big = r.scaled(2, 5)
         out_masks = [
-            random_mask(r, r.randint(1, 3), r.randint(1, 3)) for _ in range(r.scaled(1, 5))
+            random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(r.scaled(1, 5))
         ]
         positions = place(r, height, width, out_masks, 1, taken, required=1)
         for m, pos in zip(out_masks, positions, strict=True):
@@ -172,6 +217,8 @@ class KeepInside(Generator):
         objs = [frame, *inner, *outside]
         for i, o in enumerate(objs):
             o.id = i
+            if i and len(palette) > 1 and o.size > 2 and r.bool():  # some of two colours
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
         inp = Scene(height, width, 0, objs)
         kept = objs[: 1 + len(inner)]
         corr = [Match(o.id, o.id) for o in kept]
@@ -179,22 +226,30 @@ class KeepInside(Generator):
         return Example(inp, Scene(height, width, 0, kept), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        # one-colour 8-connected objects, as boxes and runs (no masks needed)
-        found = runs_of(grid, bg, diagonal=True)
-        if not found:
-            raise CannotSolve("no objects")
-        areas = [h * w for (_, _, h, w), _ in found]
-        if areas.count(max(areas)) != 1:
-            raise CannotSolve("no single object stands out")
-        frame = areas.index(max(areas))  # the biggest box
-        ft, fl, fh, fw = found[frame][0]
-        out = grid.copy()
-        for k, ((t, left, h, w), runs) in enumerate(found):
-            if k != frame and not (t > ft and left > fl and t + h < ft + fh and left + w < fl + fw):
-                for row, a, b in runs:
-                    out[row, a:b] = bg
-        return out
+        # which side of the frame stays: the one the demonstrations keep
+        return fitting_answer(grid, demos, (True, False), _keep_side, "side of the frame")
+
+
+@per_grid
+def _keep_side(grid: np.ndarray, inside: bool) -> np.ndarray:
+    """``grid`` with the objects on the other side of the frame (the biggest box) cleared."""
+    bg = most_common_color(grid)
+    # one-colour 8-connected objects, as boxes and runs (no masks needed)
+    found = runs_of(grid, bg, diagonal=True)
+    if not found:
+        raise CannotSolve("no objects")
+    areas = [h * w for (_, _, h, w), _ in found]
+    if areas.count(max(areas)) != 1:
+        raise CannotSolve("no single object stands out")
+    frame = areas.index(max(areas))  # the biggest box
+    ft, fl, fh, fw = found[frame][0]
+    out = grid.copy()
+    for k, ((t, left, h, w), runs) in enumerate(found):
+        within = t > ft and left > fl and t + h < ft + fh and left + w < fl + fw
+        if k != frame and within != inside:
+            for row, a, b in runs:
+                out[row, a:b] = bg
+    return out
 
 
 @register
@@ -312,6 +367,7 @@ class BringToFront(Generator):
     concepts = ("occlusion", "interaction", "objects", "layers")
     description = "two rectangles overlap: the one behind comes to the front"
     color_invariant = True
+    train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.scaled(6, 20), r.scaled(6, 20)
@@ -349,22 +405,32 @@ class BringToFront(Generator):
         return Example(inp, out, corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
-        bg = most_common_color(grid)
-        colours = [c for c in np.unique(grid).tolist() if c != bg]
-        if len(colours) != 2:
-            raise CannotSolve("not two rectangles")
-        boxes = {}
-        full = {}
-        for c in colours:
-            rows, cols = np.nonzero(grid == c)
-            box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
-            boxes[c] = box
-            full[c] = rows.size == (box[1] - box[0]) * (box[3] - box[2])
-        fronts = [c for c in colours if full[c]]
-        if len(fronts) != 1:
-            raise CannotSolve("no single rectangle in front")
-        back = next(c for c in colours if c != fronts[0])
-        t, b, left, right = boxes[back]
-        out = grid.copy()
-        out[t:b, left:right] = back
-        return out
+        # the back one raised, or the front one lifted away: as the demonstrations show
+        return fitting_answer(grid, demos, ("raise", "remove"), _two_layers, "layer rule")
+
+
+@per_grid
+def _two_layers(grid: np.ndarray, rule: str) -> np.ndarray:
+    """Two overlapping rectangles: the back one's box filled (``"raise"``), or the front one
+    cleared and the back one's box filled (``"remove"``)."""
+    bg = most_common_color(grid)
+    colours = [c for c in np.unique(grid).tolist() if c != bg]
+    if len(colours) != 2:
+        raise CannotSolve("not two rectangles")
+    boxes = {}
+    full = {}
+    for c in colours:
+        rows, cols = np.nonzero(grid == c)
+        box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+        boxes[c] = box
+        full[c] = rows.size == (box[1] - box[0]) * (box[3] - box[2])
+    fronts = [c for c in colours if full[c]]
+    if len(fronts) != 1:
+        raise CannotSolve("no single rectangle in front")
+    back = next(c for c in colours if c != fronts[0])
+    t, b, left, right = boxes[back]
+    out = grid.copy()
+    if rule == "remove":
+        out[grid == fronts[0]] = bg
+    out[t:b, left:right] = back
+    return out

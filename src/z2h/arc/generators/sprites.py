@@ -98,7 +98,7 @@ class CopySprite(Generator):
         ]
         inp = Scene(height, width, background, [sprite, *marks, *distractors])
         out = Scene(height, width, background, [sprite, *distractors, *copies])
-        # the sprite stays and is copied once per marker; each marker gives way to its copy
+        # the sprite stays and is copied once per marker; each marker is replaced by its copy
         corr = (
             [Match(0, 0, [])]
             + [
@@ -106,7 +106,7 @@ class CopySprite(Generator):
                 for m, c in zip(marks, copies, strict=True)
             ]
             + [Match(o.id, o.id, []) for o in distractors]
-            + [Match(m.id, None, []) for m in marks]
+            + [Match(m.id, None, [{"op": "replaced", "by": 0}]) for m in marks]
         )
         return Example(inp, out, corr)
 
