@@ -131,6 +131,14 @@ def test_merge_and_split():
     assert false_rows([a, b], [BAR], rows) == []
     bad = false_rows([a, b], [[(0, 0, 1), (0, 1, 1), (0, 2, 1)]], rows)
     assert len(bad) == 1 and bad[0].split(": ", 2)[2].startswith("merge: replay gives 2 cells")
+    # the rows must name each other
+    rows = [(0, 0, [{"op": "merge", "with": [1]}]), (1, 0, [{"op": "merge", "with": [5]}])]
+    (bad,) = false_rows([a, b], [BAR], rows)
+    assert "merge with [5], but [0, 1] join it" in bad
+    # where the pair combines panels cell by cell, merged cells are the combination's
+    rows = [(0, 0, [{"op": "merge", "with": [1]}]), (1, 0, [{"op": "merge", "with": [0]}])]
+    combine = [{"op": "combine", "how": "and", "panels": 2}]
+    assert false_rows([a, b], [[(3, 3, 2)]], rows, actions=combine) == []
     # moved before merging
     rows = [
         (0, 0, [{"op": "move", "by": [2, 0]}, {"op": "merge", "with": [1]}]),

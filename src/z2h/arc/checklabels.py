@@ -4,8 +4,10 @@ A row is true when its claim about cells holds (``z2h.arc.replay`` computes the 
 
 * kept (input and output object): the input object's cells with its actions applied are the
   output object's cells; no actions ("unchanged") means identical cells;
-* ``merge``: the rows joining one output object, each replayed up to its merge, together make
-  that object's cells; ``split``: the parts of one input object together make its cells;
+* ``merge``: the rows joining one output object name each other (``with``) and, each replayed
+  up to its merge, together make that object's cells (where the pair combines panels cell by
+  cell, ``combine``, the cells are the combination's); ``split``: the parts of one input object
+  together make its cells;
 * deleted (no output object): not all of its cells are still in the output where they were
   (cells that another input object's output object paints do not count as still there);
   ``replaced``: its cells lie under the copy of the object named ``by``; ``hidden``: its cells
@@ -207,8 +209,18 @@ def _check_groups(p: _Pair, where: str) -> list[FalseRow]:
             continue  # _check_gone reports it
         key = m.output_id if group["op"] == "merge" else m.input_id
         groups.setdefault((group["op"], key), []).append((k, m))
+    # subtle: where the pair's output is combined cell by cell from panels, a merge says which
+    # objects the combination joined, not that their cells are united
+    combined = any(a.get("op") == "combine" for a in p.pl.actions)
     for (op, key), rows in groups.items():
         k, first = rows[0]
+        if op == "merge":
+            why = _merge_members(rows)
+            if why:
+                false.append(FalseRow(where, k, first.input_id, first.output_id, why))
+                continue
+            if combined:
+                continue
         before, _, after = split_at_group(first.actions)
         try:
             if op == "merge":
@@ -226,6 +238,17 @@ def _check_groups(p: _Pair, where: str) -> list[FalseRow]:
             why = f"{op}: " + _differ(got, want)
             false.append(FalseRow(where, k, first.input_id, first.output_id, why))
     return false
+
+
+def _merge_members(rows: list[tuple[int, Match]]) -> str | None:
+    """Why the merge rows joining one output object disagree on who joins, or None."""
+    members = {m.input_id for _, m in rows}
+    for _, m in rows:
+        _, group, _ = split_at_group(m.actions)
+        said = {m.input_id, *group.get("with", ())}
+        if said != members:
+            return f"merge with {sorted(said - {m.input_id})}, but {sorted(members)} join it"
+    return None
 
 
 def _replay_cells(p: _Pair, cells: list[Cell], actions: list[dict[str, Any]]) -> list[Cell] | None:
