@@ -559,27 +559,46 @@ def _label_with(task: Task, segmenter: Segmenter, background: int | None = None)
     return _Labelled(out, unexplained)
 
 
+GUARD_ROUNDS = 3  # checker passes of the last guard (a fix can expose another row)
+
+
 def _make_true(task: Task, labels: TaskLabels) -> None:
     """The last guard: a row the checker still rejects says ``reshape`` (an object said
-    deleted that is still in view is joined to the output object over it), and whole-grid
-    actions it rejects are dropped."""
+    deleted that is still in view is joined to the output object over it; every row of a
+    rejected merge or split says ``reshape`` after it), and whole-grid actions it rejects are
+    dropped."""
     from z2h.arc.checklabels import check_task
 
-    _, false = check_task(task, labels)
     where = {
         f"task {task.id}: {s} pair {i}": pl
         for s in ("train", "test")
         for i, pl in enumerate(getattr(labels, s))
     }
-    for f in false:
-        pl = where[f.where]
-        if f.row is None:
-            pl.actions = []
-            continue
-        m = pl.correspondence[f.row]
-        if m.output_id is None and pl.output is not None:
-            m.output_id = _object_over(pl, m.input_id)
-        m.actions = [{"op": "reshape"}] if m.output_id is not None else []
+    for _ in range(GUARD_ROUNDS):
+        _, false = check_task(task, labels)
+        if not false:
+            return
+        for f in false:
+            pl = where[f.where]
+            if f.row is None:
+                pl.actions = []
+            else:
+                _reshape_row(pl, pl.correspondence[f.row])
+
+
+def _reshape_row(pl: PairLabels, m: Match) -> None:
+    ops = [a["op"] for a in m.actions]
+    group = next((op for op in ("merge", "split") if op in ops), None)
+    if group is not None:  # the whole group says what it cannot replay
+        for x in pl.correspondence:
+            joins = x.output_id == m.output_id if group == "merge" else x.input_id == m.input_id
+            if joins and any(a["op"] == group for a in x.actions):
+                cut = [a["op"] for a in x.actions].index(group) + 1
+                x.actions = [*x.actions[:cut], {"op": "reshape"}]
+        return
+    if m.output_id is None and pl.output is not None:
+        m.output_id = _object_over(pl, m.input_id)
+    m.actions = [{"op": "reshape"}] if m.output_id is not None else []
 
 
 def _object_over(pl: PairLabels, input_id: int) -> int | None:
