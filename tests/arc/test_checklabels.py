@@ -97,6 +97,14 @@ def test_deleted_rows():
     assert false_rows([BAR], [BAR, [(4, 4, 5)]], [(0, 0, []), (None, 1, [{"op": "mark"}])]) == []
 
 
+def test_deleted_under_a_crop():
+    # a ring cut down to its corner by the pair's crop: most of it is gone, so "deleted" holds
+    ring = [(r, c, 4) for r in range(3) for c in range(3) if (r, c) != (1, 1)]
+    crop = [{"op": "crop", "box": [0, 0, 1, 1]}]
+    rows = [(0, None, []), (None, 0, [])]
+    assert false_rows([ring], [[(0, 0, 4)]], rows, actions=crop, out_size=(1, 1)) == []
+
+
 def test_replaced_and_hidden():
     # the sprite L copied onto the marker at (4, 3) (the L's anchor [1, 1], its green cell)
     marker = [(4, 3, 8)]

@@ -190,8 +190,9 @@ def _frame(p: _Pair) -> list[dict[str, Any]] | None:
     """How input places map to output places for the deleted check: the pair's crop, if any;
     None where the grids differ in size otherwise (places cannot be compared)."""
     crops = [a for a in p.pl.actions if a.get("op") == "crop"]
-    if crops:
-        return crops[-1:]
+    if crops:  # shifted, not cropped: cells the crop cuts off are gone, not still there
+        top, left = crops[-1]["box"][:2]
+        return [{"op": "move", "by": [-int(top), -int(left)]}]
     if p.out_grid is not None and p.out_grid.shape != (p.pl.input.height, p.pl.input.width):
         return None
     return []
