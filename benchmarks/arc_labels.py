@@ -177,9 +177,14 @@ def _print_splits(report: dict[str, Any], splits: list[str]) -> None:
     for key in ("tasks", "false_rows", "tasks_not_true", "input_rows"):
         print(f"| {key} | " + " | ".join(str(report[s][key]) for s in splits) + " |")
     for kind in KINDS:
-        print(f"| {kind} | " + " | ".join(f"{report[s]['share'][kind]:.1%}" for s in splits) + " |")
-    created = " | ".join(f"{report[s]['created_share_of_outputs']:.1%}" for s in splits)
+        print(f"| {kind} | " + " | ".join(_pct(report[s]["share"][kind]) for s in splits) + " |")
+    created = " | ".join(_pct(report[s]["created_share_of_outputs"]) for s in splits)
     print(f"| created (of output objects) | {created} |")
+
+
+def _pct(v: float) -> str:
+    """A share in percent; a small one that would round to 0.0% says so."""
+    return "<0.1%" if 0 < v < 0.0005 else f"{v:.1%}"
 
 
 if __name__ == "__main__":
