@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -409,17 +409,19 @@ def _items(path: Path, grids: Grids) -> Iterator[tuple[str, Task, TaskLabels]]:
 
 @dataclass
 class Report:
+    """What ``check_path`` found: tasks and rows checked, structural problems, false rows."""
+
     tasks: int = 0
     rows: int = 0
-    problems: list[str] | None = None
-    false: list[FalseRow] | None = None
+    problems: list[str] = field(default_factory=list)
+    false: list[FalseRow] = field(default_factory=list)
 
 
 def check_path(path: Path, grids: str | None = None) -> Report:
     """Check every labels file under ``path`` (see ``_items``) against its grids."""
     if not path.exists():
         raise ArcError(f"no such file or folder: {path}")
-    report = Report(0, 0, [], [])
+    report = Report()
     source = Grids(grids)
     for _, task, labels in _items(path, source):
         report.tasks += 1
