@@ -345,6 +345,30 @@ def test_solve_mode(open_page, plain_folder):
     assert page.errors == []
 
 
+def test_solve_mode_does_not_tell_the_test_answer(open_page, generated_set):
+    # the labels of a test pair say what its output is (a flip task's "flipped up-down"): solve
+    # mode must show neither the pair's rule nor what happened to an object of its input
+    task_file = next((generated_set / "tasks").glob("*.json"))
+    page = open_page([generated_set], f"/task/set/{task_file.stem}")
+    test_head = page.locator(".pair[data-split=test] .pair-head")
+    assert "flipped" in test_head.inner_text()  # inspect shows the rule of the test pair
+    page.keyboard.press("Shift+S")
+    assert "flipped" not in test_head.inner_text()
+    assert "flipped" in page.locator(".pair[data-split=train] .pair-head").first.inner_text()
+    k = view_index(page, "test", 0, "input")
+    pair = np.array(json.loads(task_file.read_text())["test"][0]["input"])
+    background = int(np.bincount(pair.ravel()).argmax())
+    row, col = map(int, np.argwhere(pair != background)[0])
+    page.mouse.move(*cell_point(page, k, row, col))
+    assert page.locator("#hover-info").inner_text() != "-"
+    assert "hidden while solving" in page.locator("#happened").inner_text()
+    page.keyboard.press("i")
+    page.mouse.move(1, 1)
+    page.mouse.move(*cell_point(page, k, row, col))
+    assert "hidden" not in page.locator("#happened").inner_text()
+    assert page.errors == []
+
+
 def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
     page = open_page([plain_folder], "/task/plain/square")
     other = copy.deepcopy(SQUARE)
