@@ -40,6 +40,7 @@ from z2h.arc.relations import relations
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.server import StudioServer
 from z2h.arc.task import Pair, Task, write_task
+from z2h.machine import describe, machine
 from z2h.run import write_json_atomic
 
 # screenshot: generators tried in order (the first one registered is used)
@@ -349,19 +350,6 @@ def screenshots(out: Path, root: Path) -> None:
     server.shutdown()
 
 
-def cpu_model() -> str:
-    """The CPU the figures were measured on (machines differ from run to run)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
-
-
 PARTS = ("hover", "list", "gallery")
 
 
@@ -403,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         if "gallery" in parts:
             result.update(gallery_benchmark(root, args.gallery_tasks, args.scroll_seconds))
         result.update(
-            cpu=cpu_model(),
+            machine=machine(torch_used=False),  # (the studio's server runs no torch)
             cpus=os.cpu_count(),
             loadavg=[round(v, 2) for v in os.getloadavg()],
         )
@@ -413,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'measure':<48} {'value':>10}  target")
     for name, value, target in table_rows(result):
         print(f"{name:<48} {value:>10}  {target}")
-    print(f"cpu {result['cpu']} ({result['cpus']} cpus), load average {result['loadavg']}")
+    print(f"{describe(result['machine'])}; load average {result['loadavg']}")
     return 0
 
 
