@@ -447,3 +447,21 @@ def test_train_without_out_makes_a_new_run_folder(arc, tmp_path, monkeypatch, ca
     runs = sorted((tmp_path / "runs" / "arc").iterdir())
     assert len(runs) == 2 and all((r / "last.pt").is_file() for r in runs)
     assert str(runs[-1].relative_to(tmp_path)) in capsys.readouterr().out
+
+
+def test_train_quiet_says_nothing_about_threads(monkeypatch, capsys):
+    """--quiet prints errors only: the note on the threads taken (other processes busy) too."""
+    import z2h.arc.models.train as train_mod
+    import z2h.run
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(z2h.run, "busy_cpus", lambda window=0.25: 1.0)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 64)  # so one busy CPU leaves fewer
+    monkeypatch.setattr(train_mod, "_run", lambda settings, device: {})
+    try:
+        for quiet in (False, True):
+            settings = train_mod.ArcTrainSettings(out="unused", device="cpu", quiet=quiet)
+            train_mod.run_training(settings)
+            assert ("torch thread(s)" in capsys.readouterr().err) is not quiet
+    finally:
+        torch.set_num_threads(threads)
