@@ -400,6 +400,27 @@ def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
 # ---- the gallery ------------------------------------------------------------------------------
 
 
+def test_gallery_captions_give_the_sizes_of_the_pair_shown(open_page, tmp_path):
+    # a thumbnail draws the first pair (2 x 3 -> 3 x 2): its caption gives those two sizes,
+    # not the first two sizes of the whole task (2 x 3 and the 1 x 1 test input)
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    task = {
+        "train": [{"input": [[1, 0, 0], [0, 0, 0]], "output": [[1, 0], [0, 0], [0, 0]]}],
+        "test": [{"input": [[4]], "output": [[4]]}],
+    }
+    (folder / "turn.json").write_text(json.dumps(task))
+    page = open_page([folder], "/task/shapes/turn")
+    page.keyboard.press("g")
+    page.wait_for_function(
+        "(() => { const c = document.querySelector('.thumb[data-id=turn] canvas');"
+        " return c && c.width === 3; })()"
+    )
+    meta = page.locator(".thumb[data-id=turn] .thumb-meta").inner_text()
+    assert meta.split() == ["2x3", "→", "3x2"]
+    assert page.errors == []
+
+
 def test_gallery_virtualised_filtered_and_compared(open_page, tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
