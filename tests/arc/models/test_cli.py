@@ -369,7 +369,7 @@ def test_eval_reads_the_run_named_by_out_too_and_prints_a_summary(arc, gpt_run, 
     assert arc(["eval", "--out", str(gpt_run), "--generator", "flip", "--tasks", "1",
                 "--skip-too-big"]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert out.startswith("arc eval grid-gpt: 1 tasks in 0:0")
+    assert out.startswith("arc eval grid-gpt: 1 task in 0:0")
     assert "  pass@1 " in out and "  flip  " in out and "{" not in out
     assert_rounded(out)
 
