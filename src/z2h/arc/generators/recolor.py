@@ -334,11 +334,12 @@ class RecolorByPosition(Generator):
             for o in placed:
                 pos = (o.pos[0] + shift, o.pos[1]) if axis == 0 else (o.pos[0], o.pos[1] + shift)
                 objs.append(Obj(len(objs), o.mask, o.colors, pos, 0, ("shape", tag)))
+        _second_colour(r, objs, params["color"], {params["first"], params["second"]})
         out, corr = [], []
         for o in objs:
             new = params["first"] if "first_half" in o.tags else params["second"]
             out.append(o.recolored(new))
-            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+            corr.append(Match(o.id, o.id, _recolor(o, new)))
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
