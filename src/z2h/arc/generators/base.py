@@ -294,3 +294,13 @@ def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
     else:
         out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
     return out.astype(np.uint8)
+
+
+def grid_side(r: Rand, lo: int, hi: int, most: int = 30) -> int:
+    """A side in [lo, hi], growing with difficulty; a task whose difficulty range reaches past
+    0.5 may grow it up to ``most`` (ARC's 30). Easy tasks draw exactly as ``r.scaled(lo, hi)``,
+    so small canvases and the easy range's cost stay as they are."""
+    side = r.scaled(lo, hi)
+    if r.difficulty[1] > 0.5:
+        side = max(side, r.scaled(lo, most))
+    return side

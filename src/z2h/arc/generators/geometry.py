@@ -14,6 +14,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
     moved_by,
     patterned,
     random_mask,
@@ -37,12 +38,14 @@ SYMMETRIES = tuple(_ACTION)
 
 
 def random_scene(
-    r: Rand, min_side: int = 3, max_side: int = 30, max_objects: int = 8, most: int = 8
+    r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8, most: int = 8
 ) -> Scene:
     """Objects of random shapes and colours scattered on a canvas (the input most rules use):
     bigger with difficulty (up to ``most`` cells a side), some of two colours, and some pressed
     against each other (no gap, so two of one colour may touch: to be seen, not flood-filled)."""
-    height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
+    # (up to 30 in hard tasks, unless the caller keeps the canvas small for its output)
+    grow = 30 if max_side == 20 else max_side
+    height, width = grid_side(r, min_side, max_side, grow), grid_side(r, min_side, max_side, grow)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
     n = r.scaled(1, max_objects)
     palette = r.colors(r.scaled(1, 9), exclude=(background,))

@@ -15,6 +15,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
     polyomino,
     scatter,
 )
@@ -66,7 +67,7 @@ class RemoveNoise(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         noise = params["noise"]
-        height, width = r.scaled(6, 30), r.scaled(6, 30)
+        height, width = grid_side(r, 6, 20), grid_side(r, 6, 20)
         background = 0 if noise != 0 and r.bool(0.75) else r.colors(1, exclude=(noise,))[0]
         palette = r.colors(r.scaled(1, 5), exclude=(background, noise))
         big = r.scaled(4, 8)  # harder: bigger shapes

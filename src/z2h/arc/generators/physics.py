@@ -15,6 +15,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
     moved_by,
     patterned,
     place,
@@ -124,7 +125,7 @@ class Gravity(Generator):
         return {"direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(5, 30), r.scaled(4, 30)
+        height, width = grid_side(r, 5, 20), grid_side(r, 4, 20)
         n = r.scaled(1, 7)
         palette = r.colors(r.scaled(1, 5), exclude=(0,))
         big = r.scaled(3, 7)  # harder: bigger shapes, some of two colours (they fall as one)
@@ -200,7 +201,7 @@ class MoveUntilTouching(Generator):
         return {"wall": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(7, 30), r.scaled(4, 30)
+        height, width = grid_side(r, 7, 20), grid_side(r, 4, 20)
         line = r.randint(2, height - 3)
         above_h, below_h = line, height - line - 1  # rows on each side of the line
         palette = r.colors(r.scaled(1, 4), exclude=(0, params["wall"]))

@@ -18,6 +18,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     dilate,
+    grid_side,
     patterned,
     place,
     polyomino,
@@ -72,7 +73,7 @@ class _CropBySize(Generator):
     reason = ""
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(6, 24), r.scaled(6, 24)
+        height, width = grid_side(r, 6, 20), grid_side(r, 6, 20)
         n = r.scaled(2, 7)
         # each shape in a box of its own random size, so the answer's size varies (a fixed
         # 4 x 4 box made most largest objects 4 x 4: a shortcut, not a selection)
@@ -188,7 +189,7 @@ class KeepInside(Generator):
         return {"frame": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(8, 30), r.scaled(8, 30)
+        height, width = grid_side(r, 8, 22), grid_side(r, 8, 22)
         fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
         ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
         ring = np.ones((fh, fw), bool)
