@@ -50,7 +50,8 @@ def load_checkpoint(path: str | os.PathLike[str], *, kind: str | None = None) ->
         )
     if kind is not None and ckpt["kind"] != kind:
         raise CheckpointError(
-            f"{path} is a '{ckpt['kind']}' checkpoint, but a '{kind}' checkpoint is needed"
+            f"{path} is a checkpoint of kind '{ckpt['kind']}'; this command needs one of kind "
+            f"'{kind}'"
         )
     return ckpt
 

@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,6 +53,15 @@ def add_output_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_flags(parser: argparse.ArgumentParser, written: str) -> None:
+    """``--quiet`` and ``--json`` for a command that ends with a report and writes ``written``
+    (the JSON that ``--json`` prints)."""
+    parser.add_argument("--quiet", action="store_true", help="no report on stdout")
+    parser.add_argument(
+        "--json", action="store_true", help=f"print {written} on stdout instead of the report"
+    )
+
+
 def print_result(args: argparse.Namespace, metrics: dict[str, Any], summary: str) -> None:
     """The end of a train command: the metrics as JSON (--json), nothing (--quiet) or a summary."""
     from z2h.run import json_safe
@@ -69,9 +79,12 @@ def check_resume_has_out(args: argparse.Namespace) -> None:
 
 
 def add_run_flag(parser: argparse.ArgumentParser, help: str) -> None:
-    """``--run DIR``: the trained run a command reads (``--out`` still works, unlisted)."""
-    parser.add_argument("--run", metavar="DIR", help=help)
-    parser.add_argument("--out", dest="run", help=argparse.SUPPRESS)
+    """``--run DIR``, required: the trained run a command reads (``--out`` still works,
+    unlisted). subtle: a required group of the two, so the usage line shows ``--run DIR`` as
+    required while the old spelling still satisfies it."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--run", metavar="DIR", help=help)
+    group.add_argument("--out", dest="run", help=argparse.SUPPRESS)
 
 
 def run_arg(args: argparse.Namespace) -> str:
@@ -186,11 +199,30 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         print(f"z2h {args.system}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except BrokenPipeError:
+        raise  # main() ends quietly, as cat does
+    except OSError as e:
+        # a write (or read) the system refused, where no check caught it first: one line too
+        if os.environ.get("Z2H_DEBUG"):
+            raise
+        print(f"z2h {args.system}: error: {os_error_text(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
         hint = resume_hint(argv, args)
-        print(f"z2h {args.system}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
-        return 130
+        what = "stopped by SIGTERM" if getattr(e, "signum", None) == signal.SIGTERM else None
+        text = what or "interrupted"
+        print(f"z2h {args.system}: {text}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 128 + int(getattr(e, "signum", signal.SIGINT))
     return int(code or 0)
+
+
+def os_error_text(e: OSError) -> str:
+    """``cannot write runs/x: Permission denied`` rather than ``[Errno 13] ...``."""
+    reason = e.strerror or str(e)
+    if e.filename is None:
+        return reason
+    target = f"{e.filename} -> {e.filename2}" if e.filename2 else str(e.filename)
+    return f"{target}: {reason}"
 
 
 if __name__ == "__main__":

@@ -15,3 +15,7 @@ class DataError(Z2HError):
 
 class CheckpointError(Z2HError):
     """A checkpoint or run directory is missing, corrupted or of the wrong kind."""
+
+
+class OutputError(Z2HError):
+    """An output (a folder or a file a command writes) cannot be written there."""

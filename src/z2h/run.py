@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from z2h.errors import Z2HError
+from z2h.errors import OutputError, Z2HError
 
 T = TypeVar("T")
 
@@ -96,12 +96,58 @@ def set_threads(threads: int | None, *, who: str = "z2h", quiet: bool = False) -
     return chosen
 
 
-def make_run_dir(out: str | os.PathLike[str]) -> Path:
-    """Create (if needed) and return the run directory ``out``."""
-    path = Path(out).expanduser()
+def check_output_dir(path: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+    """Refuse, before any work, a folder that cannot be made or written; leaves nothing behind.
+
+    The probe writes a temporary file in the folder, or where it is missing, in the nearest
+    folder above it that exists (the one its creation would write in), so that a read-only
+    folder, a path under /proc or a path through a regular file is an ``OutputError`` naming
+    ``flag`` now rather than a traceback after training. subtle: it makes no folder of its own,
+    so ranks of a data-parallel run can probe the same path at once.
+    """
+    path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
-        raise Z2HError(f"--out {path} exists and is not a directory")
-    path.mkdir(parents=True, exist_ok=True)
+        raise OutputError(f"{flag} {path} exists and is not a directory")
+    probe_in = path
+    while not probe_in.is_dir():
+        parent = probe_in.parent
+        if probe_in.exists() or os.path.lexists(probe_in):
+            raise OutputError(f"{flag} {path}: {probe_in} is a file, not a directory")
+        if parent == probe_in:
+            break
+        probe_in = parent
+    _probe(probe_in, f"{flag} {path}")
+    return path
+
+
+def check_output_file(path: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+    """Refuse, before any work, a file path that cannot be written (see ``check_output_dir``);
+    a path that is a folder is refused too."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{flag} {path} is a folder; give a file name")
+    check_output_dir(path.parent, flag=flag)
+    return path
+
+
+def _probe(folder: Path, what: str) -> None:
+    try:
+        fd, name = tempfile.mkstemp(prefix=".z2h-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as e:
+        raise OutputError(f"{what}: cannot write in {folder} ({e.strerror or e})") from e
+
+
+def make_run_dir(out: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+    """Create (if needed) and return the run directory ``out``, refused with an ``OutputError``
+    when it cannot be made or written."""
+    path = check_output_dir(out, flag=flag)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{flag} {path}: cannot make the folder ({e.strerror or e})") from e
+    _probe(path, f"{flag} {path}")
     return path
 
 
@@ -112,11 +158,15 @@ def atomic_write(
 
     A crash mid-write leaves the old file (if any) intact, never a truncated one.
     ``fsync=False`` skips flushing to disk (milliseconds per file) for callers that write many
-    small files and then make them durable at once with ``os.sync()``.
+    small files and then make them durable at once with ``os.sync()``. A write the system refuses
+    (no permission, no space, a path through a file) is an ``OutputError`` naming the file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
     try:
         # subtle: mkstemp creates the file 0600; give it the mode a plain open() would have.
         os.fchmod(fd, 0o666 & ~_umask())
@@ -126,6 +176,9 @@ def atomic_write(
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp_name, path)
+    except OSError as e:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path} ({e.strerror or e})") from e
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise

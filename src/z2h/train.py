@@ -28,9 +28,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +43,15 @@ import torch.nn as nn
 from z2h.checkpoint import load_checkpoint, save_checkpoint
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import CheckpointError, Z2HError
-from z2h.run import SCALARS_FILE, Reporter, ScalarLog
+from z2h.run import METRICS_FILE, SCALARS_FILE, Reporter, ScalarLog, check_output_dir, make_run_dir
 
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
+# the files that make a folder a run: a new run never writes over any of them
+RUN_FILES = (LAST_CHECKPOINT, BEST_CHECKPOINT, METRICS_FILE)
+# signals that stop a run after its current step, with last.pt saved (SIGTERM: what schedulers
+# and `kill` send)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -64,6 +71,66 @@ StepCallback = Callable[[int, float, float], bool | None]
 
 class TrainingDiverged(Z2HError):
     """The loss became NaN/inf or exploded; the last good checkpoint is kept."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl-C) or SIGTERM stopped a run; ``last.pt`` holds the step it reached, so the
+    CLI can print the command that resumes it. ``signum`` is the signal that stopped it."""
+
+    def __init__(self, signum: int, text: str = ""):
+        super().__init__(text)
+        self.signum = signum
+
+
+def check_run_dir(run_dir: str | os.PathLike[str], *, resume: bool) -> Path:
+    """Refuse, before any work, a run folder that cannot take this run; makes nothing.
+
+    It must be writable (``z2h.run.check_output_dir``); a new run needs a folder that holds no
+    run (none of ``RUN_FILES``: a finished run keeps best.pt and metrics.json without last.pt,
+    and they are never written over); ``resume`` needs the ``last.pt`` to continue from.
+    """
+    run_dir = check_output_dir(run_dir)
+    held = [name for name in RUN_FILES if (run_dir / name).exists()]
+    if resume:
+        if not run_dir.is_dir():
+            raise CheckpointError(
+                f"cannot resume: {run_dir} does not exist; drop --resume to start a run"
+            )
+        if LAST_CHECKPOINT not in held:
+            if held:
+                raise CheckpointError(
+                    f"cannot resume: {run_dir} holds a run ({', '.join(held)}) but no "
+                    f"{LAST_CHECKPOINT} to continue from; start a new run with another --out"
+                )
+            raise CheckpointError(
+                f"cannot resume: {run_dir} holds no {LAST_CHECKPOINT} to continue from; "
+                "drop --resume to start a new run there"
+            )
+    elif held:
+        hint = "pass --resume to continue it or " if LAST_CHECKPOINT in held else ""
+        raise CheckpointError(
+            f"{run_dir} already holds a run ({', '.join(held)}); {hint}choose another --out"
+        )
+    return run_dir
+
+
+def describe_difference(old: Any, new: Any, name: str = "") -> list[str]:
+    """The keys where two settings differ, each as ``key: OLD -> NEW`` (nested dicts by
+    dotted key), for messages that would otherwise print two whole dicts."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{name}.{key}" if name else str(key)
+            out += describe_difference(old.get(key, "(unset)"), new.get(key, "(unset)"), sub)
+        return out
+    if old == new:
+        return []
+    return [f"{name or 'value'}: {_short(old)} -> {_short(new)}"]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -120,6 +187,14 @@ class TrainConfig:
             raise Z2HError(f"unknown autocast {self.autocast!r}: choose {', '.join(AUTOCASTS)}")
         if not self.lr > 0:
             raise Z2HError(f"--lr must be positive, got {self.lr}")
+        for flag, value in (
+            ("--warmup-frac", self.warmup_frac),
+            ("--min-lr-frac", self.min_lr_frac),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise Z2HError(f"{flag} must be in [0, 1], got {value}")
+        if not self.grad_clip >= 0:
+            raise Z2HError(f"--grad-clip must be >= 0 (0: off), got {self.grad_clip}")
         if not 0.0 <= self.ema < 1.0:
             raise Z2HError(f"--ema must be in [0, 1), got {self.ema}")
         if self.grad_accum < 1 or self.eval_interval < 1 or self.log_interval < 1:
@@ -286,6 +361,8 @@ class Trainer:
         self.desc = desc
         self.on_step = on_step
         self._stop_requested = False
+        self._signal: int | None = None  # SIGINT/SIGTERM received during fit (stop and save)
+        self._recent: deque[float] = deque()  # the latest training losses (TrainResult)
         self.rank, self.world = dist_info()
         self.is_main = self.rank == 0
         if not self.is_main:
@@ -367,9 +444,10 @@ class Trainer:
         ckpt = load_checkpoint(path, kind=self.kind)
         for key in RESUME_MUST_MATCH:
             if key in self.extra and key in ckpt and ckpt[key] != self.extra[key]:
+                diff = describe_difference(ckpt[key], self.extra[key], key)
                 raise CheckpointError(
                     f"cannot resume: {path} was trained with a different {key.replace('_', ' ')}"
-                    f" ({ckpt[key]!r} vs {self.extra[key]!r}); use a new --out"
+                    f" ({'; '.join(diff[:5])}{'; ...' if len(diff) > 5 else ''}); use a new --out"
                 )
         self.model.load_state_dict(ckpt["model_state"])
         self.optimizer.load_state_dict(ckpt["optimizer_state"])
@@ -438,7 +516,8 @@ class Trainer:
 
     def _should_stop(self) -> bool:
         # subtle: ranks measure time separately; rank 0 decides so all stop at the same step.
-        return self._agree(self._stop_requested or self._progress_frac() >= 1.0, op="rank0")
+        stop = self._stop_requested or self._signal is not None or self._progress_frac() >= 1.0
+        return self._agree(stop, op="rank0")
 
     def _autocast(self) -> Any:
         return torch.autocast(
@@ -524,97 +603,30 @@ class Trainer:
         """Train to the end of the budget; ``resume=True`` continues the run in ``run_dir`` (and
         refuses when there is nothing there to continue)."""
         cfg = self.cfg
-        if self.run_dir.exists() and not self.run_dir.is_dir():
-            raise CheckpointError(f"--out {self.run_dir} exists and is not a directory")
+        if self.is_main or resume:
+            check_run_dir(self.run_dir, resume=resume)
         if resume:
-            if not self.run_dir.is_dir():
-                raise CheckpointError(
-                    f"cannot resume: {self.run_dir} does not exist; drop --resume to start a run"
-                )
-            if not self.restore():
-                raise CheckpointError(
-                    f"cannot resume: {self.run_dir} holds no {LAST_CHECKPOINT} to continue from; "
-                    "drop --resume to start a new run there"
-                )
-        elif (self.run_dir / LAST_CHECKPOINT).exists() and self.is_main:
-            raise CheckpointError(
-                f"{self.run_dir} already holds a run; pass --resume to continue it "
-                "or choose another --out"
-            )
+            self.restore()
+            self._check_budget_left()
         resumed_from = self.step if resume else None
         if self.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            make_run_dir(self.run_dir)
             self._log = ScalarLog(self.run_dir / SCALARS_FILE, resume_at=resumed_from)
         self._stop_requested = False
-        first_loss: float | None = None
-        window: list[float] = []  # losses since the last scalar-log row
-        recent: deque[float] = deque(maxlen=cfg.log_interval)  # for TrainResult.train_loss
+        self._recent = deque(maxlen=cfg.log_interval)
         last_eval: dict[str, float] = self.history[-1] if self.history else {}
-        last_eval_time = self.elapsed
         reporter = self.reporter
         if resumed_from is not None:
             reporter.note(f"resumed from step {resumed_from:,} ({self.elapsed:.0f} s trained)")
-            if cfg.max_steps is not None and resumed_from >= cfg.max_steps:
-                reporter.note(
-                    f"the run already took --max-steps {cfg.max_steps:,}: nothing to train "
-                    "(raise --max-steps to continue it)"
-                )
-            elif cfg.time_budget is not None and self.elapsed >= cfg.time_budget:
-                reporter.note(
-                    f"the run already used --time-budget {cfg.time_budget:g} s: nothing to train "
-                    "(raise --time-budget to continue it)"
-                )
         reporter.start(
             step=self.step, elapsed=self.elapsed, max_steps=cfg.max_steps,
             time_budget=cfg.time_budget,
         )  # fmt: skip
         t0 = time.perf_counter() - self.elapsed
+        self._signal = None
         try:
-            while not self._should_stop():
-                lr = cfg.lr_at(self._schedule_frac())
-                loss = self._train_step(lr)
-                self.step += 1
-                self.elapsed = time.perf_counter() - t0
-                if first_loss is None:
-                    first_loss = loss
-                    if resumed_from is None:
-                        self.setup_seconds = self.elapsed
-                asked = self.on_step is not None and bool(self.on_step(self.step, loss, lr))
-                self._stop_requested = self._stop_requested or asked
-                exploded = loss > cfg.explode_factor * max(first_loss, 1e-3)
-                bad = not asked and (not math.isfinite(loss) or exploded)
-                # subtle: under DDP every rank must stop together, or the others wait forever
-                # in the next collective for the one that raised
-                if self._agree(bad, op="any"):
-                    what = (
-                        f"training loss became {loss:.4g} at step {self.step} "
-                        f"(first loss {first_loss:.4g})"
-                        if bad
-                        else f"training loss went bad on another rank at step {self.step}"
-                    )
-                    raise TrainingDiverged(
-                        f"{what}; stopped. {self._checkpoint_note()} "
-                        "Try a lower --lr or gradient clipping."
-                    )
-                window.append(loss)
-                recent.append(loss)
-                if self.step % cfg.log_interval == 0:
-                    if self._log is not None:
-                        self._log.log(self.step, train_loss=sum(window) / len(window), lr=lr)
-                    window = []
-                reporter.step(self.step, self.elapsed, loss)
-                due = self.step % cfg.eval_interval == 0 or (
-                    cfg.eval_interval_seconds is not None
-                    and self.elapsed - last_eval_time >= cfg.eval_interval_seconds
-                )
-                if due and self.is_main:
-                    last_eval = self._eval_and_checkpoint()
-                    last_eval_time = self.elapsed = time.perf_counter() - t0
-                elif self.is_main and self._save_due():
-                    self.save_last()
-            if self.is_main and (not self.history or self.history[-1]["step"] != self.step):
-                last_eval = self._eval_and_checkpoint()
-            self.elapsed = time.perf_counter() - t0
+            with self._stop_on_signals():
+                last_eval = self._loop(t0, resumed_from, last_eval)
         finally:
             reporter.close()
             if self._log is not None:
@@ -626,12 +638,114 @@ class Trainer:
             best_step=self.best_step,
             best=self.best_eval,
             last_eval=last_eval,
-            train_loss=sum(recent) / len(recent) if recent else math.nan,
+            train_loss=sum(self._recent) / len(self._recent) if self._recent else math.nan,
             samples=self.samples,
             history=self.history,
             resumed_from=resumed_from,
             autocast=self.autocast,
         )
+
+    def _check_budget_left(self) -> None:
+        """A resumed run that already spent its budget is refused, not "finished" again (which
+        would rewrite its metrics.json with a run of no steps)."""
+        cfg = self.cfg
+        if cfg.max_steps is not None and self.step >= cfg.max_steps:
+            raise CheckpointError(
+                f"cannot resume: {self.run_dir} already took --max-steps {cfg.max_steps:,} "
+                f"(it is at step {self.step:,}); raise --max-steps to train it further"
+            )
+        if cfg.time_budget is not None and self.elapsed >= cfg.time_budget:
+            raise CheckpointError(
+                f"cannot resume: {self.run_dir} already used --time-budget {cfg.time_budget:g} s "
+                f"({self.elapsed:.0f} s trained); raise --time-budget to train it further"
+            )
+
+    @contextlib.contextmanager
+    def _stop_on_signals(self) -> Iterator[None]:
+        """SIGINT and SIGTERM end the run after the current step, with last.pt saved (a second
+        one stops at once). Signal handlers can only be set in the main thread: elsewhere
+        (a library caller's worker thread) the default behaviour stays."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def stop(signum: int, frame: Any) -> None:
+            if self._signal is not None:
+                raise TrainingInterrupted(signum, "stopped at once by a second signal")
+            self._signal = signum
+            self.reporter.note(
+                f"{signal.Signals(signum).name}: saving {LAST_CHECKPOINT} after this step "
+                "(send it again to stop at once)"
+            )
+
+        previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(
+        self, t0: float, resumed_from: int | None, last_eval: dict[str, float]
+    ) -> dict[str, float]:
+        """Train until the budget, a stop request or a signal; returns the last evaluation."""
+        cfg, reporter = self.cfg, self.reporter
+        first_loss: float | None = None
+        window: list[float] = []  # losses since the last scalar-log row
+        recent = self._recent
+        last_eval_time = self.elapsed
+        while not self._should_stop():
+            lr = cfg.lr_at(self._schedule_frac())
+            loss = self._train_step(lr)
+            self.step += 1
+            self.elapsed = time.perf_counter() - t0
+            if first_loss is None:
+                first_loss = loss
+                if resumed_from is None:
+                    self.setup_seconds = self.elapsed
+            asked = self.on_step is not None and bool(self.on_step(self.step, loss, lr))
+            self._stop_requested = self._stop_requested or asked
+            exploded = loss > cfg.explode_factor * max(first_loss, 1e-3)
+            bad = not asked and (not math.isfinite(loss) or exploded)
+            # subtle: under DDP every rank must stop together, or the others wait forever
+            # in the next collective for the one that raised
+            if self._agree(bad, op="any"):
+                what = (
+                    f"training loss became {loss:.4g} at step {self.step} "
+                    f"(first loss {first_loss:.4g})"
+                    if bad
+                    else f"training loss went bad on another rank at step {self.step}"
+                )
+                raise TrainingDiverged(
+                    f"{what}; stopped. {self._checkpoint_note()} "
+                    "Try a lower --lr or gradient clipping."
+                )
+            window.append(loss)
+            recent.append(loss)
+            if self.step % cfg.log_interval == 0:
+                if self._log is not None:
+                    self._log.log(self.step, train_loss=sum(window) / len(window), lr=lr)
+                window = []
+            reporter.step(self.step, self.elapsed, loss)
+            due = self.step % cfg.eval_interval == 0 or (
+                cfg.eval_interval_seconds is not None
+                and self.elapsed - last_eval_time >= cfg.eval_interval_seconds
+            )
+            if due and self.is_main:
+                last_eval = self._eval_and_checkpoint()
+                last_eval_time = self.elapsed = time.perf_counter() - t0
+            elif self.is_main and self._save_due():
+                self.save_last()
+        if self._agree(self._signal is not None, op="rank0"):
+            # subtle: no final evaluation (it can take long, and a second signal would cut it);
+            # last.pt alone lets the run continue exactly where it stopped
+            if self.is_main:
+                self.save_last()
+            raise TrainingInterrupted(self._signal or signal.SIGINT, f"stopped at step {self.step}")
+        if self.is_main and (not self.history or self.history[-1]["step"] != self.step):
+            last_eval = self._eval_and_checkpoint()
+        self.elapsed = time.perf_counter() - t0
+        return last_eval
 
 
 def load_model_state(run_dir: str | os.PathLike[str], kind: str) -> dict[str, Any]:

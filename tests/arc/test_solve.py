@@ -186,7 +186,7 @@ def gridops():
 @pytest.mark.parametrize("connectivity", [4, 8])
 def test_gridops_js_components_match_the_reference(gridops, connectivity):
     # one-colour objects only (gridops.js has no multicolor), same order, same cells, and boxes
-    # as [top, left, bottom, right]
+    # as the labels give them: [top, left, height, width]
     for grid, bg in random_grids(connectivity, 100):
         w = grid.shape[1]
         got = json.loads(
@@ -200,5 +200,6 @@ def test_gridops_js_components_match_the_reference(gridops, connectivity):
         assert [o["id"] for o in got] == list(range(len(ref)))
         for o, flat in zip(got, ref, strict=True):
             rows, cols = [i // w for i in flat], [i % w for i in flat]
-            assert o["box"] == [min(rows), min(cols), max(rows), max(cols)]
+            top, left = min(rows), min(cols)
+            assert o["box"] == [top, left, max(rows) - top + 1, max(cols) - left + 1]
             assert o["colors"] == [int(grid.flat[flat[0]])]

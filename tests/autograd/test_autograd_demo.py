@@ -79,3 +79,13 @@ def test_cli_demo_default_out_is_a_new_folder(tmp_path, monkeypatch):
         assert main(["micrograd", "demo", "--steps", "2"]) == 0
     runs = sorted((tmp_path / "runs" / "micrograd").iterdir())
     assert len(runs) == 2 and all((r / "metrics.json").is_file() for r in runs)
+
+
+def test_cli_demo_json_and_quiet(tmp_path, capsys):
+    import json
+
+    assert main(["micrograd", "demo", "--steps", "2", "--json", "--out", str(tmp_path / "a")]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["steps"] == 2 and "loss_curve" not in line
+    assert main(["micrograd", "demo", "--steps", "2", "--quiet", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out == ""

@@ -40,7 +40,7 @@ def test_encode_decode_round_trip(model, capsys):
     ids = capsys.readouterr().out.split()
     assert [int(i) for i in ids] == z2h.bpe.load(model).encode(text)
     assert main(["bpe", "decode", "--model", model, *ids]) == 0
-    assert capsys.readouterr().out == text
+    assert capsys.readouterr().out == text + "\n"  # the line ends, as in every command
 
 
 def test_stdin(model, capsys, monkeypatch):

@@ -139,3 +139,30 @@ def test_resume_without_out_asks_for_the_run(system, tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert f"z2h {system}: error: --resume continues a run: name its folder with --out RUN" in err
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["makemore", "sample"], ["makemore", "eval"], ["makemore", "fold-bn"], ["gpt", "sample"],
+     ["arc", "eval"], ["arc", "predict"]],
+)  # fmt: skip
+def test_run_is_shown_required_where_it_is(argv, capsys):
+    """The usage line shows --run DIR without brackets; leaving it out is argparse's exit 2."""
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    usage = err.split("\n\n")[0]
+    assert " --run DIR" in usage and "[--run DIR]" not in usage
+    assert "required" in err
+
+
+def test_autocast_and_device_auto_where_they_apply():
+    for system, argv in (
+        ("arc", ["arc", "train", "--autocast", "auto", "--device", "auto"]),
+        ("arc", ["arc", "eval", "--run", "r", "--device", "auto"]),
+        ("gpt", ["gpt", "train", "--autocast", "auto", "--device", "auto"]),
+        ("makemore", ["makemore", "train", "--autocast", "auto"]),
+    ):
+        args = cli.build_parser(system).parse_args(argv)
+        assert "auto" in (getattr(args, "autocast", "auto"), args.__dict__.get("device"))

@@ -389,16 +389,76 @@ def test_resume_with_nothing_to_resume_refuses(tmp_path):
         make(tmp_path / "empty")[1].fit(resume=True)
 
 
-def test_resume_past_max_steps_says_nothing_is_left(tmp_path):
-    import io
-
-    from z2h.run import Reporter
-
+def test_resume_of_a_finished_run_is_refused_and_changes_nothing(tmp_path):
+    """--resume with the budget the run already spent is an error, not a run of no steps that
+    rewrites the folder's files."""
     make(tmp_path)[1].fit()
-    _, trainer = make(tmp_path, max_steps=20)
-    trainer.reporter = Reporter("test", stream=(stream := io.StringIO()), mode="lines")
-    assert trainer.fit(resume=True).steps == 30
-    assert "already took --max-steps 20: nothing to train" in stream.getvalue()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for cfg in ({"max_steps": 20}, {"max_steps": 30}):
+        with pytest.raises(CheckpointError, match=r"already took --max-steps .*raise --max-steps"):
+            make(tmp_path, **cfg)[1].fit(resume=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert make(tmp_path, max_steps=40)[1].fit(resume=True).steps == 40
+
+
+@pytest.mark.parametrize("held", ["best.pt", "metrics.json", "last.pt"])
+def test_a_new_run_never_writes_over_a_finished_one(tmp_path, held):
+    """A folder holding best.pt or metrics.json (no last.pt) is a run too: refused, untouched."""
+    make(tmp_path)[1].fit()
+    for name in {"best.pt", "metrics.json", "last.pt"} - {held}:
+        (tmp_path / name).unlink(missing_ok=True)
+    (tmp_path / "metrics.json").write_text("{}") if held == "metrics.json" else None
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(CheckpointError, match=rf"already holds a run \({held}\)") as e:
+        make(tmp_path)[1].fit()
+    assert ("--resume" in str(e.value)) == (held == "last.pt")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    if held != "last.pt":
+        with pytest.raises(CheckpointError, match=r"no last\.pt to continue from; start a new run"):
+            make(tmp_path)[1].fit(resume=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("warmup_frac", -0.1), ("warmup_frac", 1.5), ("min_lr_frac", 2.0), ("min_lr_frac", -1.0),
+     ("grad_clip", -1.0)],
+)  # fmt: skip
+def test_fractions_and_clip_are_range_checked(field, value):
+    flag = "--" + field.replace("_", "-")
+    with pytest.raises(Z2HError, match=rf"{flag} must be"):
+        TrainConfig(max_steps=1, **{field: value}).validate()
+
+
+def test_a_resume_mismatch_names_the_keys_that_differ(tmp_path):
+    from z2h.train import describe_difference
+
+    assert describe_difference({"a": 1, "b": {"c": 2, "d": 3}}, {"a": 1, "b": {"c": 2, "d": 4}},
+                               "model_config") == ["model_config.b.d: 3 -> 4"]  # fmt: skip
+    make(tmp_path)[1].fit()
+    _, other = make(tmp_path, max_steps=40)
+    other.extra["model"] = "wider"
+    with pytest.raises(CheckpointError, match=r"different model \(model: 'tiny' -> 'wider'\)"):
+        other.fit(resume=True)
+
+
+def test_a_signal_saves_last_pt_and_stops(tmp_path):
+    """SIGINT/SIGTERM mid-run: the step reached goes to last.pt, then TrainingInterrupted; the
+    run resumes from exactly that step."""
+    import os
+    import signal
+
+    from z2h.train import TrainingInterrupted
+
+    def send(step, loss, lr):
+        if step == 7:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(TrainingInterrupted) as e:
+        make(tmp_path, save_seconds=None, on_step=send)[1].fit()
+    assert e.value.signum == signal.SIGTERM
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["step"] == 7
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    assert make(tmp_path)[1].fit(resume=True).resumed_from == 7
 
 
 def test_scalars_keep_one_line_ending_after_resume(tmp_path):

@@ -105,7 +105,10 @@ def test_bad_text(tmp_path, capsys, content, message):
 def test_foreign_checkpoint_is_refused(tmp_path, capsys):
     save_checkpoint(tmp_path / "best.pt", {"model": "mlp"}, kind="makemore")
     assert main(["gpt", "sample", "--out", str(tmp_path)]) == 2
-    assert "'makemore' checkpoint" in capsys.readouterr().err
+    assert (
+        "checkpoint of kind 'makemore'; this command needs one of kind 'gpt'"
+        in capsys.readouterr().err
+    )
 
 
 def test_missing_run_directory(tmp_path, capsys):
@@ -313,3 +316,24 @@ def test_summary_shows_a_slow_speed_as_a_whole_number():
                "autocast": "fp32", "out": "RUN"}  # fmt: skip
     text = _summary(metrics)
     assert "tokens/s    465\n" in text and "val loss    3.0874" in text
+
+
+def test_compile_and_device_are_spelled_as_elsewhere():
+    """--compile/--no-compile as in makemore, --device auto as gpt train and arc take it."""
+    from z2h.cli import build_parser
+
+    parser = build_parser("gpt")
+    assert parser.parse_args(["gpt", "train", "--no-compile"]).compile is False
+    assert parser.parse_args(["gpt", "train", "--compile"]).compile is True
+    assert parser.parse_args(["gpt", "train"]).compile is False
+    assert parser.parse_args(["gpt", "sample", "--run", "r", "--device", "auto"]).device == "auto"
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--min-lr-frac", "1.5"), ("--warmup-frac", "2")])
+def test_fractions_are_range_checked(tmp_path, capsys, flag, value):
+    out = tmp_path / "r"
+    text = tmp_path / "t.txt"
+    text.write_text("hello world\n" * 50)
+    args = ["gpt", "train", "--data", str(text), "--max-steps", "1", flag, value, "--out", str(out)]
+    assert main(args) == 2
+    assert f"{flag} must be in [0, 1], got" in capsys.readouterr().err

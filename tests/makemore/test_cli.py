@@ -163,7 +163,10 @@ def test_bad_run_directories(tmp_path, words_file, capsys):
 
     save_checkpoint(out / "best.pt", {"x": 1}, kind="gpt")
     assert run("eval", "--run", out) == 2
-    assert "'gpt' checkpoint" in capsys.readouterr().err
+    assert (
+        "checkpoint of kind 'gpt'; this command needs one of kind 'makemore'"
+        in capsys.readouterr().err
+    )
     (out / "best.pt").write_bytes(b"not a checkpoint at all")
     assert run("sample", "--run", out) == 2
     assert "corrupted" in capsys.readouterr().err
@@ -277,7 +280,8 @@ def test_counted_model_over_a_run_says_choose_another_out(tmp_path, words_file, 
     capsys.readouterr()
     assert run("train", *args) == 2
     err = capsys.readouterr().err
-    assert "already holds a run; choose another --out" in err and "--resume" not in err
+    assert "already holds a run (best.pt, metrics.json); choose another --out" in err
+    assert "--resume" not in err
 
 
 def test_bad_threads(tmp_path, words_file, capsys):
@@ -383,3 +387,38 @@ def test_resume_with_another_word_list_says_different_data(tmp_path, words_file,
     assert run("train", *args, "--data", other, "--resume") == 2
     err = capsys.readouterr().err
     assert "different data" in err and "model config" not in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--max-steps", "5"], "--max-steps does not apply"),
+        (["--lr", "0.1", "--batch-size", "4"], "--batch-size, --lr does not apply"),
+        (["--warmup-frac", "0.1"], "--warmup-frac does not apply"),
+    ],
+)
+def test_a_counted_model_refuses_step_flags(tmp_path, words_file, capsys, flags, says):
+    """A counted n-gram is fit in one go: --max-steps and the other loop flags are refused, not
+    silently ignored, and no folder is made."""
+    out = tmp_path / "r"
+    assert run("train", "--model", "ngram", *flags, "--data", words_file, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert "is counted, not trained step by step" in err and says in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--warmup-frac", "1.5"), ("--warmup-frac", "-0.1"), ("--grad-clip", "-1")],
+)
+def test_training_ranges_are_checked(tmp_path, words_file, capsys, flag, value):
+    out = tmp_path / "r"
+    args = ["--model", "mlp", "--max-steps", "1", flag, value, "--data", words_file, "--out", out]
+    assert run("train", *args) == 2
+    assert f"{flag} must be" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_manual_backprop_refuses_negative_steps(capsys):
+    assert run("manual-backprop", "--steps", "-1") == 2
+    assert "--steps must be at least 1 (or 0: check only), got -1" in capsys.readouterr().err

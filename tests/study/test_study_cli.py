@@ -177,9 +177,22 @@ def test_unreadable_notes_file_keeps_file_and_note(capsys, notes_folder):
     assert f"{path} line 18: cannot read '00:61:00' as a time" in line
     assert line.endswith("note NOT saved: **00:50:00** - my precious thought")
     assert path.read_text(encoding="utf-8") == broken
-    for command in (["prompt"], ["status"]):
-        code, _, err = study(capsys, *command, "--notes", str(notes_folder))
-        assert code == 2 and "line 18" in _one_error_line(err)
+
+
+def test_one_bad_notes_file_is_reported_and_the_others_still_read(capsys, notes_folder):
+    """A malformed line in lecture 2's notes is named on stderr; status and prompt go on with
+    lectures 1 and 3."""
+    path = notes_folder / "lecture-02.md"
+    path.write_text(path.read_text(encoding="utf-8") + "**00:61:00** - typo\n", encoding="utf-8")
+    for command in (["prompt", "--lecture", "3"], ["status"]):
+        code, out, err = study(capsys, *command, "--notes", str(notes_folder))
+        assert code == 0
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("z2h study: warning: notes file left out: ")
+        assert f"{path} line 18: cannot read '00:61:00'" in lines[0]
+        assert "F.cross_entropy" in out or "Lecture 3" in out
+    code, out, _ = study(capsys, "status", "--notes", str(notes_folder))
+    assert "Lecture 1" in out and "Lecture 3" in out
 
 
 def test_unwritable_notes_folder_keeps_the_note(capsys, tmp_path):
@@ -234,3 +247,11 @@ assert "torch" not in sys.modules, "z2h study imported torch"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=env, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_chapters_out_writes_the_vtt_as_vtt_file_does(capsys, tmp_path):
+    """--out FILE is the one spelling of an output; --vtt FILE stays as its alias."""
+    assert study(capsys, "chapters", "2", "--out", str(tmp_path / "a.vtt"))[0] == 0
+    assert study(capsys, "chapters", "2", "--vtt", str(tmp_path / "b.vtt"))[0] == 0
+    assert (tmp_path / "a.vtt").read_bytes() == (tmp_path / "b.vtt").read_bytes()
+    assert (tmp_path / "a.vtt").read_text().startswith("WEBVTT")

@@ -18,6 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _configure_generators(sub)
     _configure_generate(sub)
     _configure_validate(sub)
+    _configure_check_labels(sub)
     _configure_show(sub)
     _configure_label(sub)
     _configure_sheet(sub)
@@ -187,6 +188,45 @@ def _validate(args: argparse.Namespace) -> int:
     raise ArcError(f"{len(problems)} problems in {checked} task(s) checked")
 
 
+# check-labels
+
+
+def _configure_check_labels(sub) -> None:
+    p = sub.add_parser(
+        "check-labels",
+        help="replay every label row against the grids",
+        description="Replay every correspondence row of a labels file, a folder of them, a "
+        "generated set or a JSONL shard: the input object with its actions applied must be "
+        "its output object (docs/arc.md, 'Checking labels'). Prints each false row (task, "
+        "pair, row, objects, what differs) and exits 2 if any.",
+    )
+    p.add_argument("path", help="LABELS.json, a folder of them, a set's folder or FILE.jsonl")
+    p.add_argument(
+        "--grids",
+        help="where the grids of lone labels files are: a task file, a folder of task files, "
+        "or arcagi1 / arcagi2 (looked up by task id); default: the grids the labels paint",
+    )
+    p.set_defaults(func=_check_labels)
+
+
+def _check_labels(args: argparse.Namespace) -> int:
+    from z2h.arc.checklabels import check_path
+
+    report = check_path(Path(args.path), args.grids)
+    lines = report.problems + [str(f) for f in report.false]
+    if len(lines) == 1:  # one problem: it is the error line
+        raise ArcError(lines[0])
+    for line in lines:
+        print(line)
+    summary = f"{report.tasks} task(s), {report.rows} rows: {len(report.false)} false rows"
+    if report.problems:
+        summary += f", {len(report.problems)} other problems"
+    if report.problems or report.false:
+        raise ArcError(summary)
+    print(summary)
+    return 0
+
+
 # show
 
 
@@ -203,11 +243,15 @@ def _configure_show(sub) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_task
+    from z2h.run import check_output_file
 
+    if args.out:
+        check_output_file(args.out)  # before the task is read (a real one may be fetched)
     task = load_task_spec(args.task)
     out = Path(args.out or f"{task.id}.png")
     if out.is_dir():
         raise ArcError(f"--out {out} is a folder; give a file name ending in .png")
+    check_output_file(out)
     print(f"wrote {draw_task(task, out)}")
     return 0
 
@@ -219,22 +263,37 @@ def _configure_label(sub) -> None:
     p = sub.add_parser(
         "label",
         help="find the objects and relations in a task (heuristic)",
-        description="Label a task that has no labels (a real ARC task): its objects "
-        "(8-connected one-colour components), their relations, and a best-effort "
-        "correspondence between input and output objects.",
+        description="Label a task that has no labels (a real ARC task): its objects, a few "
+        "meaningful relations, and which input object became which output object by which "
+        "actions. Every row passes z2h arc check-labels; what no chain of actions explains "
+        "says reshape, merge, split or replaced.",
     )
     p.add_argument("task", help="FILE.json, arcagi1:ID or arcagi2:ID")
     p.add_argument("--out", help="write the labels JSON here")
     p.add_argument("--json", action="store_true", help="print the labels JSON")
+    p.add_argument(
+        "--objects-model",
+        metavar="RUN",
+        help="take the objects from a trained objects model's run (z2h arc train --model "
+        "objects) instead of connected components; provenance 'model'",
+    )
     p.set_defaults(func=_label)
 
 
 def _label(args: argparse.Namespace) -> int:
     from z2h.arc.correspond import heuristic_labels
-    from z2h.run import write_json_atomic
+    from z2h.run import check_output_file, write_json_atomic
 
+    if args.out:
+        check_output_file(args.out)
     task = load_task_spec(args.task)
-    labels = heuristic_labels(task)
+    if args.objects_model:
+        from z2h.arc.correspond import model_segmenter
+
+        segmenter = model_segmenter(args.objects_model)
+        labels = heuristic_labels(task, segmenter, f"model {args.objects_model}")
+    else:
+        labels = heuristic_labels(task)
     if args.json:
         print(json.dumps(labels.to_json()))
     else:
@@ -245,7 +304,10 @@ def _label(args: argparse.Namespace) -> int:
 
 
 def _print_labels(labels) -> None:
-    print(f"task {labels.task_id}: heuristic labels (labels version {labels.version})")
+    print(
+        f"task {labels.task_id}: {labels.provenance} labels (labels version {labels.version}, "
+        f"objects: {labels.params.get('objects')}, replay_ok: {labels.replay_ok})"
+    )
     for split in ("train", "test"):
         for i, pl in enumerate(getattr(labels, split)):
             out = pl.output
@@ -261,7 +323,8 @@ def _print_labels(labels) -> None:
                     what = ", ".join(_action_text(a) for a in m.actions) or "unchanged"
                     print(f"  in {m.input_id} -> out {m.output_id}: {what}")
                 elif m.change == "deleted":
-                    print(f"  in {m.input_id}: deleted")
+                    what = ", ".join(_action_text(a) for a in m.actions) or "deleted"
+                    print(f"  in {m.input_id}: {what}")
                 else:
                     print(f"  out {m.output_id}: created")
 
@@ -291,9 +354,11 @@ def _sheet(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_sheet
     from z2h.arc.generate import make_task
     from z2h.arc.generators.registry import resolve
+    from z2h.run import check_output_file
 
     gens = resolve(args.generator)
     difficulty = parse_difficulty(args.difficulty)
+    check_output_file(args.out)  # before a task per generator is made
     rows = [(g.name, make_task(g, args.seed, 0, difficulty).task) for g in gens]
     print(f"wrote {draw_sheet(rows, args.out)}")
     return 0

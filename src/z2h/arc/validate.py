@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from z2h.arc.checklabels import false_rows
 from z2h.arc.checks import task_problems
 from z2h.arc.dataset import TASKS, labels_file, layout_problems, read_labels, shard_rows, task_files
 from z2h.arc.generators.base import Generator
@@ -27,7 +28,7 @@ def _generator(labels: TaskLabels | None, where: str, problems: list[str]) -> Ge
 def _check(task: Task, labels: TaskLabels | None, where: str) -> list[str]:
     problems: list[str] = []
     gen = _generator(labels, where, problems)
-    return problems + task_problems(task, labels, gen)
+    return problems + task_problems(task, labels, gen) + false_rows(task, labels)
 
 
 def _task_files(path: Path) -> Iterator[tuple[Path, Path | None]]:

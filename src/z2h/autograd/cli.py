@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 
+from z2h.cli import add_output_flags, print_result
 from z2h.defaults import DEFAULT_SEED
+
+# what `demo` writes into its folder: an --out holding any of them is refused without --force
+DEMO_FILES = ("decision_boundary.png", "graph.svg", "metrics.json")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=DEFAULT_SEED, help=f"seed for data and weights ({DEFAULT_SEED})"
     )
     p.add_argument("--out", help="run folder (default: a new runs/micrograd/demo-TIME-ID)")
+    p.add_argument(
+        "--force", action="store_true", help="write over an earlier demo's files in --out"
+    )
+    add_output_flags(p)
     p.set_defaults(func=_demo)
 
 
@@ -32,26 +41,36 @@ def _demo(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise Z2HError(f"--steps must be at least 1, got {args.steps}")
     out = make_run_dir(args.out or default_run_dir("micrograd", "demo"))
+    held = [name for name in DEMO_FILES if (out / name).exists()]
+    if held and not args.force:
+        raise Z2HError(
+            f"--out {out} already holds a demo ({', '.join(held)}); choose another --out or "
+            "pass --force to write over it"
+        )
+    talk = not (args.quiet or args.json)
 
     def report(k: int, loss: float, accuracy: float) -> None:
-        if k % 10 == 0 or k == args.steps - 1:
+        if talk and (k % 10 == 0 or k == args.steps - 1):
             print(f"step {k:3d} loss {loss:.6f} accuracy {accuracy:.0%}")
 
     result = run_demo(DemoConfig(steps=args.steps, seed=args.seed), on_step=report)
     loss, accuracy = result.history[-1]
     plot_decision_boundary(result.model, result.X, result.y, out / "decision_boundary.png")
     write_text_atomic(out / "graph.svg", neuron_graph_svg(result.model, result.X[0]))
-    write_metrics(
-        out,
-        {
-            "steps": args.steps,
-            "seconds": result.seconds,
-            "loss": loss,  # at the last step, before its update (as the lecture prints it)
-            "accuracy": accuracy,
-            "seed": args.seed,
-            "loss_curve": [h[0] for h in result.history],
-            "accuracy_curve": [h[1] for h in result.history],
-        },
-    )
-    print(f"{args.steps} steps in {result.seconds:.2f} s; wrote {out}/")
+    metrics = {
+        "steps": args.steps,
+        "seconds": result.seconds,
+        "loss": loss,  # at the last step, before its update (as the lecture prints it)
+        "accuracy": accuracy,
+        "seed": args.seed,
+        "out": str(out),
+        "loss_curve": [h[0] for h in result.history],
+        "accuracy_curve": [h[1] for h in result.history],
+    }
+    write_metrics(out, metrics)
+    summary = f"{args.steps} steps in {result.seconds:.2f} s; wrote {out}/"
+    if args.json:  # the curves stay in metrics.json; the line holds the numbers
+        print(json.dumps({k: v for k, v in metrics.items() if not k.endswith("_curve")}))
+    else:
+        print_result(args, metrics, summary)
     return 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from z2h.bpe.base import TokenizerError
+from z2h.cli import add_output_flags, print_result
 
 # background colours cycled over tokens by `show` (ANSI 256-colour codes, light tones)
 COLOURS = (224, 194, 189, 230, 153, 217, 158, 223)
@@ -42,7 +44,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="output prefix: writes PREFIX.model, PREFIX.vocab (default: a new "
         "runs/bpe/PATTERN-VOCAB-TIME-ID/tok)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write over PREFIX.model and PREFIX.vocab if they exist",
+    )
     p.add_argument("--verbose", action="store_true", help="print every merge")
+    add_output_flags(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser(
@@ -103,6 +111,7 @@ def _train(args: argparse.Namespace) -> int:
         raise TokenizerError(
             f"--vocab-size must be at least 256 (the byte tokens), got {args.vocab_size}"
         )
+    out = _check_out(args)  # before the (possibly long) training, not after it
     text = read_text(args.input)
     if not text:
         raise TokenizerError(f"{args.input}: the training text is empty")
@@ -114,21 +123,42 @@ def _train(args: argparse.Namespace) -> int:
         tok.register_special_tokens(
             {name: len(tok.vocab) + i for i, name in enumerate(args.special)}
         )
-    out = args.out
-    if out is None:  # like every train command: a new folder of its own, never an old one
-        from z2h.run import default_run_dir
-
-        out = str(default_run_dir("bpe", f"{args.pattern}-{args.vocab_size}") / "tok")
     model_path = tok.save(out)
     learned = len(tok.merges)
-    print(
+    vocab_path = model_path.with_suffix(".vocab")
+    result = {
+        "tokenizer": type(tok).__name__, "pattern": args.pattern, "input": args.input,
+        "merges": learned, "seconds": seconds, "vocab_size": tok.vocab_size,
+        "model": str(model_path), "vocab": str(vocab_path),
+    }  # fmt: skip
+    summary = (
         f"trained {type(tok).__name__} (pattern {args.pattern}) on {args.input}: "
-        f"{learned} merges in {seconds:.2f} s, vocab size {tok.vocab_size}"
+        f"{learned} merges in {seconds:.2f} s, vocab size {tok.vocab_size}\n"
+        f"wrote {model_path} and {vocab_path}"
     )
-    if learned < args.vocab_size - 256:
+    if learned < args.vocab_size - 256 and not args.quiet:
         print(f"note: the text ran out of pairs after {learned} merges", file=sys.stderr)
-    print(f"wrote {model_path} and {model_path.with_suffix('.vocab')}")
+    print_result(args, result, summary)
     return 0
+
+
+def _check_out(args: argparse.Namespace) -> Path:
+    """The PREFIX to save to: new by default; an existing one only with --force; writable."""
+    from z2h.run import check_output_file, default_run_dir
+
+    if args.out is None:  # like every train command: a new folder of its own, never an old one
+        return default_run_dir("bpe", f"{args.pattern}-{args.vocab_size}") / "tok"
+    prefix = args.out[: -len(".model")] if args.out.endswith(".model") else args.out
+    files = [Path(prefix + ".model"), Path(prefix + ".vocab")]
+    for path in files:
+        check_output_file(path)
+    held = [str(p) for p in files if p.exists()]
+    if held and not args.force:
+        raise TokenizerError(
+            f"--out {args.out}: {' and '.join(held)} exist; choose another --out or pass --force "
+            "to write over them"
+        )
+    return Path(prefix)
 
 
 def _load(path: str):
@@ -159,9 +189,9 @@ def _decode(args: argparse.Namespace) -> int:
             ids = [int(word) for word in sys.stdin.read().split()]
         except ValueError as e:
             raise TokenizerError(f"standard input must hold integer token ids ({e})") from e
-    sys.stdout.write(tok.decode(ids))
-    if sys.stdout.isatty():
-        sys.stdout.write("\n")
+    text = tok.decode(ids)
+    # like every line-printing command, the output ends with a newline (one is not doubled)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 

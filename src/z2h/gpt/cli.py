@@ -88,7 +88,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=["fp32", "bf16", "auto"],
         help="matmul precision (default auto: bf16 where the CPU or GPU computes it natively)",
     )
-    o.add_argument("--compile", action="store_true", help="torch.compile the model")
+    o.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="torch.compile the model",
+    )
     o.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for init and batches")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
@@ -108,7 +113,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--top-k", type=int, help="sample only from the k most likely tokens")
     p.add_argument("-n", "--num-samples", type=int, default=1, help="independent samples")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
+    p.add_argument(
+        "--device",
+        default="cpu",
+        choices=["auto", "cpu", "cuda"],
+        help="device (auto: cuda when there is one)",
+    )
     p.add_argument(
         "--special",
         choices=["raise", "all", "none"],
@@ -165,9 +175,11 @@ def _is_rank0() -> bool:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from z2h.gpt.dist import pick_device
     from z2h.gpt.sample import load_run, sample
 
-    run = load_run(run_arg(args), device=args.device, special=args.special)
+    device = str(pick_device(args.device))
+    run = load_run(run_arg(args), device=device, special=args.special)
     texts = sample(
         run,
         prompt=args.prompt,

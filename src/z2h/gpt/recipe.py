@@ -27,7 +27,14 @@ from z2h.gpt.model import GPT, GPTConfig, make_config
 from z2h.gpt.tasks import TASKS
 from z2h.gpt.tokenizer import BPETokenizer, CharTokenizer, TextTokenizer, same_tokenizer
 from z2h.run import Reporter, default_run_dir, set_threads
-from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info
+from z2h.train import (
+    LAST_CHECKPOINT,
+    TrainConfig,
+    Trainer,
+    check_run_dir,
+    describe_difference,
+    dist_info,
+)
 
 KIND = "gpt"  # checkpoint kind written by every GPT run
 DEFAULT_TIME_BUDGET = 48.0  # seconds, when neither --time-budget nor --max-steps is given
@@ -213,9 +220,9 @@ def check_resume(run_dir: Path, tokenizer: TextTokenizer, data_id: dict[str, Any
         return
     ckpt = load_checkpoint(last, kind=KIND)
     if "data" in ckpt and ckpt["data"] != data_id:
+        diff = "; ".join(describe_difference(ckpt["data"], data_id, "data"))
         raise CheckpointError(
-            f"cannot resume: {last} was trained on different data ({ckpt['data']} vs {data_id}); "
-            "use a new --out"
+            f"cannot resume: {last} was trained on different data ({diff}); use a new --out"
         )
     if not same_tokenizer(ckpt.get("tokenizer", {}), tokenizer.to_dict()):
         raise CheckpointError(
@@ -229,12 +236,14 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     ``settings.out`` is filled in when it was None (the new run folder's name)."""
     s = resolve_settings(settings)
     check_settings(s)
+    train_config(s).validate()  # the loop's ranges too, before the text is read
     set_threads(s.threads, who="z2h gpt", quiet=s.quiet)
     device = dist.pick_device(s.device)
     joined = dist.init_from_env(device)
     try:
         if s.out is None:
             s.out = settings.out = _shared_run_dir(s)
+        check_run_dir(s.out, resume=s.resume)  # before the text is read and tokenized
         return _run(s, device)
     finally:
         if joined:

@@ -124,6 +124,8 @@ def _exercises(args: argparse.Namespace) -> int:
     from z2h.makemore import exercises
 
     def progress(row: dict) -> None:
+        if args.quiet:
+            return
         loss = f" (dev {row['dev']:.4f})" if row["dev"] is not None else ""
         print(f"makemore exercises: {row['exercise']} {row['what']}{loss}", file=sys.stderr)
 
@@ -133,7 +135,7 @@ def _exercises(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if args.json:
         print(json.dumps(report["rows"], indent=2))
-    else:
+    elif not args.quiet:
         print(report["markdown"])
     return 0
 
@@ -143,6 +145,8 @@ def _manual_backprop(args: argparse.Namespace) -> int:
 
     from z2h.makemore import manual_backprop as mb
 
+    if args.steps < 0:
+        raise Z2HError(f"--steps must be at least 1 (or 0: check only), got {args.steps}")
     cfg = mb.ManualMLPConfig(n_hidden=64)
     checks = {
         "float64": mb.check_gradients(cfg, dtype=torch.float64),
@@ -286,6 +290,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the rows as JSON on stdout instead of the table"
     )
+    p.add_argument("--quiet", action="store_true", help="no progress and no table (errors only)")
     p.add_argument("--quick", action="store_true", help="short runs and sweeps (smoke tests)")
     p.set_defaults(func=_exercises)
 

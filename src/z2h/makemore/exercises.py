@@ -38,7 +38,7 @@ from z2h.makemore.models.neural_ngram import NeuralNGram, NeuralNGramConfig
 from z2h.makemore.models.ngram import DEFAULT_K_GRID, NGram, NGramConfig
 from z2h.makemore.plots import plot_bigram_counts
 from z2h.makemore.sample import sample_words
-from z2h.run import write_json_atomic, write_text_atomic
+from z2h.run import make_run_dir, write_json_atomic, write_text_atomic
 from z2h.train import LAST_CHECKPOINT
 
 LECTURES = ("lecture2",)
@@ -92,11 +92,8 @@ def run(
     minute: the CLI shows the rows as progress)."""
     if lecture not in LECTURES:
         raise Z2HError(f"no exercises for {lecture!r}; choose one of: {', '.join(LECTURES)}")
-    if out is None:
-        out_dir = Path(tempfile.mkdtemp(prefix="z2h-lecture2-"))
-    else:
-        out_dir = Path(out)
-        out_dir.mkdir(parents=True, exist_ok=True)
+    # --out is checked (and made) before the minute of work, not after it
+    out_dir = Path(tempfile.mkdtemp(prefix="z2h-lecture2-")) if out is None else make_run_dir(out)
     words = prepare(data, seed)
     V = len(words.vocab)
     ex = {n: _splits(words, n - 1) for n in range(1, 7)}

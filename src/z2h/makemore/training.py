@@ -29,7 +29,7 @@ import torch
 
 from z2h.checkpoint import save_checkpoint
 from z2h.defaults import DEFAULT_SEED
-from z2h.errors import CheckpointError, Z2HError
+from z2h.errors import Z2HError
 from z2h.makemore import registry
 from z2h.makemore.batches import batch_fn, check_pack, pack_fn
 from z2h.makemore.data import WordData, examples, prepare
@@ -47,7 +47,7 @@ from z2h.run import (
     write_metrics,
     write_text_atomic,
 )
-from z2h.train import BEST_CHECKPOINT, LAST_CHECKPOINT, TrainConfig, Trainer, load_model_state
+from z2h.train import BEST_CHECKPOINT, TrainConfig, Trainer, check_run_dir, load_model_state
 
 
 @dataclass
@@ -109,11 +109,20 @@ def preset_in_effect(entry: registry.ModelEntry, named: str | None, config: Any)
     return next((p for p in candidates if p in entry.presets and matches(p)), None)
 
 
-def _check_fresh(run_dir: Path) -> None:
-    """A counted model never overwrites a run (and cannot resume one: it is counted in one go)."""
-    for name in (BEST_CHECKPOINT, LAST_CHECKPOINT):
-        if (run_dir / name).exists():
-            raise CheckpointError(f"{run_dir} already holds a run; choose another --out")
+def _check_counted(entry: registry.ModelEntry, opts: TrainOptions) -> None:
+    """A counted model is fit in one go: the step-by-step flags are refused, not ignored."""
+    if opts.resume:
+        raise Z2HError(
+            f"model {entry.name!r} is counted, not trained step by step: there is nothing to "
+            "resume; drop --resume"
+        )
+    given = [k for k, v in opts.train_fields.items() if v is not None]
+    given += [k for k in ("batch_size", "pack") if getattr(opts, k) is not None]
+    if given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in sorted(given))
+        raise Z2HError(
+            f"model {entry.name!r} is counted, not trained step by step: {flags} does not apply"
+        )
 
 
 def _train_setup(
@@ -154,6 +163,9 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     entry = registry.get(opts.model)
     if opts.out is None:
         opts.out = default_run_dir("makemore", entry.name)
+    if not entry.trainable:
+        _check_counted(entry, opts)
+    check_run_dir(opts.out, resume=opts.resume)  # before the data is read or a folder made
     data = prepare(opts.data, opts.seed)
     recipe = (
         entry.recipe(opts.train_fields.get("time_budget"), opts.train_fields.get("max_steps"))
@@ -170,14 +182,8 @@ def train(opts: TrainOptions) -> dict[str, Any]:
     config = build_config(entry, opts.preset, model_fields, data)
     if entry.trainable:
         batch_size, pack, train_cfg = _train_setup(entry, recipe, opts, config)
-        run_dir = Path(opts.out)  # the Trainer makes it (and checks a resumed one exists)
+        run_dir = Path(opts.out)  # the Trainer makes it
     else:
-        if opts.resume:
-            raise Z2HError(
-                f"model {entry.name!r} is counted, not trained step by step: there is nothing to "
-                "resume; drop --resume"
-            )
-        _check_fresh(Path(opts.out))
         run_dir = make_run_dir(opts.out)
     seed_everything(opts.seed)
     bs = config.block_size

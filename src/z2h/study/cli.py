@@ -45,11 +45,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("lecture", help="lecture number (1-9)")
     p.add_argument(
+        "--out",
+        dest="vtt",
+        metavar="FILE",
+        help="write the chapters as WebVTT (kind=chapters) to FILE ('-': standard output)",
+    )
+    p.add_argument(
         "--vtt",
         nargs="?",
         const="-",
         metavar="FILE",
-        help="write the chapters as WebVTT (kind=chapters) to FILE, or to standard output",
+        help="the same as --out FILE; alone: WebVTT on standard output",
     )
     p.set_defaults(func=_chapters)
 
@@ -234,7 +240,7 @@ def _prompt(args: argparse.Namespace) -> int:
         template = prompt.read_template(folder / prompt.TEMPLATE_FILE)
     else:
         template = prompt.default_template()
-    all_notes = [n for ln in notes.read_all(folder, cat) for n in ln.notes]
+    all_notes = [n for ln in _read_all(folder, cat) for n in ln.notes]
     done = st.lectures.get(lec.number, state.LectureProgress()).done
     result = prompt.build_prompt(
         template,
@@ -280,11 +286,20 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_all(folder: Path, cat: catalog_mod.Catalog) -> list[notes.LectureNotes]:
+    """Every lecture's notes; a file with a problem is named on stderr and left out."""
+    problems: list[str] = []
+    found = notes.read_all(folder, cat, problems)
+    for problem in problems:
+        print(f"z2h study: warning: notes file left out: {problem}", file=sys.stderr)
+    return found
+
+
 def _status(args: argparse.Namespace) -> int:
     cat = catalog_mod.load_catalog()
     folder = _folder(args)
     st = state.read_state(folder)
-    by_lecture = {ln.lecture.number: ln for ln in notes.read_all(folder, cat)}
+    by_lecture = {ln.lecture.number: ln for ln in _read_all(folder, cat)}
     print(f"notes folder: {folder}")
     shown = 0
     for lec in cat.lectures:

@@ -254,12 +254,25 @@ def read_notes(folder: Path, lecture: Lecture) -> LectureNotes:
     return parse_notes(text, lecture, where=str(path))
 
 
-def read_all(folder: Path, catalog: Catalog) -> list[LectureNotes]:
-    """Every lecture's notes in ``folder``, in lecture order (lectures without notes left out)."""
+def read_all(
+    folder: Path, catalog: Catalog, problems: list[str] | None = None
+) -> list[LectureNotes]:
+    """Every lecture's notes in ``folder``, in lecture order (lectures without notes left out).
+
+    A file that cannot be read raises ``NotesError``; given a ``problems`` list, its message is
+    added there instead and the other lectures are still read (one bad line in one lecture's
+    notes does not hide the rest).
+    """
     out = []
     for lecture in catalog.lectures:
         if notes_path(folder, lecture.number).exists():
-            notes = read_notes(folder, lecture)
+            try:
+                notes = read_notes(folder, lecture)
+            except NotesError as e:
+                if problems is None:
+                    raise
+                problems.append(str(e))
+                continue
             if notes.notes or notes.position is not None:
                 out.append(notes)
     return out

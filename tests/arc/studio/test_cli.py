@@ -67,3 +67,20 @@ def test_bad_predictions_file(plain_folder, tmp_path):
     bad.write_text('{"square": [{"attempt_1": [[12]]}]}')
     with pytest.raises(Exception, match="colour 12"):
         run(parse(str(plain_folder), "--predictions", str(bad)))
+
+
+def test_predictions_of_no_served_task_are_named(plain_folder, tmp_path):
+    """Predictions for tasks the studio does not serve (made on the fly by 'arc eval
+    --generator') would show nowhere: the launch says so, with the way to open them."""
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.cli import predictions_warning
+
+    preds = tmp_path / "p.json"
+    preds.write_text('{"square": [{"attempt_1": [[1]]}], "flip-x": [{"attempt_1": [[2]]}]}')
+    warning = predictions_warning(Studio([plain_folder], [preds]))
+    assert warning.startswith("1 of 2 predicted tasks are in no folder served (flip-x)")
+    assert "z2h arc generate" in warning
+    only_known = tmp_path / "q.json"
+    only_known.write_text('{"square": [{"attempt_1": [[1]]}]}')
+    assert predictions_warning(Studio([plain_folder], [only_known])) is None
+    assert predictions_warning(Studio([], [preds])).startswith("2 of 2")

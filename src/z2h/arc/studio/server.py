@@ -8,6 +8,8 @@ Routes (JSON in and out; writes need the per-launch token in the ``X-Z2H-Token``
     PUT  /api/sources/<source>/tasks/<id>           save {"task", "labels"?, "create"?}  (token)
     GET  /api/sources/<source>/labels/<id>          its labels (or null) and whether stale
     GET  /api/sources/<source>/predictions/<id>     a model's attempts and exact / not exact
+    GET  /api/sources/<source>/verdicts             per task: exact / wrong / missing (gallery)
+    GET  /api/sources/<source>/thumbs?ids=a,b       first pair of each task (gallery)
     GET  /api/generators                            names, concepts, descriptions
     POST /api/generate                              {"generator", "difficulty", "seed"}  (token)
     GET  /, /task/..., /new                         the page; /static/... its files
@@ -30,7 +32,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.sources import Forbidden, NotFound, StudioError
@@ -47,6 +49,10 @@ class TooLarge(StudioError):
 
 class Unauthorized(StudioError):
     status = 401
+
+
+class Disconnected(Exception):
+    """The browser closed the connection before the answer was written."""
 
 
 def load_static() -> dict[str, tuple[bytes, str]]:
@@ -83,6 +89,17 @@ class StudioServer(ThreadingHTTPServer):
         self.port = self.server_address[1]
         self.allowed_hosts = {f"{h}:{self.port}" for h in ("127.0.0.1", "localhost", host)}
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a whole traceback here; the terminal gets one line per problem
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # a tab closed or reloaded mid-request
+            print(f"z2h arc studio: a browser connection ended early ({error!r})", file=sys.stderr)
+        else:
+            print(
+                f"z2h arc studio: request from {client_address[0]} failed: {error!r}",
+                file=sys.stderr,
+            )
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/?token={self.token}"
@@ -118,13 +135,23 @@ class StudioHandler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         try:
             self._check_host()
-            path = urlsplit(self.path).path
+            parts = urlsplit(self.path)
+            path = parts.path
             if path.startswith("/api/"):
-                self._send_json(HTTPStatus.OK, self._api(method, path))
+                self._send_json(HTTPStatus.OK, self._api(method, path, parts.query))
             elif method == "GET":
                 self._send_page(path)
             else:
                 raise NotFound(f"no {method} {path}")
+        except Disconnected:
+            # the tab closed (or reloaded) before the answer went out: one line, no traceback
+            self.close_connection = True
+            print(
+                f"z2h arc studio: a browser connection ended early (before the answer to "
+                f"{method} {self.path} was sent)",
+                file=sys.stderr,
+            )
+            return
         except StudioError as e:
             self._send_json(e.status, {"error": str(e)})
         except Z2HError as e:  # an invalid task, labels or generator name from z2h.arc
@@ -133,7 +160,7 @@ class StudioHandler(BaseHTTPRequestHandler):
             print(f"z2h arc studio: internal error on {method} {self.path}: {e!r}", file=sys.stderr)
             self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {e!r}"})
 
-    def _api(self, method: str, path: str) -> Any:
+    def _api(self, method: str, path: str, query: str = "") -> Any:
         studio = self.server.studio
         parts = [unquote(p) for p in path.split("/")[2:]]
         routes: dict[tuple[str, ...], Callable[..., Any]] = {
@@ -143,6 +170,7 @@ class StudioHandler(BaseHTTPRequestHandler):
             ("GET", "sources", "tasks", "id"): studio.get_task,
             ("GET", "sources", "labels", "id"): studio.get_labels,
             ("GET", "sources", "predictions", "id"): studio.get_predictions,
+            ("GET", "sources", "verdicts"): studio.get_verdicts,
         }
         # /api/sources/<source>/<what>/<id>: the shape without the names, then the names
         if parts[:1] == ["sources"] and len(parts) in (3, 4):
@@ -153,6 +181,9 @@ class StudioHandler(BaseHTTPRequestHandler):
         if key == ("PUT", "sources", "tasks", "id"):
             self._check_token()
             return studio.save_task(args[0], args[1], self._read_json())
+        if key == ("GET", "sources", "thumbs"):
+            ids = ",".join(parse_qs(query).get("ids", [])).split(",")
+            return studio.get_thumbs(args[0], [i for i in ids if i])
         if key == ("POST", "generate"):
             self._check_token()
             return studio.generate(self._read_json())
@@ -202,10 +233,13 @@ class StudioHandler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(obj).encode(), "application/json")
 
     def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise Disconnected(str(e)) from None

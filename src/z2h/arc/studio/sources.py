@@ -72,6 +72,7 @@ class Meta:
     cols: int
     train: int
     test: int
+    sizes: tuple[str, ...] = ()  # each distinct grid size, "RxC", in pair order (for search)
 
 
 class Source:
@@ -100,7 +101,10 @@ class Source:
 
 def task_meta(task: Task) -> Meta:
     sizes = [g.shape for _, _, p in task.pairs() for g in (p.input, p.output) if g is not None]
-    return Meta(max(s[0] for s in sizes), max(s[1] for s in sizes), len(task.train), len(task.test))
+    named = tuple(dict.fromkeys(f"{r}x{c}" for r, c in sizes))
+    return Meta(
+        max(s[0] for s in sizes), max(s[1] for s in sizes), len(task.train), len(task.test), named
+    )
 
 
 class FolderSource(Source):

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from z2h.cli import add_run_flag, run_arg
+from z2h.cli import add_report_flags, add_run_flag, print_result, run_arg
 from z2h.defaults import DEFAULT_SEED
 from z2h.errors import Z2HError
 from z2h.makemore.defaults import DEFAULT_DATA
-from z2h.run import default_run_dir
+from z2h.run import check_output_dir, check_output_file, default_run_dir, make_run_dir
 
 
 def _setup(args: argparse.Namespace, max_steps: int | None = None) -> Any:
@@ -46,14 +46,15 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
-    from z2h.makemore.diagnostics.diagnose import diagnose
+    from z2h.makemore.diagnostics.diagnose import SUMMARY_FILE, diagnose
     from z2h.makemore.diagnostics.report import layer_table
 
-    setup = _setup(args, args.steps)
     if args.run:
         out = Path(args.out or Path(args.run) / "diagnostics")
     else:
-        out = Path(args.out or default_run_dir("makemore", f"diagnose-{setup.name}"))
+        out = Path(args.out or default_run_dir("makemore", f"diagnose-{args.model}"))
+    check_output_dir(out)  # before the data is read and the model trained
+    setup = _setup(args, args.steps)
     result = diagnose(
         setup,
         out,
@@ -62,13 +63,17 @@ def _diagnose(args: argparse.Namespace) -> int:
         seed=args.seed,
         **_train_overrides(args),
     )
-    print(f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}")
-    print(layer_table(result.final))
-    print("findings:")
-    for note in result.findings or ["nothing alarming"]:
-        print(f"- {note}")
-    print(f"pictures and diagnostics.json in {out}")
+    lines = [f"{setup.name}: {args.steps} steps, dev loss {result.dev_loss:.4f}",
+             layer_table(result.final), "findings:"]  # fmt: skip
+    lines += [f"- {note}" for note in result.findings or ["nothing alarming"]]
+    lines.append(f"pictures and diagnostics.json in {out}")
+    print_result(args, _read_json(out / SUMMARY_FILE), "\n".join(lines))
     return 0
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def _lr_find(args: argparse.Namespace) -> int:
@@ -76,12 +81,13 @@ def _lr_find(args: argparse.Namespace) -> int:
     from z2h.makemore.diagnostics.plots import plot_lr_sweep
     from z2h.run import write_json_atomic
 
+    name = args.model or Path(args.run or "run").name
+    out = check_output_dir(args.out or default_run_dir("makemore", f"lr-find-{name}"))
     setup = _setup(args, args.steps)
     sweep = lr_sweep(
         setup, steps=args.steps, lo=args.lo, hi=args.hi, optimizer=args.optimizer, seed=args.seed
     )
-    out = Path(args.out or default_run_dir("makemore", f"lr-find-{setup.name}"))
-    out.mkdir(parents=True, exist_ok=True)
+    make_run_dir(out)
     plot_lr_sweep(
         sweep.lrs,
         sweep.losses,
@@ -90,9 +96,9 @@ def _lr_find(args: argparse.Namespace) -> int:
         out / "lr_find.png",
         f"{setup.name}: learning-rate sweep ({sweep.optimizer})",
     )
-    write_json_atomic(out / "lr_find.json", {"model": setup.name, **sweep.to_dict()})
-    print(explain(sweep))
-    print(f"picture: {out / 'lr_find.png'}")
+    report = {"model": setup.name, **sweep.to_dict()}
+    write_json_atomic(out / "lr_find.json", report)
+    print_result(args, report, f"{explain(sweep)}\npicture: {out / 'lr_find.png'}")
     return 0
 
 
@@ -101,7 +107,7 @@ def _embeddings(args: argparse.Namespace) -> int:
     from z2h.makemore.runs import load_run
 
     run = load_run(args.run)  # the checkpoint alone: no data needed
-    path = Path(args.png or Path(args.run) / "embeddings.png")
+    path = check_output_file(args.out or Path(args.run) / "embeddings.png")
     written = plot_model_embeddings(run.model, run.vocab, path)
     if written is None:
         raise Z2HError(f"model {run.name!r} has no character embedding table to draw")
@@ -162,18 +168,17 @@ def _fold_bn(args: argparse.Namespace) -> int:
         "threads": torch.get_num_threads(),
     }
     write_json_atomic(out / "fold_bn.json", summary)
-    print(f"folded {len(names)} BatchNorm layer(s) of {setup.name}: {', '.join(names)}")
-    print(
+    lines = [
+        f"folded {len(names)} BatchNorm layer(s) of {setup.name}: {', '.join(names)}",
         f"eval-mode logits on the whole dev set ({report.examples:,} examples): max |diff| "
-        f"{report.max_abs_diff:.2e} (tolerance {args.tol:g})"
-    )
-    print(
+        f"{report.max_abs_diff:.2e} (tolerance {args.tol:g})",
         f"inference over dev in batches of 4096: {1e3 * report.seconds_original:.1f} ms -> "
         f"{1e3 * report.seconds_folded:.1f} ms ({report.speedup:.2f}x); one example: "
         f"{1e6 * report.latency_original:.0f} us -> {1e6 * report.latency_folded:.0f} us "
-        f"({report.latency_speedup:.2f}x)"
-    )
-    print(f"folded model: {out / fold_bn.FOLDED_FILE}")
+        f"({report.latency_speedup:.2f}x)",
+        f"folded model: {out / fold_bn.FOLDED_FILE}",
+    ]
+    print_result(args, summary, "\n".join(lines))
     return 0
 
 
@@ -207,6 +212,7 @@ def configure_diagnostics(sub: Any) -> None:
     p.add_argument("--optimizer", choices=["adamw", "sgd"])
     p.add_argument("--schedule", choices=["constant", "step", "cosine"])
     p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    add_report_flags(p, "diagnostics.json")
     p.set_defaults(func=_diagnose)
 
     p = sub.add_parser(
@@ -225,6 +231,7 @@ def configure_diagnostics(sub: Any) -> None:
         "--out", help="output folder (default: a new runs/makemore/lr-find-MODEL-TIME-ID)"
     )
     p.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    add_report_flags(p, "lr_find.json")
     p.set_defaults(func=_lr_find)
 
     p = sub.add_parser(
@@ -234,7 +241,13 @@ def configure_diagnostics(sub: Any) -> None:
         "components when wider than 2) drawn with its letter.",
     )
     p.add_argument("--run", required=True, metavar="DIR", help="trained run directory")
-    p.add_argument("--png", help="output file (default RUN/embeddings.png)")
+    p.add_argument(
+        "--out",
+        "--png",
+        dest="out",
+        metavar="FILE",
+        help="PNG to write (default RUN/embeddings.png)",
+    )
     p.set_defaults(func=_embeddings)
 
     p = sub.add_parser(
@@ -266,4 +279,5 @@ def configure_diagnostics(sub: Any) -> None:
     add_run_flag(p, "run folder of a trained BN model (bnmlp, wavenet)")
     p.add_argument("--data", help="word list (default: the run's own)")
     p.add_argument("--tol", type=float, default=1e-5, help="largest logit difference allowed")
+    add_report_flags(p, "fold_bn.json")
     p.set_defaults(func=_fold_bn)

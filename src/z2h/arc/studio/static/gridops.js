@@ -52,7 +52,8 @@ export function floodFill(grid, row, col, color) {
 
 // Same-colour connected components that are not background, in row-major order of their first
 // cell, ids from 0: the objects z2h.arc.objects.find_objects finds in Python (tested against it).
-// Each object: {id, colors, cells: [[r, c], ...], box: [top, left, bottom, right]}.
+// Each object, in the labels' format: {id, colors, cells: [[r, c], ...], box: [top, left, height,
+// width]}.
 export function components(grid, { connectivity = 4, background = null } = {}) {
   const bg = background ?? mostCommonColor(grid);
   const rows = grid.length;
@@ -82,12 +83,13 @@ export function components(grid, { connectivity = 4, background = null } = {}) {
           stack.push([rr, cc]);
         }
       }
-      objects.push({ id: objects.length, colors: [color], cells, box: boxOf(cells) });
+      objects.push({ id: objects.length, colors: [color], cells, box: labelBox(cells) });
     }
   }
   return objects;
 }
 
+// [top, left, bottom, right] of a set of cells (inclusive): what drawing and transforms need.
 export function boxOf(cells) {
   let top = Infinity, left = Infinity, bottom = -Infinity, right = -Infinity;
   for (const [r, c] of cells) {
@@ -97,6 +99,17 @@ export function boxOf(cells) {
     if (c > right) right = c;
   }
   return [top, left, bottom, right];
+}
+
+// [top, left, height, width]: the box format of the labels files (z2h.arc.labels).
+export function labelBox(cells) {
+  const [top, left, bottom, right] = boxOf(cells);
+  return [top, left, bottom - top + 1, right - left + 1];
+}
+
+// A labels-format box [top, left, height, width] -> [top, left, bottom, right].
+export function boxEdges(box) {
+  return [box[0], box[1], box[0] + box[2] - 1, box[1] + box[3] - 1];
 }
 
 // A new grid of rows x cols keeping the overlapping top-left part and filling the rest.
@@ -132,14 +145,49 @@ export function paintCells(grid, cells) {
   return out;
 }
 
-// Cells where two grids differ; when their sizes differ every cell of `got` is wrong.
+export function sameSize(a, b) {
+  return Boolean(a && b) && a.length === b.length && a[0].length === b[0].length;
+}
+
+export function sizeText(grid) {
+  return `${grid.length} x ${grid[0].length}`;
+}
+
+// Cells where two grids of one size differ, or null when their sizes differ (nothing to compare
+// cell by cell: the caller says so in words instead).
 export function diffCells(got, want) {
+  if (!sameSize(got, want)) return null;
   const wrong = [];
-  const sameSize = want && got.length === want.length && got[0].length === want[0].length;
   for (let r = 0; r < got.length; r++) {
-    for (let c = 0; c < got[0].length; c++) {
-      if (!sameSize || got[r][c] !== want[r][c]) wrong.push([r, c]);
-    }
+    for (let c = 0; c < got[0].length; c++) if (got[r][c] !== want[r][c]) wrong.push([r, c]);
   }
   return wrong;
+}
+
+// Checks an ARC task (JSON already parsed) as z2h.arc.task does; returns a message, or null.
+export function taskProblem(task) {
+  if (!task || typeof task !== "object" || Array.isArray(task)) return 'not {"train": [...], "test": [...]}';
+  for (const split of ["train", "test"]) {
+    if (!Array.isArray(task[split]) || !task[split].length) return `"${split}" must be a non-empty list of pairs`;
+    for (const [i, pair] of task[split].entries()) {
+      if (!pair || typeof pair !== "object") return `${split} ${i} is not {"input", "output"}`;
+      for (const side of ["input", "output"]) {
+        if (side === "output" && split === "test" && pair.output == null) continue;
+        const problem = gridProblem(pair[side]);
+        if (problem) return `${split} ${i} ${side}: ${problem}`;
+      }
+    }
+  }
+  return null;
+}
+
+function gridProblem(grid) {
+  if (!Array.isArray(grid) || !grid.length || grid.length > MAX_SIZE) return `1 to ${MAX_SIZE} rows expected`;
+  const cols = Array.isArray(grid[0]) ? grid[0].length : 0;
+  if (cols < 1 || cols > MAX_SIZE) return `1 to ${MAX_SIZE} columns expected`;
+  for (const [r, row] of grid.entries()) {
+    if (!Array.isArray(row) || row.length !== cols) return `row ${r} has a different length`;
+    if (!row.every((v) => Number.isInteger(v) && v >= 0 && v <= 9)) return `row ${r}: colours are whole numbers 0-9`;
+  }
+  return null;
 }

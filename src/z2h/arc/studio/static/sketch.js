@@ -8,23 +8,38 @@
 //   view.on("select", (info) => ...);  // {object, cells} or null
 //   view.on("change", (info) => ...);  // {grid} after each finished edit
 //   view.setGrid(grid);
+//   view.off("hover", handler);        // remove a listener
+//
+// Objects come in the labels' format (z2h.arc.labels): {id, colors, cells: [[r, c, colour?]],
+// box: [top, left, height, width], tags}. The view keeps its own copies of the grid, objects and
+// relations it is given, so the caller's data is never changed.
 //
 // Drawing happens only when something changed: the sketch calls noLoop() and every state change
 // asks for one redraw(). The grid itself is painted once per change into an off-screen layer;
 // a hover redraw only copies that layer and draws the overlays.
 import {
-  PALETTE, boxOf, cloneGrid, components, floodFill, flipCells, gridsEqual, mostCommonColor,
-  paintCells, rotateCells,
+  PALETTE, boxEdges, boxOf, cloneGrid, components, floodFill, flipCells, gridsEqual, labelBox,
+  mostCommonColor, paintCells, rotateCells,
 } from "./gridops.js";
 
 export { PALETTE };
 
 const OVERLAY_DEFAULTS = { boxes: false, ids: false, relations: false, gridLines: true };
+const GRID_LINE = 80; // grey of the lines between cells
+
+// A copy of a labelled object the view can own; a missing box is computed from the cells.
+function copyObject(object) {
+  const copy = structuredClone(object);
+  if (!copy.box) copy.box = labelBox(copy.cells);
+  copy.colors = copy.colors || [];
+  return copy;
+}
 
 export class GridView {
   // options: grid (rows of colours), objects (labelled objects, or null to find connected
-  // components here), relations ([{kind, a, b}] drawn as lines between object centres),
-  // editable, cellSize (pixels; default fits maxPixels), maxPixels (default 300),
+  // components here), background (the labels' background colour; default the most common
+  // colour), relations ([{kind, a, b}] drawn as lines between object centres), editable,
+  // cellSize (pixels; default fits maxPixels), maxPixels (default 300),
   // overlays ({boxes, ids, relations, gridLines}), p5 (the p5 constructor; default the global).
   constructor(element, options = {}) {
     this.element = element;
@@ -32,18 +47,19 @@ export class GridView {
     this.maxPixels = options.maxPixels ?? 300;
     this.fixedCellSize = options.cellSize ?? null;
     this.overlays = { ...OVERLAY_DEFAULTS, ...(options.overlays || {}) };
-    this.relations = options.relations || [];
+    this.relations = structuredClone(options.relations || []);
     this.tool = "select";
     this.color = 1;
     this.highlighted = new Set();
     this.marks = [];
+    this.changed = null; // cells drawn as changed (the rest dimmed), or null
     this.hoverCell = null;
     this.hoverObject = null;
     this.selection = null; // {cells: [[r, c]], object, lifted: {base, content} | null}
     this.handlers = { hover: [], select: [], change: [] };
     this.drawCount = 0;
     this.lastDrawMs = 0;
-    this._setGridState(options.grid || [[0]], options.objects ?? null);
+    this._setGridState(options.grid || [[0]], options.objects ?? null, options.background);
     const P5 = options.p5 || globalThis.p5;
     if (!P5) throw new Error("GridView needs p5.js: load vendor/p5/p5.min.js first");
     // resolved after the first frame is drawn; `idle` follows the latest redraw from then on
@@ -61,8 +77,16 @@ export class GridView {
     return this;
   }
 
-  setGrid(grid, objects = null) {
-    this._setGridState(grid, objects);
+  off(event, handler) {
+    const list = this.handlers[event] || [];
+    const at = list.indexOf(handler);
+    if (at >= 0) list.splice(at, 1);
+    return this;
+  }
+
+  // A new grid; objects and background as in the constructor's options.
+  setGrid(grid, objects = null, background = null) {
+    this._setGridState(grid, objects, background);
     this.selection = null;
     this._resize();
     this.redraw();
@@ -74,7 +98,7 @@ export class GridView {
   }
 
   setRelations(relations) {
-    this.relations = relations || [];
+    this.relations = structuredClone(relations || []);
     this.redraw();
   }
 
@@ -97,7 +121,26 @@ export class GridView {
 
   // Cells marked as wrong (a prediction against the expected output): [[r, c], ...].
   setMarks(cells) {
-    this.marks = cells || [];
+    this.marks = structuredClone(cells || []);
+    this.redraw();
+  }
+
+  // Cells that differ from another grid (input against output): they stay bright, the others
+  // are dimmed; null turns the view off.
+  setChanged(cells) {
+    this.changed = cells ? new Set(cells.map(([r, c]) => r * this.cols + c)) : null;
+    this.redraw();
+  }
+
+  setEditable(editable) {
+    this.editable = Boolean(editable);
+    if (!this.editable) this.commitSelection();
+  }
+
+  // Cell size in pixels (zoom); null goes back to fitting maxPixels.
+  setCellSize(size) {
+    this.fixedCellSize = size;
+    this._resize();
     this.redraw();
   }
 
@@ -222,22 +265,25 @@ export class GridView {
 
   // ---- state --------------------------------------------------------------------------------
 
-  _setGridState(grid, objects) {
+  _setGridState(grid, objects, background = this.givenBackground) {
     this.grid = cloneGrid(grid);
     this.rows = this.grid.length;
     this.cols = this.grid[0].length;
+    this.givenBackground = background ?? null;
     this.layerDirty = true;
+    this.changed = null;
     this._setObjects(objects);
   }
 
   _setObjects(objects) {
     this.objectsSource = objects ? "labels" : "components";
-    this.background = mostCommonColor(this.grid);
-    this.objects = objects || components(this.grid, { background: this.background });
+    this.background = this.givenBackground ?? mostCommonColor(this.grid);
+    this.objects = objects
+      ? objects.map(copyObject)
+      : components(this.grid, { background: this.background });
     // owner[cell] = index of the last object listed on that cell (later objects paint over)
     this.owner = new Int16Array(this.rows * this.cols).fill(-1);
     this.objects.forEach((o, i) => {
-      if (!o.box) o.box = boxOf(o.cells);
       for (const [r, c] of o.cells) if (this.inside(r, c)) this.owner[r * this.cols + c] = i;
     });
     if (this.hoverCell) this.hoverObject = this.objectAt(this.hoverCell.row, this.hoverCell.col);
@@ -260,7 +306,9 @@ export class GridView {
     this._setGridState(grid, null);
     this.selection = keep;
     this.redraw();
-    this._emit("change", { grid: cloneGrid(this.grid) });
+    // a drag that moves a selection is one change (one undo step), sent when it ends
+    if (this.pressed && this.pressed.moving) this.pressed.changed = true;
+    else this._emit("change", { grid: cloneGrid(this.grid) });
     return true;
   }
 
@@ -325,7 +373,9 @@ export class GridView {
       if (this.drawCount === 1) {
         // p5 draws once by itself after setup; changes asked for before that are in this frame
         this.dirty = false;
-        resolve(this);
+        // subtle: p5 ignores redraw() calls made before this draw has finished, so `ready`
+        // resolves on a later task, when a redraw asked for at once is honoured
+        setTimeout(() => resolve(this), 0);
       }
     };
   }
@@ -343,31 +393,33 @@ export class GridView {
       }
     }
     if (this.overlays.gridLines && s >= 6) {
-      g.stroke(80);
-      g.strokeWeight(1);
+      // subtle: a 1-pixel stroke centred on a whole-pixel coordinate covers half of two pixel
+      // rows (a blurred 2-pixel grey at device scale 1); a 1 x n filled rect on whole pixels
+      // covers exactly one, at any device scale
+      g.fill(GRID_LINE);
+      const end = this.cellToXY(this.rows, this.cols);
       for (let r = 0; r <= this.rows; r++) {
-        const a = this.cellToXY(r, 0);
-        const b = this.cellToXY(r, this.cols);
-        g.line(a.x, a.y, b.x, b.y);
+        const { y } = this.cellToXY(r, 0);
+        g.rect(0, Math.min(y, end.y - 1), end.x, 1);
       }
       for (let c = 0; c <= this.cols; c++) {
-        const a = this.cellToXY(0, c);
-        const b = this.cellToXY(this.rows, c);
-        g.line(a.x, a.y, b.x, b.y);
+        const { x } = this.cellToXY(0, c);
+        g.rect(Math.min(x, end.x - 1), 0, 1, end.y);
       }
     }
     this.layerDirty = false;
   }
 
-  _boxRect(box, inset = 0) {
-    const [top, left, bottom, right] = box;
+  // edges: [top, left, bottom, right] (inclusive), as boxOf and boxEdges give them
+  _boxRect(edges, inset = 0) {
+    const [top, left, bottom, right] = edges;
     const a = this.cellToXY(top, left);
     const b = this.cellToXY(bottom + 1, right + 1);
     return [a.x + inset, a.y + inset, b.x - a.x - 2 * inset, b.y - a.y - 2 * inset];
   }
 
   _centre(object) {
-    const [x, y, w, h] = this._boxRect(object.box);
+    const [x, y, w, h] = this._boxRect(boxEdges(object.box));
     return [x + w / 2, y + h / 2];
   }
 
@@ -389,7 +441,7 @@ export class GridView {
     if (this.overlays.boxes || this.overlays.ids) {
       p.textSize(Math.max(8, Math.min(14, s)));
       for (const o of this.objects) {
-        const [x, y, w, h] = this._boxRect(o.box, 1);
+        const [x, y, w, h] = this._boxRect(boxEdges(o.box), 1);
         if (this.overlays.boxes) {
           // half-pixel offsets keep a 1-pixel line on one pixel row instead of two faint ones
           p.noFill();
@@ -401,6 +453,17 @@ export class GridView {
           p.noStroke();
           p.fill(255);
           p.text(String(o.id), x + 2, y + Math.max(8, Math.min(14, s)));
+        }
+      }
+    }
+    if (this.changed) {
+      p.noStroke();
+      p.fill(0, 0, 0, 170);
+      for (let r = 0; r < this.rows; r++) {
+        for (let c = 0; c < this.cols; c++) {
+          if (this.changed.has(r * this.cols + c)) continue;
+          const { x, y } = this.cellToXY(r, c);
+          p.rect(x, y, s, s);
         }
       }
     }
@@ -447,7 +510,7 @@ export class GridView {
     p.noFill();
     p.stroke(...rgb);
     p.strokeWeight(weight);
-    p.rect(...this._boxRect(object.box, weight / 2));
+    p.rect(...this._boxRect(boxEdges(object.box), weight / 2));
   }
 
   // ---- pointer ------------------------------------------------------------------------------
@@ -480,7 +543,7 @@ export class GridView {
     const release = (event) => {
       if (!this.pressed) return;
       canvas.releasePointerCapture?.(event.pointerId);
-      this._release(cellOf(event));
+      this._release(cellOf(event), event);
     };
     canvas.addEventListener("pointerup", release);
     canvas.addEventListener("pointercancel", release);
@@ -499,7 +562,9 @@ export class GridView {
   _press(cell) {
     this.pressed = { start: cell, last: cell, moved: false, before: cloneGrid(this.grid) };
     const tool = this.editable ? this.tool : "select";
-    if (tool === "paint") {
+    if (tool === "select" && this.editable && this._selected(cell)) {
+      this.pressed.moving = true; // a drag that starts on the selection moves it
+    } else if (tool === "paint") {
       this.commitSelection();
       this._paintCell(cell);
     } else if (tool === "fill") {
@@ -510,28 +575,42 @@ export class GridView {
 
   _drag(cell) {
     const press = this.pressed;
-    if (press.last.row === cell.row && press.last.col === cell.col) return;
+    const last = press.last;
+    if (last.row === cell.row && last.col === cell.col) return;
     press.last = cell;
     press.moved = true;
     const tool = this.editable ? this.tool : "select";
-    if (tool === "paint") this._paintCell(cell);
+    if (press.moving) this.moveSelection(cell.row - last.row, cell.col - last.col);
+    else if (tool === "paint") this._paintCell(cell);
     else if (tool === "select") this.selectRect(press.start.row, press.start.col, cell.row, cell.col);
   }
 
-  _release(cell) {
+  _selected(cell) {
+    return Boolean(this.selection)
+      && this.selection.cells.some(([r, c]) => r === cell.row && c === cell.col);
+  }
+
+  _release(cell, event = {}) {
     const press = this.pressed;
     this.pressed = null;
     const tool = this.editable ? this.tool : "select";
-    if (tool === "paint") {
+    if (press.moving) {
+      if (press.changed) this._emit("change", { grid: cloneGrid(this.grid) });
+    } else if (tool === "paint") {
       // one stroke is one change (one undo step)
       const after = this.grid;
       this.grid = press.before;
       this._edited(after);
     } else if (tool === "select" && !press.moved) {
-      // a click selects the whole object under it (labelled, or its connected component)
+      // a click selects the whole object under it (labelled, or its connected component); a
+      // click on the background, or with Shift, selects that one cell
       const inside = this.inside(cell.row, cell.col);
       const object = inside ? this.objectAt(cell.row, cell.col) : null;
-      this._select(object ? { cells: object.cells.map(([r, c]) => [r, c]), object } : null);
+      if (object && !event.shiftKey) {
+        this._select({ cells: object.cells.map(([r, c]) => [r, c]), object });
+      } else {
+        this._select(inside ? { cells: [[cell.row, cell.col]], object: null } : null);
+      }
     }
   }
 

@@ -1,16 +1,38 @@
-// The studio page: a task list, each pair as linked input | output GridViews (plus a model's
-// prediction for test inputs), editing tools with one undo history for the whole task, saving,
-// and generating. Everything that reads, checks or writes files is the server's job.
+// The studio page's core: the task list, the pairs of the task shown as linked GridViews, one
+// active grid (the one clicked, or holding the selection), one undo history for the task, the
+// layout (fit to the pane, zoom), and a registry of modes. What the user can do to the grids is
+// a mode's business: inspect (the default), edit, solve and gallery live in mode-*.js, each
+// with its own side panel and keys (docs/arc-studio.md, "Adding a mode"). Everything that reads,
+// checks or writes files is the server's job.
 import { GridView } from "./sketch.js";
 import {
-  PALETTE, cloneGrid, diffCells, emptyGrid, gridsEqual, resizeGrid,
+  cloneGrid, diffCells, emptyGrid, gridsEqual, sameSize, sizeText, taskProblem,
 } from "./gridops.js";
+import { editMode } from "./mode-edit.js";
+import { galleryMode } from "./mode-gallery.js";
+import { inspectMode } from "./mode-inspect.js";
+import { solveMode } from "./mode-solve.js";
+import { COLOR_NAMES, describeAction, describeMatch, describeObject } from "./describe.js";
+import { toolPanel } from "./tools.js";
+import { taskMenu } from "./taskio.js";
 
-const COLOR_NAMES = ["black", "blue", "red", "green", "yellow", "grey", "magenta", "orange", "sky", "maroon"];
+// The modes, in the order of their buttons. A new mode is a module exporting one object like
+// these, added here (docs/arc-studio.md, "Adding a mode").
+const MODES = [inspectMode, editMode, solveMode, galleryMode];
+
 const TOKEN_KEY = "z2h-arc-studio-token";
 const LIST_LIMIT = 2000; // rows drawn in the task list at once; the search narrows the rest
+// layout constants, the same numbers as studio.css (.pair padding, .pair-head width, gaps)
+const PANE_PAD = 10;
+const PAIR_PAD = 8;
+const HEAD_W = 96;
+const GAP = 14;
+const CAPTION_H = 24;
+const MIN_CELL = 4;
+const MAX_CELL = 48;
 
 const $ = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
 
 const state = {
   url: null, // the page path of the task shown (to restore it when a discard is refused)
@@ -19,23 +41,25 @@ const state = {
   source: null, // the source whose list is shown
   list: [],
   filtered: [],
-  current: null, // {source, id} of the task on disk, or null for a new or generated task
+  current: null, // {source, id, writable} of the task on disk, or null for a new task
   task: null, // ARC JSON being shown and edited
   labels: null, // labels JSON (from the file or the generator), or null
   labelled: null, // the task JSON the labels describe (grids edited since lose their labels)
   labelsStale: false,
+  labelsHeuristic: false,
   predictions: null,
-  views: [], // {view, split, index, side, attempt}
-  activeView: null,
+  views: [], // {view, split, index, side, attempt, box, caption}
+  active: null, // the view entry tools and keys act on: the one clicked or holding the selection
   clipboard: null,
   saved: null, // the task JSON as last saved or loaded, to know when there are unsaved changes
   history: [],
   future: [],
   snapshot: null,
-  tool: "select",
-  color: 1,
   selected: null, // {split, index, side, id}: an object selected by a click, kept linked
   generators: [],
+  mode: null, // the mode object in use
+  zoom: 1, // times the size that fits the pane
+  cellSize: 16,
 };
 
 // ---- server ---------------------------------------------------------------------------------
@@ -62,8 +86,6 @@ function status(message, isError = false) {
   el.textContent = message;
   el.classList.toggle("error", isError);
 }
-
-const enc = encodeURIComponent;
 
 // ---- routing --------------------------------------------------------------------------------
 
@@ -93,13 +115,19 @@ async function route() {
     newTask();
   } else if (state.sources.length) {
     await showSource(state.source || state.sources[0].name);
-    if (state.list.length) {
-      history.replaceState(null, "", taskPath(state.source, state.list[0].id));
-      await route();
-    } else {
-      newTask();
-    }
+    await openFirst();
   } else {
+    newTask();
+  }
+}
+
+async function openFirst() {
+  if (state.list.length) {
+    history.replaceState(null, "", taskPath(state.source, state.list[0].id));
+    await route();
+  } else {
+    history.replaceState(null, "", "/new");
+    state.url = location.pathname;
     newTask();
   }
 }
@@ -123,6 +151,22 @@ async function showSource(name) {
   await loadList();
 }
 
+// Another source chosen at the top: its first task replaces the one shown (or a new task).
+async function switchSource(name) {
+  if (name === state.source) return;
+  if (!confirmDiscard()) {
+    $("source").value = state.source;
+    return;
+  }
+  state.saved = state.snapshot; // discarded: do not ask again on the way
+  state.history = [];
+  state.list = [];
+  await showSource(name);
+  if (state.list.length) history.pushState(null, "", taskPath(name, state.list[0].id));
+  else history.pushState(null, "", "/new");
+  await route();
+}
+
 async function loadList(poll = 0) {
   const name = state.source;
   const data = await api("GET", `/api/sources/${enc(name)}/tasks`);
@@ -130,21 +174,20 @@ async function loadList(poll = 0) {
   // the list comes as columns (fast for 10,000 tasks): one row object per task here
   state.list = data.ids.map((id, i) => ({
     id,
-    rows: data.rows[i],
-    cols: data.cols[i],
+    sizes: data.sizes ? data.sizes[i] : null,
     generator: data.generator[i],
     concepts: data.concepts[data.generator[i]] || [],
   }));
   filterList();
   // folders are indexed in the background: sizes arrive a little after the ids
-  if (poll < 20 && state.list.some((t) => t.rows === null)) {
+  if (poll < 20 && state.list.some((t) => t.sizes === null)) {
     setTimeout(() => loadList(poll + 1).catch(() => {}), 1000);
   }
+  state.mode.listChanged?.(studio);
 }
 
 function describeRow(t) {
-  const size = t.rows != null ? `${t.rows}x${t.cols}` : "";
-  return [size, t.generator || "", ...(t.concepts || [])].join(" ");
+  return [...(t.sizes || []), t.generator || "", ...(t.concepts || [])].join(" ").trim();
 }
 
 function filterList() {
@@ -161,11 +204,13 @@ function filterList() {
     const li = document.createElement("li");
     li.dataset.id = t.id;
     li.title = `${t.id} ${describeRow(t)}`;
-    li.append(t.id, " ");
-    const meta = document.createElement("span");
+    const name = document.createElement("div");
+    name.className = "id";
+    name.textContent = t.id;
+    const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = describeRow(t);
-    li.append(meta);
+    meta.textContent = [(t.sizes || []).join(" "), t.generator || ""].join("  ").trim();
+    li.append(name, meta);
     li.addEventListener("click", () => go(state.source, t.id));
     fragment.append(li);
   }
@@ -173,6 +218,7 @@ function filterList() {
   const more = state.filtered.length > shown.length ? ` (first ${shown.length} shown)` : "";
   $("list-count").textContent = `${state.filtered.length} of ${state.list.length} tasks${more}`;
   markCurrentInList();
+  state.mode?.listChanged?.(studio);
 }
 
 function markCurrentInList() {
@@ -204,13 +250,6 @@ async function openTask(source, id) {
   state.labelsHeuristic = labels.heuristic;
   $("save-id").value = id;
   if (task.writable) $("save-source").value = source;
-  // a generated task: the generate panel starts from its generator and seed
-  const made = labels.labels;
-  if (made && made.generator && state.generators.some((g) => g.name === made.generator)) {
-    $("generator").value = made.generator;
-    if (made.seed != null) $("seed").value = made.seed;
-    if (made.difficulty) [$("diff-lo").value, $("diff-hi").value] = made.difficulty;
-  }
   status(labels.stale ? "labels are stale (the task changed after they were made)"
     : labels.heuristic ? "no labels file: objects and correspondences found by heuristics" : "");
   markCurrentInList();
@@ -218,8 +257,21 @@ async function openTask(source, id) {
 
 function newTask() {
   state.current = null;
-  setTask({ train: [{ input: emptyGrid(3, 3), output: emptyGrid(3, 3) }], test: [{ input: emptyGrid(3, 3), output: emptyGrid(3, 3) }] }, null, null, false);
+  const grid = () => emptyGrid(3, 3);
+  setTask({ train: [{ input: grid(), output: grid() }], test: [{ input: grid(), output: grid() }] }, null, null, false);
   $("save-id").value = "new-task";
+  markCurrentInList();
+}
+
+// A task that comes from outside a source (a file, pasted JSON, the generator): shown as new.
+function showNewTask(task, labels, id) {
+  const problem = taskProblem(task);
+  if (problem) throw new Error(`not an ARC task: ${problem}`);
+  state.current = null;
+  history.pushState(null, "", "/new");
+  state.url = location.pathname;
+  setTask(task, labels, null, false);
+  $("save-id").value = id;
   markCurrentInList();
 }
 
@@ -236,8 +288,13 @@ function setTask(task, labels, predictions, stale) {
   state.snapshot = JSON.stringify(task);
   state.saved = state.current ? state.snapshot : null;
   state.selected = null;
+  // nothing said about the previous task may stay on screen
+  $("hover-info").textContent = "-";
+  $("happened").textContent = "-";
+  for (const mode of MODES) mode.taskShown?.(studio);
   buildViews();
   updateDirty();
+  showTaskInfo();
 }
 
 function isDirty() {
@@ -251,22 +308,21 @@ function updateDirty() {
   $("title").textContent = where;
 }
 
-// ---- labels ---------------------------------------------------------------------------------
-
-// Labels JSON -> the objects GridView draws: cells [[r, c]], box [top, left, bottom, right].
-function labelObjects(gridLabels) {
-  return gridLabels.objects.map((o) => ({
-    id: o.id,
-    colors: o.colors,
-    cells: o.cells.map(([r, c]) => [r, c]),
-    box: [o.box[0], o.box[1], o.box[0] + o.box[2] - 1, o.box[1] + o.box[3] - 1],
-    tags: o.tags || [],
-    z: o.z || 0,
-  }));
+// The generator's name and description (from the labels, or the id of a generated task).
+function showTaskInfo() {
+  const fromLabels = state.labels && state.labels.generator;
+  const row = state.current && state.list.find((t) => t.id === state.current.id);
+  const name = fromLabels || (row && row.generator);
+  const generator = state.generators.find((g) => g.name === name);
+  const el = $("task-info");
+  el.textContent = generator ? `${generator.name}: ${generator.description}` : "";
+  el.hidden = !generator;
 }
 
+// ---- labels ---------------------------------------------------------------------------------
+
 function gridLabelsFor(split, index, side) {
-  if (!state.labels || state.labelsStale || side === "prediction") return null;
+  if (!state.labels || state.labelsStale || !["input", "output"].includes(side)) return null;
   const pair = state.labels[split] && state.labels[split][index];
   if (!pair || !pair[side]) return null;
   // a grid edited since it was labelled keeps only its connected components
@@ -281,7 +337,11 @@ function pairLabels(split, index) {
   return (state.labels[split] || [])[index] || null;
 }
 
-// ---- views ----------------------------------------------------------------------------------
+function relationsOf(gridLabels) {
+  return gridLabels ? gridLabels.relations.map(([kind, a, b]) => ({ kind, a, b })) : [];
+}
+
+// ---- views and layout -----------------------------------------------------------------------
 
 function overlays() {
   return {
@@ -292,57 +352,85 @@ function overlays() {
   };
 }
 
-function cellSizeFor(task) {
-  let biggest = 1;
-  for (const split of ["train", "test"]) {
-    for (const p of task[split]) {
-      for (const g of [p.input, p.output]) if (g) biggest = Math.max(biggest, g.length, g[0].length);
+// The view specs of one pair row: `main` sit side by side, `extra` (predictions) may wrap.
+function rowSpecs(split, index) {
+  const pair = state.task[split][index];
+  const mode = state.mode;
+  const main = [{ side: "input", grid: pair.input }];
+  if (!mode.hidesOutput?.(split) && pair.output) main.push({ side: "output", grid: pair.output });
+  main.push(...(mode.rowViews?.(studio, split, index) || []));
+  const extra = [];
+  if (split === "test" && mode.showsPredictions !== false && state.predictions?.[index]) {
+    state.predictions[index].attempts.forEach((grid, attempt) => {
+      extra.push({ side: "prediction", grid, attempt });
+    });
+  }
+  return { main, extra };
+}
+
+// The cell size at which every pair fits the pane: its main grids side by side across the
+// width, each grid within half the height (so two pairs are in view at once).
+function fitCellSize(rows) {
+  const pane = $("pairs");
+  const width = pane.clientWidth - 2 * PANE_PAD - 2 * PAIR_PAD - HEAD_W - GAP - 4;
+  const height = (pane.clientHeight - 2 * PANE_PAD) / 2 - 2 * PAIR_PAD - CAPTION_H;
+  let cell = MAX_CELL;
+  for (const { main, extra } of rows) {
+    const cols = main.reduce((n, s) => n + s.grid[0].length, 0);
+    cell = Math.min(cell, Math.floor((width - GAP * (main.length - 1)) / cols));
+    for (const s of [...main, ...extra]) {
+      cell = Math.min(cell, Math.floor(width / s.grid[0].length), Math.floor(height / s.grid.length));
     }
   }
-  return Math.max(6, Math.min(32, Math.floor(240 / biggest)));
+  return Math.max(MIN_CELL, cell);
+}
+
+function cellSizeNow(rows) {
+  const fit = fitCellSize(rows);
+  return Math.max(2, Math.min(96, Math.round(fit * state.zoom)));
 }
 
 function buildViews() {
+  // the active grid stays active through a rebuild (a resize, a new pair, a mode change)
+  const was = state.active;
   for (const v of state.views) v.view.remove();
   state.views = [];
-  state.activeView = null;
+  state.active = null;
+  showActive();
   const main = $("pairs");
   main.textContent = "";
-  const cellSize = cellSizeFor(state.task);
+  const rows = [];
   for (const split of ["train", "test"]) {
-    state.task[split].forEach((pair, index) => {
-      const row = document.createElement("div");
-      row.className = "pair";
-      row.dataset.split = split;
-      row.dataset.index = index;
-      row.append(pairHead(split, index));
-      addView(row, split, index, "input", pair.input, cellSize);
-      if (pair.output) addView(row, split, index, "output", pair.output, cellSize);
-      else {
-        const add = document.createElement("button");
-        add.textContent = "add output";
-        add.addEventListener("click", () => edit((t) => { t[split][index].output = cloneGrid(t[split][index].input); }));
-        row.append(add);
-      }
-      if (split === "test" && state.predictions && state.predictions[index]) {
-        state.predictions[index].attempts.forEach((grid, attempt) => {
-          addView(row, split, index, "prediction", grid, cellSize, attempt);
-        });
-      }
-      main.append(row);
-    });
+    state.task[split].forEach((_, index) => rows.push({ split, index, ...rowSpecs(split, index) }));
   }
-  const adders = document.createElement("div");
-  adders.className = "add-pairs";
-  for (const split of ["train", "test"]) {
-    const b = document.createElement("button");
-    b.textContent = `+ ${split} pair`;
-    b.id = `add-${split}`;
-    b.addEventListener("click", () => edit((t) => { t[split].push({ input: emptyGrid(3, 3), output: emptyGrid(3, 3) }); }));
-    adders.append(b);
+  state.cellSize = cellSizeNow(rows);
+  for (const { split, index, main: specs, extra } of rows) {
+    const row = document.createElement("div");
+    row.className = "pair";
+    row.dataset.split = split;
+    row.dataset.index = index;
+    row.append(pairHead(split, index));
+    const grids = document.createElement("div");
+    grids.className = "grids";
+    row.append(grids);
+    for (const spec of [...specs, ...extra]) addView(grids, { split, index, ...spec });
+    if (!state.mode.hidesOutput?.(split) && !state.task[split][index].output) {
+      const add = document.createElement("button");
+      add.textContent = "add output";
+      add.dataset.modeOnly = "edit";
+      add.hidden = state.mode.name !== "edit";
+      add.addEventListener("click", () => edit((t) => { t[split][index].output = cloneGrid(t[split][index].input); }));
+      grids.append(add);
+    }
+    state.mode.decorateRow?.(studio, row, split, index);
+    main.append(row);
   }
-  main.append(adders);
+  main.append(...modeOnly((mode) => mode.paneFooter?.(studio)));
   updateMarks();
+  updateChanged();
+  const again = was && state.views.find((v) => v.split === was.split && v.index === was.index
+    && v.side === was.side && v.attempt === was.attempt);
+  if (again) setActive(again);
 }
 
 function pairHead(split, index) {
@@ -359,73 +447,129 @@ function pairHead(split, index) {
     what.textContent = actions.map(describeAction).join("; ");
     head.append(what);
   }
-  const button = (text, title, fn) => {
-    const b = document.createElement("button");
-    b.textContent = text;
-    b.title = title;
-    b.addEventListener("click", () => edit(fn));
-    head.append(b);
-  };
-  button("input → output", "copy the input grid to the output", (t) => { t[split][index].output = cloneGrid(t[split][index].input); });
-  button("up", "move this pair up", (t) => { if (index > 0) swap(t[split], index, index - 1); });
-  button("down", "move this pair down", (t) => { if (index + 1 < t[split].length) swap(t[split], index, index + 1); });
-  button("remove", "remove this pair", (t) => { t[split].splice(index, 1); });
+  head.append(...modeOnly((mode) => mode.pairButtons?.(studio, split, index)));
   return head;
 }
 
-function swap(list, i, j) {
-  [list[i], list[j]] = [list[j], list[i]];
+function captionText(entry) {
+  const size = sizeText(entry.view.grid);
+  if (entry.side === "prediction") {
+    const expected = state.task.test[entry.index]?.output;
+    const wrongSize = expected && !sameSize(entry.view.grid, expected);
+    return `attempt ${entry.attempt + 1}  ${size}${wrongSize ? `, expected ${sizeText(expected)}` : ""}`;
+  }
+  return `${entry.label || entry.side}  ${size}`;
 }
 
-function addView(row, split, index, side, grid, cellSize, attempt = null) {
+function refreshCaption(entry) {
+  entry.caption.querySelector(".text").textContent = captionText(entry);
+}
+
+// spec: {split, index, side, grid, attempt?, label?, onChange?}: a mode may add views of its own
+// (side "answer" in solve mode) with their own change handler.
+function addView(parent, spec) {
+  const { split, index, side, grid } = spec;
   const box = document.createElement("div");
   box.className = "view";
   box.dataset.side = side;
   const caption = document.createElement("div");
   caption.className = "caption";
-  caption.textContent = side === "prediction" ? `prediction, attempt ${attempt + 1} ` : side;
+  const text = document.createElement("span");
+  text.className = "text";
+  caption.append(text);
   box.append(caption);
-  row.append(box);
+  parent.append(box);
   const gridLabels = gridLabelsFor(split, index, side);
-  const view = new GridView(box, {
+  const entry = {
+    split, index, side, attempt: spec.attempt ?? null, label: spec.label, box, caption,
+    onChange: spec.onChange, onResize: spec.onResize,
+  };
+  entry.view = new GridView(box, {
     grid,
-    objects: gridLabels ? labelObjects(gridLabels) : null,
-    relations: gridLabels ? gridLabels.relations.map(([kind, a, b]) => ({ kind, a, b })) : [],
-    editable: side !== "prediction",
-    cellSize,
+    objects: gridLabels ? gridLabels.objects : null,
+    background: gridLabels ? gridLabels.background : null,
+    relations: relationsOf(gridLabels),
+    editable: Boolean(state.mode.editable?.(entry)),
+    cellSize: state.cellSize,
     overlays: overlays(),
   });
-  view.setTool(state.tool);
-  view.setColor(state.color);
-  const entry = { view, split, index, side, attempt, box, caption };
+  refreshCaption(entry);
+  entry.view.setTool(state.tool);
+  entry.view.setColor(state.color);
   state.views.push(entry);
-  view.on("hover", (info) => onHover(entry, info));
-  view.on("select", (info) => onSelect(entry, info));
-  view.on("change", (info) => onChange(entry, info));
+  entry.view.on("hover", (info) => onHover(entry, info));
+  entry.view.on("select", (info) => onSelect(entry, info));
+  entry.view.on("change", (info) => onChange(entry, info));
+  // the grid you act on is the one you pressed, never one the pointer merely crossed
   box.addEventListener("pointerdown", () => setActive(entry));
-  box.addEventListener("pointerenter", () => setActive(entry));
+  return entry;
 }
 
 function setActive(entry) {
-  if (state.activeView === entry) return;
-  if (state.activeView) state.activeView.box.classList.remove("active");
-  state.activeView = entry;
-  entry.box.classList.add("active");
-  $("rows").value = entry.view.rows;
-  $("cols").value = entry.view.cols;
+  if (state.active === entry) return;
+  if (state.active) state.active.box.classList.remove("active");
+  state.active = entry;
+  if (entry) entry.box.classList.add("active");
+  showActive();
+  studio.tools?.activeChanged(entry);
+  state.mode.activeChanged?.(studio, entry);
+}
+
+function entryName(entry) {
+  if (!entry) return "none: click a grid";
+  const which = entry.attempt !== null ? ` ${entry.attempt + 1}` : "";
+  return `${entry.split} ${entry.index} ${entry.label || entry.side}${which} (${sizeText(entry.view.grid)})`;
+}
+
+function showActive() {
+  for (const el of document.querySelectorAll(".active-name")) el.textContent = entryName(state.active);
+}
+
+// The active view when the mode lets it be edited.
+function activeEditable() {
+  const entry = state.active;
+  return entry && entry.view.editable ? entry : null;
 }
 
 function viewsOf(split, index) {
   return state.views.filter((v) => v.split === split && v.index === index);
 }
 
-// Wrong cells of each prediction against the expected output, and exact / not exact.
+function entryOf(split, index, side) {
+  return state.views.find((v) => v.split === split && v.index === index && v.side === side) || null;
+}
+
+// Applies the mode's editability to every view (a mode change without a new layout).
+function applyEditable() {
+  for (const entry of state.views) entry.view.setEditable(Boolean(state.mode.editable?.(entry)));
+}
+
+function refit() {
+  const rows = [];
+  for (const split of ["train", "test"]) {
+    state.task[split].forEach((_, index) => rows.push(rowSpecs(split, index)));
+  }
+  const size = cellSizeNow(rows);
+  if (size === state.cellSize) return;
+  state.cellSize = size;
+  for (const entry of state.views) entry.view.setCellSize(size);
+}
+
+function zoom(factor) {
+  state.zoom = factor === null ? 1 : Math.max(0.25, Math.min(8, state.zoom * factor));
+  refit();
+  $("zoom").textContent = `${Math.round(state.zoom * 100)}%`;
+}
+
+// Wrong cells of each prediction against the expected output, and exact / not exact. An attempt
+// of the wrong size shows its content unmarked; its caption gives both sizes.
 function updateMarks() {
   for (const entry of state.views) {
     if (entry.side !== "prediction") continue;
     const expected = state.task.test[entry.index]?.output;
     const got = entry.view.grid;
-    entry.view.setMarks(expected ? diffCells(got, expected) : []);
+    entry.view.setMarks(expected ? diffCells(got, expected) || [] : []);
+    refreshCaption(entry);
     let badge = entry.caption.querySelector(".badge");
     if (!badge) {
       badge = document.createElement("span");
@@ -434,6 +578,7 @@ function updateMarks() {
     const exact = expected && gridsEqual(got, expected);
     badge.className = `badge ${exact ? "exact" : "wrong"}`;
     badge.textContent = expected ? (exact ? "exact" : "not exact") : "no answer";
+    entry.box.classList.toggle("wrong-size", Boolean(expected) && !sameSize(got, expected));
   }
   // per test input: solved when either attempt is exactly the answer, size included (pass@2)
   for (const row of document.querySelectorAll(".pair[data-split=test]")) {
@@ -455,11 +600,36 @@ function updateMarks() {
   }
 }
 
+// The changed-cells view: in each pair whose input and output are both shown, the cells where
+// they differ stay bright and the rest are dimmed; a pair whose size changes says so instead.
+function updateChanged() {
+  const on = $("show-changed").checked;
+  for (const entry of state.views) {
+    if (entry.side !== "input" && entry.side !== "output") continue;
+    const input = entryOf(entry.split, entry.index, "input");
+    const output = entryOf(entry.split, entry.index, "output");
+    const changed = on && input && output ? diffCells(input.view.grid, output.view.grid) : null;
+    entry.view.setChanged(changed);
+    let note = entry.caption.querySelector(".changed-note");
+    const text = on && input && output && !changed ? "size changed" : on && changed ? `${changed.length} changed` : "";
+    if (!text) {
+      note?.remove();
+      continue;
+    }
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "changed-note";
+      entry.caption.append(note);
+    }
+    note.textContent = text;
+  }
+}
+
 // ---- linking and the info panels -------------------------------------------------------------
 
 function counterpart(entry, objectId) {
   const pl = pairLabels(entry.split, entry.index);
-  if (!pl || entry.side === "prediction" || !gridLabelsFor(entry.split, entry.index, entry.side)) return null;
+  if (!pl || !gridLabelsFor(entry.split, entry.index, entry.side)) return null;
   const mine = entry.side === "input" ? "input_id" : "output_id";
   return pl.correspondence.find((m) => m[mine] === objectId) || null;
 }
@@ -467,56 +637,12 @@ function counterpart(entry, objectId) {
 function linkHighlight(entry, objectId) {
   const match = objectId == null ? null : counterpart(entry, objectId);
   for (const other of viewsOf(entry.split, entry.index)) {
-    if (other === entry || other.side === "prediction") continue;
+    if (other === entry || !["input", "output"].includes(other.side)) continue;
     const id = match ? (other.side === "input" ? match.input_id : match.output_id) : null;
     const labelled = gridLabelsFor(other.split, other.index, other.side);
     other.view.setHighlight(id != null && labelled ? [id] : []);
   }
   return match;
-}
-
-function describeAction(a) {
-  const name = (c) => `${c} ${COLOR_NAMES[c] ?? ""}`.trim();
-  switch (a.op) {
-    case "move": return `moved by (${a.by[0]}, ${a.by[1]})`;
-    case "recolor": return `recoloured ${name(a.from)} -> ${name(a.to)}`;
-    case "rotate": return `rotated ${a.k} quarter turn${a.k === 1 ? "" : "s"}`;
-    case "flip": return `flipped ${a.axis === "h" ? "left-right" : "up-down"}`;
-    case "transpose": return "transposed";
-    case "scale": return `scaled x${a.factor}`;
-    case "tile": return `tiled ${a.reps[0]} x ${a.reps[1]}`;
-    case "crop": return `cropped to box ${JSON.stringify(a.box)}`;
-    case "stop_at_contact": return a.with === "edge" ? "stopped at the edge" : `stopped at contact with object ${a.with}`;
-    case "push": return `pushed by (${a.by[0]}, ${a.by[1]})${a.with != null ? ` by object ${a.with}` : ""}`;
-    case "keep": return `kept${a.reason ? ` (${a.reason})` : ""}`;
-    default: {
-      const { op, ...rest } = a;
-      return `${op} ${JSON.stringify(rest)}`;
-    }
-  }
-}
-
-function describeMatch(match) {
-  if (!match) return "no correspondence for this object";
-  if (match.change === "deleted") return `object ${match.input_id}: deleted`;
-  if (match.change === "created") return `object ${match.output_id}: created`;
-  const actions = match.actions.length ? match.actions.map(describeAction).join(", then ") : "unchanged";
-  return `object ${match.input_id} -> ${match.output_id}: ${actions}`;
-}
-
-function describeObject(entry, object) {
-  const [top, left, bottom, right] = object.box;
-  const lines = [
-    `object ${object.id}${entry.view.objectsSource === "labels" ? "" : " (connected component)"}`,
-    `colours ${object.colors.map((c) => `${c} ${COLOR_NAMES[c]}`).join(", ")}`,
-    `box rows ${top}-${bottom}, cols ${left}-${right} (${object.cells.length} cells)`,
-  ];
-  if (object.tags && object.tags.length) lines.push(`tags ${object.tags.join(", ")}`);
-  const rels = entry.view.relations.filter((r) => r.a === object.id || r.b === object.id);
-  if (rels.length) {
-    lines.push(`relations ${rels.map((r) => `${r.kind}(${r.a}, ${r.b})`).join(", ")}`);
-  }
-  return lines.join("\n");
 }
 
 function onHover(entry, info) {
@@ -525,12 +651,12 @@ function onHover(entry, info) {
     restoreSelectedLink();
     return;
   }
-  setActive(entry);
-  const where = `${entry.split} ${entry.index} ${entry.side}${entry.attempt !== null ? ` ${entry.attempt + 1}` : ""}`;
+  const which = entry.attempt !== null ? ` ${entry.attempt + 1}` : "";
+  const where = `${entry.split} ${entry.index} ${entry.label || entry.side}${which}`;
   let text = `${where}\n(row ${info.row}, col ${info.col}) colour ${info.color} ${COLOR_NAMES[info.color]}`;
-  if (info.object) text += `\n${describeObject(entry, info.object)}`;
+  if (info.object) text += `\n${describeObject(entry.view, info.object)}`;
   $("hover-info").textContent = text;
-  if (info.object) {
+  if (info.object && ["input", "output"].includes(entry.side)) {
     const match = linkHighlight(entry, info.object.id);
     $("happened").textContent = pairLabels(entry.split, entry.index) ? describeMatch(match) : "no labels for this pair";
   } else {
@@ -538,20 +664,27 @@ function onHover(entry, info) {
   }
 }
 
+function clearHighlights() {
+  for (const v of state.views) v.view.setHighlight([]);
+}
+
 function restoreSelectedLink() {
-  for (const v of state.views) if (v.side !== "prediction") v.view.setHighlight([]);
+  clearHighlights();
   const sel = state.selected;
-  if (!sel) return;
-  const entry = state.views.find((v) => v.split === sel.split && v.index === sel.index && v.side === sel.side);
+  if (!sel) {
+    $("happened").textContent = "-"; // said of an object no longer pointed at or selected
+    return;
+  }
+  const entry = entryOf(sel.split, sel.index, sel.side);
   if (!entry) return;
   const match = linkHighlight(entry, sel.id);
   $("happened").textContent = pairLabels(sel.split, sel.index) ? describeMatch(match) : "no labels for this pair";
 }
 
 function onSelect(entry, info) {
-  setActive(entry);
+  if (info) setActive(entry);
   for (const other of state.views) if (other !== entry) other.view.commitSelection();
-  state.selected = info && info.object
+  state.selected = info && info.object && ["input", "output"].includes(entry.side)
     ? { split: entry.split, index: entry.index, side: entry.side, id: info.object.id } : null;
   restoreSelectedLink();
 }
@@ -569,12 +702,24 @@ function commitSnapshot() {
 }
 
 function onChange(entry, info) {
-  if (entry.side === "prediction") return;
+  if (entry.onChange) {
+    entry.onChange(info, entry);
+    return;
+  }
+  if (entry.side !== "input" && entry.side !== "output") return;
   const labelledBefore = Boolean(gridLabelsFor(entry.split, entry.index, entry.side));
   state.task[entry.split][entry.index][entry.side] = cloneGrid(info.grid);
   commitSnapshot();
   if (labelledBefore) entry.view.setRelations([]);
+  // the edited grid's objects are new: what was linked or said about the old ones goes
+  if (state.selected && state.selected.split === entry.split && state.selected.index === entry.index) {
+    state.selected = null;
+    $("happened").textContent = "-";
+  }
+  for (const v of viewsOf(entry.split, entry.index)) v.view.setHighlight([]);
+  refreshCaption(entry);
   updateMarks();
+  updateChanged();
 }
 
 // A structural edit (pairs, sizes): change a copy of the task, then rebuild every view.
@@ -588,83 +733,172 @@ function edit(fn) {
 function restore(snapshot) {
   const task = JSON.parse(snapshot);
   const sameShape = ["train", "test"].every((split) => task[split].length === state.task[split].length
-    && task[split].every((p, i) => Boolean(p.output) === Boolean(state.task[split][i].output)));
+    && task[split].every((p, i) => Boolean(p.output) === Boolean(state.task[split][i].output)
+      && sameSize(p.input, state.task[split][i].input)
+      && (!p.output || sameSize(p.output, state.task[split][i].output))));
   state.task = task;
   state.snapshot = snapshot;
+  state.selected = null;
+  clearHighlights();
   if (!sameShape) {
     buildViews();
   } else {
     for (const entry of state.views) {
-      if (entry.side === "prediction") continue;
+      if (entry.side !== "input" && entry.side !== "output") continue;
       const grid = task[entry.split][entry.index][entry.side];
       if (!gridsEqual(grid, entry.view.grid)) {
         const labels = gridLabelsFor(entry.split, entry.index, entry.side);
-        entry.view.setGrid(grid, labels ? labelObjects(labels) : null);
-        entry.view.setRelations(labels ? labels.relations.map(([kind, a, b]) => ({ kind, a, b })) : []);
+        entry.view.setGrid(grid, labels ? labels.objects : null, labels ? labels.background : null);
+        entry.view.setRelations(relationsOf(labels));
       }
     }
     updateMarks();
+    updateChanged();
   }
   updateDirty();
 }
 
 function undo() {
+  if (state.mode.undo) return state.mode.undo(studio);
   if (!state.history.length) return;
   state.future.push(state.snapshot);
   restore(state.history.pop());
 }
 
 function redo() {
+  if (state.mode.redo) return state.mode.redo(studio);
   if (!state.future.length) return;
   state.history.push(state.snapshot);
   restore(state.future.pop());
 }
 
-function activeEditable() {
-  const entry = state.activeView;
-  return entry && entry.side !== "prediction" ? entry : null;
+// ---- modes ----------------------------------------------------------------------------------
+
+// Elements every mode adds to the pairs (pair buttons, a footer), each shown only in its mode, so
+// switching between modes with the same layout needs no rebuild.
+function modeOnly(make) {
+  const out = [];
+  for (const mode of MODES) {
+    for (const el of make(mode) || []) {
+      el.dataset.modeOnly = mode.name;
+      el.hidden = mode !== state.mode;
+      out.push(el);
+    }
+  }
+  return out;
 }
 
-function withActive(fn) {
-  const entry = activeEditable();
-  if (entry) fn(entry.view, entry);
+// What decides the views a mode builds; modes that agree on it switch without a rebuild (so a
+// selection made while inspecting survives entering edit mode).
+function layoutOf(mode) {
+  return `${Boolean(mode.hidesOutput?.("test"))} ${mode.showsPredictions !== false} ${Boolean(mode.rowViews)} ${mode.pane || "pairs"}`;
 }
 
-function setTool(tool) {
-  state.tool = tool;
-  for (const b of document.querySelectorAll("#tools button")) b.classList.toggle("on", b.dataset.tool === tool);
-  for (const v of state.views) v.view.setTool(tool);
+function setMode(name) {
+  const next = MODES.find((m) => m.name === name);
+  if (!next || next === state.mode) return;
+  const previous = state.mode;
+  previous?.leave?.(studio);
+  state.mode = next;
+  document.body.dataset.mode = next.name;
+  for (const b of document.querySelectorAll("#modes button")) b.classList.toggle("on", b.dataset.mode === name);
+  for (const section of document.querySelectorAll("#side section[data-modes]")) {
+    section.hidden = !section.dataset.modes.split(" ").includes(name)
+      && !(section.dataset.modes === "tools" && next.tools);
+  }
+  for (const el of document.querySelectorAll("[data-mode-only]")) el.hidden = el.dataset.modeOnly !== name;
+  const pane = next.pane || "pairs";
+  $("pairs").hidden = pane !== "pairs";
+  $("gallery").hidden = pane !== "gallery";
+  if (state.task && (!previous || layoutOf(previous) !== layoutOf(next))) buildViews();
+  else applyEditable();
+  next.enter?.(studio);
 }
 
-function setColor(color) {
-  state.color = color;
-  for (const [i, sw] of [...$("palette").children].entries()) sw.classList.toggle("on", i === color);
-  for (const v of state.views) v.view.setColor(color);
-  withActive((view) => { if (view.selection) view.recolorSelection(color); });
+function buildModes() {
+  for (const mode of MODES) {
+    const b = document.createElement("button");
+    b.dataset.mode = mode.name;
+    b.textContent = mode.label;
+    b.title = `${mode.title} (${mode.key})`;
+    b.addEventListener("click", () => setMode(mode.name));
+    $("modes").append(b);
+    const section = document.createElement("section");
+    section.dataset.modes = mode.name;
+    section.id = `panel-${mode.name}`;
+    section.hidden = true;
+    $("mode-panels").append(section);
+    mode.init?.(studio, section);
+  }
 }
 
-function paste() {
-  withActive((view) => {
-    if (!state.clipboard) return;
-    const at = view.hoverCell || { row: 0, col: 0 };
-    view.paste(state.clipboard, at.row, at.col);
-  });
+// ---- keyboard --------------------------------------------------------------------------------
+
+// Keys typed into a text box (or a select) are the box's; a focused checkbox or button keeps
+// the page's keys working.
+function typingIn(target) {
+  if (!target) return false;
+  if (target.tagName === "INPUT") return !["checkbox", "radio", "button", "submit", "range", "color", "file"].includes(target.type);
+  return target.tagName === "SELECT" || target.tagName === "TEXTAREA" || target.isContentEditable;
 }
 
-function resizeActive() {
-  const rows = Number($("rows").value);
-  const cols = Number($("cols").value);
-  if (!(rows >= 1 && rows <= 30 && cols >= 1 && cols <= 30)) {
-    status("rows and cols must be 1 to 30", true);
+// In the search box Enter opens the first match, Escape and arrow down leave the box, so j / k
+// and the other keys work again.
+function searchKeys(event) {
+  const box = $("search");
+  if (event.key === "Enter" && state.filtered.length) {
+    box.blur();
+    go(state.source, state.filtered[0].id);
+  } else if (event.key === "Escape" || event.key === "ArrowDown") {
+    box.blur();
+  } else {
     return;
   }
-  const entry = activeEditable();
-  if (!entry) {
-    status("point at a grid first, then resize it", true);
+  event.preventDefault();
+}
+
+function scrollPairs(dy) {
+  const pane = state.mode.pane === "gallery" ? $("gallery-scroll") : $("pairs");
+  if (pane) pane.scrollBy({ top: dy });
+}
+
+function coreKeys(event) {
+  const ctrl = event.ctrlKey || event.metaKey;
+  const key = event.key;
+  const pane = $("pairs");
+  if (ctrl && (key === "z" || key === "Z")) (event.shiftKey ? redo : undo)();
+  else if (ctrl && key === "y") redo();
+  else if (ctrl && key === "s") state.mode.save ? state.mode.save(studio) : save();
+  else if (ctrl && (key === "=" || key === "+")) zoom(1.25);
+  else if (ctrl && key === "-") zoom(0.8);
+  else if (ctrl && key === "0") zoom(null);
+  else if (ctrl || event.altKey) return false;
+  else if (MODES.some((m) => m.key === key)) setMode(MODES.find((m) => m.key === key).name);
+  else if (key === "j") step(1);
+  else if (key === "k") step(-1);
+  else if (key === "+" || key === "=") zoom(1.25);
+  else if (key === "-") zoom(0.8);
+  else if (key === "0") zoom(null);
+  else if (key === "ArrowDown") scrollPairs(40);
+  else if (key === "ArrowUp") scrollPairs(-40);
+  else if (key === "ArrowRight") pane.scrollBy({ left: 40 });
+  else if (key === "ArrowLeft") pane.scrollBy({ left: -40 });
+  else if (key === "PageDown") scrollPairs(pane.clientHeight * 0.9);
+  else if (key === "PageUp") scrollPairs(-pane.clientHeight * 0.9);
+  else if (key === "Escape") for (const v of state.views) v.view.commitSelection();
+  else return false;
+  return true;
+}
+
+function onKey(event) {
+  if (typingIn(event.target)) {
+    if (event.target.id === "search") searchKeys(event);
     return;
   }
-  const { split, index, side } = entry;
-  edit((t) => { t[split][index][side] = resizeGrid(t[split][index][side], rows, cols); });
+  const handled = state.mode.keys?.(event, studio)
+    || (state.mode.tools && studio.tools.keys(event))
+    || coreKeys(event);
+  if (handled) event.preventDefault();
 }
 
 // ---- saving and generating -------------------------------------------------------------------
@@ -705,86 +939,36 @@ async function save(create = null) {
   }
 }
 
-async function generate() {
+async function generate(body) {
   if (!confirmDiscard()) return;
-  const body = {
-    generator: $("generator").value,
-    difficulty: [Number($("diff-lo").value), Number($("diff-hi").value)],
-    seed: Number($("seed").value),
-  };
   try {
     const result = await api("POST", "/api/generate", body);
-    state.current = null;
-    history.pushState(null, "", "/new");
-    state.url = location.pathname;
-    setTask(result.task, result.labels, null, false);
-    $("save-id").value = result.id;
+    showNewTask(result.task, result.labels, result.id);
     status(`generated ${result.id}`);
-    markCurrentInList();
   } catch (e) {
     status(`not generated: ${e.message}`, true);
   }
 }
 
-// ---- keyboard --------------------------------------------------------------------------------
-
-function onKey(event) {
-  const target = event.target;
-  if (target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA")) return;
-  const ctrl = event.ctrlKey || event.metaKey;
-  const key = event.key;
-  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  let handled = true;
-  if (ctrl && (key === "z" || key === "Z")) (event.shiftKey ? redo : undo)();
-  else if (ctrl && key === "y") redo();
-  else if (ctrl && key === "c") withActive((view) => { state.clipboard = view.copySelection() || state.clipboard; });
-  else if (ctrl && key === "v") paste();
-  else if (ctrl && key === "s") save();
-  else if (ctrl || event.altKey) handled = false;
-  else if (moves[key]) withActive((view) => view.moveSelection(...moves[key]));
-  else if (key === "j" || key === "PageDown") step(1);
-  else if (key === "k" || key === "PageUp") step(-1);
-  else if (key === "r") withActive((view) => view.rotateSelection());
-  else if (key === "h") withActive((view) => view.flipSelection("horizontal"));
-  else if (key === "v") withActive((view) => view.flipSelection("vertical"));
-  else if (key === "Delete" || key === "Backspace") withActive((view) => view.deleteSelection());
-  else if (key === "Escape") for (const v of state.views) v.view.commitSelection();
-  else if (key === "s") setTool("select");
-  else if (key === "p") setTool("paint");
-  else if (key === "f") setTool("fill");
-  else if (/^[0-9]$/.test(key)) setColor(Number(key));
-  else handled = false;
-  if (handled) event.preventDefault();
-}
-
 // ---- start ----------------------------------------------------------------------------------
 
 function wireControls() {
-  for (const b of document.querySelectorAll("#tools button")) b.addEventListener("click", () => setTool(b.dataset.tool));
-  PALETTE.forEach((hex, i) => {
-    const sw = document.createElement("div");
-    sw.style.background = hex;
-    sw.title = `${i} ${COLOR_NAMES[i]}`;
-    sw.addEventListener("click", () => setColor(i));
-    $("palette").append(sw);
-  });
-  $("undo").addEventListener("click", undo);
-  $("redo").addEventListener("click", redo);
-  $("copy").addEventListener("click", () => withActive((view) => { state.clipboard = view.copySelection() || state.clipboard; }));
-  $("paste").addEventListener("click", paste);
-  $("rotate").addEventListener("click", () => withActive((view) => view.rotateSelection()));
-  $("flip-h").addEventListener("click", () => withActive((view) => view.flipSelection("horizontal")));
-  $("flip-v").addEventListener("click", () => withActive((view) => view.flipSelection("vertical")));
-  $("delete").addEventListener("click", () => withActive((view) => view.deleteSelection()));
-  $("resize").addEventListener("click", resizeActive);
   for (const id of ["show-boxes", "show-ids", "show-relations", "show-lines"]) {
     $(id).addEventListener("change", () => { for (const v of state.views) v.view.setOverlays(overlays()); });
   }
-  $("save").addEventListener("click", () => save());
-  $("generate").addEventListener("click", generate);
-  $("next-seed").addEventListener("click", () => {
-    $("seed").value = Number($("seed").value) + 1;
-    generate();
+  $("show-changed").addEventListener("change", updateChanged);
+  $("zoom-in").addEventListener("click", () => zoom(1.25));
+  $("zoom-out").addEventListener("click", () => zoom(0.8));
+  $("zoom-fit").addEventListener("click", () => zoom(null));
+  $("pairs").addEventListener("wheel", (event) => {
+    if (!event.ctrlKey) return;
+    event.preventDefault(); // the page's own zoom would scale the panels too
+    zoom(event.deltaY < 0 ? 1.25 : 0.8);
+  }, { passive: false });
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => state.task && state.mode.pane !== "gallery" && refit(), 100);
   });
   $("new-task").addEventListener("click", () => {
     if (!confirmDiscard()) return;
@@ -793,7 +977,7 @@ function wireControls() {
     newTask();
   });
   $("source").addEventListener("change", () => {
-    showSource($("source").value).catch((e) => status(e.message, true));
+    switchSource($("source").value).catch((e) => status(e.message, true));
   });
   $("search").addEventListener("input", filterList);
   document.addEventListener("keydown", onKey);
@@ -813,11 +997,23 @@ function wireControls() {
   });
 }
 
+// What a mode (or the tools, or the task menu) may use of the core.
+const studio = {
+  state, $, api, status, enc,
+  go, route, save, generate, showNewTask, isDirty, confirmDiscard,
+  edit, undo, redo, buildViews, refit, zoom,
+  addView, setActive, activeEditable, entryOf, viewsOf, refreshCaption, showActive,
+  setMode, modes: MODES, taskPath, sizeText,
+  tools: null,
+};
+
 async function start() {
   readToken();
+  state.mode = MODES[0];
+  studio.tools = toolPanel(studio, $("panel-tools"));
+  buildModes();
+  taskMenu(studio, $("task-menu"));
   wireControls();
-  setTool("select");
-  setColor(1);
   const [sources, generators] = await Promise.all([
     api("GET", "/api/sources"),
     api("GET", "/api/generators").catch(() => ({ generators: [] })),
@@ -828,12 +1024,15 @@ async function start() {
     if (s.writable) $("save-source").append(new Option(s.name, s.name));
   }
   state.generators = generators.generators;
-  for (const g of state.generators) $("generator").append(new Option(g.name, g.name));
-  if (!state.token) status("read-only: open the URL with ?token= that the studio printed to save or generate", true);
+  for (const mode of MODES) mode.ready?.(studio);
+  // the warning has a place of its own: status messages never cover it
+  $("readonly").hidden = Boolean(state.token);
+  state.mode = null;
+  setMode(MODES[0].name);
   await route();
   await Promise.all(state.views.map((v) => v.view.ready));
   document.body.dataset.ready = "1";
 }
 
-window.studio = { state, undo, redo, save, generate, go, setTool, setColor };
+window.studio = studio;
 start().catch((e) => status(e.message, true));

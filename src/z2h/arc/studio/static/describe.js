@@ -1,0 +1,49 @@
+// Words for what the labels say: an object, an action, a correspondence. Pure functions.
+import { boxEdges } from "./gridops.js";
+
+export const COLOR_NAMES = [
+  "black", "blue", "red", "green", "yellow", "grey", "magenta", "orange", "sky", "maroon",
+];
+
+export function describeAction(a) {
+  const name = (c) => `${c} ${COLOR_NAMES[c] ?? ""}`.trim();
+  switch (a.op) {
+    case "move": return `moved by (${a.by[0]}, ${a.by[1]})`;
+    case "recolor": return `recoloured ${name(a.from)} -> ${name(a.to)}`;
+    case "rotate": return `rotated ${a.k} quarter turn${a.k === 1 ? "" : "s"}`;
+    case "flip": return `flipped ${a.axis === "h" ? "left-right" : "up-down"}`;
+    case "transpose": return "transposed";
+    case "scale": return `scaled x${a.factor}`;
+    case "tile": return `tiled ${a.reps[0]} x ${a.reps[1]}`;
+    case "crop": return `cropped to box ${JSON.stringify(a.box)}`;
+    case "stop_at_contact": return a.with === "edge" ? "stopped at the edge" : `stopped at contact with object ${a.with}`;
+    case "push": return `pushed by (${a.by[0]}, ${a.by[1]})${a.with != null ? ` by object ${a.with}` : ""}`;
+    case "keep": return `kept${a.reason ? ` (${a.reason})` : ""}`;
+    default: {
+      const { op, ...rest } = a;
+      return `${op} ${JSON.stringify(rest)}`;
+    }
+  }
+}
+
+export function describeMatch(match) {
+  if (!match) return "no correspondence for this object";
+  if (match.change === "deleted") return `object ${match.input_id}: deleted`;
+  if (match.change === "created") return `object ${match.output_id}: created`;
+  const actions = match.actions.length ? match.actions.map(describeAction).join(", then ") : "unchanged";
+  return `object ${match.input_id} -> ${match.output_id}: ${actions}`;
+}
+
+// An object of a GridView (labels' format: box [top, left, height, width]).
+export function describeObject(view, object) {
+  const [top, left, bottom, right] = boxEdges(object.box);
+  const lines = [
+    `object ${object.id}${view.objectsSource === "labels" ? "" : " (connected component)"}`,
+    `colours ${object.colors.map((c) => `${c} ${COLOR_NAMES[c]}`).join(", ")}`,
+    `box rows ${top}-${bottom}, cols ${left}-${right} (${object.cells.length} cells)`,
+  ];
+  if (object.tags && object.tags.length) lines.push(`tags ${object.tags.join(", ")}`);
+  const rels = view.relations.filter((r) => r.a === object.id || r.b === object.id);
+  if (rels.length) lines.push(`relations ${rels.map((r) => `${r.kind}(${r.a}, ${r.b})`).join(", ")}`);
+  return lines.join("\n");
+}
