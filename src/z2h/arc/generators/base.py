@@ -304,3 +304,19 @@ def grid_side(r: Rand, lo: int, hi: int, most: int = 30) -> int:
     if r.difficulty[1] > 0.5:
         side = max(side, r.scaled(lo, most))
     return side
+
+
+def varied_shape(r: Rand, h: int, w: int) -> np.ndarray:
+    """A shape in an ``h`` x ``w`` box of one of several kinds a person names: a blob, a frame
+    with a hole, a cross, or a line (the last two across the box's middle)."""
+    kind = r.randint(0, 3) if h >= 3 and w >= 3 else 0
+    if kind == 1:
+        return box_ring(h, w)
+    if kind == 2:
+        mask = np.zeros((h, w), bool)
+        mask[h // 2, :] = True
+        mask[:, w // 2] = True
+        return mask
+    if kind == 3:
+        return np.ones((1, w), bool) if r.bool() else np.ones((h, 1), bool)
+    return random_mask(r, h, w, 0.4 + 0.6 * r.random.random())
