@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from z2h.arc.cli import parse_difficulty
     from z2h.arc.generators.registry import resolve
+    from z2h.machine import describe, machine
 
     difficulty = parse_difficulty(args.difficulty)
     names = [g.name for g in resolve(args.generators)]
@@ -141,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         "torch_imported": "torch" in sys.modules,
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
+        "machine": machine(torch_used=False),  # (generation never runs torch)
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    print(describe(result["machine"]))
     print(f"difficulty {difficulty[0]:g}-{difficulty[1]:g}, one process, "
           f"torch imported: {result['torch_imported']}")  # fmt: skip
     print(

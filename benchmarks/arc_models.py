@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     a.threads = [] if a.threads is None else ["--threads", str(a.threads)]
     a.extra = list(a.threads)
     from z2h.arc.generators.registry import names
+    from z2h.machine import describe, machine
 
     known = names()
     unseen = set(a.unseen.split(","))
@@ -227,9 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     for part, fn in every:
         if part in parts:
             rows += fn(a, work)
+    info = machine()  # (the runs are subprocesses on this machine, with the same torch)
+    rows = [{**r, "machine": info} for r in rows]
     # one results file per choice of parts, so parts run side by side (one core each) keep theirs
     name = "arc_models" + "".join(f"-{part}" for part in a.only or [])
     (work / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(describe(info))
     cols = ["row", "model", "train_s", "steps", "tasks", "skipped", "pass1", "pass2", "pass2_tta",
             "val_loss", "object_f1", "components_f1_best", "target", "met"]  # fmt: skip
     print("| " + " | ".join(cols) + " |")

@@ -40,6 +40,7 @@ from z2h.arc.relations import relations
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.server import StudioServer
 from z2h.arc.task import Pair, Task, write_task
+from z2h.machine import describe, machine
 from z2h.run import write_json_atomic
 
 # screenshot: generators tried in order (the first one registered is used)
@@ -317,7 +318,10 @@ def screenshots(out: Path, root: Path) -> None:
         k = page.evaluate("studio.state.views.findIndex(v => v.side === 'answer')")
         page.locator(".solve-bar button", has_text="copy input").first.click()
         p = page.evaluate(f"studio.state.views[{k}].view.cellCenterOnPage(0, 0)")
+        page.keyboard.press("p")
+        page.keyboard.press("4")
         page.mouse.click(p["x"], p["y"])
+        page.mouse.move(1, 1)
         page.locator(".solve-bar button", has_text="submit").first.click()
         shot(page, "arc_studio_solve.png")
         page.keyboard.press("i")
@@ -337,24 +341,13 @@ def screenshots(out: Path, root: Path) -> None:
         small.locator(".pair[data-split=test]").first.scroll_into_view_if_needed()
         shot(small, "arc_studio_predictions.png")
         small.click("#open-paste")
-        small.fill("#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}]}')
+        small.fill(
+            "#paste-text", '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}'
+        )
         small.click("#paste-open")
         shot(small, "arc_studio_paste.png")
         browser.close()
     server.shutdown()
-
-
-def cpu_model() -> str:
-    """The CPU the figures were measured on (machines differ from run to run)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 PARTS = ("hover", "list", "gallery")
@@ -398,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         if "gallery" in parts:
             result.update(gallery_benchmark(root, args.gallery_tasks, args.scroll_seconds))
         result.update(
-            cpu=cpu_model(),
+            machine=machine(torch_used=False),  # (the studio's server runs no torch)
             cpus=os.cpu_count(),
             loadavg=[round(v, 2) for v in os.getloadavg()],
         )
@@ -408,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'measure':<48} {'value':>10}  target")
     for name, value, target in table_rows(result):
         print(f"{name:<48} {value:>10}  {target}")
-    print(f"cpu {result['cpu']} ({result['cpus']} cpus), load average {result['loadavg']}")
+    print(f"{describe(result['machine'])}; load average {result['loadavg']}")
     return 0
 
 

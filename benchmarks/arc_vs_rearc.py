@@ -21,18 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-
-def machine() -> str:
-    """The CPU model, for the result's header (timings depend on it)."""
-    import platform
-
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from z2h.machine import describe, machine
 
 
 def _is_grid(g) -> bool:
@@ -113,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     rearc = summary(rearc_rates(a.rearc, a.window, lo, hi, a.only))
     z2h = summary(z2h_rates(a.window, lo, hi, a.only))
     result = {
-        "machine": machine(),
+        "machine": machine(torch_used=False),  # (neither side runs torch)
         "difficulty": [lo, hi],
         "window_cpu_s": a.window,
         "re-arc": rearc,
@@ -123,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         print(json.dumps(result))
         return 0
-    print(f"{result['machine']}; difficulty {lo:g}-{hi:g}, {a.window:g} CPU s per generator")
+    print(describe(result["machine"]))
+    print(f"difficulty {lo:g}-{hi:g}, {a.window:g} CPU s per generator")
     print(f"{'':10} {'generators':>10} {'median/s':>10} {'p10/s':>10} {'p90/s':>10}")
     for name, s in (("re-arc", rearc), ("z2h", z2h)):
         print(f"{name:10} {s['generators']:>10} {s['median']:>10,.0f} {s['p10']:>10,.0f} "

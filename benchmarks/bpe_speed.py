@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from z2h.bpe import BasicTokenizer, RegexTokenizer
     from z2h.data import read_text
+    from z2h.machine import describe, machine
 
     text = read_text(args.input)
     rows: list[dict] = []
@@ -69,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows.extend(encoding_rows(text, args.repeat))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    info = machine(torch_used=False)  # (BPE is plain Python)
     if args.json:
-        print(json.dumps({"input": args.input, "load_average_1min": load, "rows": rows}, indent=2))
+        result = {"input": args.input, "load_average_1min": load, "machine": info, "rows": rows}
+        print(json.dumps(result, indent=2))
         return 0
+    print(describe(info))
     print(f"input: {args.input} ({len(text):,} characters), load average {load:.2f}, "
           f"best of {args.repeat}")  # fmt: skip
     print(f"{'what':<34} {'vocab':>7} {'seconds':>9} {'CPU s':>7} {'MB/s':>8}")

@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from z2h.machine import describe, machine
+
 BASE = "--preset nano-cpu --dropout 0 --batch-size 32 --autocast bf16 --threads 1"
 VARIANTS = {
     "baseline (GPT-2 block)": "",
@@ -73,7 +75,8 @@ def main() -> None:
                   f"(delta {var['val_loss'] - base['val_loss']:+.4f}); steps {var['steps']} vs "
                   f"{base['steps']}; params {var['params']:,} vs {base['params']:,}",
                   flush=True)  # fmt: skip
-    print(f"\n| variant ({args.time_budget:.0f} s each) | val loss | baseline in the same period "
+    print(f"\n{describe(machine())}")  # (the runs are subprocesses on this machine)
+    print(f"| variant ({args.time_budget:.0f} s each) | val loss | baseline in the same period "
           "| delta | steps (variant / baseline) | params |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for name, base, var in rows:

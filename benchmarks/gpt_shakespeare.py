@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from z2h.gpt.model import GPT, make_config
+from z2h.machine import describe, machine
 
 NANOGPT_CPU = (
     "--preset nano-cpu --dropout 0 --batch-size 12 --max-steps 2000 --lr 1e-3 --warmup-frac 0.05 "
@@ -143,8 +144,9 @@ def main() -> None:
     ap.add_argument("--extra", default="", help="flags added to every part-2 command")
     args = ap.parse_args()
     load = os.getloadavg()[0]
-    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {load:.2f}\n")
-    result: dict = {"load_before": load}
+    info = machine()
+    print(f"{describe(info)}; load average {load:.2f}\n")
+    result: dict = {"machine": info, "load_before": load}
     if not args.skip_speed:
         result["speed"] = speed(args.peak, args.steps)
         print()

@@ -26,6 +26,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from z2h.machine import describe, machine
+
 SKIP = {"site-packages", "test", "idlelib", "lib2to3"}
 MODEL = "--preset nano-cpu --dropout 0 --batch-size 32 --autocast bf16 --warmup-frac 0.05"
 
@@ -85,7 +87,8 @@ def main() -> None:
     results = {name: train(work / name.replace(" ", "_"), flags) for name, flags in runs.items()}
     print(f"\npretrained {args.pretrain_steps} steps on docstrings: val {pre['val_loss']:.4f} "
           "(docstrings val split)")  # fmt: skip
-    print(f"\n| shakespeare run ({args.steps} steps) | val loss | train loss | seconds |")
+    print(f"\n{describe(machine())}")  # (the runs are subprocesses on this machine)
+    print(f"| shakespeare run ({args.steps} steps) | val loss | train loss | seconds |")
     print("|---|---|---|---|")
     for name, m in results.items():
         print(f"| {name} | {m['val_loss']:.4f} | {m['train_loss']:.4f} | {m['seconds']:.0f} |")

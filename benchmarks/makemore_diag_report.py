@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 
 from z2h.defaults import DEFAULT_SEED
+from z2h.machine import describe, machine
 from z2h.makemore import training
 from z2h.makemore.data import prepare
 from z2h.makemore.diagnostics import diagnose, fold_bn, init_report, lr_find, setups
@@ -46,7 +47,10 @@ def main() -> None:
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} is not empty; choose a fresh --out")
     out.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print(describe(info))
     report: dict[str, object] = {
+        "machine": info,
         "threads": torch.get_num_threads(),
         "load_avg_start": os.getloadavg(),
     }

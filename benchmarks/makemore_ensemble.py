@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from z2h.errors import Z2HError
+    from z2h.machine import describe, machine
     from z2h.makemore.data import examples, prepare
     from z2h.makemore.evaluate import evaluate_loss
     from z2h.makemore.models.ensemble import mixture_weights
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(2, len(members)):
             add(f"{path}: members 0-{n - 1} averaged", members[:n])
 
+    print(describe(machine()))  # (losses: the same on any machine; said for the record)
     print("| models | dev | test |\n|---|---:|---:|")
     for row in rows:
         print(f"| {row['models']} | {row['dev']:.4f} | {row['test']:.4f} |")

@@ -294,8 +294,13 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+    from z2h.machine import describe, machine
+
+    info = machine()
+    print(describe(info))
     print(markdown(rows))
     if args.json:
+        rows = [{**r, "machine": info} for r in rows]
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0
 

@@ -17,6 +17,7 @@ import json
 import torch
 
 from z2h.defaults import DEFAULT_SEED
+from z2h.machine import describe, machine
 from z2h.makemore import manual_backprop as mb
 
 
@@ -39,6 +40,8 @@ def main() -> None:
     print(mb.format_checks(checks))
     out = mb.run_lecture5(args.data, args.seed, args.steps, args.n_hidden)
     out["grad_check_max_diff"] = {k: max(r.max_abs_diff for r in v) for k, v in checks.items()}
+    out["machine"] = machine()
+    print(f"\n{describe(out['machine'])}")
     print(
         f"\ntraining on hand-written gradients only: {out['params']:,} parameters, "
         f"{out['steps']:,} steps in {out['seconds']:.0f} s ({out['ms_per_step']:.2f} ms/step)"

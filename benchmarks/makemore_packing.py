@@ -66,12 +66,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    from z2h.machine import describe, machine
     from z2h.makemore import registry
     from z2h.makemore.batches import batch_fn, pack_fn
     from z2h.makemore.data import prepare, sequence_examples
     from z2h.makemore.models.transformer import RECIPE_BLOCK
 
     torch.set_num_threads(args.threads)
+    info = machine()
+    print(describe(info), flush=True)
     words = prepare(args.data)
     block = words.max_word_length + 1
     X, Y = sequence_examples(words.train, words.vocab, block)
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         from z2h.run import write_json_atomic
 
-        write_json_atomic(args.json, rows)
+        write_json_atomic(args.json, [{**r, "machine": info} for r in rows])
     return 0
 
 

@@ -21,6 +21,7 @@ import time
 from z2h.autograd.demo import make_moons, train
 from z2h.autograd.nn import MLP
 from z2h.defaults import DEFAULT_SEED
+from z2h.machine import describe, machine
 
 
 def run_pypi(weights: list[float], X: list[list[float]], y: list[int], steps: int) -> list[float]:
@@ -83,7 +84,9 @@ def main() -> int:
         "max_loss_diff": diff,
         "final_loss": ours[-1],
         "load_average_1min": os.getloadavg()[0],
+        "machine": machine(torch_used=False),  # (both implementations are plain Python)
     }
+    print(describe(result["machine"]))
     print(f"{'implementation':<22}{'seconds':>10}")
     print(f"{'PyPI micrograd 0.1.0':<22}{t_pypi:>10.2f}")
     print(f"{'z2h.autograd (Tape)':<22}{t_ours:>10.2f}")

@@ -281,19 +281,14 @@ def resolve_autocast(autocast: str, device_type: str) -> str:
 
 
 def decay_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-    """The trainable parameters split as nanoGPT's ``configure_optimizers`` and minGPT's do:
-    (decayed, not decayed). The matrices that multiply activations (dim >= 2) decay; biases,
-    norms' gains and embedding tables (looked up, not multiplied) do not. A table tied to an
-    output layer (GPT's ``lm_head``) multiplies activations there: it decays.
+    """The trainable parameters split as nanoGPT's ``configure_optimizers`` does: (decayed, not
+    decayed). Every tensor of two or more dimensions decays (the matrices of linear layers and
+    the embedding tables); biases and norms' gains do not.
     """
-    linear = {id(m.weight) for m in model.modules() if isinstance(m, nn.Linear)}
-    embedding = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
     decay, no_decay = [], []
     for p in model.parameters():  # (each shared parameter once)
-        if not p.requires_grad:
-            continue
-        lookup_only = id(p) in embedding and id(p) not in linear
-        (decay if p.dim() >= 2 and not lookup_only else no_decay).append(p)
+        if p.requires_grad:
+            (decay if p.dim() >= 2 else no_decay).append(p)
     return decay, no_decay
 
 
@@ -450,7 +445,13 @@ class Trainer:
                     f" ({'; '.join(diff[:5])}{'; ...' if len(diff) > 5 else ''}); use a new --out"
                 )
         self.model.load_state_dict(ckpt["model_state"])
-        self.optimizer.load_state_dict(ckpt["optimizer_state"])
+        try:
+            self.optimizer.load_state_dict(ckpt["optimizer_state"])
+        except ValueError as e:  # other parameter groups (see decay_groups): torch's own error
+            raise CheckpointError(
+                f"cannot resume: {path}'s optimizer state has other parameter groups than this "
+                f"trainer makes ({e}); use a new --out"
+            ) from None
         self.step = int(ckpt["step"])
         self.elapsed = float(ckpt["elapsed"])
         self.setup_seconds = float(ckpt.get("setup_seconds", 0.0))

@@ -19,6 +19,7 @@ def test_benchmark_smoke():
     assert [r["generator"] for r in result["generators"]] == ["flip", "push"]
     assert all(r["pairs"] >= 8 and r["pairs_per_cpu_s"] > 0 for r in result["generators"])
     assert result["torch_imported"] is False
+    assert result["machine"]["cpu"] and result["machine"]["torch"] is None  # torch not used
     assert result["workers"]["tasks"] == 2
 
 
@@ -57,3 +58,4 @@ def test_side_by_side_with_a_stand_in_for_re_arc(tmp_path):
     # bbb never makes a valid example (its output is its input): the median is half aaa's rate
     assert result["re-arc"]["p10"] == 0 and result["re-arc"]["median"] > 0
     assert result["median_ratio"] == result["z2h"]["median"] / result["re-arc"]["median"]
+    assert result["machine"]["cpu"] and result["machine"]["torch"] is None

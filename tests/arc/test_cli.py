@@ -282,3 +282,14 @@ def test_same_files_from_fresh_processes_with_other_hash_seeds(tmp_path):
         outs.append(out)
     shard = "shards/shard-00000-of-00001.jsonl"
     assert (outs[0] / shard).read_bytes() == (outs[1] / shard).read_bytes()
+
+
+def test_generate_json_and_quiet(capsys, tmp_path):
+    """--json prints the manifest it wrote; --quiet prints nothing."""
+    assert main(["arc", "generate", "--generator", "flip", "--tasks", "1", "--json",
+                 "--out", str(tmp_path / "a")]) == 0  # fmt: skip
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert main(["arc", "generate", "--generator", "flip", "--tasks", "1", "--quiet",
+                 "--out", str(tmp_path / "b")]) == 0  # fmt: skip
+    assert capsys.readouterr().out == ""

@@ -109,11 +109,7 @@ def corruptions_that_change_the_answer(gen, task) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.fixture(params=GENERATORS)
-def name(request):
-    return request.param
-
-
+@pytest.mark.parametrize("name", GENERATORS)
 def test_corrupting_a_demonstration_changes_the_answer(name):
     # a solver that learns its rule from the demonstrations answers otherwise (or not at all)
     # when one of them shows another rule; one that hard-codes the rule answers the same

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from z2h.arc.grid import ArcError
+from z2h.cli import add_report_flags, print_result
 
 DEFAULT_DIFFICULTY = "0,1"
 
@@ -125,6 +126,7 @@ def _configure_generate(sub) -> None:
         help="replace the set (or this shard) already in --out: its listed tasks are removed "
         "first (without it, an --out holding a set or other files is refused)",
     )
+    add_report_flags(p, "manifest.json")
     p.set_defaults(func=_generate)
 
 
@@ -152,9 +154,11 @@ def _generate(args: argparse.Namespace) -> int:
     )
     rejected = sum(manifest["rejected"].values())
     rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
-    print(
+    print_result(
+        args,
+        manifest,
         f"wrote {manifest['tasks']} tasks ({manifest['pairs']} verified pairs, {rejected} "
-        f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)"
+        f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)",
     )
     return 0
 

@@ -356,7 +356,8 @@ def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
     assert page.input_value("#save-id") == "from-file" and page.url.endswith("/new")
     # pasted JSON: a broken task says why and stays in the dialog; a good one opens
     page.click("#open-paste")
-    page.fill("#paste-text", json.dumps({"train": [{"input": [[1, 2], [3]], "output": [[1]]}]}))
+    broken = {"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}
+    page.fill("#paste-text", json.dumps(broken))
     page.click("#paste-open")
     assert "row 1 has a different length" in page.locator("#paste-error").inner_text()
     pasted = copy.deepcopy(SQUARE)
@@ -483,3 +484,42 @@ def test_gridview_takes_labels_boxes_copies_and_background(demo_page):
     assert got["unchanged"] and got["noBox"]
     assert got["comps"] == [[8, [0, 0, 3, 3]]]  # the ring of 1s, box [top, left, h, w]
     assert got["calls"] == 1
+
+
+TASKS_TO_CHECK = [
+    {"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]}]},
+    {"train": [{"input": [[1]], "output": [[1]]}], "test": []},
+    {"train": [], "test": [{"input": [[1]]}]},
+    {"train": [{"input": [[1]]}], "test": [{"input": [[1]]}]},
+    {"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[10]], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[1.5]], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[True]], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[0] * 31], "output": [[1]]}], "test": []},
+    {"train": [{"input": [], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[]], "output": [[1]]}], "test": []},
+    {"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[-1]]}]},
+    {"test": [{"input": [[1]]}]},
+]
+
+
+def test_page_checks_tasks_as_z2h_arc_task_does(demo_page):
+    """gridops.js's taskProblem (opening a file or pasted JSON) accepts exactly the tasks
+    z2h.arc.task.task_from_json accepts, on valid and broken tasks."""
+    from z2h.arc.grid import ArcError
+    from z2h.arc.task import task_from_json
+
+    got = demo_page.evaluate(
+        """async (tasks) => {
+        const { taskProblem } = await import("/static/gridops.js");
+        return tasks.map((t) => taskProblem(t));
+    }""",
+        TASKS_TO_CHECK,
+    )
+    for task, problem in zip(TASKS_TO_CHECK, got, strict=True):
+        try:
+            task_from_json(task, "t")
+            python_ok = True
+        except ArcError:
+            python_ok = False
+        assert (problem is None) == python_ok, (task, problem)

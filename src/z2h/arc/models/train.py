@@ -114,7 +114,7 @@ class TaskSource:
         raise NotImplementedError
 
 
-class FolderSource(TaskSource):
+class SetSource(TaskSource):
     """A set on disk (``z2h.arc.dataset.TaskSet``): every 20th task (by a hash of its id) held
     out."""
 
@@ -227,7 +227,7 @@ def make_source(s: ArcTrainSettings, need_labels: bool) -> TaskSource:
             raise Z2HError("--scenes makes object scenes: train the objects model with it")
         return SceneSource(s.scenes, s.seed)
     if s.data:
-        return FolderSource(s.data, need_labels)
+        return SetSource(s.data, need_labels)
     return GeneratorSource(s.generator, s.difficulty, s.seed)
 
 

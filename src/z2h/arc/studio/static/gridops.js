@@ -167,8 +167,9 @@ export function diffCells(got, want) {
 // Checks an ARC task (JSON already parsed) as z2h.arc.task does; returns a message, or null.
 export function taskProblem(task) {
   if (!task || typeof task !== "object" || Array.isArray(task)) return 'not {"train": [...], "test": [...]}';
+  if (!Array.isArray(task.train) || !task.train.length) return '"train" must be a non-empty list of pairs';
+  if (!Array.isArray(task.test)) return '"test" must be a list of pairs';
   for (const split of ["train", "test"]) {
-    if (!Array.isArray(task[split]) || !task[split].length) return `"${split}" must be a non-empty list of pairs`;
     for (const [i, pair] of task[split].entries()) {
       if (!pair || typeof pair !== "object") return `${split} ${i} is not {"input", "output"}`;
       for (const side of ["input", "output"]) {

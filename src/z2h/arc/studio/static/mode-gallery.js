@@ -67,11 +67,11 @@ export const galleryMode = {
   init(studio, panel) {
     const { $ } = studio;
     panel.innerHTML = PANEL;
-    this.cache = new Map(); // id -> thumbnail data (or null: unreadable)
-    this.asked = new Set(); // ids requested and not answered yet
+    this.cache = new Map(); // "source/id" -> thumbnail data (or null: unreadable)
+    this.asked = new Set(); // "source/id" requested and not answered yet
     this.pool = new Map(); // item index -> element on screen
     this.free = [];
-    $("gallery").innerHTML = `
+    studio.addPane("gallery").innerHTML = `
       <div id="gallery-scroll"><div id="gallery-spacer"></div></div>
       <div id="compare-view" hidden></div>`;
     $("gallery-scroll").addEventListener("scroll", () => this.schedule(studio));
@@ -79,6 +79,8 @@ export const galleryMode = {
     $("gallery-filter").addEventListener("change", () => this.refilter(studio));
     $("compare").addEventListener("click", () => this.compare(studio));
   },
+
+  scroller: (studio) => studio.$("gallery-scroll"), // what arrows and PageDown scroll
 
   active(studio) {
     return studio.state.mode === this;
@@ -92,13 +94,30 @@ export const galleryMode = {
   },
 
   listChanged(studio) {
-    if (this.active(studio)) this.refilter(studio);
+    if (!this.active(studio)) return;
+    this.refilter(studio);
+    this.loadVerdicts(studio); // another source: its own verdicts
+  },
+
+  // two sources may hold tasks with one id
+  cacheKey(studio, id) {
+    return `${studio.state.source}/${id}`;
   },
 
   async loadVerdicts(studio) {
     const source = studio.state.source;
-    if (this.verdictsOf === source) return;
-    const data = await studio.api("GET", `/api/sources/${studio.enc(source)}/verdicts`);
+    if (this.verdictsOf === source || this.verdictsAsked === source) return;
+    this.verdictsAsked = source;
+    let data;
+    try {
+      data = await studio.api("GET", `/api/sources/${studio.enc(source)}/verdicts`);
+    } catch (e) {
+      studio.status(`no verdicts: ${e.message}`, true);
+      return;
+    } finally {
+      this.verdictsAsked = null;
+    }
+    if (source !== studio.state.source) return;
     this.verdicts = data.verdicts;
     this.verdictsOf = source;
     studio.$("gallery-filter").disabled = !this.verdicts;
@@ -181,7 +200,7 @@ export const galleryMode = {
     meta.textContent = [(item.sizes || []).slice(0, 2).join(" "), verdict === "missing" ? "no prediction" : verdict || ""].join("  ");
     meta.className = `thumb-meta ${verdict || ""}`;
     const [a, b] = el.querySelectorAll("canvas");
-    const data = this.cache.get(item.id);
+    const data = this.cache.get(this.cacheKey(studio, item.id));
     if (data) {
       drawGrid(a, data.input, GRID_BOX);
       b.hidden = !data.output;
@@ -195,24 +214,25 @@ export const galleryMode = {
   fetchMissing(studio) {
     const ids = [];
     for (const el of this.pool.values()) {
-      const id = el.dataset.id;
-      if (!this.cache.has(id) && !this.asked.has(id)) ids.push(id);
+      const key = this.cacheKey(studio, el.dataset.id);
+      if (!this.cache.has(key) && !this.asked.has(key)) ids.push(el.dataset.id);
     }
     for (let k = 0; k < ids.length; k += BATCH) this.fetchThumbs(studio, ids.slice(k, k + BATCH));
   },
 
   async fetchThumbs(studio, ids) {
     const source = studio.state.source;
-    for (const id of ids) this.asked.add(id);
+    const keys = ids.map((id) => `${source}/${id}`);
+    for (const key of keys) this.asked.add(key);
     try {
       const query = ids.map(studio.enc).join(",");
       const data = await studio.api("GET", `/api/sources/${studio.enc(source)}/thumbs?ids=${query}`);
-      if (source !== studio.state.source) return;
-      for (const [id, thumb] of Object.entries(data.thumbs)) this.cache.set(id, thumb);
+      for (const [id, thumb] of Object.entries(data.thumbs)) this.cache.set(`${source}/${id}`, thumb);
       while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value);
     } finally {
-      for (const id of ids) this.asked.delete(id);
+      for (const key of keys) this.asked.delete(key);
     }
+    if (source !== studio.state.source) return;
     // the filter may have changed meanwhile: only elements still showing their item are redrawn
     for (const [i, el] of this.pool) {
       const item = this.items[i];
@@ -229,8 +249,7 @@ export const galleryMode = {
   },
 
   open(studio, id) {
-    studio.setMode("inspect");
-    studio.go(studio.state.source, id);
+    studio.go(studio.state.source, id); // back in the first mode, inspect
   },
 
   // Two tasks side by side, every pair of each, at one scale that fits half the pane.

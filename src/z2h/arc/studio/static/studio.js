@@ -138,6 +138,8 @@ function confirmDiscard() {
 
 function go(source, id) {
   if (!confirmDiscard()) return;
+  // opening a task shows it: a mode with a pane of its own (the gallery) gives way
+  if ((state.mode.pane || "pairs") !== "pairs") setMode(MODES[0].name);
   history.pushState(null, "", taskPath(source, id));
   route().catch((e) => status(e.message, true));
 }
@@ -183,7 +185,6 @@ async function loadList(poll = 0) {
   if (poll < 20 && state.list.some((t) => t.sizes === null)) {
     setTimeout(() => loadList(poll + 1).catch(() => {}), 1000);
   }
-  state.mode.listChanged?.(studio);
 }
 
 function describeRow(t) {
@@ -808,15 +809,20 @@ function setMode(name) {
   }
   for (const el of document.querySelectorAll("[data-mode-only]")) el.hidden = el.dataset.modeOnly !== name;
   const pane = next.pane || "pairs";
-  $("pairs").hidden = pane !== "pairs";
-  $("gallery").hidden = pane !== "gallery";
+  for (const el of document.querySelectorAll("#main > .pane")) el.hidden = el.id !== pane;
   if (state.task && (!previous || layoutOf(previous) !== layoutOf(next))) buildViews();
   else applyEditable();
   next.enter?.(studio);
 }
 
 function buildModes() {
+  const keys = new Set();
   for (const mode of MODES) {
+    // a mode's key is one character, its own (a method named `key` would shadow it)
+    if (typeof mode.name !== "string" || typeof mode.key !== "string" || mode.key.length !== 1 || keys.has(mode.key)) {
+      throw new Error(`mode ${mode.name}: needs a name and a one-character key of its own`);
+    }
+    keys.add(mode.key);
     const b = document.createElement("button");
     b.dataset.mode = mode.name;
     b.textContent = mode.label;
@@ -830,6 +836,17 @@ function buildModes() {
     $("mode-panels").append(section);
     mode.init?.(studio, section);
   }
+}
+
+// A main pane of a mode's own (the gallery's; a sketch editor's): shown while the mode whose
+// `pane` names it is on, in place of the pairs.
+function addPane(id) {
+  const pane = document.createElement("div");
+  pane.id = id;
+  pane.className = "pane";
+  pane.hidden = true;
+  $("main").append(pane);
+  return pane;
 }
 
 // ---- keyboard --------------------------------------------------------------------------------
@@ -858,7 +875,7 @@ function searchKeys(event) {
 }
 
 function scrollPairs(dy) {
-  const pane = state.mode.pane === "gallery" ? $("gallery-scroll") : $("pairs");
+  const pane = state.mode.scroller?.(studio) || $("pairs");
   if (pane) pane.scrollBy({ top: dy });
 }
 
@@ -968,7 +985,7 @@ function wireControls() {
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
-    resizing = setTimeout(() => state.task && state.mode.pane !== "gallery" && refit(), 100);
+    resizing = setTimeout(() => state.task && (state.mode.pane || "pairs") === "pairs" && refit(), 100);
   });
   $("new-task").addEventListener("click", () => {
     if (!confirmDiscard()) return;
@@ -1003,7 +1020,7 @@ const studio = {
   go, route, save, generate, showNewTask, isDirty, confirmDiscard,
   edit, undo, redo, buildViews, refit, zoom,
   addView, setActive, activeEditable, entryOf, viewsOf, refreshCaption, showActive,
-  setMode, modes: MODES, taskPath, sizeText,
+  setMode, addPane, modes: MODES, taskPath, sizeText,
   tools: null,
 };
 
