@@ -18,6 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _configure_generators(sub)
     _configure_generate(sub)
+    _configure_sketches(sub)
     _configure_validate(sub)
     _configure_check_labels(sub)
     _configure_show(sub)
@@ -101,7 +102,9 @@ def _configure_generate(sub) -> None:
         "independent solver, as ARC JSON files, one labels file per task, JSONL shards and a "
         "manifest under --out. Same arguments -> byte-identical task, label and shard files.",
     )
-    p.add_argument("--generator", required=True, help="NAME, NAME,NAME,... or all")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--generator", help="NAME, NAME,NAME,... or all")
+    which.add_argument("--sketch", help="a sketch file PATH.js, or a shipped sketch's name")
     p.add_argument("--tasks", type=int, required=True, help="tasks per generator")
     p.add_argument("--seed", type=int, default=0, help="seed of the whole set")
     p.add_argument(
@@ -134,13 +137,32 @@ def _generate(args: argparse.Namespace) -> int:
     from z2h.arc.generate import make_set, parse_shard
     from z2h.arc.generators.registry import resolve
 
-    gens = resolve(args.generator)
     difficulty = parse_difficulty(args.difficulty)
     shard = parse_shard(args.shard)
     if args.tasks <= 0:
         raise ArcError(f"--tasks must be at least 1, got {args.tasks}")
     if args.max_attempts <= 0:
         raise ArcError(f"--max-attempts must be at least 1, got {args.max_attempts}")
+    if args.sketch:
+        from z2h.arc.sketch import make_sketch_set
+
+        manifest = make_sketch_set(
+            args.sketch,
+            args.out,
+            args.tasks,
+            args.seed,
+            difficulty,
+            shard,
+            args.workers,
+            args.max_attempts,
+            force=args.force,
+        )
+        verified = manifest["sketch"]["verified"]
+        _print_made(args, manifest, "verified pairs" if verified else "pairs, unverified")
+        if not (args.json or args.quiet):
+            print(f"sketch {manifest['sketch']['name']}: {manifest['sketch']['note']}")
+        return 0
+    gens = resolve(args.generator)
     manifest = make_set(
         args.out,
         [g.name for g in gens],
@@ -152,14 +174,54 @@ def _generate(args: argparse.Namespace) -> int:
         args.max_attempts,
         force=args.force,
     )
+    _print_made(args, manifest)
+    return 0
+
+
+def _print_made(args: argparse.Namespace, manifest: dict, pairs: str = "verified pairs") -> None:
     rejected = sum(manifest["rejected"].values())
     rate = manifest["pairs"] / max(manifest["seconds"], 1e-9)
     print_result(
         args,
         manifest,
-        f"wrote {manifest['tasks']} tasks ({manifest['pairs']} verified pairs, {rejected} "
+        f"wrote {manifest['tasks']} tasks ({manifest['pairs']} {pairs}, {rejected} "
         f"rejected) to {args.out} in {manifest['seconds']:.1f} s ({rate:,.0f} pairs/s)",
     )
+
+
+# sketches
+
+
+def _configure_sketches(sub) -> None:
+    p = sub.add_parser(
+        "sketches",
+        help="list the shipped sketches (task families in p5's vocabulary)",
+        description="List every shipped sketch with its concepts, description and whether it "
+        "verifies its pairs with its own solve(). Make tasks with "
+        "`z2h arc generate --sketch NAME_OR_PATH`.",
+    )
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table (for docs)")
+    p.set_defaults(func=_sketches)
+
+
+def _sketches(args: argparse.Namespace) -> int:
+    from z2h.arc.sketch import load, shipped
+
+    gens = [load(p) for p in shipped()]
+    if args.markdown:
+        print("| sketch | concepts | verified | port of | description |")
+        print("|---|---|---|---|---|")
+        for g in gens:
+            ok = "yes" if g.verified else ""
+            port = f"`{g.about['port']}`" if g.about.get("port") else ""
+            print(f"| `{g.name}` | {', '.join(g.concepts)} | {ok} | {port} | {g.description} |")
+        return 0
+    width = max(len(g.name) for g in gens)
+    for g in gens:
+        flag = "" if g.verified else " [unverified: no solve()]"
+        print(f"{g.name:<{width}}  {g.description}")
+        print(f"{'':<{width}}  concepts: {', '.join(g.concepts)}{flag}")
+    print(f"{len(gens)} sketches, {sum(g.verified for g in gens)} with a solve()")
     return 0
 
 
@@ -181,7 +243,10 @@ def _configure_validate(sub) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from z2h.arc.validate import validate_path
 
-    checked, problems = validate_path(Path(args.path))
+    notes: list[str] = []
+    checked, problems = validate_path(Path(args.path), notes)
+    if notes:
+        print(f"{len(notes)} task(s) unverified: their sketch has no solve() here ({notes[0]})")
     if not problems:
         print(f"{checked} task(s) checked: all valid")
         return 0

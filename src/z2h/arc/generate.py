@@ -86,6 +86,8 @@ def make_task(
     """A verified, labelled task; raises ``GenerationError`` naming the generator and the
     rejection reasons if ``max_attempts`` pair draws do not make one."""
     difficulty = check_difficulty(difficulty)
+    if hasattr(gen, "make_task"):  # a sketch makes its whole task in its own runtime
+        return gen.make_task(seed, index, difficulty, max_attempts)
     tid = task_id(gen.name, seed, index)
     r = Rand(f"{gen.name}:{seed}:{index}", difficulty)
     params = gen.params(r)
@@ -181,12 +183,12 @@ def plan(names: list[str], tasks: int, shard: tuple[int, int] = (0, 1)) -> list[
 
 def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     """Worker: one task as JSON text (made in the worker, so workers share the encoding too)."""
-    from z2h.arc.generators.registry import get_generator
+    from z2h.arc.sketch import generator_named  # a registered generator or an active sketch
     from z2h.arc.task import dumps_task
 
     name, seed, index, difficulty, max_attempts = job
     try:
-        made = make_task(get_generator(name), seed, index, difficulty, max_attempts)
+        made = make_task(generator_named(name), seed, index, difficulty, max_attempts)
     except GenerationError as e:
         return ("error", name, str(e))
     task_text = dumps_task(made.task)

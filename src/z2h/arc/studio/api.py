@@ -211,6 +211,26 @@ class Studio:
         self._verdicts.pop((source, task_id), None)
         return saved
 
+    # ---- label mode (z2h/arc/studio/labelling.py) ---------------------------------------------
+
+    def list_actions(self) -> dict[str, Any]:
+        from z2h.arc.studio.labelling import vocabulary
+
+        return vocabulary()
+
+    def check_labels(self, body: Any) -> dict[str, Any]:
+        from z2h.arc.studio.labelling import check
+
+        return check(body)
+
+    def save_labels(self, source: str, task_id: str, body: Any) -> dict[str, Any]:
+        from z2h.arc.studio.labelling import save
+
+        src = self.source(source)
+        if not isinstance(src, FolderSource):
+            raise StudioError(f"{source} is read-only; save the labels into one of your folders")
+        return save(src, task_id, body)
+
     def list_generators(self) -> dict[str, Any]:
         from z2h.arc.generators.registry import all_generators
 

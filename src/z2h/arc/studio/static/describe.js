@@ -1,6 +1,8 @@
 // Words for what the labels say: an object, an action, a correspondence. Pure functions.
 import { boxEdges } from "./gridops.js";
 
+const RELATIONS_SHOWN = 6; // relations listed for the hovered object
+
 export const COLOR_NAMES = [
   "black", "blue", "red", "green", "yellow", "grey", "magenta", "orange", "sky", "maroon",
 ];
@@ -43,7 +45,11 @@ export function describeObject(view, object) {
     `box rows ${top}-${bottom}, cols ${left}-${right} (${object.cells.length} cells)`,
   ];
   if (object.tags && object.tags.length) lines.push(`tags ${object.tags.join(", ")}`);
+  // a few relations, then how many more: an object among hundreds has hundreds of them, and
+  // listing them all pushed the side panel's buttons off screen
   const rels = view.relations.filter((r) => r.a === object.id || r.b === object.id);
-  if (rels.length) lines.push(`relations ${rels.map((r) => `${r.kind}(${r.a}, ${r.b})`).join(", ")}`);
+  const shown = rels.slice(0, RELATIONS_SHOWN).map((r) => `${r.kind}(${r.a}, ${r.b})`);
+  if (rels.length > RELATIONS_SHOWN) shown.push(`... ${rels.length - RELATIONS_SHOWN} more`);
+  if (rels.length) lines.push(`relations (${rels.length}) ${shown.join(", ")}`);
   return lines.join("\n");
 }

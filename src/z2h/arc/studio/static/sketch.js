@@ -51,6 +51,7 @@ export class GridView {
     this.tool = "select";
     this.color = 1;
     this.highlighted = new Set();
+    this.picked = { ids: new Set(), cells: [] };
     this.marks = [];
     this.changed = null; // cells drawn as changed (the rest dimmed), or null
     this.hoverCell = null;
@@ -106,6 +107,13 @@ export class GridView {
     const gridLinesChanged = "gridLines" in overlays && overlays.gridLines !== this.overlays.gridLines;
     Object.assign(this.overlays, overlays);
     if (gridLinesChanged) this.layerDirty = true;
+    this.redraw();
+  }
+
+  // Objects (ids) and loose cells ([[r, c], ...]) a mode has picked, drawn in cyan (label mode:
+  // the objects to merge or link, the cells a brush paints into a new object).
+  setPicked(ids, cells) {
+    this.picked = { ids: new Set(ids || []), cells: structuredClone(cells || []) };
     this.redraw();
   }
 
@@ -425,17 +433,17 @@ export class GridView {
 
   _drawOverlays(p) {
     const s = this.cellSize;
-    if (this.overlays.relations && this.relations.length) {
-      // the hovered object's relations stand out; the rest stay faint
-      const focus = this.hoverObject ? this.hoverObject.id : null;
+    if (this.overlays.relations && this.hoverObject) {
+      // only the hovered object's relations: a grid of many objects has thousands of them,
+      // and drawing them all makes a mesh that hides the grid
+      const focus = this.hoverObject.id;
+      p.stroke(255, 220, 0, 230);
+      p.strokeWeight(2);
       for (const rel of this.relations) {
+        if (rel.a !== focus && rel.b !== focus) continue;
         const a = this.objectById(rel.a);
         const b = this.objectById(rel.b);
-        if (!a || !b) continue;
-        const mine = focus !== null && (rel.a === focus || rel.b === focus);
-        p.stroke(...(mine ? [255, 220, 0, 230] : [255, 255, 255, focus === null ? 150 : 50]));
-        p.strokeWeight(mine ? 2 : 1);
-        p.line(...this._centre(a), ...this._centre(b));
+        if (a && b) p.line(...this._centre(a), ...this._centre(b));
       }
     }
     if (this.overlays.boxes || this.overlays.ids) {
@@ -476,6 +484,16 @@ export class GridView {
     }
     for (const o of this.objects) {
       if (this.highlighted.has(o.id)) this._outlineObject(p, o, [255, 220, 0], 3);
+    }
+    for (const o of this.objects) {
+      if (this.picked.ids.has(o.id)) this._outlineObject(p, o, [0, 230, 230], 3);
+    }
+    for (const [r, c] of this.picked.cells) {
+      const { x, y } = this.cellToXY(r, c);
+      p.noFill();
+      p.stroke(0, 230, 230);
+      p.strokeWeight(Math.max(2, s / 6));
+      p.rect(x + 2, y + 2, s - 4, s - 4);
     }
     if (this.hoverObject) this._outlineObject(p, this.hoverObject, [255, 255, 255], 2);
     if (this.selection && this.selection.cells.length) {

@@ -11,14 +11,16 @@ import {
 import { editMode } from "./mode-edit.js";
 import { galleryMode } from "./mode-gallery.js";
 import { inspectMode } from "./mode-inspect.js";
+import { labelMode } from "./mode-label.js";
 import { solveMode } from "./mode-solve.js";
+import { sketchMode } from "./sketch-mode.js";
 import { COLOR_NAMES, describeAction, describeMatch, describeObject } from "./describe.js";
 import { toolPanel } from "./tools.js";
 import { taskMenu } from "./taskio.js";
 
 // The modes, in the order of their buttons. A new mode is a module exporting one object like
 // these, added here (docs/arc-studio.md, "Adding a mode").
-const MODES = [inspectMode, editMode, solveMode, galleryMode];
+const MODES = [inspectMode, editMode, solveMode, galleryMode, labelMode, sketchMode];
 
 const TOKEN_KEY = "z2h-arc-studio-token";
 const LIST_LIMIT = 2000; // rows drawn in the task list at once; the search narrows the rest
@@ -300,6 +302,7 @@ function setTask(task, labels, predictions, stale) {
 
 function isDirty() {
   if (state.task === null) return false;
+  if (MODES.some((m) => m.dirty?.(studio))) return true; // label mode's unsaved labels
   return state.saved === null ? state.history.length > 0 : state.snapshot !== state.saved;
 }
 
@@ -1018,7 +1021,7 @@ function wireControls() {
 const studio = {
   state, $, api, status, enc,
   go, route, save, generate, showNewTask, isDirty, confirmDiscard,
-  edit, undo, redo, buildViews, refit, zoom,
+  edit, undo, redo, buildViews, refit, zoom, updateDirty,
   addView, setActive, activeEditable, entryOf, viewsOf, refreshCaption, showActive,
   setMode, addPane, modes: MODES, taskPath, sizeText,
   tools: null,
