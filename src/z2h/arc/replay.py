@@ -65,7 +65,16 @@ GROUP_OPS = ("merge", "split", "replaced", "delete")
 # ops that act on the whole grid when listed at pair level and that replay can compute
 GRID_OPS = ("flip", "rotate", "transpose", "scale", "tile", "crop", "recolor", "swap")
 
-_STEPS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+_STEPS = {
+    "up": (-1, 0),
+    "down": (1, 0),
+    "left": (0, -1),
+    "right": (0, 1),
+    "up_left": (-1, -1),
+    "up_right": (-1, 1),
+    "down_left": (1, -1),
+    "down_right": (1, 1),
+}
 
 
 class ReplayError(ArcError):
@@ -159,7 +168,7 @@ def _scale(cells: list[Cell], f: int) -> list[Cell]:
 def _grow(cells: list[Cell], direction: str, by: int) -> list[Cell]:
     """Each cell at the object's leading edge extended ``by`` cells in ``direction``."""
     if direction not in _STEPS:
-        raise ReplayError(f"grow: direction {direction!r}; choose up, down, left or right")
+        raise ReplayError(f"grow: direction {direction!r}; choose one of {', '.join(_STEPS)}")
     dr, dc = _STEPS[direction]
     own = {(r, c) for r, c, _ in cells}
     grown = set(cells)
