@@ -90,7 +90,9 @@ class PanelLogic(Generator):
         out = Obj(0, result != 0, result, (0, 0), 0, ("panel",))
         ids = list(range(first, first + k))
         corr = [Match(i, None) for i in range(first)] + [
-            Match(i, 0, [{"op": "merge", "with": [j for j in ids if j != i]}]) for i in ids
+            # merged into one object whose cells are the combination: a reshape no op computes
+            Match(i, 0, [{"op": "merge", "with": [j for j in ids if j != i]}, {"op": "reshape"}])
+            for i in ids
         ]
         return Example(
             inp, Scene(ph, pw, 0, [out]), corr, [{"op": "combine", "how": how, "panels": k}]
