@@ -58,7 +58,8 @@ def screenshots(out: Path, task: str, root: Path) -> list[Path]:
     def checked(page) -> None:
         page.wait_for_timeout(400)
         page.wait_for_function(
-            "() => Number(document.body.dataset.labelChecked) === studio.modes.at(-1).checkSeq"
+            "() => Number(document.body.dataset.labelChecked) === "
+            "studio.modes.find((m) => m.name === 'label').checkSeq"
         )
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -108,7 +108,8 @@ def checked(page) -> None:
     )
     page.wait_for_timeout(250)  # a check asked for by the last edit (120 ms debounce) lands
     page.wait_for_function(
-        "() => Number(document.body.dataset.labelChecked) === studio.modes.at(-1).checkSeq"
+        "() => Number(document.body.dataset.labelChecked) === "
+        "studio.modes.find((m) => m.name === 'label').checkSeq"
     )
 
 
