@@ -97,6 +97,14 @@ def test_deleted_rows():
     assert false_rows([BAR], [BAR, [(4, 4, 5)]], [(0, 0, []), (None, 1, [{"op": "mark"}])]) == []
 
 
+def test_deleted_under_a_crop():
+    # a ring cut down to its corner by the pair's crop: most of it is gone, so "deleted" holds
+    ring = [(r, c, 4) for r in range(3) for c in range(3) if (r, c) != (1, 1)]
+    crop = [{"op": "crop", "box": [0, 0, 1, 1]}]
+    rows = [(0, None, []), (None, 0, [])]
+    assert false_rows([ring], [[(0, 0, 4)]], rows, actions=crop, out_size=(1, 1)) == []
+
+
 def test_replaced_and_hidden():
     # the sprite L copied onto the marker at (4, 3) (the L's anchor [1, 1], its green cell)
     marker = [(4, 3, 8)]
@@ -131,6 +139,14 @@ def test_merge_and_split():
     assert false_rows([a, b], [BAR], rows) == []
     bad = false_rows([a, b], [[(0, 0, 1), (0, 1, 1), (0, 2, 1)]], rows)
     assert len(bad) == 1 and bad[0].split(": ", 2)[2].startswith("merge: replay gives 2 cells")
+    # the rows must name each other
+    rows = [(0, 0, [{"op": "merge", "with": [1]}]), (1, 0, [{"op": "merge", "with": [5]}])]
+    (bad,) = false_rows([a, b], [BAR], rows)
+    assert "merge with [5], but [0, 1] join it" in bad
+    # where the pair combines panels cell by cell, merged cells are the combination's
+    rows = [(0, 0, [{"op": "merge", "with": [1]}]), (1, 0, [{"op": "merge", "with": [0]}])]
+    combine = [{"op": "combine", "how": "and", "panels": 2}]
+    assert false_rows([a, b], [[(3, 3, 2)]], rows, actions=combine) == []
     # moved before merging
     rows = [
         (0, 0, [{"op": "move", "by": [2, 0]}, {"op": "merge", "with": [1]}]),
@@ -197,6 +213,17 @@ def test_a_generated_set_has_no_false_row(tmp_path, capsys):
     capsys.readouterr()
     assert main(["arc", "check-labels", str(out)]) == 0
     assert capsys.readouterr().out.strip().endswith(": 0 false rows")
+    shard = next((out / "shards").glob("*.jsonl"))
+    assert check_path(shard).tasks == 16 and check_path(shard).false == []
+    # the markers said replaced instead of deleted (the vocabulary's word for them): still true
+    path = sorted((out / "labels").glob("copy_sprite-*.json"))[0]
+    d = json.loads(path.read_text())
+    for pair in d["train"] + d["test"]:
+        for m in pair["correspondence"]:
+            if m["output_id"] is None:
+                m["actions"] = [{"op": "replaced", "by": 0}]
+    path.write_text(json.dumps(d))
+    assert check_path(out).false == []
     # one move changed: the checker names the row
     path = sorted((out / "labels").glob("rotate-*.json"))[0]
     d = json.loads(path.read_text())

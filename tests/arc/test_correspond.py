@@ -145,3 +145,30 @@ def test_each_row_is_true_on_random_pairs():
     task = Task("random", pairs[:4], pairs[4:])
     labels = heuristic_labels(task)
     assert check_task(task, labels) == ([], []) and labels.replay_ok is True
+
+
+def test_the_last_guard_makes_false_rows_say_reshape():
+    from z2h.arc.correspond import _make_true
+    from z2h.arc.labels import Match
+
+    # two dots said to merge into a bar of three (their union is two cells): false until the
+    # guard adds reshape to both rows of the merge
+    inp = G([[1, 0, 1, 0, 5]], np.uint8)
+    out = G([[1, 1, 1, 0, 5]], np.uint8)
+    task = Task("guard", [Pair(inp, out)], [])
+    labels = heuristic_labels(task, segmentations=("color4",))
+    pl = labels.train[0]
+    pl.correspondence = [
+        Match(0, 0, [{"op": "merge", "with": [1]}]),
+        Match(1, 0, [{"op": "merge", "with": [0]}]),
+        Match(2, None, []),  # the grey dot is still there: a false "deleted"
+    ]
+    assert len(check_task(task, labels)[1]) == 2
+    _make_true(task, labels)
+    assert check_task(task, labels) == ([], [])
+    assert [m.actions for m in pl.correspondence] == [
+        [{"op": "merge", "with": [1]}, {"op": "reshape"}],
+        [{"op": "merge", "with": [0]}, {"op": "reshape"}],
+        [{"op": "reshape"}],
+    ]
+    assert pl.correspondence[2].output_id == 1

@@ -95,6 +95,13 @@ def test_scale_grow_crop():
     assert replay([{"op": "crop", "box": [2, 2, 1, 2]}]) == [(0, 0, 4), (0, 1, 5)]
 
 
+def test_grow_along_a_diagonal():
+    got = replay([{"op": "grow", "direction": "up_right", "by": 2}], [(5, 1, 7)])
+    assert got == [(3, 3, 7), (4, 2, 7), (5, 1, 7)]
+    with pytest.raises(ReplayError, match="direction 'sideways'"):
+        replay([{"op": "grow", "direction": "sideways", "by": 1}])
+
+
 def test_copy_onto_a_marker():
     # the anchor [1, 1] (the 5) lands on the marker at (6, 6): the box's top-left goes to (5, 5)
     ctx = Context(inputs={3: [(6, 6, 8)]})

@@ -4,8 +4,10 @@ A row is true when its claim about cells holds (``z2h.arc.replay`` computes the 
 
 * kept (input and output object): the input object's cells with its actions applied are the
   output object's cells; no actions ("unchanged") means identical cells;
-* ``merge``: the rows joining one output object, each replayed up to its merge, together make
-  that object's cells; ``split``: the parts of one input object together make its cells;
+* ``merge``: the rows joining one output object name each other (``with``) and, each replayed
+  up to its merge, together make that object's cells (where the pair combines panels cell by
+  cell, ``combine``, the cells are the combination's); ``split``: the parts of one input object
+  together make its cells;
 * deleted (no output object): not all of its cells are still in the output where they were
   (cells that another input object's output object paints do not count as still there);
   ``replaced``: its cells lie under the copy of the object named ``by``; ``hidden``: its cells
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -188,8 +190,9 @@ def _frame(p: _Pair) -> list[dict[str, Any]] | None:
     """How input places map to output places for the deleted check: the pair's crop, if any;
     None where the grids differ in size otherwise (places cannot be compared)."""
     crops = [a for a in p.pl.actions if a.get("op") == "crop"]
-    if crops:
-        return crops[-1:]
+    if crops:  # shifted, not cropped: cells the crop cuts off are gone, not still there
+        top, left = crops[-1]["box"][:2]
+        return [{"op": "move", "by": [-int(top), -int(left)]}]
     if p.out_grid is not None and p.out_grid.shape != (p.pl.input.height, p.pl.input.width):
         return None
     return []
@@ -207,8 +210,18 @@ def _check_groups(p: _Pair, where: str) -> list[FalseRow]:
             continue  # _check_gone reports it
         key = m.output_id if group["op"] == "merge" else m.input_id
         groups.setdefault((group["op"], key), []).append((k, m))
+    # subtle: where the pair's output is combined cell by cell from panels, a merge says which
+    # objects the combination joined, not that their cells are united
+    combined = any(a.get("op") == "combine" for a in p.pl.actions)
     for (op, key), rows in groups.items():
         k, first = rows[0]
+        if op == "merge":
+            why = _merge_members(rows)
+            if why:
+                false.append(FalseRow(where, k, first.input_id, first.output_id, why))
+                continue
+            if combined:
+                continue
         before, _, after = split_at_group(first.actions)
         try:
             if op == "merge":
@@ -226,6 +239,17 @@ def _check_groups(p: _Pair, where: str) -> list[FalseRow]:
             why = f"{op}: " + _differ(got, want)
             false.append(FalseRow(where, k, first.input_id, first.output_id, why))
     return false
+
+
+def _merge_members(rows: list[tuple[int, Match]]) -> str | None:
+    """Why the merge rows joining one output object disagree on who joins, or None."""
+    members = {m.input_id for _, m in rows}
+    for _, m in rows:
+        _, group, _ = split_at_group(m.actions)
+        said = {m.input_id, *group.get("with", ())}
+        if said != members:
+            return f"merge with {sorted(said - {m.input_id})}, but {sorted(members)} join it"
+    return None
 
 
 def _replay_cells(p: _Pair, cells: list[Cell], actions: list[dict[str, Any]]) -> list[Cell] | None:
@@ -385,17 +409,19 @@ def _items(path: Path, grids: Grids) -> Iterator[tuple[str, Task, TaskLabels]]:
 
 @dataclass
 class Report:
+    """What ``check_path`` found: tasks and rows checked, structural problems, false rows."""
+
     tasks: int = 0
     rows: int = 0
-    problems: list[str] | None = None
-    false: list[FalseRow] | None = None
+    problems: list[str] = field(default_factory=list)
+    false: list[FalseRow] = field(default_factory=list)
 
 
 def check_path(path: Path, grids: str | None = None) -> Report:
     """Check every labels file under ``path`` (see ``_items``) against its grids."""
     if not path.exists():
         raise ArcError(f"no such file or folder: {path}")
-    report = Report(0, 0, [], [])
+    report = Report()
     source = Grids(grids)
     for _, task, labels in _items(path, source):
         report.tasks += 1

@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,15 @@ class _MatchFacts:
     top: int
     left: int
     shape: frozenset[tuple[int, int]]  # places relative to the box's top-left
+    # (op, k, factor) -> the cells turned and scaled, as _relative gives them (each input meets
+    # several outputs of one shape: computed once)
+    turned: dict[tuple, tuple[int, int, dict[tuple[int, int], int]]] = field(default_factory=dict)
+
+    def turn(self, op: str, k: int, f: int) -> tuple[int, int, dict[tuple[int, int], int]]:
+        key = (op, k, f)
+        if key not in self.turned:
+            self.turned[key] = _relative(apply_actions(self.cells, _chain(op, k, f)))
+        return self.turned[key]
 
     @classmethod
     def of(cls, o: Obj) -> _MatchFacts:
@@ -161,34 +171,47 @@ def _recolors(
     return [{"op": "recolor", "from": a, "to": changes[a]} for a in ordered]
 
 
+@lru_cache(maxsize=4096)
+def _shape_chains(shape: frozenset[tuple[int, int]]) -> dict[frozenset, list[tuple]]:
+    """For a shape (places relative to its box), each shape it takes under the square's
+    symmetries and the scale-ups -> the chains (as tuples of op, arg) that give it."""
+    plain = [(r, c, 0) for r, c in shape]
+    out: dict[frozenset, list[tuple]] = {}
+    for f in range(1, MAX_SCALE + 1):
+        if len(plain) * f * f > 900:
+            break
+        # a lone cell is the same under every symmetry: saying it turned would be noise
+        for op, k, action in _SYMMETRIES[: 1 if len(plain) == 1 else None]:
+            chain = ([] if action is None else [action]) + (
+                [{"op": "scale", "factor": f}] if f > 1 else []
+            )
+            _, _, rel = _relative(apply_actions(plain, chain))
+            out.setdefault(frozenset(rel), []).append((op, k, f))
+    return out
+
+
+def _chain(op: str, k: int, f: int) -> list[Action]:
+    sym = next(a for o, kk, a in _SYMMETRIES if (o, kk) == (op, k))
+    return ([] if sym is None else [dict(sym)]) + ([{"op": "scale", "factor": f}] if f > 1 else [])
+
+
 def explanations(a: _MatchFacts, b: _MatchFacts, size: tuple[int, int]) -> list[list[Action]]:
     """Every cheap chain of actions that turns ``a``'s cells exactly into ``b``'s, checked by
     replay, cheapest first."""
     found = []
-    n_a, n_b = len(a.cells), len(b.cells)
-    factors = [1] + [f for f in (2, 3, 4, 5) if n_a * f * f == n_b]
-    for f in factors:
-        for _op, _k, action in _SYMMETRIES:
-            chain = [] if action is None else [action]
-            if f > 1:
-                chain.append({"op": "scale", "factor": f})
-            try:
-                moved = apply_actions(a.cells, chain)
-            except ReplayError:
-                continue
-            top, left, rel = _relative(moved)
-            if frozenset(rel) != b.shape:
-                continue
-            _, _, want = _relative(b.cells)
-            colours = _recolors(rel, want)
-            if colours is None:
-                continue
-            by = [b.top - top, b.left - left]
-            if n_a == 1 and f == 1 and colours and any(by):
-                continue  # a lone cell elsewhere in another colour: a guess, not a match
-            full = chain + colours + ([{"op": "move", "by": by}] if any(by) else [])
-            if clip(apply_actions(a.cells, full), *size) == b.cells:
-                found.append(full)
+    _, _, want = _relative(b.cells)
+    for op, k, f in _shape_chains(a.shape).get(b.shape, ()):
+        chain = _chain(op, k, f)
+        top, left, rel = a.turn(op, k, f)
+        colours = _recolors(rel, want)
+        if colours is None:
+            continue
+        by = [b.top - top, b.left - left]
+        if len(a.cells) == 1 and f == 1 and colours and any(by):
+            continue  # a lone cell elsewhere in another colour: a guess, not a match
+        full = chain + colours + ([{"op": "move", "by": by}] if any(by) else [])
+        if clip(apply_actions(a.cells, full), *size) == b.cells:
+            found.append(full)
     found.sort(key=len)
     return found
 
@@ -216,22 +239,6 @@ MAX_SCALE = 5  # the largest scale-up looked for
 MIN_COPY = 2
 
 
-def _shape_keys(a: _MatchFacts) -> set[frozenset[tuple[int, int]]]:
-    """The shapes ``a`` takes under the square's symmetries and the scale-ups."""
-    keys = set()
-    plain = [(r, c, 0) for r, c in a.shape]
-    for f in range(1, MAX_SCALE + 1):
-        if len(plain) * f * f > 900:
-            break
-        for _, _, action in _SYMMETRIES:
-            chain = ([] if action is None else [action]) + (
-                [{"op": "scale", "factor": f}] if f > 1 else []
-            )
-            _, _, rel = _relative(apply_actions(plain, chain))
-            keys.add(frozenset(rel))
-    return keys
-
-
 def _candidates(
     fin: list[_MatchFacts], fout: list[_MatchFacts], size: tuple[int, int]
 ) -> list[tuple[float, int, int, list[list[Action]]]]:
@@ -242,7 +249,7 @@ def _candidates(
         by_shape.setdefault(b.shape, []).append(b)
     found = []
     for a in fin:
-        near = [b for key in _shape_keys(a) for b in by_shape.get(key, ())]
+        near = [b for key in _shape_chains(a.shape) for b in by_shape.get(key, ())]
         near.sort(key=lambda b, a=a: abs(b.top - a.top) + abs(b.left - a.left))
         for b in near[:NEAREST]:
             chains = explanations(a, b, size)
@@ -326,17 +333,13 @@ def _splits(free: _Free) -> list[_Row]:
     """Free output objects inside one free input object that make it up exactly."""
     out = []
     for a in free.inputs():
-        parts = [b for b in free.outputs() if _inside(b.cells, _as_facts(a))]
+        parts = [b for b in free.outputs() if _inside(b.cells, a)]
         if len(parts) >= 2 and set(a.cells) == {c for b in parts for c in b.cells}:
             into = [b.id for b in parts]
             out += [_Row(a.id, i, [{"op": "split", "into": into}]) for i in into]
             free.done_in.add(a.id)
             free.done_out.update(into)
     return out
-
-
-def _as_facts(a: _MatchFacts) -> _MatchFacts:
-    return a
 
 
 def _merges(free: _Free, chains: Sequence[list[Action]], size) -> list[_Row]:
@@ -395,28 +398,25 @@ def _reshapes(free: _Free, half: bool) -> list[_Row]:
 
 
 def _gone(fin, fout, rows: list[_Row], done_in: set) -> list[_Row]:
-    """Rows for input objects still free: replaced (under a copy of another input object),
-    or deleted."""
-    made_by: dict[int, int] = {r.output_id: r.input_id for r in rows if r.input_id is not None}
-    by_id = {b.id: b for b in fout}
+    """Rows for input objects still free: replaced (wholly under an output object that another
+    input object became by an exact chain: a copy stamped on it, a shape moved onto it), or
+    deleted."""
+    exact = {
+        r.output_id: r.input_id
+        for r in rows
+        if r.input_id is not None and r.output_id is not None and _explained(r)
+    }
     out = []
     for a in fin:
         if a.id in done_in:
             continue
-        under = [
-            b for b in fout if b.id in made_by and made_by[b.id] != a.id and a.places <= b.places
+        over = [
+            exact[b.id]
+            for b in fout
+            if b.id in exact and exact[b.id] != a.id and a.places <= b.places
         ]
-        copied = [
-            b
-            for b in under
-            if any(x.get("op") == "copy" for r in rows if r.output_id == b.id for x in r.actions)
-        ]
-        if copied:
-            out.append(_Row(a.id, None, [{"op": "replaced", "by": made_by[copied[0].id]}]))
-        else:
-            out.append(_Row(a.id, None, []))
+        out.append(_Row(a.id, None, [{"op": "replaced", "by": over[0]}] if over else []))
         done_in.add(a.id)
-    del by_id
     return out
 
 
@@ -525,9 +525,9 @@ def _explained(r: _Row) -> bool:
     return r.input_id is not None and not any(a["op"] == "reshape" for a in r.actions)
 
 
-def _label_with(task: Task, segmenter: Segmenter) -> _Labelled:
+def _label_with(task: Task, segmenter: Segmenter, background: int | None = None) -> _Labelled:
     pairs = [p for _, _, p in task.pairs()]
-    bgs = [pair_background(p) for p in pairs]
+    bgs = [pair_background(p) if background is None else background for p in pairs]
     scenes = [
         (segmenter(p.input, bg), None if p.output is None else segmenter(p.output, bg))
         for p, bg in zip(pairs, bgs, strict=True)
@@ -559,27 +559,46 @@ def _label_with(task: Task, segmenter: Segmenter) -> _Labelled:
     return _Labelled(out, unexplained)
 
 
+GUARD_ROUNDS = 3  # checker passes of the last guard (a fix can expose another row)
+
+
 def _make_true(task: Task, labels: TaskLabels) -> None:
     """The last guard: a row the checker still rejects says ``reshape`` (an object said
-    deleted that is still in view is joined to the output object over it), and whole-grid
-    actions it rejects are dropped."""
+    deleted that is still in view is joined to the output object over it; every row of a
+    rejected merge or split says ``reshape`` after it), and whole-grid actions it rejects are
+    dropped."""
     from z2h.arc.checklabels import check_task
 
-    _, false = check_task(task, labels)
     where = {
         f"task {task.id}: {s} pair {i}": pl
         for s in ("train", "test")
         for i, pl in enumerate(getattr(labels, s))
     }
-    for f in false:
-        pl = where[f.where]
-        if f.row is None:
-            pl.actions = []
-            continue
-        m = pl.correspondence[f.row]
-        if m.output_id is None and pl.output is not None:
-            m.output_id = _object_over(pl, m.input_id)
-        m.actions = [{"op": "reshape"}] if m.output_id is not None else []
+    for _ in range(GUARD_ROUNDS):
+        _, false = check_task(task, labels)
+        if not false:
+            return
+        for f in false:
+            pl = where[f.where]
+            if f.row is None:
+                pl.actions = []
+            else:
+                _reshape_row(pl, pl.correspondence[f.row])
+
+
+def _reshape_row(pl: PairLabels, m: Match) -> None:
+    ops = [a["op"] for a in m.actions]
+    group = next((op for op in ("merge", "split") if op in ops), None)
+    if group is not None:  # the whole group says what it cannot replay
+        for x in pl.correspondence:
+            joins = x.output_id == m.output_id if group == "merge" else x.input_id == m.input_id
+            if joins and any(a["op"] == group for a in x.actions):
+                cut = [a["op"] for a in x.actions].index(group) + 1
+                x.actions = [*x.actions[:cut], {"op": "reshape"}]
+        return
+    if m.output_id is None and pl.output is not None:
+        m.output_id = _object_over(pl, m.input_id)
+    m.actions = [{"op": "reshape"}] if m.output_id is not None else []
 
 
 def _object_over(pl: PairLabels, input_id: int) -> int | None:
@@ -595,16 +614,24 @@ def _object_over(pl: PairLabels, input_id: int) -> int | None:
     return None
 
 
-def heuristic_labels(task: Task, objects: Segmenter | None = None, source: str = "") -> TaskLabels:
+def heuristic_labels(
+    task: Task,
+    objects: Segmenter | None = None,
+    source: str = "",
+    background: int | None = None,
+    segmentations: Sequence[str] = SEGMENTATIONS,
+) -> TaskLabels:
     """Labels for a task that has none (see the module docstring); every row passes the
     checker (``replay_ok`` records it). ``objects``: a segmenter to use instead of trying the
-    connected components (``source`` says which, e.g. an objects model's run)."""
+    connected components (``source`` says which, e.g. an objects model's run);
+    ``background``: the colour to take as every grid's background instead of each input's
+    most common; ``segmentations``: the kinds of components tried."""
     if objects is not None:
-        tried = {source or "proposed": _label_with(task, objects)}
+        tried = {source or "proposed": _label_with(task, objects, background)}
     else:
         tried = {
-            how: _label_with(task, lambda g, bg, how=how: segment(g, how, bg))
-            for how in SEGMENTATIONS
+            how: _label_with(task, lambda g, bg, how=how: segment(g, how, bg), background)
+            for how in segmentations
         }
     how = min(tried, key=lambda k: tried[k].unexplained)  # dicts keep order: ties keep the first
     pairs = tried[how].pairs
@@ -630,10 +657,7 @@ def heuristic_labels(task: Task, objects: Segmenter | None = None, source: str =
 def model_segmenter(run: str) -> Segmenter:
     """A segmenter from a trained objects model's run directory (torch needed). A grid larger
     than the model's canvas falls back to 8-connected components of many colours."""
-    try:
-        from z2h.arc.models.runs import load_run  # type: ignore[import-not-found]
-    except ImportError:  # load_run is moving out of train.py
-        from z2h.arc.models.registry import load_run
+    from z2h.arc.models.registry import load_run
     from z2h.errors import Z2HError
 
     model = load_run(run).model

@@ -183,7 +183,7 @@ def plan(names: list[str], tasks: int, shard: tuple[int, int] = (0, 1)) -> list[
 
 def _make_one(job: tuple[str, int, int, tuple[float, float], int]) -> tuple:
     """Worker: one task as JSON text (made in the worker, so workers share the encoding too)."""
-    from z2h.arc.sketch import generator_named  # a registered generator or an active sketch
+    from z2h.arc.generators.registry import generator_named  # registered, or a sketch in use
     from z2h.arc.task import dumps_task
 
     name, seed, index, difficulty, max_attempts = job

@@ -65,11 +65,10 @@ GROUP_OPS = ("merge", "split", "replaced", "delete")
 # ops that act on the whole grid when listed at pair level and that replay can compute
 GRID_OPS = ("flip", "rotate", "transpose", "scale", "tile", "crop", "recolor", "swap")
 
-_STEPS = {
-    "up": (-1, 0),
-    "down": (1, 0),
-    "left": (0, -1),
-    "right": (0, 1),
+_STEPS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+# a ray may also grow along a diagonal
+_RAYS = {
+    **_STEPS,
     "up_left": (-1, -1),
     "up_right": (-1, 1),
     "down_left": (1, -1),
@@ -167,9 +166,9 @@ def _scale(cells: list[Cell], f: int) -> list[Cell]:
 
 def _grow(cells: list[Cell], direction: str, by: int) -> list[Cell]:
     """Each cell at the object's leading edge extended ``by`` cells in ``direction``."""
-    if direction not in _STEPS:
-        raise ReplayError(f"grow: direction {direction!r}; choose one of {', '.join(_STEPS)}")
-    dr, dc = _STEPS[direction]
+    if direction not in _RAYS:
+        raise ReplayError(f"grow: direction {direction!r}; choose one of {', '.join(_RAYS)}")
+    dr, dc = _RAYS[direction]
     own = {(r, c) for r, c, _ in cells}
     grown = set(cells)
     for r, c, k in cells:
@@ -271,7 +270,7 @@ def apply_action(cells: list[Cell], action: dict[str, Any], ctx: Context) -> lis
 def _direction(action: dict[str, Any]) -> tuple[int, int] | None:
     """The unit step of a move, push or grow (None: no single direction)."""
     if action.get("op") == "grow":
-        return _STEPS.get(action.get("direction"))
+        return _RAYS.get(action.get("direction"))
     if action.get("op") in ("move", "push"):
         dr, dc = _pair(action.get("by"), "by")
         if (dr == 0) != (dc == 0):

