@@ -210,10 +210,10 @@ def test_a_task_bigger_than_the_canvas_or_context(arc, gpt_run, tmp_path, capsys
 
 
 def test_training_draws_past_tasks_too_big_for_the_model(arc, tmp_path):
-    # flip at difficulty 0-0.3 makes grids of 9-11 cells a side; a canvas of 11 reads up to 10,
-    # so some tasks fit and the others are drawn past (and counted) instead of stopping the run
+    # flip at difficulty 0-0.3 makes grids of 6-8 cells a side; a canvas of 8 reads up to 7, so
+    # some tasks fit and the others are drawn past (and counted) instead of stopping the run
     out = tmp_path / "r"
-    small = ["--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "canvas=11"]
+    small = ["--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "canvas=8"]
     assert arc(["train", "--out", str(out), "--generator", "flip", "--model", "grid-vit", *small,
                 "--batch-size", "4", "--val-tasks", "8", "--val-exact", "1", "--threads", "1",
                 "--max-steps", "2", "--quiet"]) == 0  # fmt: skip
@@ -224,7 +224,7 @@ def test_training_draws_past_tasks_too_big_for_the_model(arc, tmp_path):
     objects = tmp_path / "o"
     assert arc(["train", "--out", str(objects), "--generator", "flip", "--model", "objects",
                 "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set",
-                "canvas=11", "--batch-size", "4", "--val-tasks", "4", "--threads", "1",
+                "canvas=8", "--batch-size", "4", "--val-tasks", "4", "--threads", "1",
                 "--max-steps", "2", "--quiet"]) == 0  # fmt: skip
     metrics = json.loads((objects / "metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["too_big"]["train"] > 0
