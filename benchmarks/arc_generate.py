@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
 
-    from z2h.arc.cli import parse_difficulty
+    from z2h.arc.generate import parse_difficulty
     from z2h.arc.generators.registry import resolve
     from z2h.machine import describe, machine
 

@@ -441,7 +441,7 @@ class Trainer:
             if key in self.extra and key in ckpt and ckpt[key] != self.extra[key]:
                 diff = describe_difference(ckpt[key], self.extra[key], key)
                 raise CheckpointError(
-                    f"cannot resume: {path} was trained with a different {key.replace('_', ' ')}"
+                    f"cannot resume: {path} was trained with other {key.replace('_', ' ')}"
                     f" ({'; '.join(diff[:5])}{'; ...' if len(diff) > 5 else ''}); use a new --out"
                 )
         self.model.load_state_dict(ckpt["model_state"])

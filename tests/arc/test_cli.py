@@ -243,17 +243,17 @@ def test_generator_that_cannot_make_a_task(capsys, tmp_path):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_failed_run_leaves_exactly_the_tasks_before_it(capsys, tmp_path, workers):
-    # flip at seed 9 with 6 attempts makes tasks 0-19 and fails on task 20; workers make tasks
+    # flip at seed 2 with 6 attempts makes tasks 0-4 and fails on task 5; workers make tasks
     # past it before the main process reads the failure, and those files must go again
-    line = error(capsys, "generate", "--generator", "flip", "--tasks", "40", "--seed", "9",
+    line = error(capsys, "generate", "--generator", "flip", "--tasks", "40", "--seed", "2",
                  "--difficulty", "0,1", "--max-attempts", "6", "--workers", workers,
                  "--out", str(tmp_path))  # fmt: skip
-    assert "made no valid task flip-9-000020" in line
-    made = [f"flip-9-{i:06d}.json" for i in range(20)]
+    assert "made no valid task flip-2-000005" in line
+    made = [f"flip-2-{i:06d}.json" for i in range(5)]
     assert sorted(p.name for p in (tmp_path / "tasks").iterdir()) == made
     assert sorted(p.name for p in (tmp_path / "labels").iterdir()) == made
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["status"] == "failed" and manifest["tasks"] == 20
+    assert manifest["status"] == "failed" and manifest["tasks"] == 5
     rows = (tmp_path / "shards" / "shard-00000-of-00001.jsonl").read_text().splitlines()
     assert [json.loads(r)["id"] + ".json" for r in rows] == made
 

@@ -132,3 +132,21 @@ def test_docs_sheet_command_for_the_new_families(tmp_path):
     argv = ["arc", "sheet", "--out", str(png), "--difficulty", "0.3,0.6", "--generator"]
     assert main([*argv, ",".join(NEW)]) == 0
     assert png.stat().st_size > 1000
+
+
+def test_panel_logic_finds_separators_beside_a_panels_own_full_line():
+    # hand-made: two 3 x 3 panels split by a column of 5; the right panel has a full column
+    # of its own colour 4 (not a separator: its lines do not cut equal panels)
+    from z2h.arc.task import Pair
+
+    gen = get_generator("panel_logic")
+    left = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 0]], np.uint8)
+    right = np.array([[4, 0, 0], [4, 4, 0], [4, 0, 4]], np.uint8)
+    sep = np.full((3, 1), 5, np.uint8)
+    grid = np.hstack([left, sep, right])
+    both = ((left != 0) & (right != 0)).astype(np.uint8) * 3  # AND in colour 3
+    demo = Pair(grid, both)
+    left2 = np.array([[0, 1, 1], [1, 1, 0], [0, 0, 1]], np.uint8)
+    test = np.hstack([left2, sep, right])
+    want = ((left2 != 0) & (right != 0)).astype(np.uint8) * 3
+    assert np.array_equal(gen.solve(test, [demo]), want)

@@ -255,7 +255,7 @@ def test_resume_refuses_other_data(tmp_path):
     trainer.fit()
     _, other = make(tmp_path)
     other.extra["data"] = "other.txt"
-    with pytest.raises(CheckpointError, match="different data"):
+    with pytest.raises(CheckpointError, match="other data"):
         other.fit(resume=True)
 
 
@@ -437,7 +437,7 @@ def test_a_resume_mismatch_names_the_keys_that_differ(tmp_path):
     make(tmp_path)[1].fit()
     _, other = make(tmp_path, max_steps=40)
     other.extra["model"] = "wider"
-    with pytest.raises(CheckpointError, match=r"different model \(model: 'tiny' -> 'wider'\)"):
+    with pytest.raises(CheckpointError, match=r"other model \(model: 'tiny' -> 'wider'\)"):
         other.fit(resume=True)
 
 

@@ -33,22 +33,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 # Argument helpers.
 
 
-def parse_difficulty(text: str) -> tuple[float, float]:
-    """``"LO,HI"`` (or one number for both) -> (lo, hi), checked to lie in [0, 1], LO <= HI."""
-    from z2h.arc.generate import check_difficulty
-
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}") from None
-    if len(values) == 1:
-        values *= 2
-    if len(values) != 2:
-        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}")
-    return check_difficulty((values[0], values[1]))
-
-
 def load_task_spec(spec: str):
     """A task from a file path or a real task name (arcagi1:ID, arcagi2:ID)."""
     from z2h.arc.real import is_real_name, real_task
@@ -134,7 +118,7 @@ def _configure_generate(sub) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from z2h.arc.generate import make_set, parse_shard
+    from z2h.arc.generate import make_set, parse_difficulty, parse_shard
     from z2h.arc.generators.registry import resolve
 
     difficulty = parse_difficulty(args.difficulty)
@@ -421,7 +405,7 @@ def _configure_sheet(sub) -> None:
 
 def _sheet(args: argparse.Namespace) -> int:
     from z2h.arc.draw import draw_sheet
-    from z2h.arc.generate import make_task
+    from z2h.arc.generate import make_task, parse_difficulty
     from z2h.arc.generators.registry import resolve
     from z2h.run import check_output_file
 

@@ -38,6 +38,20 @@ class GeneratedTask:
     rejected: Counter = field(default_factory=Counter)  # reason -> pairs rejected
 
 
+def parse_difficulty(text: str) -> tuple[float, float]:
+    """``"LO,HI"`` (or one number for both) -> (lo, hi), checked to lie in [0, 1], LO <= HI."""
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}") from None
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2:
+        raise ArcError(f"--difficulty takes LO,HI (numbers in [0, 1]), got {text!r}")
+    return check_difficulty((values[0], values[1]))
+
+
 def check_difficulty(difficulty: tuple[float, float]) -> tuple[float, float]:
     lo, hi = (float(v) for v in difficulty)
     if not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):

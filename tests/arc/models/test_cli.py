@@ -225,10 +225,10 @@ def test_a_task_bigger_than_the_canvas_or_context(arc, gpt_run, tmp_path, capsys
 
 
 def test_training_draws_past_tasks_too_big_for_the_model(arc, tmp_path):
-    # flip at difficulty 0-0.3 makes grids of 9-11 cells a side; a canvas of 11 reads up to 10,
-    # so some tasks fit and the others are drawn past (and counted) instead of stopping the run
+    # flip at difficulty 0-0.3 makes grids of 6-8 cells a side; a canvas of 8 reads up to 7, so
+    # some tasks fit and the others are drawn past (and counted) instead of stopping the run
     out = tmp_path / "r"
-    small = ["--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "canvas=11"]
+    small = ["--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "canvas=8"]
     assert arc(["train", "--out", str(out), "--generator", "flip", "--model", "grid-vit", *small,
                 "--batch-size", "4", "--val-tasks", "8", "--val-exact", "1", "--threads", "1",
                 "--max-steps", "2", "--quiet"]) == 0  # fmt: skip
@@ -239,7 +239,7 @@ def test_training_draws_past_tasks_too_big_for_the_model(arc, tmp_path):
     objects = tmp_path / "o"
     assert arc(["train", "--out", str(objects), "--generator", "flip", "--model", "objects",
                 "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set",
-                "canvas=11", "--batch-size", "4", "--val-tasks", "4", "--threads", "1",
+                "canvas=8", "--batch-size", "4", "--val-tasks", "4", "--threads", "1",
                 "--max-steps", "2", "--quiet"]) == 0  # fmt: skip
     metrics = json.loads((objects / "metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["too_big"]["train"] > 0
@@ -389,7 +389,7 @@ def test_eval_reads_the_run_named_by_out_too_and_prints_a_summary(arc, gpt_run, 
     assert arc(["eval", "--out", str(gpt_run), "--generator", "flip", "--tasks", "1",
                 "--skip-too-big"]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert out.startswith("arc eval grid-gpt: 1 tasks in 0:0")
+    assert out.startswith("arc eval grid-gpt: 1 task in 0:0")
     assert "  pass@1 " in out and "  flip  " in out and "{" not in out
     assert_rounded(out)
 
@@ -467,3 +467,21 @@ def test_train_without_out_makes_a_new_run_folder(arc, tmp_path, monkeypatch, ca
     runs = sorted((tmp_path / "runs" / "arc").iterdir())
     assert len(runs) == 2 and all((r / "last.pt").is_file() for r in runs)
     assert str(runs[-1].relative_to(tmp_path)) in capsys.readouterr().out
+
+
+def test_train_quiet_says_nothing_about_threads(monkeypatch, capsys):
+    """--quiet prints errors only: the note on the threads taken (other processes busy) too."""
+    import z2h.arc.models.train as train_mod
+    import z2h.run
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(z2h.run, "busy_cpus", lambda window=0.25: 1.0)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 64)  # so one busy CPU leaves fewer
+    monkeypatch.setattr(train_mod, "_run", lambda settings, device: {})
+    try:
+        for quiet in (False, True):
+            settings = train_mod.ArcTrainSettings(out="unused", device="cpu", quiet=quiet)
+            train_mod.run_training(settings)
+            assert ("torch thread(s)" in capsys.readouterr().err) is not quiet
+    finally:
+        torch.set_num_threads(threads)

@@ -440,3 +440,23 @@ def test_a_closed_tab_logs_one_line(serve, plain_folder, capfd):
     # the server still answers
     status, _ = client.request("GET", "/api/sources")
     assert status == 200
+
+
+def test_folders_are_checked_at_launch(generated_set, tmp_path, monkeypatch):
+    from z2h.arc.studio import api
+    from z2h.arc.studio.api import Studio
+    from z2h.arc.studio.sources import StudioError
+
+    with pytest.raises(StudioError, match="given twice"):
+        Studio([generated_set, generated_set.parent / "set"])
+    with pytest.raises(StudioError, match="/proc/x"):
+        Studio(["/proc/x"])  # cannot be made: refused before the server starts
+    # a folder that exists but cannot be written is served read-only (root writes anywhere, so
+    # the probe's answer is stood in for)
+    monkeypatch.setattr(api, "folder_writable", lambda path: False)
+    studio = Studio([generated_set])
+    assert studio.list_sources()["sources"][0]["writable"] is False
+    task_id = next((generated_set / "tasks").glob("*.json")).stem
+    body = {"task": task_to_json(read_task(generated_set / "tasks" / f"{task_id}.json"))}
+    with pytest.raises(StudioError, match="read-only"):
+        studio.save_task("set", task_id, body)

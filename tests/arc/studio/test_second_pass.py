@@ -345,6 +345,30 @@ def test_solve_mode(open_page, plain_folder):
     assert page.errors == []
 
 
+def test_solve_mode_does_not_tell_the_test_answer(open_page, generated_set):
+    # the labels of a test pair say what its output is (a flip task's "flipped up-down"): solve
+    # mode must show neither the pair's rule nor what happened to an object of its input
+    task_file = next((generated_set / "tasks").glob("*.json"))
+    page = open_page([generated_set], f"/task/set/{task_file.stem}")
+    test_head = page.locator(".pair[data-split=test] .pair-head")
+    assert "flipped" in test_head.inner_text()  # inspect shows the rule of the test pair
+    page.keyboard.press("Shift+S")
+    assert "flipped" not in test_head.inner_text()
+    assert "flipped" in page.locator(".pair[data-split=train] .pair-head").first.inner_text()
+    k = view_index(page, "test", 0, "input")
+    pair = np.array(json.loads(task_file.read_text())["test"][0]["input"])
+    background = int(np.bincount(pair.ravel()).argmax())
+    row, col = map(int, np.argwhere(pair != background)[0])
+    page.mouse.move(*cell_point(page, k, row, col))
+    assert page.locator("#hover-info").inner_text() != "-"
+    assert "hidden while solving" in page.locator("#happened").inner_text()
+    page.keyboard.press("i")
+    page.mouse.move(1, 1)
+    page.mouse.move(*cell_point(page, k, row, col))
+    assert "hidden" not in page.locator("#happened").inner_text()
+    assert page.errors == []
+
+
 def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
     page = open_page([plain_folder], "/task/plain/square")
     other = copy.deepcopy(SQUARE)
@@ -374,6 +398,27 @@ def test_tasks_in_and_out(open_page, plain_folder, tmp_path):
 
 
 # ---- the gallery ------------------------------------------------------------------------------
+
+
+def test_gallery_captions_give_the_sizes_of_the_pair_shown(open_page, tmp_path):
+    # a thumbnail draws the first pair (2 x 3 -> 3 x 2): its caption gives those two sizes,
+    # not the first two sizes of the whole task (2 x 3 and the 1 x 1 test input)
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    task = {
+        "train": [{"input": [[1, 0, 0], [0, 0, 0]], "output": [[1, 0], [0, 0], [0, 0]]}],
+        "test": [{"input": [[4]], "output": [[4]]}],
+    }
+    (folder / "turn.json").write_text(json.dumps(task))
+    page = open_page([folder], "/task/shapes/turn")
+    page.keyboard.press("g")
+    page.wait_for_function(
+        "(() => { const c = document.querySelector('.thumb[data-id=turn] canvas');"
+        " return c && c.width === 3; })()"
+    )
+    meta = page.locator(".thumb[data-id=turn] .thumb-meta").inner_text()
+    assert meta.split() == ["2x3", "→", "3x2"]
+    assert page.errors == []
 
 
 def test_gallery_virtualised_filtered_and_compared(open_page, tmp_path):

@@ -294,3 +294,29 @@ def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
     else:
         out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
     return out.astype(np.uint8)
+
+
+def grid_side(r: Rand, lo: int, hi: int, most: int = 30) -> int:
+    """A side in [lo, hi], growing with difficulty; a task whose difficulty range reaches past
+    0.5 may grow it up to ``most`` (ARC's 30). Easy tasks draw exactly as ``r.scaled(lo, hi)``,
+    so small canvases and the easy range's cost stay as they are."""
+    side = r.scaled(lo, hi)
+    if r.difficulty[1] > 0.5:
+        side = max(side, r.scaled(lo, most))
+    return side
+
+
+def varied_shape(r: Rand, h: int, w: int) -> np.ndarray:
+    """A shape in an ``h`` x ``w`` box of one of several kinds a person names: a blob, a frame
+    with a hole, a cross, or a line (the last two across the box's middle)."""
+    kind = r.randint(0, 3) if h >= 3 and w >= 3 else 0
+    if kind == 1:
+        return box_ring(h, w)
+    if kind == 2:
+        mask = np.zeros((h, w), bool)
+        mask[h // 2, :] = True
+        mask[:, w // 2] = True
+        return mask
+    if kind == 3:
+        return np.ones((1, w), bool) if r.bool() else np.ones((h, 1), bool)
+    return random_mask(r, h, w, 0.4 + 0.6 * r.random.random())

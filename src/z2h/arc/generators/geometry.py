@@ -14,10 +14,11 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
     moved_by,
     patterned,
-    random_mask,
     scatter,
+    varied_shape,
 )
 from z2h.arc.generators.registry import register
 from z2h.arc.labels import Match
@@ -37,12 +38,15 @@ SYMMETRIES = tuple(_ACTION)
 
 
 def random_scene(
-    r: Rand, min_side: int = 3, max_side: int = 30, max_objects: int = 8, most: int = 8
+    r: Rand, min_side: int = 3, max_side: int = 20, max_objects: int = 8, most: int = 8
 ) -> Scene:
-    """Objects of random shapes and colours scattered on a canvas (the input most rules use):
-    bigger with difficulty (up to ``most`` cells a side), some of two colours, and some pressed
-    against each other (no gap, so two of one colour may touch: to be seen, not flood-filled)."""
-    height, width = r.scaled(min_side, max_side), r.scaled(min_side, max_side)
+    """Objects of random shapes (blobs, frames with holes, crosses, lines) and colours
+    scattered on a canvas: bigger with difficulty (up to ``most`` cells a side), some of two
+    colours, some pressed against each other (no gap, so two of one colour may touch: to be
+    seen, not flood-filled)."""
+    # (up to 30 in hard tasks, unless the caller keeps the canvas small for its output)
+    grow = 30 if max_side == 20 else max_side
+    height, width = grid_side(r, min_side, max_side, grow), grid_side(r, min_side, max_side, grow)
     background = 0 if r.bool(0.7) else r.randint(0, 9)
     n = r.scaled(1, max_objects)
     palette = r.colors(r.scaled(1, 9), exclude=(background,))
@@ -50,7 +54,7 @@ def random_scene(
     masks = []
     for _ in range(n):
         h, w = r.randint(1, min(big, height)), r.randint(1, min(big, width))
-        masks.append(random_mask(r, h, w, 0.4 + 0.6 * r.random.random()))
+        masks.append(varied_shape(r, h, w))
     gap = 0 if r.bool(0.4) else 1
     colours = [r.choice(palette) for _ in masks]
     objs = scatter(r, height, width, masks, colours, gap=gap, required=1)

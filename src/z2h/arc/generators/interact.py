@@ -21,6 +21,7 @@ from z2h.arc.generators.base import (
     Reject,
     dilate,
     hidden_by,
+    patterned,
     place,
     polyomino,
 )
@@ -270,8 +271,8 @@ class RecolorInside(Generator):
             (fh, fw), fc = f.mask.shape, f.color
             new = fc if fixed is None else fixed
             # one empty cell between the wall and what lies inside; the first one fits
-            inner = [polyomino(r, r.scaled(1, 5), min(3, fh - 4), min(3, fw - 4))]
-            inner += [polyomino(r, r.scaled(1, 5), 3, 3) for _ in range(r.scaled(0, 2))]
+            inner = [polyomino(r, r.scaled(1, 9), min(4, fh - 4), min(4, fw - 4))]
+            inner += [polyomino(r, r.scaled(1, 9), 3, 3) for _ in range(r.scaled(0, 2))]
             spots = place(r, fh - 4, fw - 4, inner, gap=1, required=1)
             for j, (mask, p) in enumerate(zip(inner, spots, strict=True)):
                 if p is None:
@@ -279,9 +280,15 @@ class RecolorInside(Generator):
                 c = r.choice([c for c in palette if c != new] if j == 0 else palette)
                 pos = (f.pos[0] + 2 + p[0], f.pos[1] + 2 + p[1])
                 o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
+                if o.size > 2 and r.bool():  # some of two colours: the whole object changes
+                    o.colors = patterned(r, mask, [c, r.choice([x for x in palette if x != c])])
                 objs.append(o)
                 out.append(o.recolored(new))
-                acts = [{"op": "recolor", "from": c, "to": new, "inside": f.id}] if c != new else []
+                acts = [
+                    {"op": "recolor", "from": k, "to": new, "inside": f.id}
+                    for k in o.color_set
+                    if k != new
+                ]
                 corr.append(Match(o.id, o.id, acts))
         outside = [polyomino(r, r.scaled(1, 6), 3, 3) for _ in range(r.scaled(0, 5))]
         for mask, p in zip(

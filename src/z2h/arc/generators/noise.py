@@ -15,6 +15,8 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
+    patterned,
     polyomino,
     scatter,
 )
@@ -66,21 +68,25 @@ class RemoveNoise(Generator):
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         noise = params["noise"]
-        height, width = r.scaled(6, 30), r.scaled(6, 30)
+        height, width = grid_side(r, 6, 20), grid_side(r, 6, 20)
         background = 0 if noise != 0 and r.bool(0.75) else r.colors(1, exclude=(noise,))[0]
         palette = r.colors(r.scaled(1, 5), exclude=(background, noise))
         big = r.scaled(4, 8)  # harder: bigger shapes
         masks = [polyomino(r, r.scaled(3, big * big), big, big) for _ in range(r.scaled(1, 7))]
         objs = scatter(r, height, width, masks, [r.choice(palette) for _ in masks], required=1)
+        for o in objs:  # some of two colours: noise on them is read back from the pattern
+            if len(palette) > 1 and o.size > 2 and r.bool():
+                o.colors = patterned(r, o.mask, r.sample(palette, 2))
         clean = Scene(height, width, background, objs)
         grid = clean.render()
         # subtle: noise goes only where the clean cell can be read back from its neighbours
-        # (object cells with two perpendicular neighbours of their object, background cells
-        # outside any notch); objects are a gap apart, so those neighbours are one object's
-        pairs = corner_color(neighbours(grid), (background,)) >= 0
+        # (object cells with two perpendicular neighbours of the cell's own colour, background
+        # cells outside any notch); objects are a gap apart, so those neighbours are one
+        # object's
+        corner = corner_color(neighbours(grid), (background,))
         on_bg = grid == background
-        over = np.flatnonzero(~on_bg & pairs).tolist()
-        around = np.flatnonzero(on_bg & ~pairs).tolist()
+        over = np.flatnonzero(~on_bg & (corner == grid)).tolist()
+        around = np.flatnonzero(on_bg & (corner < 0)).tolist()
         k = r.scaled(2, max(2, height * width // 14))
         k_over = min(len(over), r.randint(0, (k + 1) // 2))
         blocked = bytearray((height + 2) * (width + 2))  # 8-neighbourhoods of noise taken

@@ -90,7 +90,9 @@ class PanelLogic(Generator):
         out = Obj(0, result != 0, result, (0, 0), 0, ("panel",))
         ids = list(range(first, first + k))
         corr = [Match(i, None) for i in range(first)] + [
-            Match(i, 0, [{"op": "merge", "with": [j for j in ids if j != i]}]) for i in ids
+            # merged into one object whose cells are the combination: a reshape no op computes
+            Match(i, 0, [{"op": "merge", "with": [j for j in ids if j != i]}, {"op": "reshape"}])
+            for i in ids
         ]
         return Example(
             inp, Scene(ph, pw, 0, [out]), corr, [{"op": "combine", "how": how, "panels": k}]
@@ -108,20 +110,22 @@ class PanelLogic(Generator):
 
 @per_grid
 def _panels(grid: np.ndarray) -> tuple[int, list[np.ndarray]]:
-    """The background and the panels between full separator lines (all rows or columns of
-    one colour, the same for each line, cutting the grid into equal panels)."""
+    """The background and the panels between separator lines: full rows or columns of one
+    colour cutting the grid into equal panels (a panel's own full line, of its colour, does
+    not cut it: the separators' colour is the one whose lines make equal panels)."""
     bg = most_common_color(grid)
+    found = []
     for g, turned in ((grid, False), (grid.T, True)):
-        cols = [j for j in range(g.shape[1]) if g[0, j] != bg and (g[:, j] == g[0, j]).all()]
-        if not cols or len({int(g[0, j]) for j in cols}) != 1:
-            continue
-        edges = [-1, *cols, g.shape[1]]
-        widths = {b - a - 1 for a, b in pairwise(edges)}
-        if len(widths) != 1 or widths == {0}:
-            continue
-        panels = [g[:, a + 1 : b] for a, b in pairwise(edges)]
-        return bg, [p.T if turned else p for p in panels]
-    raise CannotSolve("no separator lines cutting the grid into equal panels")
+        full = [j for j in range(g.shape[1]) if g[0, j] != bg and (g[:, j] == g[0, j]).all()]
+        for colour in sorted({int(g[0, j]) for j in full}):
+            edges = [-1, *(j for j in full if g[0, j] == colour), g.shape[1]]
+            widths = {b - a - 1 for a, b in pairwise(edges)}
+            if len(widths) == 1 and widths != {0}:
+                panels = [g[:, a + 1 : b] for a, b in pairwise(edges)]
+                found.append([p.T if turned else p for p in panels])
+    if len(found) != 1:
+        raise CannotSolve(f"{len(found)} ways to cut the grid into equal panels, not one")
+    return bg, found[0]
 
 
 @per_grid

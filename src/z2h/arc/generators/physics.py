@@ -15,6 +15,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    grid_side,
     moved_by,
     patterned,
     place,
@@ -124,7 +125,7 @@ class Gravity(Generator):
         return {"direction": r.choice(tuple(DIRECTIONS))}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(5, 30), r.scaled(4, 30)
+        height, width = grid_side(r, 5, 20), grid_side(r, 4, 20)
         n = r.scaled(1, 7)
         palette = r.colors(r.scaled(1, 5), exclude=(0,))
         big = r.scaled(3, 7)  # harder: bigger shapes, some of two colours (they fall as one)
@@ -200,7 +201,7 @@ class MoveUntilTouching(Generator):
         return {"wall": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(7, 30), r.scaled(4, 30)
+        height, width = grid_side(r, 7, 20), grid_side(r, 4, 20)
         line = r.randint(2, height - 3)
         above_h, below_h = line, height - line - 1  # rows on each side of the line
         palette = r.colors(r.scaled(1, 4), exclude=(0, params["wall"]))
@@ -290,15 +291,16 @@ def slide_right(occupied: set[tuple[int, int]], piece: list[tuple[int, int]], wi
 
 
 def push_right(grid: np.ndarray, pusher_color: int, background: int) -> np.ndarray:
-    """The solver's push: the piece of ``pusher_color`` slides right until it touches another
-    piece, which then slides right until it touches something or the edge."""
+    """The solver's push: the piece (8-connected, of any colours) all of ``pusher_color``
+    slides right until it touches another piece, which then slides right until it touches
+    something or the edge."""
     width = grid.shape[1]
     flat = grid.ravel().tolist()
     pieces = [
         [(i // width, i % width) for i in comp]
-        for comp in components(grid, connectivity=8, background=background)
+        for comp in components(grid, connectivity=8, multicolor=True, background=background)
     ]
-    pushers = [p for p in pieces if flat[p[0][0] * width + p[0][1]] == pusher_color]
+    pushers = [p for p in pieces if all(flat[r * width + c] == pusher_color for r, c in p)]
     if len(pushers) != 1:
         raise CannotSolve("not exactly one pusher")
     pusher = pushers[0]
@@ -336,7 +338,8 @@ class Push(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.scaled(5, 16), r.scaled(9, 25)
         pm = polyomino(r, r.scaled(1, 4), 3, 3)
-        bm = polyomino(r, r.scaled(1, 6), 3, 3)
+        big = r.scaled(3, 5)  # harder: bigger blocks
+        bm = polyomino(r, r.scaled(1, big * big), big, big)
         (ph, pw), (bh, bw) = pm.shape, bm.shape
         if ph > height or bh > height:
             raise Reject("placement")
@@ -350,6 +353,9 @@ class Push(Generator):
         colour = r.choice([c for c in range(1, 10) if c != params["pusher"]])
         pusher = Obj.filled(0, pm, params["pusher"], (pr, pc), 0, ("pusher",))
         block = Obj.filled(1, bm, colour, (br, bc), 0, ("shape",))
+        if bm.sum() > 2 and r.bool():  # a block of two colours: pushed as one
+            second = r.choice([c for c in range(1, 10) if c not in (params["pusher"], colour)])
+            block.colors = patterned(r, bm, [colour, second])
         # the pusher's path must meet the block: some shared row with block cells ahead
         p_cells = {(r_, c_) for r_, c_, _ in pusher.cell_array().tolist()}
         b_cells = {(r_, c_) for r_, c_, _ in block.cell_array().tolist()}
@@ -372,6 +378,7 @@ class Push(Generator):
         for m, pos in zip(masks, place(r, height, width, masks, 1, taken, required=0), strict=True):
             if pos is not None:
                 extra.append(Obj.filled(2 + len(extra), m, r.choice(palette), pos, 0, ("shape",)))
+        _two_coloured(r, extra, palette)
         fly = width - (bc + bw)  # the block slides to the far edge
         objs = [pusher, block, *extra]
         moved = [pusher.moved(0, gap), block.moved(0, fly), *extra]

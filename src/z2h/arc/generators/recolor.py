@@ -14,6 +14,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    patterned,
     place,
     polyomino,
     scatter,
@@ -60,8 +61,9 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
 
 @per_grid
 def _objects(grid: np.ndarray) -> list[list[int]]:
-    """The flat cells of each 8-connected object (each demonstration parsed once per task)."""
-    return components(grid, connectivity=8)
+    """The flat cells of each 8-connected object, of any colours (each demonstration parsed
+    once per task)."""
+    return components(grid, connectivity=8, multicolor=True)
 
 
 def recolor_by(
@@ -77,6 +79,20 @@ def recolor_by(
             raise CannotSolve(f"no demonstration shows an object with {k}")
         flat[cells] = table[k]
     return out
+
+
+def _second_colour(r: Rand, objs: list[Obj], source: int, targets: set[int]) -> None:
+    """About half of ``objs`` (three cells or more) patterned in ``source`` and one more
+    colour, the same for the pair (none of ``targets``): the property, not the colours, counts."""
+    second = r.colors(1, exclude=(0, source, *targets))[0]
+    for o in objs:
+        if o.size > 2 and r.bool():
+            o.colors = patterned(r, o.mask, [source, second])
+
+
+def _recolor(o: Obj, to: int) -> list[dict[str, Any]]:
+    """The actions that take every cell of ``o`` to colour ``to``: one recolour per colour."""
+    return [{"op": "recolor", "from": c, "to": to} for c in o.color_set if c != to]
 
 
 @register
@@ -101,11 +117,12 @@ class RecolorBySize(Generator):
         inp = scatter(r, height, width, masks, [params["color"]] * len(masks), required=1)
         if len({o.size for o in inp}) < len(sizes):
             raise Reject("placement")
+        _second_colour(r, inp, params["color"], set(mapping.values()))
         out, corr = [], []
         for o in inp:
             new = mapping[o.size]
             out.append(o.recolored(new))
-            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+            corr.append(Match(o.id, o.id, _recolor(o, new)))
         return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
@@ -151,11 +168,12 @@ class RecolorByShape(Generator):
                 placed.append(k)
         if len(set(placed)) < len(kinds):
             raise Reject("placement")
+        _second_colour(r, inp, params["color"], {k["to"] for k in kinds})
         out, corr = [], []
         for o, k in zip(inp, placed, strict=True):
             new = kinds[k]["to"]
             out.append(o.recolored(new))
-            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+            corr.append(Match(o.id, o.id, _recolor(o, new)))
         return Example(Scene(height, width, 0, inp), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
@@ -316,11 +334,12 @@ class RecolorByPosition(Generator):
             for o in placed:
                 pos = (o.pos[0] + shift, o.pos[1]) if axis == 0 else (o.pos[0], o.pos[1] + shift)
                 objs.append(Obj(len(objs), o.mask, o.colors, pos, 0, ("shape", tag)))
+        _second_colour(r, objs, params["color"], {params["first"], params["second"]})
         out, corr = [], []
         for o in objs:
             new = params["first"] if "first_half" in o.tags else params["second"]
             out.append(o.recolored(new))
-            corr.append(Match(o.id, o.id, [{"op": "recolor", "from": params["color"], "to": new}]))
+            corr.append(Match(o.id, o.id, _recolor(o, new)))
         return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:

@@ -18,6 +18,7 @@ from z2h.arc.generators.base import (
     Rand,
     Reject,
     dilate,
+    grid_side,
     patterned,
     place,
     polyomino,
@@ -72,7 +73,7 @@ class _CropBySize(Generator):
     reason = ""
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(6, 24), r.scaled(6, 24)
+        height, width = grid_side(r, 6, 20), grid_side(r, 6, 20)
         n = r.scaled(2, 7)
         # each shape in a box of its own random size, so the answer's size varies (a fixed
         # 4 x 4 box made most largest objects 4 x 4: a shortcut, not a selection)
@@ -131,20 +132,48 @@ class CropSmallest(_CropBySize):
 class OddOneOut(Generator):
     name = "odd_one_out"
     concepts = ("selection", "objects", "crop", "comparison")
-    description = "every object shares a colour but one: the output is that one, cut out"
+    description = (
+        "every object shares a colour, a shape or a size (the task's) but one: the output is "
+        "that one, cut out"
+    )
     color_invariant = True
     train_pairs = (2, 5)  # as ARC: one demonstration tells the rule
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"by": r.choice(ODD_PROPERTIES)}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         height, width = r.scaled(6, 20), r.scaled(6, 20)
         n = r.scaled(3, 8)
-        common, odd = r.colors(2, exclude=(0,))
         big = r.scaled(4, 7)  # harder: bigger shapes
-        masks = [random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(n)]
-        colors = [odd] + [common] * (n - 1)
-        objs = scatter(r, height, width, masks, colors, required=3)
-        if objs[0].color != odd:
-            raise Reject("placement")
+        by = params["by"]
+        if by == "color":
+            common, odd = r.colors(2, exclude=(0,))
+            masks = [random_mask(r, r.randint(1, big), r.randint(1, big)) for _ in range(n)]
+            objs = scatter(r, height, width, masks, [odd] + [common] * (n - 1), required=3)
+            if objs[0].color != odd:
+                raise Reject("placement")
+            return _crop_example(Scene(height, width, 0, objs), objs[0], "odd_one_out")
+        if by == "shape":  # copies of one shape and one other shape
+            same = random_mask(r, r.randint(2, big), r.randint(2, big))
+            masks = [random_mask(r, r.randint(1, big), r.randint(1, big))] + [same] * (n - 1)
+        else:  # shapes of one size and one of another size
+            k = r.randint(2, big * 2)
+            masks = [polyomino(r, r.randint(1, big * 2), big, big)]
+            masks += [polyomino(r, k, big, big) for _ in range(n - 1)]
+        colour, second = r.colors(2, exclude=(0,))
+        objs = scatter(r, height, width, masks, [colour] * n, required=3)
+        if r.bool():  # the objects patterned in two colours, each in its own way
+            for o in objs:
+                if o.size > 2:
+                    o.colors = patterned(r, o.mask, [colour, second])
+        keys = [_property(o, by) for o in objs]
+        # (scatter renumbers what it places: if the odd shape found no room, the first is a
+        # common one, and its key repeats)
+        if keys.count(keys[0]) != 1 or len(set(keys[1:])) != 1:
+            raise Reject("no single odd one")
+        if by == "size" and len({_property(o, "shape") for o in objs}) < len(objs) - 1:
+            raise Reject("shapes repeat")  # the size rule, not a shape rule, must tell it
         return _crop_example(Scene(height, width, 0, objs), objs[0], "odd_one_out")
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
@@ -166,9 +195,10 @@ def _property(o: Obj, prop: str) -> Any:
 
 @per_grid
 def _odd_crop(grid: np.ndarray, prop: str) -> np.ndarray:
-    """The one object whose ``prop`` no other object shares, all others sharing one, cut out."""
+    """The one object (8-connected, of any colours) whose ``prop`` no other object shares, all
+    others sharing one, cut out."""
     bg = most_common_color(grid)
-    objs = find_objects(grid, connectivity=8, background=bg)
+    objs = find_objects(grid, connectivity=8, multicolor=True, background=bg)
     counts = Counter(_property(o, prop) for o in objs)
     odd = [o for o in objs if counts[_property(o, prop)] == 1]
     if len(odd) != 1 or len(counts) != 2:
@@ -188,7 +218,7 @@ class KeepInside(Generator):
         return {"frame": r.colors(1, exclude=(0,))[0]}
 
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
-        height, width = r.scaled(8, 30), r.scaled(8, 30)
+        height, width = grid_side(r, 8, 22), grid_side(r, 8, 22)
         fh, fw = r.randint(5, max(5, height * 2 // 3)), r.randint(5, max(5, width * 2 // 3))
         ft, fl = r.randint(0, height - fh), r.randint(0, width - fw)
         ring = np.ones((fh, fw), bool)

@@ -24,11 +24,10 @@ REAL_SETS = ("arcagi1-eval", "arcagi1-train", "arcagi2-eval", "arcagi2-train")
 
 
 def _difficulty(text: str) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LO,HI (e.g. 0,0.3), got {text!r}") from None
-    return lo, hi
+    """``--difficulty`` read as ``z2h arc generate`` reads it (``LO,HI``, or one number)."""
+    from z2h.arc.generate import parse_difficulty
+
+    return parse_difficulty(text)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -48,9 +47,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
     src.add_argument("--generator", help="generator names, comma-separated, or 'all' (on the fly)")
     src.add_argument("--scenes", help="'touching': object scenes for the objects model")
-    src.add_argument(
-        "--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI (default 0,0.3)"
-    )
+    src.add_argument("--difficulty", default="0,0.3", help="LO,HI (default 0,0.3)")
     p.add_argument(
         "--set",
         action="append",
@@ -104,7 +101,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--tasks", type=int, default=None,
                        help="tasks (or scenes) per generator to make (default 100)")  # fmt: skip
         p.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="seed of made tasks")
-        p.add_argument("--difficulty", type=_difficulty, default=(0.0, 0.3), help="LO,HI")
+        p.add_argument("--difficulty", default="0,0.3", help="LO,HI (default 0,0.3)")
         p.add_argument("--limit", type=int, help="only the first N tasks")
         p.add_argument(
             "--tta",
@@ -152,7 +149,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     check_run_dir(args.out, resume=args.resume)  # before any task is made or model built
     settings = ArcTrainSettings(
         out=args.out, model=args.model, data=args.data, generator=args.generator,
-        scenes=args.scenes, difficulty=args.difficulty, config=parse_assignments(args.set or []),
+        scenes=args.scenes, difficulty=_difficulty(args.difficulty),
+        config=parse_assignments(args.set or []),
         augment=not args.no_augment, batch_size=args.batch_size, lr=args.lr,
         warmup_frac=args.warmup_frac, weight_decay=args.weight_decay, grad_clip=args.grad_clip,
         max_steps=args.max_steps, time_budget=args.time_budget,
@@ -206,7 +204,7 @@ def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
     from z2h.gpt.dist import pick_device
     from z2h.run import check_output_file, set_threads
 
-    if getattr(args, "tta", False) and args.tta_views < 1:
+    if args.tta_views < 1:
         raise Z2HError(f"--tta-views must be at least 1, got {args.tta_views}")
     if args.tasks is not None and args.data:
         raise Z2HError("--tasks sets how many tasks --generator or --scenes make; with --data "
@@ -221,7 +219,7 @@ def _eval(args: argparse.Namespace, score: bool) -> dict[str, Any]:
     return evaluate_run(
         run_arg(args), data=args.data, generator=args.generator, scenes=args.scenes,
         n=100 if args.tasks is None else args.tasks,
-        seed=args.seed, difficulty=args.difficulty, limit=args.limit,
+        seed=args.seed, difficulty=_difficulty(args.difficulty), limit=args.limit,
         tta=args.tta_views if args.tta else 0, skip_too_big=args.skip_too_big,
         predictions=args.predictions, metrics=getattr(args, "metrics", None),
         device=str(pick_device(args.device)), score=score,
@@ -263,7 +261,8 @@ def studio_command(args: argparse.Namespace) -> str:
         return shlex.join(["z2h", "arc", "studio", folder, "--predictions", args.predictions])
     gen = ["z2h", "arc", "generate", "--generator", args.generator or "NAME", "--tasks",
            str(100 if args.tasks is None else args.tasks), "--seed", str(args.seed),
-           "--difficulty", ",".join(f"{v:g}" for v in args.difficulty), "--out", "SET"]  # fmt: skip
+           "--difficulty", ",".join(f"{v:g}" for v in _difficulty(args.difficulty)), "--out",
+           "SET"]  # fmt: skip
     studio = ["z2h", "arc", "studio", "SET", "--predictions", args.predictions]
     return f"{shlex.join(gen)} && {shlex.join(studio)}"
 
@@ -280,8 +279,9 @@ def eval_title(title: str, summary: dict[str, Any]) -> str:
     from z2h.run import format_duration
 
     what = "tasks" if "tasks" in summary else "grids"
+    n = summary.get(what, 0)
     return (
-        f"{title} {summary.get('model')}: {summary.get(what, 0):,} {what} in "
+        f"{title} {summary.get('model')}: {n:,} {what if n != 1 else what[:-1]} in "
         f"{format_duration(summary.get('seconds', math.nan))}"
     )
 

@@ -340,7 +340,7 @@ class GridExamples(Examples):
 # -- the run ---------------------------------------------------------------------------------------
 def run_training(settings: ArcTrainSettings) -> dict[str, Any]:
     """Train as ``settings`` say; returns (and on rank 0 writes) the run's metrics."""
-    set_threads(settings.threads, who="z2h arc")
+    set_threads(settings.threads, who="z2h arc", quiet=settings.quiet)
     device = dist.pick_device(settings.device)
     joined = dist.init_from_env(device)
     try:

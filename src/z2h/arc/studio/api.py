@@ -28,6 +28,21 @@ def unique_name(wanted: str, taken: Iterable[str]) -> str:
     return name
 
 
+def folder_writable(path: Path) -> bool:
+    """Whether the studio may write into ``path``: a folder that exists but cannot be written
+    is served read-only; one that cannot be made at all is refused at launch."""
+    from z2h.errors import OutputError
+    from z2h.run import check_output_dir
+
+    try:
+        check_output_dir(path, flag="folder")
+    except OutputError as e:
+        if path.is_dir():
+            return False
+        raise StudioError(str(e)) from None
+    return True
+
+
 class Studio:
     """The sources, predictions and generators one launch of the studio serves."""
 
@@ -38,12 +53,16 @@ class Studio:
         extra_sources: Iterable[Source] = (),
     ):
         self.sources: dict[str, Source] = {}
+        seen: set[Path] = set()
         for folder in folders:
             path = Path(folder)
             if path.exists() and not path.is_dir():
                 raise StudioError(f"{path} is not a folder (the studio opens folders of tasks)")
+            if path.resolve() in seen:
+                raise StudioError(f"{path} is given twice (one folder is one source)")
+            seen.add(path.resolve())
             name = unique_name(path.absolute().name or "tasks", self.sources)
-            self.sources[name] = FolderSource(name, path)
+            self.sources[name] = FolderSource(name, path, writable=folder_writable(path))
         for source in extra_sources:
             self.sources[unique_name(source.name, self.sources)] = source
         self.predictions: Predictions = {}
@@ -201,7 +220,7 @@ class Studio:
 
     def save_task(self, source: str, task_id: str, body: Any) -> dict[str, Any]:
         src = self.source(source)
-        if not isinstance(src, FolderSource):
+        if not src.writable:
             raise StudioError(f"{source} is read-only; save the task into one of your folders")
         if not isinstance(body, dict) or "task" not in body:
             raise StudioError('the body is {"task": ARC JSON, "labels": labels or null}')
@@ -227,7 +246,7 @@ class Studio:
         from z2h.arc.studio.labelling import save
 
         src = self.source(source)
-        if not isinstance(src, FolderSource):
+        if not src.writable:
             raise StudioError(f"{source} is read-only; save the labels into one of your folders")
         return save(src, task_id, body)
 

@@ -111,9 +111,10 @@ class FolderSource(Source):
     kind = "folder"
     writable = True
 
-    def __init__(self, name: str, root: str | os.PathLike[str]):
+    def __init__(self, name: str, root: str | os.PathLike[str], writable: bool = True):
         self.name = name
         self.root = Path(root).absolute()
+        self.writable = writable  # False: a folder the studio may read but not write
         self._meta: dict[str, tuple[int, Meta]] = {}  # id -> (mtime_ns, meta)
         self._ids: tuple[tuple[Path, int], list[str]] | None = None  # (folder, its mtime), ids
         self._lock = threading.Lock()

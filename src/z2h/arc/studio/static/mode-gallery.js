@@ -37,6 +37,10 @@ export function drawGrid(canvas, grid, box, scale = null) {
   canvas.style.height = `${rows * size}px`;
 }
 
+function sizeOf(grid) {
+  return `${grid.length}x${grid[0].length}`; // as the list writes sizes
+}
+
 const PANEL = `
   <h3>Gallery</h3>
   <p class="hint">The tasks of the list (the search narrows them) as thumbnails of their first
@@ -197,10 +201,12 @@ export const galleryMode = {
     el.classList.toggle("picked", this.picked.includes(item.id));
     const verdict = this.verdictsOf === studio.state.source && this.verdicts ? this.verdicts[item.id] : null;
     const meta = el.querySelector(".thumb-meta");
-    meta.textContent = [(item.sizes || []).slice(0, 2).join(" "), verdict === "missing" ? "no prediction" : verdict || ""].join("  ");
+    const data = this.cache.get(this.cacheKey(studio, item.id));
+    // the caption sizes the pair drawn (input -> output), not the task's first sizes
+    const sizes = data ? [data.input, data.output].filter(Boolean).map(sizeOf).join(" → ") : "";
+    meta.textContent = [sizes, verdict === "missing" ? "no prediction" : verdict || ""].join("  ");
     meta.className = `thumb-meta ${verdict || ""}`;
     const [a, b] = el.querySelectorAll("canvas");
-    const data = this.cache.get(this.cacheKey(studio, item.id));
     if (data) {
       drawGrid(a, data.input, GRID_BOX);
       b.hidden = !data.output;

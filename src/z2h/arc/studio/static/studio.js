@@ -444,7 +444,8 @@ function pairHead(split, index) {
   name.className = "name";
   name.textContent = `${split} ${index}`;
   head.append(name);
-  const actions = pairLabels(split, index)?.actions || [];
+  // a test pair's actions are its answer: not shown while the mode hides that answer
+  const actions = answerHidden(split) ? [] : pairLabels(split, index)?.actions || [];
   if (actions.length) {
     const what = document.createElement("div");
     what.className = "hint";
@@ -662,7 +663,7 @@ function onHover(entry, info) {
   $("hover-info").textContent = text;
   if (info.object && ["input", "output"].includes(entry.side)) {
     const match = linkHighlight(entry, info.object.id);
-    $("happened").textContent = pairLabels(entry.split, entry.index) ? describeMatch(match) : "no labels for this pair";
+    $("happened").textContent = happenedText(entry.split, entry.index, match);
   } else {
     restoreSelectedLink();
   }
@@ -682,7 +683,16 @@ function restoreSelectedLink() {
   const entry = entryOf(sel.split, sel.index, sel.side);
   if (!entry) return;
   const match = linkHighlight(entry, sel.id);
-  $("happened").textContent = pairLabels(sel.split, sel.index) ? describeMatch(match) : "no labels for this pair";
+  $("happened").textContent = happenedText(sel.split, sel.index, match);
+}
+
+function answerHidden(split) {
+  return Boolean(state.mode.hidesOutput?.(split));
+}
+
+function happenedText(split, index, match) {
+  if (answerHidden(split)) return "hidden while solving: it would tell the answer";
+  return pairLabels(split, index) ? describeMatch(match) : "no labels for this pair";
 }
 
 function onSelect(entry, info) {
