@@ -10,6 +10,7 @@ import torch
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
+from z2h.arc.models.evaluate import CC_VARIANTS, hand_grids, object_scores
 from z2h.arc.models.registry import load_run
 from z2h.arc.predictions import read_predictions
 from z2h.arc.task import Pair, Task, write_task
@@ -130,6 +131,20 @@ def test_objects_model_and_components(arc, tmp_path, capsys):
     assert summary["cc4"] < 1 and summary["cc8-multicolour"] == 0.0  # all objects touch
     data = make_set(tmp_path / "set", names=("gravity",), n=2)
     assert arc(["eval", "--json", "--run", str(out), "--data", str(data)]) == 0
+    capsys.readouterr()
+    # the hand-checked real tasks (the command docs/arc-models.md shows): grids over the
+    # canvas (16) stop the eval, by name, unless left out of every score
+    expect_error(arc, capsys, ["eval", "--run", str(out), "--data", "hand"], "--skip-too-big")
+    assert arc(["eval", "--json", "--run", str(out), "--data", "hand", "--skip-too-big"]) == 0
+    hand = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    grids = hand_grids()
+    fits = [g for g in grids if max(g[0].shape) < 16]
+    assert 0 < len(fits) < len(grids)
+    assert (hand["grids"], hand["skipped"]) == (len(fits), len(grids) - len(fits))
+    assert {k: hand[k] for k in CC_VARIANTS} == {
+        k: v for k, v in object_scores(None, fits).items() if k in CC_VARIANTS
+    }
+    assert 0 <= hand["object_f1"] <= 1
 
 
 # -- bad input: a clear message, exit 2, nothing overwritten ---------------------------------------
@@ -255,6 +270,11 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
         ["eval", "--json", "--run", str(tmp_path / "none"), "--generator", "flip"],
         "--run " + str(tmp_path / "none") + ": no such run directory",
     )
+
+
+def test_the_hand_set_on_a_task_solver(arc, gpt_run, capsys):
+    expect_error(arc, capsys, ["eval", "--run", str(gpt_run), "--data", "hand"],
+                 "--data hand scores objects; it is for the objects model")  # fmt: skip
 
 
 def test_resuming_a_run_of_another_model(arc, gpt_run, tmp_path, capsys):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from z2h.arc.checklabels import read_labels
 from z2h.arc.dataset import generator_name
 from z2h.arc.models.augment import Augmentation, tta_augmentations
-from z2h.arc.models.evaluate import scores, vote
+from z2h.arc.models.evaluate import hand_grids, object_scores, scores, vote
 from z2h.arc.predictions import read_predictions, write_predictions
 from z2h.arc.task import Pair, Task
 
@@ -64,3 +69,44 @@ def test_vote_breaks_ties_by_log_probability():
     ident = Augmentation()
     attempts = vote([(ident, [(a, -3.0)]), (ident, [(b, -1.0)])])
     assert np.array_equal(attempts[0], b)
+
+
+# -- object F1 on hand-labelled grids --------------------------------------------------------------
+def hand_file(folder, task_id="toy"):
+    """One labels file of a 3x3 grid: two 1-cells touching only at a corner and a 2-cell
+    touching the second at a corner, labelled as three objects, on both grids of one pair."""
+    cells = [[[0, 0, 1]], [[1, 1, 1]], [[2, 2, 2]]]
+    grid = {"height": 3, "width": 3, "background": 0, "relations": [],
+            "objects": [{"id": i, "colors": [c[0][2]], "box": [c[0][0], c[0][1], 1, 1],
+                         "cells": c} for i, c in enumerate(cells)]}  # fmt: skip
+    rows = [{"input_id": i, "output_id": i, "actions": []} for i in range(3)]
+    pair = {"input": grid, "output": grid, "actions": [], "correspondence": rows}
+    labels = {"version": 2, "task_id": task_id, "provenance": "human", "person_checked": True,
+              "train": [pair], "test": []}  # fmt: skip
+    (folder / f"{task_id}.json").write_text(json.dumps(labels))
+
+
+def test_object_f1_of_components_on_hand_labels(tmp_path):
+    hand_file(tmp_path)
+    grids = hand_grids(tmp_path)
+    assert len(grids) == 2  # the input and the output
+    assert grids[0][0].tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 2]]
+    assert grids[0][1].tolist() == [[0, -1, -1], [-1, 1, -1], [-1, -1, 2]]
+    s = object_scores(None, grids)
+    # worked by hand, per grid: cc4 finds the three cells (3 exact of 3 found, 3 true); cc8 of
+    # one colour joins the two 1s (1 exact of 2 found): 2*1/(2+3); cc8 of any colour joins all
+    assert (s["grids"], s["objects"]) == (2, 6)
+    assert s["cc4"] == s["cc4-multicolour"] == 1.0
+    assert s["cc8"] == pytest.approx(0.4) and s["cc8-multicolour"] == 0.0
+    assert "object_f1" not in s
+
+
+def test_the_shipped_hand_set_gives_every_grid():
+    folder = Path(str(resources.files("z2h.arc") / "data" / "hand_labels"))
+    labels = [read_labels(p) for p in sorted(folder.glob("*.json"))]
+    grids = hand_grids()
+    assert len(labels) >= 40
+    assert len(grids) == sum(2 * len(lab.train) + len(lab.test) + sum(
+        p.output is not None for p in lab.test) for lab in labels)  # fmt: skip
+    for grid, owners, _ in grids:
+        assert owners.shape == grid.shape

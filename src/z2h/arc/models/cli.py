@@ -95,8 +95,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=helptext, description=helptext + ".")
         add_run_flag(p, "run folder written by 'z2h arc train'")
         what = p.add_argument_group("tasks (give one)")
-        what.add_argument("--data", help="a task folder, a task file, arcagi1:ID, or one of "
-                          + ", ".join(REAL_SETS))  # fmt: skip
+        what.add_argument("--data", help="a task folder, a task file, arcagi1:ID, one of "
+                          + ", ".join(REAL_SETS) + ", or 'hand' (the hand-checked real "
+                          "tasks' objects, objects model)")  # fmt: skip
         what.add_argument("--generator", help="generator names or 'all': make --tasks new tasks")
         what.add_argument("--scenes", help="'touching': object scenes (objects model)")
         p.add_argument("--tasks", type=int, default=None,

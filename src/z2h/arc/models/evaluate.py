@@ -257,14 +257,56 @@ def load_tasks(
     return list(tasks), list(labels), gens
 
 
+HAND_SET = "hand"  # --data name of the hand-checked real tasks (package data)
+
+
+def hand_grids(folder: Any = None) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(grid, owner map, background) of every grid of the hand-checked labels (the package's
+    ``data/hand_labels`` unless ``folder``): real ARC grids with the objects a person drew.
+
+    The grids are painted from the labels themselves; ``tests/arc/test_hand_labels.py`` checks
+    that they are ARC's grids, so scoring needs no copy of ARC."""
+    from importlib import resources
+    from pathlib import Path
+
+    from z2h.arc.checklabels import read_labels, task_of_labels
+    from z2h.arc.models.objects_model import labelled_grids
+
+    if folder is None:
+        folder = Path(str(resources.files("z2h.arc") / "data" / "hand_labels"))
+    grids = []
+    for path in sorted(Path(folder).glob("*.json")):
+        labels = read_labels(path)
+        grids += labelled_grids(task_of_labels(labels), labels)
+    return grids
+
+
+def readable_grids(finder: ObjectFinder, grids: list, skip_too_big: bool) -> tuple[list, int]:
+    """(the grids the finder can read, how many it cannot): a grid over its canvas stops the
+    scoring with its name unless ``skip_too_big``, which leaves it out of every score (the
+    connected components' too, so both are scored on the same grids)."""
+    fits = []
+    for i, grid in enumerate(grids):
+        try:
+            finder.example(grid[0], None, f"grid {i}")
+        except Z2HError as e:
+            if not skip_too_big:
+                raise Z2HError(f"{e}; pass --skip-too-big to leave such grids out") from None
+            continue
+        fits.append(grid)
+    return fits, len(grids) - len(fits)
+
+
 def _object_summary(
-    run: Any, data, generator, scenes, n, seed, difficulty, limit
+    run: Any, data, generator, scenes, n, seed, difficulty, limit, skip_too_big=False
 ) -> dict[str, Any]:
     """Object F1 of the objects model (and of connected components) on labelled grids."""
     from z2h.arc.models.objects_model import labelled_grids
     from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
 
-    if scenes:
+    if data == HAND_SET:
+        grids = hand_grids()
+    elif scenes:
         if scenes not in SCENE_SOURCES:
             raise Z2HError(f"unknown --scenes {scenes!r}; choose: {', '.join(SCENE_SOURCES)}")
         rng = np.random.default_rng(seed)
@@ -276,7 +318,8 @@ def _object_summary(
         if not grids:
             raise Z2HError("these tasks carry no labels; object F1 needs labelled grids")
     grids = grids[:limit] if limit else grids
-    return {"model": run.name, **object_scores(run.model, grids)}
+    grids, skipped = readable_grids(run.model, grids, skip_too_big)
+    return {"model": run.name, **object_scores(run.model, grids), "skipped": skipped}
 
 
 def check_new_tasks(run: Any, data: str | None, generator: str | None, seed: int) -> None:
@@ -344,13 +387,15 @@ def evaluate_run(
         if predictions:
             raise Z2HError("--predictions holds task answers; the objects model gives none")
         summary = {"run": str(run_dir),
-                   **_object_summary(run, data, generator, scenes, n, seed, difficulty, limit),
+                   **_object_summary(run, data, generator, scenes, n, seed, difficulty, limit,
+                                     skip_too_big),
                    "seconds": time.perf_counter() - t0}  # fmt: skip
         if metrics:
             write_json_atomic(metrics, summary)
         return {"summary": summary}
-    if scenes:
-        raise Z2HError("--scenes are for the objects model; this run answers tasks")
+    if scenes or data == HAND_SET:
+        what = "--scenes are" if scenes else f"--data {HAND_SET} scores objects; it is"
+        raise Z2HError(f"{what} for the objects model; this run answers tasks")
     check_new_tasks(run, data, generator, seed)
     tasks, task_labels, gens = load_tasks(data, generator, n, seed, difficulty)
     tasks, task_labels = (tasks[:limit], task_labels[:limit]) if limit else (tasks, task_labels)
