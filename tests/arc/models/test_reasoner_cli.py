@@ -180,3 +180,11 @@ def test_benchmark_reasoner_part_runs_at_toy_size(benchmark, tmp_path, capsys, m
     ]  # fmt: skip
     assert all(0.0 <= r["action_accuracy"] <= 1.0 for r in rows[:2])
     assert "| reasoner: seen generators (21) | object-reasoner |" in capsys.readouterr().out
+
+
+def test_bf16_autocast_trains(arc, tmp_path):
+    """The relation biases join attention as an additive mask; under bf16 autocast too."""
+    out = tmp_path / "bf16"
+    assert arc(["train", "--out", str(out), "--generator", "gravity", *TINY, "--max-steps", "2",
+                "--eval-interval", "2", "--autocast", "bf16"]) == 0  # fmt: skip
+    assert read_metrics(out)["steps"] == 2
