@@ -27,8 +27,8 @@ import numpy as np
 from z2h.arc.labels import PairLabels, TaskLabels
 from z2h.arc.models import reasoner_data as D
 from z2h.arc.models.encode import EncodingError
+from z2h.arc.models.examples import Examples
 from z2h.arc.models.reasoner_actions import explain_pair
-from z2h.arc.models.train import Examples
 from z2h.arc.predictions import Predictions, score
 from z2h.arc.task import Task
 from z2h.errors import Z2HError

@@ -36,6 +36,7 @@ from z2h.arc.models.evaluate import (
     predict,
     scores,
 )
+from z2h.arc.models.examples import Examples
 from z2h.arc.models.objects_model import labelled_grids
 from z2h.arc.models.registry import KIND
 from z2h.arc.models.touching import SCENE_SOURCES, touching_scene
@@ -48,7 +49,6 @@ from z2h.run import Reporter, set_threads, write_metrics
 from z2h.train import LAST_CHECKPOINT, TrainConfig, Trainer, dist_info
 
 VAL_EVERY = 20  # one task in this many of a folder is held out
-MAX_TOO_BIG = 100  # tasks in a row too big for the model before a batch is an error
 
 
 @dataclass
@@ -254,33 +254,6 @@ def solver_example(
             f"{e} (train on smaller tasks: a lower --difficulty, or a larger canvas/block_size "
             "with --set)"
         ) from None
-
-
-class Examples:
-    """What one kind of model learns from: its held-out examples, a training example drawn
-    from the source, and its scores beyond the loss. Material too big for the model (a larger
-    grid than its canvas, a longer task than its context) is drawn past and counted in
-    ``too_big``, in training and held out, rather than stopping the run."""
-
-    def __init__(self, model: Any, source: TaskSource, s: ArcTrainSettings):
-        self.model, self.source, self.s = model, source, s
-        self.too_big = {"train": 0, "held_out": 0}
-        self.val_examples: list[Any] = []
-
-    def example(self, rng: np.random.Generator) -> Any:
-        for _ in range(MAX_TOO_BIG):
-            try:
-                return self._draw(rng)
-            except EncodingError as e:
-                self.too_big["train"] += 1
-                last = e
-        raise EncodingError(f"{MAX_TOO_BIG} tasks in a row are too big: {last}")
-
-    def _draw(self, rng: np.random.Generator) -> Any:
-        raise NotImplementedError
-
-    def scores(self, model: torch.nn.Module) -> dict[str, float]:
-        raise NotImplementedError
 
 
 class TaskExamples(Examples):
