@@ -180,7 +180,8 @@ export const galleryMode = {
     }
     // the window's width decides the columns: every element goes to its slot
     for (const [i, el] of this.pool) {
-      el.style.transform = `translate(${(i % perRow) * THUMB_W}px, ${Math.floor(i / perRow) * THUMB_H}px)`;
+      const slot = `translate(${(i % perRow) * THUMB_W}px, ${Math.floor(i / perRow) * THUMB_H}px)`;
+      if (el.slot !== slot) el.style.transform = el.slot = slot; // unchanged: no style work
     }
     this.fetchMissing(studio);
   },
