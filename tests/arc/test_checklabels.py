@@ -213,6 +213,11 @@ def test_a_generated_set_has_no_false_row(tmp_path, capsys):
     capsys.readouterr()
     assert main(["arc", "check-labels", str(out)]) == 0
     assert capsys.readouterr().out.strip().endswith(": 0 false rows")
+    assert main(["arc", "check-labels", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["tasks"] == 16 and report["false_rows"] == [] and report["problems"] == []
+    assert main(["arc", "check-labels", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
     shard = next((out / "shards").glob("*.jsonl"))
     assert check_path(shard).tasks == 16 and check_path(shard).false == []
     # the markers said replaced instead of deleted (the vocabulary's word for them): still true

@@ -110,6 +110,20 @@ def test_generate_refuses_an_existing_set_unless_forced(tmp_path, capsys):
     assert code == 0 and "1 task(s) checked: all valid" in stdout
 
 
+def test_validate_show_and_sheet_report_as_json_or_not_at_all(small_set, tmp_path, capsys):
+    code, out, _ = run(capsys, "validate", str(small_set), "--json")
+    assert code == 0 and json.loads(out) == {"checked": 6, "problems": [], "unverified": []}
+    code, out, _ = run(capsys, "validate", str(small_set), "--quiet")
+    assert code == 0 and out == ""
+    png = tmp_path / "t.png"
+    task = str(small_set / "tasks" / "flip-5-000000.json")
+    code, out, _ = run(capsys, "show", task, "--out", str(png), "--json")
+    assert code == 0 and json.loads(out) == {"wrote": str(png)} and png.is_file()
+    code, out, _ = run(capsys, "sheet", "--out", str(tmp_path / "s.png"), "--generator", "flip",
+                       "--quiet")  # fmt: skip
+    assert code == 0 and out == "" and (tmp_path / "s.png").is_file()
+
+
 def test_validate_finds_files_no_shard_lists(small_set, tmp_path, capsys):
     import shutil
 

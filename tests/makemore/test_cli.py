@@ -74,6 +74,10 @@ def test_neural_ngram_train_sample_eval(tmp_path, words_file, capsys):
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert run("eval", "--run", out, "--split", "dev") == 0
     assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(m["dev_loss"], abs=1e-4)
+    assert run("eval", "--run", out, "--split", "dev", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["split"] == "dev" and report["loss"] == pytest.approx(m["dev_loss"], abs=1e-4)
+    assert run("eval", "--run", out, "--quiet") == 0 and capsys.readouterr().out == ""
     # same command again without --resume refuses; with --resume it continues
     assert run("train", *args, "--max-steps", "30") == 2
     assert run("train", *args, "--max-steps", "40", "--resume") == 0
@@ -422,3 +426,11 @@ def test_training_ranges_are_checked(tmp_path, words_file, capsys, flag, value):
 def test_manual_backprop_refuses_negative_steps(capsys):
     assert run("manual-backprop", "--steps", "-1") == 2
     assert "--steps must be at least 1 (or 0: check only), got -1" in capsys.readouterr().err
+
+
+def test_manual_backprop_checks_as_json(capsys):
+    assert run("manual-backprop", "--steps", "0", "--json") == 0
+    worst = json.loads(capsys.readouterr().out)["worst_abs_diff"]
+    assert worst["float64"] <= 1e-10 and worst["float32"] <= 1e-5
+    assert run("manual-backprop", "--steps", "0", "--quiet") == 0
+    assert capsys.readouterr().out == ""

@@ -221,6 +221,7 @@ def _configure_validate(sub) -> None:
         "generator's solver. Prints every problem (task, pair, row) and exits 2 if any.",
     )
     p.add_argument("path", help="FILE.json, FILE.jsonl or DIR")
+    add_report_flags(p, '{"checked", "problems", "unverified"}')
     p.set_defaults(func=_validate)
 
 
@@ -229,10 +230,16 @@ def _validate(args: argparse.Namespace) -> int:
 
     notes: list[str] = []
     checked, problems = validate_path(Path(args.path), notes)
-    if notes:
+    if args.json:
+        print(json.dumps({"checked": checked, "problems": problems, "unverified": notes}))
+        if problems:
+            raise ArcError(f"{len(problems)} problem(s) in {checked} task(s) checked")
+        return 0
+    if notes and not args.quiet:
         print(f"{len(notes)} task(s) unverified: their sketch has no solve() here ({notes[0]})")
     if not problems:
-        print(f"{checked} task(s) checked: all valid")
+        if not args.quiet:
+            print(f"{checked} task(s) checked: all valid")
         return 0
     if len(problems) == 1:
         raise ArcError(problems[0])
@@ -259,6 +266,7 @@ def _configure_check_labels(sub) -> None:
         help="where the grids of lone labels files are: a task file, a folder of task files, "
         "or arcagi1 / arcagi2 (looked up by task id); default: the grids the labels paint",
     )
+    add_report_flags(p, '{"tasks", "rows", "problems", "false_rows"}')
     p.set_defaults(func=_check_labels)
 
 
@@ -267,6 +275,12 @@ def _check_labels(args: argparse.Namespace) -> int:
 
     report = check_path(Path(args.path), args.grids)
     lines = report.problems + [str(f) for f in report.false]
+    if args.json:
+        print(json.dumps({"tasks": report.tasks, "rows": report.rows, "problems": report.problems,
+                          "false_rows": [str(f) for f in report.false]}))  # fmt: skip
+        if lines:
+            raise ArcError(f"{len(report.false)} false rows, {len(report.problems)} other problems")
+        return 0
     if len(lines) == 1:  # one problem: it is the error line
         raise ArcError(lines[0])
     for line in lines:
@@ -276,7 +290,8 @@ def _check_labels(args: argparse.Namespace) -> int:
         summary += f", {len(report.problems)} other problems"
     if report.problems or report.false:
         raise ArcError(summary)
-    print(summary)
+    if not args.quiet:
+        print(summary)
     return 0
 
 
@@ -291,6 +306,7 @@ def _configure_show(sub) -> None:
     )
     p.add_argument("task", help="FILE.json, arcagi1:ID or arcagi2:ID")
     p.add_argument("--out", help="PNG to write (default: TASK_ID.png)")
+    add_report_flags(p, '{"wrote": PNG}')
     p.set_defaults(func=_show)
 
 
@@ -305,8 +321,13 @@ def _show(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise ArcError(f"--out {out} is a folder; give a file name ending in .png")
     check_output_file(out)
-    print(f"wrote {draw_task(task, out)}")
+    _wrote(args, draw_task(task, out))
     return 0
+
+
+def _wrote(args: argparse.Namespace, path: Path | str) -> None:
+    """The end of a command that writes one picture: its path, as JSON, or nothing."""
+    print_result(args, {"wrote": str(path)}, f"wrote {path}")
 
 
 # label
@@ -400,6 +421,7 @@ def _configure_sheet(sub) -> None:
     p.add_argument("--generator", default="all", help="NAME,NAME,... or all (default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--difficulty", default="0.2,0.5", help="LO,HI (default %(default)s)")
+    add_report_flags(p, '{"wrote": PNG}')
     p.set_defaults(func=_sheet)
 
 
@@ -413,7 +435,7 @@ def _sheet(args: argparse.Namespace) -> int:
     difficulty = parse_difficulty(args.difficulty)
     check_output_file(args.out)  # before a task per generator is made
     rows = [(g.name, make_task(g, args.seed, 0, difficulty).task) for g in gens]
-    print(f"wrote {draw_sheet(rows, args.out)}")
+    _wrote(args, draw_sheet(rows, args.out))
     return 0
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from z2h.cli import (
     add_output_flags,
+    add_report_flags,
     add_run_flag,
     check_resume_has_out,
     print_result,
@@ -106,7 +108,7 @@ def _eval(args: argparse.Namespace) -> int:
     from z2h.makemore import runs
 
     loss = runs.evaluate_run(run_arg(args), split=args.split, data=args.data)
-    print(f"{args.split} loss {loss:.4f}")
+    print_result(args, {"split": args.split, "loss": loss}, f"{args.split} loss {loss:.4f}")
     return 0
 
 
@@ -152,25 +154,31 @@ def _manual_backprop(args: argparse.Namespace) -> int:
         "float64": mb.check_gradients(cfg, dtype=torch.float64),
         "float32": mb.check_gradients(cfg, dtype=torch.float32),
     }
-    print("every hand-written gradient against autograd (n_embd 10, n_hidden 64, batch 32):")
-    print(mb.format_checks(checks))
-    worst64 = max(r.max_abs_diff for r in checks["float64"])
-    worst32 = max(r.max_abs_diff for r in checks["float32"])
-    if worst64 > 1e-10 or worst32 > 1e-5:
-        print("FAILED: a hand-written gradient differs from autograd beyond the bound")
-        return 1
+    worst = {dtype: max(r.max_abs_diff for r in rows) for dtype, rows in checks.items()}
+    text = [
+        "every hand-written gradient against autograd (n_embd 10, n_hidden 64, batch 32):",
+        mb.format_checks(checks),
+    ]
+    report: dict[str, Any] = {"worst_abs_diff": worst}
+    if worst["float64"] > 1e-10 or worst["float32"] > 1e-5:
+        raise Z2HError(
+            "a hand-written gradient differs from autograd beyond the bound (1e-10 in float64, "
+            f"1e-5 in float32): worst {worst['float64']:.2e} / {worst['float32']:.2e}"
+        )
     if args.steps > 0:
         from z2h.run import Reporter
 
-        reporter = Reporter("makemore manual-backprop")
+        reporter = Reporter("makemore manual-backprop", quiet=args.quiet or args.json)
         out = mb.run_lecture5(
             args.data or DEFAULT_DATA, args.seed, args.steps, args.n_hidden, reporter=reporter
         )
-        print(
+        report["training"] = out
+        text.append(
             f"\ntrained on hand-written gradients only: {out['steps']:,} steps, "
             f"{out['seconds']:.0f} s; train {out['train_loss']:.4f} (lecture "
             f"{mb.LECTURE5['train']}), dev {out['dev_loss']:.4f} (lecture {mb.LECTURE5['dev']})"
         )
+    print_result(args, report, "\n".join(text))
     return 0
 
 
@@ -273,6 +281,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_run_flag(p, "run folder written by 'z2h makemore train'")
     p.add_argument("--split", choices=["train", "dev", "test"], default="dev")
     p.add_argument("--data", help="word list to split (default: the run's own data)")
+    add_report_flags(p, '{"split", "loss"}')
     p.set_defaults(func=_eval)
 
     p = sub.add_parser("models", help="list the registered models")
@@ -310,6 +319,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--n-hidden", type=int, default=200, help="hidden units (lecture: 200)")
     p.add_argument("--data", help="data set name or word-list file (default names)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="split and check seed")
+    add_report_flags(p, "the gradient checks' worst differences and the training result")
     p.set_defaults(func=_manual_backprop)
 
     from z2h.makemore.diagnostics.cli import configure_diagnostics  # lectures 3-4

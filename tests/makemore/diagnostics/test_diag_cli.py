@@ -96,6 +96,14 @@ def test_init_report(toy_words, capsys):
     printed = capsys.readouterr().out
     assert "ln(V)" in printed and "lecture4-deep" in printed
     assert "receive gradient and move: layers." in printed
+    args = ["init-report", "--model", "bnmlp", "--data", str(toy_words), "--zero-init-steps", "0"]
+    run([*args, "--json"])
+    import json
+
+    report = json.loads(capsys.readouterr().out)  # the JSON alone: one document on stdout
+    assert {r["model"] for r in report["init_losses"]} == {"bnmlp"}
+    run([*args, "--quiet"])
+    assert capsys.readouterr().out == ""
 
 
 def test_bad_input(toy_words, tmp_path):

@@ -111,7 +111,8 @@ def _embeddings(args: argparse.Namespace) -> int:
     written = plot_model_embeddings(run.model, run.vocab, path)
     if written is None:
         raise Z2HError(f"model {run.name!r} has no character embedding table to draw")
-    print(f"embeddings of {run.name}: {written}")
+    summary = f"embeddings of {run.name}: {written}"
+    print_result(args, {"run": run.name, "wrote": str(written)}, summary)
     return 0
 
 
@@ -121,24 +122,28 @@ def _init_report(args: argparse.Namespace) -> int:
 
     data = prepare(args.data or DEFAULT_DATA, seed=args.seed)
     rows = init_report.init_losses(data, seed=args.seed, names=args.model or None)
-    print("loss at initialisation against a uniform prediction, ln(vocab):")
-    print(init_report.format_init_table(rows))
+    lines = [
+        "loss at initialisation against a uniform prediction, ln(vocab):",
+        init_report.format_init_table(rows),
+    ]
     report: dict[str, Any] = {"init_losses": [{**r.__dict__, "gap": r.gap} for r in rows]}
     if args.zero_init_steps > 0:
         setup = setups.fresh("bnmlp", data=args.data or DEFAULT_DATA, seed=args.seed)
         z = init_report.zero_init_experiment(setup, steps=args.zero_init_steps, seed=args.seed)
-        print(f"\nlecture 4 E01: bnmlp with every weight and bias zero, {z.steps} SGD steps")
-        print(f"  receive gradient and move: {', '.join(z.moved) or '(none)'}")
-        print(f"  stuck at exactly zero:     {', '.join(z.stuck)}")
-        print(
+        lines += [
+            f"\nlecture 4 E01: bnmlp with every weight and bias zero, {z.steps} SGD steps",
+            f"  receive gradient and move: {', '.join(z.moved) or '(none)'}",
+            f"  stuck at exactly zero:     {', '.join(z.stuck)}",
             f"  loss: first step {z.first_loss:.4f} (ln(vocab) {z.uniform:.4f}); dev after "
             f"training {z.zero_dev:.4f} vs {z.normal_dev:.4f} from the normal init; unigram "
-            f"entropy {z.unigram:.4f}"
-        )
-        print(f"  why: {z.explanation}")
+            f"entropy {z.unigram:.4f}",
+            f"  why: {z.explanation}",
+        ]
         report["zero_init"] = z.__dict__
     if args.json:
-        print(json.dumps(report, indent=2, default=str))
+        print(json.dumps(report, default=str))
+    elif not args.quiet:
+        print("\n".join(lines))
     return 0
 
 
@@ -248,6 +253,7 @@ def configure_diagnostics(sub: Any) -> None:
         metavar="FILE",
         help="PNG to write (default RUN/embeddings.png)",
     )
+    add_report_flags(p, '{"run", "wrote": PNG}')
     p.set_defaults(func=_embeddings)
 
     p = sub.add_parser(
@@ -266,7 +272,7 @@ def configure_diagnostics(sub: Any) -> None:
         default=1000,
         help="steps of the zero-init experiment (0 skips it; default 1000)",
     )
-    p.add_argument("--json", action="store_true", help="also print everything as JSON")
+    add_report_flags(p, "the report as JSON")
     p.set_defaults(func=_init_report)
 
     p = sub.add_parser(
