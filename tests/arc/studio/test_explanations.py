@@ -177,3 +177,29 @@ def test_the_panel_shows_both(open_page, gravity):
     page.mouse.move(*cell_point(page, k_train, *own_cell(made.labels.train[0].input, first.id)))
     assert "inferred:" not in page.locator("#happened").inner_text()
     assert page.errors == []
+
+
+def test_the_documented_commands_at_toy_size(tmp_path):
+    """train a toy reasoner, eval --metrics on a generated set, then the studio reads the file
+    eval wrote: every labelled test pair of the set gets its entry (docs/arc-models.md)."""
+    from z2h.cli import main
+
+    run_dir, data, metrics = tmp_path / "reasoner", tmp_path / "set", tmp_path / "m.json"
+    tiny = ["--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set",
+            "max_tokens=48", "--batch-size", "4", "--val-tasks", "2", "--val-exact", "1",
+            "--threads", "1", "--difficulty", "0,0.2"]  # fmt: skip
+    assert main(["arc", "train", "--out", str(run_dir), "--model", "object-reasoner",
+                 "--generator", "gravity", "--max-steps", "2", *tiny]) == 0  # fmt: skip
+    assert main(["arc", "generate", "--generator", "gravity", "--tasks", "2", "--seed", "3",
+                 "--difficulty", "0,0.2", "--out", str(data)]) == 0  # fmt: skip
+    assert main(["arc", "eval", "--run", str(run_dir), "--data", str(data), "--metrics",
+                 str(metrics), "--threads", "1"]) == 0  # fmt: skip
+    studio = Studio([data], explanations=[metrics])
+    ids = studio.sources["set"].ids()
+    assert len(ids) == 2
+    for task_id in ids:
+        shown = studio.get_task("set", task_id)["explanations"]
+        assert shown is not None and all(e is not None for e in shown)
+        labels = json.loads((data / "labels" / f"{task_id}.json").read_text())
+        for e, pair in zip(shown, labels["test"], strict=True):
+            assert len(e["inferred"]) == len(pair["input"]["objects"])
