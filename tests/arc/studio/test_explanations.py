@@ -171,6 +171,11 @@ def test_the_panel_shows_both(open_page, gravity):
     if others:  # every other object is inferred as labelled
         page.mouse.move(*cell_point(page, k, *own_cell(pl.input, others[0].id)))
         assert "they agree" in page.locator("#happened").inner_text()
+    # clicking the object's counterpart in the output says the same, and stays said
+    k_out = view_index(page, "test", 0, "output")
+    page.mouse.click(*cell_point(page, k_out, *own_cell(pl.output, became)))
+    page.mouse.move(1, 1)
+    assert f"inferred: moved by ({by[0]}, {by[1]})" in page.locator("#happened").inner_text()
     # a demonstration pair has no inferred explanation: the labels alone
     k_train = view_index(page, "train", 0, "input")
     first = made.labels.train[0].input.objects[0]
@@ -203,3 +208,14 @@ def test_the_documented_commands_at_toy_size(tmp_path):
         labels = json.loads((data / "labels" / f"{task_id}.json").read_text())
         for e, pair in zip(shown, labels["test"], strict=True):
             assert len(e["inferred"]) == len(pair["input"]["objects"])
+
+
+def test_every_reasoner_op_has_words():
+    import re
+
+    from z2h.arc.models.reasoner_actions import OPS
+
+    js = (SRC / "z2h/arc/studio/static/describe.js").read_text(encoding="utf-8")
+    body = js.split("export function describeReasonerAction", 1)[1].split("\n}\n", 1)[0]
+    said = set(re.findall(r"^\s+([a-z_]+): \(\) =>", body, flags=re.M))
+    assert said == set(OPS), sorted(set(OPS) ^ said)
