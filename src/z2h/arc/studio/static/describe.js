@@ -77,3 +77,48 @@ export function describeObject(view, object) {
   if (rels.length) lines.push(`relations (${rels.length}) ${shown.join(", ")}`);
   return lines.join("\n");
 }
+
+// The object reasoner's semantic actions (z2h.arc.models.reasoner_actions), in the labels'
+// words where an op is one of theirs: "moved by (2, 0)" reads the same in both lines.
+export function describeReasonerAction(a) {
+  const name = (c) => `${c} ${COLOR_NAMES[c] ?? ""}`.trim();
+  const op = {
+    none: () => "unchanged",
+    delete: () => describeAction({ op: "delete" }),
+    recolor: () => `recoloured -> ${name(a.color)}`,
+    recolor_as_touching: () => "recoloured as the object it touches",
+    recolor_as_container: () => "recoloured as the object around it",
+    move_until_contact: () => `moved ${a.direction} until contact`,
+    pushed_until_contact: () => `pushed ${a.direction} until contact`,
+    move_by: () => describeAction({ op: "move", by: a.by }),
+    grow_until_contact: () => `grown ${a.direction} until contact`,
+    raise: () => describeAction({ op: "raise" }),
+    lower: () => describeAction({ op: "lower" }),
+    other: () => "something the action space cannot say",
+  }[a.op];
+  const words = op ? op() : `${a.op} ${JSON.stringify(a)}`;
+  if (!a.spawn || a.spawn === "none") return words;
+  const made = { outline: "an outline drawn around it", outline_own: "an outline of its own colour drawn around it",
+    fill: "its holes filled", other: "an object made that the action space cannot say" }[a.spawn] ?? a.spawn;
+  return `${words}, and ${made}${a.spawn_color != null ? ` in ${name(a.spawn_color)}` : ""}`;
+}
+
+// The reasoner's explanation of one input object (by id) of a labelled test pair, beside the
+// labelled one: entry is one item of the metrics file's `explanations` (objects in label order).
+export function describeExplanation(entry, pair, inputId) {
+  const i = pair.input.objects.findIndex((o) => o.id === inputId);
+  if (i < 0 || i >= entry.labelled.length) return "";
+  const outputs = pair.output?.objects ?? [];
+  const became = (m) => (m == null ? "" : ` (becomes object ${outputs[m]?.id ?? `#${m}`})`);
+  const said = (actions, matches) => `${describeReasonerAction(actions[i])}${became(matches[i])}`;
+  // key order may differ in a hand-written file: compare the actions as sorted entries
+  const canon = (a) => JSON.stringify(Object.entries(a).sort());
+  const same = canon(entry.inferred[i]) === canon(entry.labelled[i])
+    && entry.matches[i] === entry.labelled_matches[i];
+  return [
+    `object ${inputId}, the reasoner's words:`,
+    `labelled: ${said(entry.labelled, entry.labelled_matches)}`,
+    `inferred: ${said(entry.inferred, entry.matches)}`,
+    same ? "they agree" : "they disagree",
+  ].join("\n");
+}

@@ -14,7 +14,7 @@ import { inspectMode } from "./mode-inspect.js";
 import { labelMode } from "./mode-label.js";
 import { solveMode } from "./mode-solve.js";
 import { sketchMode } from "./sketch-mode.js";
-import { COLOR_NAMES, describeAction, describeMatch, describeObject } from "./describe.js";
+import { COLOR_NAMES, describeAction, describeExplanation, describeMatch, describeObject } from "./describe.js";
 import { toolPanel } from "./tools.js";
 import { taskMenu } from "./taskio.js";
 
@@ -250,6 +250,7 @@ async function openTask(source, id) {
   ]);
   state.current = { source, id, writable: task.writable };
   setTask(task.task, labels.labels, predictions.predictions, labels.stale);
+  state.explanations = task.explanations; // per test pair: the reasoner's, or null
   state.labelsHeuristic = labels.heuristic;
   $("save-id").value = id;
   if (task.writable) $("save-source").value = source;
@@ -286,6 +287,7 @@ function setTask(task, labels, predictions, stale) {
   state.labelledTask = state.labelled && JSON.parse(state.labelled); // parsed once, read per hover
   state.labelsHeuristic = false;
   state.predictions = predictions;
+  state.explanations = null;
   state.history = [];
   state.future = [];
   state.snapshot = JSON.stringify(task);
@@ -663,7 +665,7 @@ function onHover(entry, info) {
   $("hover-info").textContent = text;
   if (info.object && ["input", "output"].includes(entry.side)) {
     const match = linkHighlight(entry, info.object.id);
-    $("happened").textContent = happenedText(entry.split, entry.index, match);
+    $("happened").textContent = happenedText(entry.split, entry.index, match, entry.side, info.object.id);
   } else {
     restoreSelectedLink();
   }
@@ -683,16 +685,21 @@ function restoreSelectedLink() {
   const entry = entryOf(sel.split, sel.index, sel.side);
   if (!entry) return;
   const match = linkHighlight(entry, sel.id);
-  $("happened").textContent = happenedText(sel.split, sel.index, match);
+  $("happened").textContent = happenedText(sel.split, sel.index, match, sel.side, sel.id);
 }
 
 function answerHidden(split) {
   return Boolean(state.mode.hidesOutput?.(split));
 }
 
-function happenedText(split, index, match) {
+function happenedText(split, index, match, side, id) {
   if (answerHidden(split)) return "hidden while solving: it would tell the answer";
-  return pairLabels(split, index) ? describeMatch(match) : "no labels for this pair";
+  const pl = pairLabels(split, index);
+  if (!pl) return "no labels for this pair";
+  const entry = split === "test" ? state.explanations?.[index] : null;
+  const inputId = side === "input" ? id : match?.input_id;
+  const reasoner = entry && inputId != null ? describeExplanation(entry, pl, inputId) : "";
+  return reasoner ? `${describeMatch(match)}\n${reasoner}` : describeMatch(match);
 }
 
 function onSelect(entry, info) {
