@@ -356,6 +356,8 @@ def test_solve_mode_does_not_tell_the_test_answer(open_page, generated_set):
     assert "flipped" not in test_head.inner_text()
     assert "flipped" in page.locator(".pair[data-split=train] .pair-head").first.inner_text()
     k = view_index(page, "test", 0, "input")
+    # (a task of several demonstrations puts its test pair below the fold)
+    page.locator(".pair[data-split=test]").first.scroll_into_view_if_needed()
     pair = np.array(json.loads(task_file.read_text())["test"][0]["input"])
     background = int(np.bincount(pair.ravel()).argmax())
     row, col = map(int, np.argwhere(pair != background)[0])
