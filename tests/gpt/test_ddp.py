@@ -132,6 +132,7 @@ def test_a_loss_gone_bad_on_one_rank_stops_every_rank(tmp_path):
             said = "diverged: " + str(e)
         with open(f"{sys.argv[1]}/rank{rank}.txt", "w") as f:
             f.write(said)
+        dist.barrier()  # both ranks done with every collective before the group goes
         dist.destroy_process_group()
     """))  # fmt: skip
     proc = torchrun(str(script), str(tmp_path), cwd=tmp_path)
