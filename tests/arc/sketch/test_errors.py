@@ -102,3 +102,13 @@ def test_broken_sketch_writes_nothing(tmp_path: Path, run_cli) -> None:
     assert code == 2 and "Traceback" not in err
     assert last.startswith("z2h arc: error:") and "bad.js line 5: Error: late" in last
     assert not out.exists()
+
+
+def test_without_mini_racer_the_error_says_how_to_get_it(monkeypatch):
+    import sys
+
+    from z2h.arc.sketch import load
+
+    monkeypatch.setitem(sys.modules, "py_mini_racer", None)  # as if it were not installed
+    with pytest.raises(SketchError, match=r"pip install 'z2h\[arc\]'"):
+        load("fall")

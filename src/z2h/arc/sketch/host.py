@@ -55,6 +55,17 @@ def _close_contexts() -> None:
             ctx.close()
 
 
+def _v8() -> Any:
+    """The ``py_mini_racer`` module (embedded V8), or a SketchError saying how to install it."""
+    try:
+        import py_mini_racer
+    except ImportError:
+        raise SketchError(
+            "sketches run in mini-racer (embedded V8): pip install 'z2h[arc]'"
+        ) from None
+    return py_mini_racer
+
+
 class SketchError(ArcError):
     """A sketch that cannot run: its file and line (where known) and what went wrong."""
 
@@ -122,9 +133,7 @@ class SketchGenerator(Generator):
     def _context(self) -> Any:
         if self._ctx is not None and self._pid == os.getpid():
             return self._ctx
-        from py_mini_racer import MiniRacer
-
-        ctx = MiniRacer()
+        ctx = _v8().MiniRacer()
         _CONTEXTS[ctx] = os.getpid()
         ctx.set_hard_memory_limit(self.memory_limit)
         ctx.eval(runtime_source())
@@ -152,13 +161,9 @@ class SketchGenerator(Generator):
     def _eval(self, code: str, raw: bool = False) -> Any:
         """``code``'s value (JSON text when not ``raw``), with the limits; V8's failures
         become ``SketchError``s naming the sketch."""
-        from py_mini_racer import (
-            JSEvalException,
-            JSOOMException,
-            JSParseException,
-            JSTimeoutException,
-        )
-
+        v8 = _v8()
+        JSEvalException, JSOOMException = v8.JSEvalException, v8.JSOOMException
+        JSParseException, JSTimeoutException = v8.JSParseException, v8.JSTimeoutException
         ctx = self._ctx if raw else self._context()
         try:
             return ctx.eval(code, timeout_sec=self.time_limit)
