@@ -130,35 +130,20 @@ def _generate(args: argparse.Namespace) -> int:
     if args.sketch:
         from z2h.arc.sketch import make_sketch_set
 
-        manifest = make_sketch_set(
-            args.sketch,
-            args.out,
-            args.tasks,
-            args.seed,
-            difficulty,
-            shard,
-            args.workers,
-            args.max_attempts,
-            force=args.force,
-        )
-        verified = manifest["sketch"]["verified"]
-        _print_made(args, manifest, "verified pairs" if verified else "pairs, unverified")
-        if not (args.json or args.quiet):
-            print(f"sketch {manifest['sketch']['name']}: {manifest['sketch']['note']}")
+        make, which = make_sketch_set, {"spec": args.sketch}  # its own runtime makes the tasks
+    else:
+        make, which = make_set, {"names": [g.name for g in resolve(args.generator)]}
+    manifest = make(
+        out=args.out, tasks=args.tasks, seed=args.seed, difficulty=difficulty, shard=shard,
+        workers=args.workers, max_attempts=args.max_attempts, force=args.force, **which,
+    )  # fmt: skip
+    if not args.sketch:
+        _print_made(args, manifest)
         return 0
-    gens = resolve(args.generator)
-    manifest = make_set(
-        args.out,
-        [g.name for g in gens],
-        args.tasks,
-        args.seed,
-        difficulty,
-        shard,
-        args.workers,
-        args.max_attempts,
-        force=args.force,
-    )
-    _print_made(args, manifest)
+    sketch = manifest["sketch"]
+    _print_made(args, manifest, "verified pairs" if sketch["verified"] else "pairs, unverified")
+    if not (args.json or args.quiet):
+        print(f"sketch {sketch['name']}: {sketch['note']}")
     return 0
 
 

@@ -8,11 +8,6 @@ Stated tolerance: weights within 1e-5 after 4 AdamW steps.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-
 import pytest
 import torch
 
@@ -25,21 +20,9 @@ ARGS = ["--generator", "flip", "--difficulty", "0,0", "--model", "grid-vit", "--
         "--threads", "1"]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_two_ranks_match_one_process(tmp_path, arc):
-    src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src"))
-    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "Z2H_PROGRESS": "0", "PYTHONPATH": path}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
-           "-m", "z2h", "arc", "train", "--out", str(tmp_path / "ddp"), *ARGS]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+def test_two_ranks_match_one_process(tmp_path, arc, arc_two_ranks):
+    proc = arc_two_ranks(["train", "--out", str(tmp_path / "ddp"), *ARGS], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert arc(["train", "--out", str(tmp_path / "one"), *ARGS]) == 0
     ddp, one = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "one")

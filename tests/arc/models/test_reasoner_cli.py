@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -40,12 +37,6 @@ def expect_error(arc, capsys, argv, says):
     err = capsys.readouterr().err
     assert "z2h arc: error:" in err and says in err, err
     assert "Traceback" not in err
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -137,18 +128,12 @@ def test_unlabelled_training_data_and_tta_are_refused(arc, run, tmp_path, capsys
 
 
 @pytest.mark.slow
-def test_two_ranks_match_one_process(tmp_path, arc):
+def test_two_ranks_match_one_process(tmp_path, arc, arc_two_ranks):
     """As tests/arc/models/test_ddp.py: the loss is a mean over examples of per-example means,
     so each rank's half averages to the whole batch's; weights within 1e-5 after 4 steps."""
     args = ["--generator", "gravity", *TINY, "--batch-size", "8", "--max-steps", "4",
             "--eval-interval", "2"]  # fmt: skip
-    src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src"))
-    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "Z2H_PROGRESS": "0", "PYTHONPATH": path}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
-           "-m", "z2h", "arc", "train", "--out", str(tmp_path / "ddp"), *args]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    proc = arc_two_ranks(["train", "--out", str(tmp_path / "ddp"), *args], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert arc(["train", "--out", str(tmp_path / "one"), *args]) == 0
     ddp, one = read_metrics(tmp_path / "ddp"), read_metrics(tmp_path / "one")
