@@ -16,6 +16,8 @@ from z2h.arc.models import registry
 from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.reasoner_actions import (
     OBJECT_GENERATORS,
+    OPS,
+    Explanation,
     ObjectAction,
     explain_pair,
     render_actions,
@@ -276,3 +278,73 @@ def test_real_tasks_are_labelled_without_their_answers(monkeypatch, overfit):
         model.config.max_tokens = 16
     assert [p.output for p in seen[0].test] == [None] and seen[0].train == made.task.train
     assert made.task.id in done.predictions and done.counts[made.task.id].get("pairs", 0) == 0
+
+
+# -- solve copies from the demonstrations (the pointer-generator) -------------------------------
+def colour_pair(colour: int, at: list[tuple[int, int]]) -> PairLabels:
+    """Blue cells turn ``colour`` on a 5x5 grid (hand-made labels)."""
+    ins = [obj(i, [(r, c, 1)]) for i, (r, c) in enumerate(at)]
+    outs = [obj(i, [(r, c, colour)]) for i, (r, c) in enumerate(at)]
+    rows = [Match(i, i, [{"op": "recolor", "from": 1, "to": colour}]) for i in range(len(at))]
+    return PairLabels(scene(5, 5, *ins), scene(5, 5, *outs), rows)
+
+
+def small_reasoner(**overrides):
+    torch.manual_seed(0)
+    cfg = registry.make_config("object-reasoner", n_layer=1, n_head=2, n_embd=32, max_tokens=16,
+                               **overrides)  # fmt: skip
+    return registry.build("object-reasoner", cfg)
+
+
+def test_copy_gate_open_takes_the_pointed_demonstrations_action():
+    """With the gate forced open and the pointer forced onto the demonstration object of the same
+    shape, the test object's heads are exactly that object's action: a colour the heads never
+    learnt is one pointer away."""
+    model = small_reasoner()
+    with torch.no_grad():
+        model.copy_gate.weight.zero_()
+        model.copy_gate.bias.fill_(50.0)
+        model.copy_q.weight.zero_()
+        model.copy_k.weight.zero_()
+        same_shape = torch.tensor([(c >> 6) & 1 for c in range(128)], dtype=torch.float)
+        model.copy_rel.weight[:, 0] = 50.0 * same_shape
+    demo_in = scene(5, 5, obj(0, [(0, 0, 1), (0, 1, 1)]), obj(1, [(3, 3, 1)]))
+    demo_ex = Explanation([ObjectAction("recolor", color=7), ObjectAction("delete")], [0, None])
+    query = scene(5, 5, obj(0, [(4, 0, 3)]), obj(1, [(2, 2, 4), (2, 3, 4)]))
+    x, _ = D.solve_example([(demo_in, demo_ex)], query, None, 16)
+    logits, _ = model(model.collate([(x, x[:, :8] * 0)])[0])
+    top = {k: logits[k][0, 2:4].argmax(-1).tolist() for k in ("op", "color")}
+    assert top["op"] == [OPS.index("delete"), OPS.index("recolor")]
+    assert top["color"][1] == 7
+    assert logits["color"][0, 3].exp().sum().item() == pytest.approx(1.0, abs=1e-4)
+    # the demonstration's own tokens keep the heads' logits
+    plain = small_reasoner(copy=False)
+    plain.load_state_dict({k: v for k, v in model.state_dict().items() if "copy" not in k})
+    theirs, _ = plain(model.collate([(x, x[:, :8] * 0)])[0])
+    torch.testing.assert_close(logits["op"][0, :2], theirs["op"][0, :2])
+
+
+def test_copy_solves_a_colour_never_seen_in_training():
+    """Trained on tasks whose blue cells turn 2..6, the reasoner solves a task whose blue cells
+    turn 9 (a colour no training target had): it copies the demonstrations' colour."""
+    model = small_reasoner()
+    rng = np.random.default_rng(0)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+
+    def task(colour: int) -> TaskLabels:
+        spots = [(int(r), int(c)) for r, c in rng.integers(0, 5, (3, 2))]
+        pairs = [colour_pair(colour, [spots[i]]) for i in range(3)]
+        return TaskLabels("c", None, None, None, None, {}, pairs[:2], pairs[2:], provenance="human")
+
+    for _ in range(150):
+        batch = [D.training_example(task(int(rng.integers(2, 7))), rng, 0.0, 16) for _ in range(8)]
+        _, loss = model(*model.collate(batch))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    new = task(9)
+    demos = [(pl.input, explain_pair(pl)) for pl in new.train]
+    attempts = model.answer(demos, new.test[0].input)
+    r, c, _ = new.test[0].input.objects[0].cells[0]
+    np.testing.assert_array_equal(attempts[0][0], grid(5, 5, [(r, c, 9)]))

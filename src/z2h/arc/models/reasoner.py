@@ -68,6 +68,7 @@ class ObjectReasonerConfig:
     explanations: str = "given"  # demonstrations' actions when solving: from labels or inferred
     beam: int = 8  # joint assignments kept per test input; the best two distinct grids answer
     top_k: int = 3  # candidate actions per object entering the beam
+    copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -131,6 +132,11 @@ class ObjectReasoner(GridSolver):
         self.shift_r = nn.Embedding(2 * MAX_SHIFT + 2, C)  # the counterpart's shift; last: none
         self.shift_c = nn.Embedding(2 * MAX_SHIFT + 2, C)
         self.became_colour = nn.Embedding(11, C)  # the counterpart's main colour; 10: none
+        if config.copy:
+            self.copy_q = nn.Linear(C, C)
+            self.copy_k = nn.Linear(C, C)
+            self.copy_rel = nn.Embedding(N_RELATIONS, 1)
+            self.copy_gate = nn.Linear(2 * C, len(HEADS))  # per head: copy or predict
         init_weights(self, config.n_layer)
 
     @property
@@ -216,6 +222,8 @@ class ObjectReasoner(GridSolver):
         became = weights @ h  # (B, T, C)
         h = h + self.fuse(torch.cat([h, became], dim=-1)) + self._counterpart(x, match)
         logits = {k: head(h) for k, head in self.heads.items()}
+        if self.config.copy:
+            logits = self._copy(logits, h, x, code)
         logits["match"] = match
         if targets is None:
             return logits, None
@@ -237,6 +245,42 @@ class ObjectReasoner(GridSolver):
                   for d in shift)  # fmt: skip
         colour = other[..., col["color"]].masked_fill(gone, none_colour)
         return self.shift_r(dr) + self.shift_c(dc) + self.became_colour(colour)
+
+    def _copy(
+        self, logits: dict[str, torch.Tensor], h: torch.Tensor, x: torch.Tensor, code: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """A pointer-generator for solving: each test object points at the demonstration input
+        objects whose actions are known (a query against keys, plus a learned bias per relation:
+        same colour, size or shape is what a rule keys on), and each head's distribution becomes
+        ``g * copy + (1 - g * m) * heads``: ``copy`` the pointed objects' known values of that
+        head (mass ``m``: the pointer's weight on objects where the head applies), ``g`` a learned
+        gate per head. The result is log-probabilities (B, T, n) in place of those tokens'
+        logits, so argmax, log_softmax and cross-entropy read them unchanged. A recolour whose
+        colour only a demonstration shows is then one pointer away, not a colour the heads must
+        recall."""
+        role = x[..., 0]
+        a0 = len(D.FEATURES)
+        acts = x[..., a0 : a0 + len(D.ACTION_COLS)]  # (B, T, 7): value + 1, 0 unknown
+        known = (role == D.ROLES.index("demo_in")) & (acts[..., 0] > 0)  # (B, T)
+        use = (role == D.ROLES.index("test_in")) & known.any(1, keepdim=True)  # (B, T)
+        if not bool(use.any()):
+            return logits
+        C = h.size(-1)
+        q, k = self.copy_q(h), self.copy_k(h)
+        scores = q @ k.transpose(1, 2) / math.sqrt(C) + self.copy_rel(code)[..., 0]  # (B, T, T)
+        w = F.softmax(scores.float().masked_fill(~known[:, None, :], -1e9), dim=-1)
+        pointed = w.to(h.dtype) @ h  # (B, T, C): the state of what it points at
+        gate = torch.sigmoid(self.copy_gate(torch.cat([h, pointed], -1)).float())  # (B, T, 7)
+        out = dict(logits)
+        for i, (name, n) in enumerate(HEADS.items()):
+            onehot = F.one_hot(acts[..., i].clamp(0, n), n + 1)[..., 1:].float()  # (B, T, n)
+            copied = w @ onehot  # (B, T, n); sums to the mass on objects where the head applies
+            g = gate[..., i : i + 1]
+            p = g * copied + (1 - g * copied.sum(-1, keepdim=True)) * F.softmax(
+                logits[name].float(), -1
+            )
+            out[name] = torch.where(use[..., None], p.clamp_min(1e-30).log(), logits[name].float())
+        return out
 
     def _pointer(self, h: torch.Tensor, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, T, T + 1): each token's score for each explain-output token (plus
