@@ -69,6 +69,7 @@ class ObjectReasonerConfig:
     beam: int = 8  # joint assignments kept per test input; the best two distinct grids answer
     top_k: int = 3  # candidate actions per object entering the beam
     copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
+    explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -223,7 +224,7 @@ class ObjectReasoner(GridSolver):
         h = h + self.fuse(torch.cat([h, became], dim=-1)) + self._counterpart(x, match)
         logits = {k: head(h) for k, head in self.heads.items()}
         if self.config.copy:
-            logits = self._copy(logits, h, x, code)
+            logits = self._copy(logits, h, x, code, match)
         logits["match"] = match
         if targets is None:
             return logits, None
@@ -247,39 +248,77 @@ class ObjectReasoner(GridSolver):
         return self.shift_r(dr) + self.shift_c(dc) + self.became_colour(colour)
 
     def _copy(
-        self, logits: dict[str, torch.Tensor], h: torch.Tensor, x: torch.Tensor, code: torch.Tensor
+        self,
+        logits: dict[str, torch.Tensor],
+        h: torch.Tensor,
+        x: torch.Tensor,
+        code: torch.Tensor,
+        match: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        """A pointer-generator for solving: each test object points at the demonstration input
-        objects whose actions are known (a query against keys, plus a learned bias per relation:
-        same colour, size or shape is what a rule keys on), and each head's distribution becomes
-        ``g * copy + (1 - g * m) * heads``: ``copy`` the pointed objects' known values of that
-        head (mass ``m``: the pointer's weight on objects where the head applies), ``g`` a learned
-        gate per head. The result is log-probabilities (B, T, n) in place of those tokens'
-        logits, so argmax, log_softmax and cross-entropy read them unchanged. A recolour whose
-        colour only a demonstration shows is then one pointer away, not a colour the heads must
-        recall."""
+        """A pointer-generator: each head's distribution becomes ``g * copy + (1 - g * m) *
+        heads``, ``copy`` the values a pointer reads (mass ``m``: its weight on the tokens where
+        the head has a value), ``g`` a learned gate per head. Solving, a test object points at
+        the demonstration input objects whose actions are known (a query against keys, plus a
+        learned bias per relation: same colour, size or shape is what a rule keys on) and reads
+        their actions, so a colour only a demonstration shows is one pointer away, not a value
+        the heads must recall. Explaining (``explain_copy``), an input object points the same
+        way at the output objects and reads their main colour (colour and spawn colour: what it
+        became, what it made), and reads the shift to each output object, weighed by the
+        correspondence pointer, for ``move_by``'s offsets. The result is log-probabilities in
+        place of those tokens' logits, so argmax, log_softmax and cross-entropy read them
+        unchanged."""
         role = x[..., 0]
         a0 = len(D.FEATURES)
         acts = x[..., a0 : a0 + len(D.ACTION_COLS)]  # (B, T, 7): value + 1, 0 unknown
         known = (role == D.ROLES.index("demo_in")) & (acts[..., 0] > 0)  # (B, T)
-        use = (role == D.ROLES.index("test_in")) & known.any(1, keepdim=True)  # (B, T)
+        allowed = (role == D.ROLES.index("test_in"))[:, :, None] & known[:, None, :]  # (B, T, T)
+        values = acts
+        explaining = self.config.explain_copy & (role == D.ROLES.index("explain_in"))  # (B, T)
+        if self.config.explain_copy:
+            outs = role == D.ROLES.index("explain_out")
+            allowed = allowed | (explaining[:, :, None] & outs[:, None, :])
+            # an output object offers its main colour + 1 to the colour heads, nothing else
+            colour = (x[..., D.FEATURES.index("color")] + 1).masked_fill(~outs, 0)
+            values = acts.masked_fill(outs[..., None], 0).clone()
+            for name in ("color", "spawn_color"):
+                values[..., list(HEADS).index(name)] += colour
+        use = allowed.any(-1)  # (B, T)
         if not bool(use.any()):
             return logits
         C = h.size(-1)
         q, k = self.copy_q(h), self.copy_k(h)
         scores = q @ k.transpose(1, 2) / math.sqrt(C) + self.copy_rel(code)[..., 0]  # (B, T, T)
-        w = F.softmax(scores.float().masked_fill(~known[:, None, :], -1e9), dim=-1)
+        w = F.softmax(scores.float().masked_fill(~allowed, -1e9), dim=-1)
         pointed = w.to(h.dtype) @ h  # (B, T, C): the state of what it points at
         gate = torch.sigmoid(self.copy_gate(torch.cat([h, pointed], -1)).float())  # (B, T, 7)
+        shifts = self._shift_copies(x, match, explaining) if self.config.explain_copy else {}
         out = dict(logits)
         for i, (name, n) in enumerate(HEADS.items()):
-            onehot = F.one_hot(acts[..., i].clamp(0, n), n + 1)[..., 1:].float()  # (B, T, n)
-            copied = w @ onehot  # (B, T, n); sums to the mass on objects where the head applies
+            onehot = F.one_hot(values[..., i].clamp(0, n), n + 1)[..., 1:].float()  # (B, T, n)
+            copied = w @ onehot  # (B, T, n); sums to the mass on tokens with a value
+            if name in shifts:
+                copied = copied + shifts[name]
             g = gate[..., i : i + 1]
             p = g * copied + (1 - g * copied.sum(-1, keepdim=True)) * F.softmax(
                 logits[name].float(), -1
             )
             out[name] = torch.where(use[..., None], p.clamp_min(1e-30).log(), logits[name].float())
+        return out
+
+    @staticmethod
+    def _shift_copies(
+        x: torch.Tensor, match: torch.Tensor, explaining: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """{"dr", "dc"}: (B, T, N_OFFSETS), for each explained input object the shift of its box
+        to each output object, weighed by the correspondence pointer (the "none" column and
+        every other token weigh nothing): a fixed move read off, not recalled."""
+        B, T, _ = x.shape
+        w = F.softmax(match.float(), dim=-1)[..., :-1] * explaining[..., None]  # (B, T, T)
+        out = {}
+        for name, feature in (("dr", "top"), ("dc", "left")):
+            pos = x[..., D.FEATURES.index(feature)]
+            shift = (pos[:, None, :] - pos[:, :, None]).clamp(-MAX_SHIFT, MAX_SHIFT) + MAX_SHIFT
+            out[name] = torch.zeros(B, T, D.N_OFFSETS, device=x.device).scatter_add_(2, shift, w)
         return out
 
     def _pointer(self, h: torch.Tensor, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
