@@ -14,6 +14,7 @@ from z2h.arc.labels import GridLabels, Match, ObjectLabel, PairLabels, TaskLabel
 from z2h.arc.models import reasoner_data as D
 from z2h.arc.models import registry
 from z2h.arc.models.encode import EncodingError
+from z2h.arc.models.reasoner import N_RELATIONS, ObjectReasoner
 from z2h.arc.models.reasoner_actions import (
     OBJECT_GENERATORS,
     OPS,
@@ -306,7 +307,7 @@ def test_copy_gate_open_takes_the_pointed_demonstrations_action():
         model.copy_gate.bias.fill_(50.0)
         model.copy_q.weight.zero_()
         model.copy_k.weight.zero_()
-        same_shape = torch.tensor([(c >> 6) & 1 for c in range(128)], dtype=torch.float)
+        same_shape = torch.tensor([(c >> 6) & 1 for c in range(N_RELATIONS)], dtype=torch.float)
         model.copy_rel.weight[:, 0] = 50.0 * same_shape
     demo_in = scene(5, 5, obj(0, [(0, 0, 1), (0, 1, 1)]), obj(1, [(3, 3, 1)]))
     demo_ex = Explanation([ObjectAction("recolor", color=7), ObjectAction("delete")], [0, None])
@@ -348,3 +349,17 @@ def test_copy_solves_a_colour_never_seen_in_training():
     attempts = model.answer(demos, new.test[0].input)
     r, c, _ = new.test[0].input.objects[0].cells[0]
     np.testing.assert_array_equal(attempts[0][0], grid(5, 5, [(r, c, 9)]))
+
+
+def test_relation_codes_of_a_frame_and_its_contents():
+    """Hand-derived bits: a 3x3 frame (colour 8) around one cell (2), a cell (2) outside it."""
+    frame = obj(0, [(r, c, 8) for r in range(3) for c in range(3) if (r, c) != (1, 1)])
+    x, _ = D.solve_example([], scene(3, 5, frame, obj(1, [(1, 1, 2)]), obj(2, [(1, 4, 2)])),
+                           None, 4)  # fmt: skip
+    code = ObjectReasoner.relation_codes(torch.from_numpy(x)[None])[0]
+    grid_, touch, rows, cols, colour, size, shape, inside, around = (1, 2, 4, 8, 16, 32, 64,
+                                                                     128, 256)  # fmt: skip
+    assert code[1, 0].item() == grid_ + touch + rows + cols + inside  # the cell inside the frame
+    assert code[0, 1].item() == grid_ + touch + rows + cols + around
+    assert code[1, 2].item() == grid_ + rows + colour + size + shape  # two lone cells, one row
+    assert code[0, 0].item() == grid_ + touch + rows + cols + colour + size + shape

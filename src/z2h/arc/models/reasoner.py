@@ -47,7 +47,7 @@ from z2h.gpt.model import Block, make_norm
 EXPLANATIONS = ("given", "inferred")
 HEADS = {"op": len(OPS), "color": 10, "direction": len(DIRECTIONS), "dr": D.N_OFFSETS,
          "dc": D.N_OFFSETS, "spawn": len(SPAWNS), "spawn_color": 10}  # fmt: skip
-N_RELATIONS = 128  # 7 relation bits between two tokens
+N_RELATIONS = 512  # 9 relation bits between two tokens
 
 
 @dataclass
@@ -173,10 +173,12 @@ class ObjectReasoner(GridSolver):
 
     @staticmethod
     def relation_codes(x: torch.Tensor) -> torch.Tensor:
-        """(B, T, F) -> (B, T, T) ints in [0, 128): bits for same grid, boxes overlapping or
+        """(B, T, F) -> (B, T, T) ints in [0, 512): bits for same grid, boxes overlapping or
         side by side, rows shared, columns shared, same main colour, same size, same shape
-        (mask and box, colours aside): the last two let a test object find the demonstration
-        objects that share what a rule keys on."""
+        (mask and box, colours aside), and each way round, one box inside the other (equal boxes
+        aside): same size and shape let a test object find the demonstration objects that share
+        what a rule keys on; containment tells an outline (around) from a fill (inside) and a
+        container from its contents."""
         col = {name: i for i, name in enumerate(D.FEATURES)}
         role, pair = x[..., col["role"]], x[..., col["pair"]]
         top, left = x[..., col["top"]], x[..., col["left"]]
@@ -201,6 +203,16 @@ class ObjectReasoner(GridSolver):
         )
         code = grid.long() + 2 * touch.long() + 4 * rows.long() + 8 * cols.long()
         code = code + 16 * same.long() + 32 * same_size.long() + 64 * same_shape.long()
+        inside = (
+            (top[:, :, None] >= top[:, None, :])
+            & (left[:, :, None] >= left[:, None, :])
+            & (bottom[:, :, None] <= bottom[:, None, :])
+            & (right[:, :, None] <= right[:, None, :])
+        )  # (B, T, T): the query's box lies inside the key's
+        equal = inside & inside.transpose(1, 2)
+        code = (
+            code + 128 * (inside & ~equal).long() + 256 * (inside.transpose(1, 2) & ~equal).long()
+        )
         return code
 
     def forward(
