@@ -47,6 +47,7 @@ from z2h.gpt.model import Block, make_norm
 EXPLANATIONS = ("given", "inferred")
 HEADS = {"op": len(OPS), "color": 10, "direction": len(DIRECTIONS), "dr": D.N_OFFSETS,
          "dc": D.N_OFFSETS, "spawn": len(SPAWNS), "spawn_color": 10}  # fmt: skip
+ALIGNMENTS = ("start", "end", "centre")  # ways to line one box up with another on an axis
 N_RELATIONS = 512  # 9 relation bits between two tokens
 
 
@@ -70,6 +71,7 @@ class ObjectReasonerConfig:
     top_k: int = 3  # candidate actions per object entering the beam
     copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
     explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
+    align_copy: bool = True  # with copy, solving: offsets that line an object up with another
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -138,6 +140,9 @@ class ObjectReasoner(GridSolver):
             self.copy_k = nn.Linear(C, C)
             self.copy_rel = nn.Embedding(N_RELATIONS, 1)
             self.copy_gate = nn.Linear(2 * C, len(HEADS))  # per head: copy or predict
+            if config.align_copy:  # a query per offset head and alignment; keys shared
+                self.align_q = nn.Linear(C, 2 * len(ALIGNMENTS) * C)
+                self.align_k = nn.Linear(C, C)
         init_weights(self, config.n_layer)
 
     @property
@@ -300,14 +305,24 @@ class ObjectReasoner(GridSolver):
         C = h.size(-1)
         q, k = self.copy_q(h), self.copy_k(h)
         scores = q @ k.transpose(1, 2) / math.sqrt(C) + self.copy_rel(code)[..., 0]  # (B, T, T)
-        w = F.softmax(scores.float().masked_fill(~allowed, -1e9), dim=-1)
+        scores = scores.float().masked_fill(~allowed, -1e9)
+        w = F.softmax(scores, dim=-1)
         pointed = w.to(h.dtype) @ h  # (B, T, C): the state of what it points at
         gate = torch.sigmoid(self.copy_gate(torch.cat([h, pointed], -1)).float())  # (B, T, 7)
         shifts = self._shift_copies(x, match, explaining) if self.config.explain_copy else {}
+        aligns = self._align_pointers(h, x) if self.config.align_copy else {}
         out = dict(logits)
+        T = x.size(1)
         for i, (name, n) in enumerate(HEADS.items()):
             onehot = F.one_hot(values[..., i].clamp(0, n), n + 1)[..., 1:].float()  # (B, T, n)
-            copied = w @ onehot  # (B, T, n); sums to the mass on tokens with a value
+            if name in aligns:  # one softmax over the demonstration objects and the alignments
+                a_scores, a_index = aligns[name]
+                joint = F.softmax(torch.cat([scores, a_scores], -1), dim=-1)
+                copied = joint[..., :T] @ onehot + torch.zeros_like(onehot).scatter_add_(
+                    2, a_index, joint[..., T:]
+                )
+            else:
+                copied = w @ onehot  # (B, T, n); sums to the mass on tokens with a value
             if name in shifts:
                 copied = copied + shifts[name]
             g = gate[..., i : i + 1]
@@ -315,6 +330,40 @@ class ObjectReasoner(GridSolver):
                 logits[name].float(), -1
             )
             out[name] = torch.where(use[..., None], p.clamp_min(1e-30).log(), logits[name].float())
+        return out
+
+    def _align_pointers(
+        self, h: torch.Tensor, x: torch.Tensor
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """{"dr", "dc"}: (scores, offsets), each (B, T, 3T): for each test object, every other
+        object of its grid, three ways (ALIGNMENTS: line up the starts, the ends or the
+        centres of the two boxes along that axis), the offset that moves it there (an index
+        into the offset head) and a learned score for it. "Slide until lined up with the
+        marker" differs object by object, so no demonstration holds the value to copy; the
+        alignments offer it."""
+        B, T, _ = x.shape
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        role, pair = x[..., col["role"]], x[..., col["pair"]]
+        test = role == D.ROLES.index("test_in")
+        mates = (test[:, :, None] & test[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
+        mates = mates & ~torch.eye(T, dtype=torch.bool, device=x.device)  # (B, T, T)
+        C = h.size(-1)
+        q = self.align_q(h).view(B, T, 2 * len(ALIGNMENTS), C)
+        k = self.align_k(h)  # (B, T, C)
+        out = {}
+        for axis, (name, start, size) in enumerate((("dr", "top", "height"),
+                                                    ("dc", "left", "width"))):  # fmt: skip
+            a, n = x[..., col[start]], x[..., col[size]]
+            # (B, T, T) offsets for the query i to line up with the key j
+            starts = a[:, None, :] - a[:, :, None]
+            ends = starts + n[:, None, :] - n[:, :, None]
+            centres = starts + torch.div(n[:, None, :] - n[:, :, None], 2, rounding_mode="floor")
+            index = torch.cat([starts, ends, centres], -1)  # (B, T, 3T)
+            index = index.clamp(-MAX_SHIFT, MAX_SHIFT) + MAX_SHIFT
+            qa = q[:, :, axis * len(ALIGNMENTS) : (axis + 1) * len(ALIGNMENTS)]  # (B, T, 3, C)
+            scores = (qa @ k.transpose(1, 2)[:, None]).flatten(2) / math.sqrt(C)  # (B, T, 3T)
+            scores = scores.float().masked_fill(~mates.repeat(1, 1, len(ALIGNMENTS)), -1e9)
+            out[name] = (scores, index)
         return out
 
     @staticmethod
