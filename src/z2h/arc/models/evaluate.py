@@ -403,8 +403,10 @@ def evaluate_run(
     if scenes:
         raise Z2HError("--scenes are for the objects model; this run answers tasks")
     if data == HAND_SET and not reads_labels:
-        raise Z2HError(f"--data {HAND_SET} scores found objects (the objects model) or "
-                       "explanations (the object reasoner); this run's model gives neither")  # fmt: skip
+        raise Z2HError(
+            f"--data {HAND_SET} scores found objects (the objects model) or explanations "
+            "(the object reasoner); this run's model gives neither"
+        )
     if data == HAND_SET:  # the reasoner's explanations against a person's labels
         tasks, task_labels = (list(x) for x in zip(*hand_tasks(), strict=True))
         gens: list[str] = []
