@@ -353,7 +353,7 @@ def test_copy_solves_a_colour_never_seen_in_training():
     np.testing.assert_array_equal(attempts[0][0], grid(5, 5, [(r, c, 9)]))
 
 
-def test_relation_codes_of_a_frame_and_its_contents():
+def test_relation_codes_and_ranks_of_a_frame_and_its_contents():
     """Hand-derived bits: a 3x3 frame (colour 8) around one cell (2), a cell (2) outside it."""
     frame = obj(0, [(r, c, 8) for r in range(3) for c in range(3) if (r, c) != (1, 1)])
     x, _ = D.solve_example([], scene(3, 5, frame, obj(1, [(1, 1, 2)]), obj(2, [(1, 4, 2)])),
@@ -365,6 +365,9 @@ def test_relation_codes_of_a_frame_and_its_contents():
     assert code[0, 1].item() == grid_ + touch + rows + cols + around
     assert code[1, 2].item() == grid_ + rows + colour + size + shape  # two lone cells, one row
     assert code[0, 0].item() == grid_ + touch + rows + cols + colour + size + shape
+    # ranks in the grid (above, below, left, right, larger, smaller), hand-counted
+    ranks = ObjectReasoner.ranks(torch.from_numpy(x)[None])[0, :3].tolist()
+    assert ranks == [[0, 0, 0, 1, 0, 2], [0, 0, 0, 1, 1, 0], [0, 0, 2, 0, 1, 0]]
 
 
 def marker_pair(rng: np.random.Generator) -> PairLabels:

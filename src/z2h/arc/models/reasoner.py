@@ -48,6 +48,8 @@ EXPLANATIONS = ("given", "inferred")
 HEADS = {"op": len(OPS), "color": 10, "direction": len(DIRECTIONS), "dr": D.N_OFFSETS,
          "dc": D.N_OFFSETS, "spawn": len(SPAWNS), "spawn_color": 10}  # fmt: skip
 ALIGNMENTS = ("start", "end", "centre")  # ways to line one box up with another on an axis
+RANKS = ("above", "below", "left", "right", "larger", "smaller")  # counted in the object's grid
+MAX_RANK = 3  # counts at or above this share the last embedding
 N_RELATIONS = 512  # 9 relation bits between two tokens
 
 
@@ -72,6 +74,7 @@ class ObjectReasonerConfig:
     copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
     explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
     align_copy: bool = True  # with copy, solving: offsets that line an object up with another
+    ranks: bool = True  # embed each object's rank in its grid (objects above it, larger, ...)
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -122,6 +125,8 @@ class ObjectReasoner(GridSolver):
         self.features = list(D.FEATURES) + list(D.ACTION_COLS)
         self.emb = nn.ModuleDict({k: nn.Embedding(sizes[k], C) for k in self.features})
         self.shape = ShapeEncoder(config.shape_embd, C)
+        if config.ranks:
+            self.rank_emb = nn.ModuleList(nn.Embedding(MAX_RANK + 1, C) for _ in RANKS)
         self.rel = nn.Embedding(N_RELATIONS, config.n_head) if config.relations else None
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(bcfg) for _ in range(config.n_layer))
@@ -160,7 +165,36 @@ class ObjectReasoner(GridSolver):
         for i, name in enumerate(self.features):
             table = self.emb[name]
             h = h + table(x[..., i].clamp(0, table.num_embeddings - 1))
+        if self.config.ranks:
+            ranks = self.ranks(x)  # (B, T, len(RANKS))
+            for i, table in enumerate(self.rank_emb):
+                h = h + table(ranks[..., i])
         return h
+
+    @staticmethod
+    def ranks(x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> (B, T, len(RANKS)) ints in [0, MAX_RANK]: for each object, how many
+        objects of its grid lie wholly above it, below, left, right, and how many are larger and
+        smaller (capped). 0 is "the topmost", "the largest": what rules that pick one object
+        (keep the extreme one, recolour the largest) key on, without comparing every pair in
+        attention first."""
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        role, pair = x[..., col["role"]], x[..., col["pair"]]
+        grid = (role[:, :, None] == role[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
+        grid = grid & (role != 0)[:, None, :]  # (B, T, T): key j shares query i's grid
+        top, left = x[..., col["top"]], x[..., col["left"]]
+        bottom, right = top + x[..., col["height"]], left + x[..., col["width"]]
+        size = x[..., col["size"]]
+        others = {
+            "above": bottom[:, None, :] <= top[:, :, None],
+            "below": top[:, None, :] >= bottom[:, :, None],
+            "left": right[:, None, :] <= left[:, :, None],
+            "right": left[:, None, :] >= right[:, :, None],
+            "larger": size[:, None, :] > size[:, :, None],
+            "smaller": size[:, None, :] < size[:, :, None],
+        }
+        counts = [(others[k] & grid).sum(-1).clamp(max=MAX_RANK) for k in RANKS]
+        return torch.stack(counts, -1)
 
     def _attention_mask(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """(B, T, F) -> (B, nh, T, T) additive mask: -inf to padding (each token still sees
