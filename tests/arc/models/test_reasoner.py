@@ -44,6 +44,7 @@ def grid(h: int, w: int, cells: list[tuple[int, int, int]]) -> np.ndarray:
 
 
 # -- the renderer on hand-made scenes, one per action ----------------------------------------
+FRAME_3X5 = [(r, c, 1) for r in range(3) for c in range(5) if r != 1 or c in (0, 4)]
 RENDER_CASES = {
     # two cells fall down a column: the lower lands on the floor, the upper on it
     "gravity stack": (
@@ -108,6 +109,12 @@ RENDER_CASES = {
         [ObjectAction(spawn="fill", spawn_color=7)],
         grid(3, 3, [(r, c, 1) for r in range(3) for c in range(3) if (r, c) != (1, 1)]
              + [(1, 1, 7)]),
+    ),
+    # the centre of a 3x5 frame's box: row 1, column 2
+    "center": (
+        scene(3, 6, obj(0, FRAME_3X5)),
+        [ObjectAction(spawn="center", spawn_color=3)],
+        grid(3, 6, [*FRAME_3X5, (1, 2, 3)]),
     ),
 }  # fmt: skip
 

@@ -6,7 +6,8 @@ reasoner says the same thing semantically, so that one action means the same on 
 
 - ``op``: what happens to the object itself (``OPS``), with its parameters: ``color`` (recolor),
   ``direction`` (move / grow until contact), ``by`` (a fixed move);
-- ``spawn``: an object it creates (``SPAWNS``: a box outline around it, the fill of its holes),
+- ``spawn``: an object it creates (``SPAWNS``: a box outline around it, the fill of its holes,
+  a mark at its centre),
   with ``spawn_color``.
 
 ``explain_pair`` reads a pair's labels into these (and the correspondence); ``resolve`` turns
@@ -30,7 +31,7 @@ OPS = ("none", "delete", "recolor", "recolor_as_touching", "recolor_as_container
        "move_until_contact",
        "pushed_until_contact", "move_by", "grow_until_contact", "raise", "lower",
        "other")  # fmt: skip
-SPAWNS = ("none", "outline", "outline_own", "fill", "other")
+SPAWNS = ("none", "outline", "outline_own", "fill", "center", "other")
 DIRECTIONS = ("up", "down", "left", "right")
 STEP = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 MAX_SHIFT = 29  # a fixed move is at most this many cells each way (grids are at most 30)
@@ -38,7 +39,7 @@ MAX_SHIFT = 29  # a fixed move is at most this many cells each way (grids are at
 COLOR_OPS = ("recolor",)
 DIRECTION_OPS = ("move_until_contact", "pushed_until_contact", "grow_until_contact")
 OFFSET_OPS = ("move_by",)
-COLOR_SPAWNS = ("outline", "fill")
+COLOR_SPAWNS = ("outline", "fill", "center")
 # label ops that say why, not what: they change no cell beyond what the others in the chain do
 PAINT = {"lower": 0, "raise": 2}  # paint-order rank (others 1): raised objects paint last
 SILENT = ("keep", "reveal", "stop_at_contact", "align", "hit", "hidden")
@@ -218,20 +219,21 @@ def _spawn_of(
     """(input index, spawn kind, colour) of a created object an input object accounts for;
     an outline in the object's own (only) colour is ``outline_own``, a colour that carries
     over to new objects."""
-    ops = [a for a in m.actions if a.get("op") in ("outline", "fill")]
+    ops = [a for a in m.actions if a.get("op") in ("outline", "fill", "mark")]
     if len(ops) != 1 or len(m.actions) != 1:
         return None
     a = ops[0]
-    ref = a.get("around") if a["op"] == "outline" else a.get("inside")
+    kind = "center" if a["op"] == "mark" and a.get("where") == "center" else a["op"]
+    ref = {"outline": a.get("around"), "fill": a.get("inside"), "center": a.get("of")}.get(kind)
     if ref not in in_index:
         return None
     obj = next(o for o in out.objects if o.id == m.output_id)
     if len(obj.colors) != 1:
         return None
     i, colour = in_index[ref], int(obj.colors[0])
-    if a["op"] == "outline" and inputs[i].colors == [colour]:
+    if kind == "outline" and inputs[i].colors == [colour]:
         return i, "outline_own", None
-    return i, a["op"], colour
+    return i, kind, colour
 
 
 # -- from semantic actions back to concrete label rows --------------------------------------
@@ -350,9 +352,12 @@ def spawn_cells(
     kind: str, cells: set[tuple[int, int]], height: int, width: int
 ) -> set[tuple[int, int]]:
     """The cells of an object that ``cells`` spawn: ``outline``, the ring one cell outside its
-    box; ``fill``, the cells of its box it encloses (not 4-connected to the box's outside)."""
+    box; ``fill``, the cells of its box it encloses (not 4-connected to the box's outside);
+    ``center``, its box's centre cell (the upper-left of the middle four on an even side)."""
     rows, cols = [r for r, _ in cells], [c for _, c in cells]
     top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+    if kind == "center":
+        return {(top + (bottom - top) // 2, left + (right - left) // 2)}
     if kind in ("outline", "outline_own"):
         ring = {(r, c) for r in range(top - 1, bottom + 2) for c in (left - 1, right + 1)}
         ring |= {(r, c) for c in range(left - 1, right + 2) for r in (top - 1, bottom + 1)}
@@ -407,7 +412,7 @@ def _slide_all(
 # renders each explanation and compares it with the generated output)
 OBJECT_GENERATORS = (
     "align_to_marker", "box_around", "bring_color_to_front", "bring_to_front", "delete_touching",
-    "fill_enclosed", "gravity", "keep_extreme", "keep_inside", "keep_touching",
+    "fill_enclosed", "gravity", "keep_extreme", "keep_inside", "keep_touching", "mark_center",
     "move_until_touching", "push", "recolor_beyond_line", "recolor_by_count",
     "recolor_by_orientation", "recolor_by_position", "recolor_by_role", "recolor_by_shape",
     "recolor_by_size", "recolor_inside", "recolor_same", "recolor_touching", "remove_noise",
