@@ -99,7 +99,8 @@ export function describeReasonerAction(a) {
   const words = op ? op() : `${a.op} ${JSON.stringify(a)}`;
   if (!a.spawn || a.spawn === "none") return words;
   const made = { outline: "an outline drawn around it", outline_own: "an outline of its own colour drawn around it",
-    fill: "its holes filled", other: "an object made that the action space cannot say" }[a.spawn] ?? a.spawn;
+    fill: "its holes filled", center: "a mark made at its centre",
+    other: "an object made that the action space cannot say" }[a.spawn] ?? a.spawn;
   return `${words}, and ${made}${a.spawn_color != null ? ` in ${name(a.spawn_color)}` : ""}`;
 }
 
