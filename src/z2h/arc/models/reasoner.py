@@ -75,6 +75,7 @@ class ObjectReasonerConfig:
     explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
     align_copy: bool = True  # with copy, solving: offsets that line an object up with another
     ranks: bool = True  # embed each object's rank in its grid (objects above it, larger, ...)
+    colour_kept: bool = True  # explain: embed whether the counterpart kept the main colour
 
     def __post_init__(self) -> None:
         check_sizes(self)
@@ -140,6 +141,8 @@ class ObjectReasoner(GridSolver):
         self.shift_r = nn.Embedding(2 * MAX_SHIFT + 2, C)  # the counterpart's shift; last: none
         self.shift_c = nn.Embedding(2 * MAX_SHIFT + 2, C)
         self.became_colour = nn.Embedding(11, C)  # the counterpart's main colour; 10: none
+        if config.colour_kept:
+            self.kept = nn.Embedding(3, C)  # whether the counterpart kept the main colour
         if config.copy:
             self.copy_q = nn.Linear(C, C)
             self.copy_k = nn.Linear(C, C)
@@ -296,7 +299,11 @@ class ObjectReasoner(GridSolver):
         dr, dc = ((d.clamp(-MAX_SHIFT, MAX_SHIFT) + MAX_SHIFT).masked_fill(gone, none_shift)
                   for d in shift)  # fmt: skip
         colour = other[..., col["color"]].masked_fill(gone, none_colour)
-        return self.shift_r(dr) + self.shift_c(dc) + self.became_colour(colour)
+        out = self.shift_r(dr) + self.shift_c(dc) + self.became_colour(colour)
+        if self.config.colour_kept:  # 0: kept its main colour, 1: changed it, 2: none
+            changed = (other[..., col["color"]] != x[..., col["color"]]).long()
+            out = out + self.kept(changed.masked_fill(gone, 2))
+        return out
 
     def _copy(
         self,
