@@ -136,7 +136,9 @@ def semantic_op(
     if deleted:
         return ObjectAction("delete")
     ops = [a.get("op") for a in actions if a.get("op") not in SILENT]
-    stops = any(a.get("op") == "stop_at_contact" for a in actions)
+    # a pusher's "hit" is a stop at contact too (it slides until it meets what it pushes), so
+    # "move right until contact" carries over to a new grid where a fixed move would not
+    stops = any(a.get("op") in ("stop_at_contact", "hit") for a in actions)
     if not ops:
         return ObjectAction()
     if len(ops) > 1 and not all(o == "recolor" for o in ops):
