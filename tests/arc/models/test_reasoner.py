@@ -16,6 +16,7 @@ from z2h.arc.models import registry
 from z2h.arc.models.encode import EncodingError
 from z2h.arc.models.reasoner import N_RELATIONS, ObjectReasoner
 from z2h.arc.models.reasoner_actions import (
+    MAX_SHIFT,
     OBJECT_GENERATORS,
     OPS,
     Explanation,
@@ -415,3 +416,18 @@ def test_align_copy_solves_moves_that_differ_object_by_object():
         assert out is not None
         solved += np.array_equal(attempts[0][0], want)
     assert solved == 10
+
+
+def test_explain_copy_reads_colour_and_shift_off_the_output():
+    """Untrained, gates forced open: explaining a pair whose one object moves by (2, -1) and
+    turns 6, the colour head reads the output object's colour and the offset heads its shift."""
+    model = small_reasoner()
+    with torch.no_grad():
+        model.copy_gate.weight.zero_()
+        model.copy_gate.bias.fill_(50.0)
+    pair = PairLabels(scene(5, 5, obj(0, [(0, 3, 1), (1, 3, 1)])),
+                      scene(5, 5, obj(0, [(2, 2, 6), (3, 2, 6)])), [])  # fmt: skip
+    x, _ = D.explain_example(pair, None, 16)
+    logits, _ = model(model.collate([(x, x[:, :8] * 0)])[0])
+    top = {k: int(logits[k][0, 0].argmax()) for k in ("color", "spawn_color", "dr", "dc")}
+    assert top == {"color": 6, "spawn_color": 6, "dr": 2 + MAX_SHIFT, "dc": -1 + MAX_SHIFT}
