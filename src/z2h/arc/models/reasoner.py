@@ -145,7 +145,9 @@ class ObjectReasoner(GridSolver):
             self.kept = nn.Embedding(3, C)  # whether the counterpart kept the main colour
         if config.copy:
             self.copy_q = nn.Linear(C, C)
-            self.copy_k = nn.Linear(C, C)
+            # subtle: no bias on the keys: it would add the same score to every key of a row,
+            # which the softmax ignores, so its gradient is rounding noise that Adam amplifies
+            self.copy_k = nn.Linear(C, C, bias=False)
             self.copy_rel = nn.Embedding(N_RELATIONS, 1)
             self.copy_gate = nn.Linear(2 * C, len(HEADS))  # per head: copy or predict
             if config.align_copy:  # a query per offset head and alignment; keys shared
