@@ -74,6 +74,7 @@ class ObjectReasonerConfig:
     copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
     explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
     align_copy: bool = True  # with copy, solving: offsets that line an object up with another
+    mate_colours: bool = True  # with copy, solving: the colours of the test grid's other objects
     ranks: bool = True  # embed each object's rank in its grid (objects above it, larger, ...)
     colour_kept: bool = True  # explain: embed whether the counterpart kept the main colour
 
@@ -150,6 +151,9 @@ class ObjectReasoner(GridSolver):
             self.copy_k = nn.Linear(C, C, bias=False)
             self.copy_rel = nn.Embedding(N_RELATIONS, 1)
             self.copy_gate = nn.Linear(2 * C, len(HEADS))  # per head: copy or predict
+            if config.mate_colours:  # a query per colour head
+                self.mate_q = nn.Linear(C, 2 * C)
+                self.mate_k = nn.Linear(C, C)
             if config.align_copy:  # a query per offset head and alignment; keys shared
                 self.align_q = nn.Linear(C, 2 * len(ALIGNMENTS) * C)
                 self.align_k = nn.Linear(C, C)
@@ -354,6 +358,8 @@ class ObjectReasoner(GridSolver):
         gate = torch.sigmoid(self.copy_gate(torch.cat([h, pointed], -1)).float())  # (B, T, 7)
         shifts = self._shift_copies(x, match, explaining) if self.config.explain_copy else {}
         aligns = self._align_pointers(h, x) if self.config.align_copy else {}
+        if self.config.mate_colours:
+            aligns.update(self._mate_colours(h, x))
         out = dict(logits)
         T = x.size(1)
         for i, (name, n) in enumerate(HEADS.items()):
@@ -407,6 +413,29 @@ class ObjectReasoner(GridSolver):
             scores = (qa @ k.transpose(1, 2)[:, None]).flatten(2) / math.sqrt(C)  # (B, T, 3T)
             scores = scores.float().masked_fill(~mates.repeat(1, 1, len(ALIGNMENTS)), -1e9)
             out[name] = (scores, index)
+        return out
+
+    def _mate_colours(
+        self, h: torch.Tensor, x: torch.Tensor
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """{"color", "spawn_color"}: (scores, colours), each (B, T, T): for each test object,
+        every other object of its grid with its main colour, and a learned score for taking it.
+        "Take the line's colour" is a different colour in every pair, which no demonstration
+        holds; the objects of the test grid offer it."""
+        B, T, _ = x.shape
+        col = {name: i for i, name in enumerate(D.FEATURES)}
+        role, pair = x[..., col["role"]], x[..., col["pair"]]
+        test = role == D.ROLES.index("test_in")
+        mates = (test[:, :, None] & test[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
+        mates = mates & ~torch.eye(T, dtype=torch.bool, device=x.device)  # (B, T, T)
+        C = h.size(-1)
+        q = self.mate_q(h).view(B, T, 2, C)
+        k = self.mate_k(h)  # (B, T, C)
+        colours = x[..., col["color"]][:, None, :].expand(B, T, T)  # (B, T, T): key j's colour
+        out = {}
+        for i, name in enumerate(("color", "spawn_color")):
+            scores = q[:, :, i] @ k.transpose(1, 2) / math.sqrt(C)  # (B, T, T)
+            out[name] = (scores.float().masked_fill(~mates, -1e9), colours)
         return out
 
     @staticmethod
