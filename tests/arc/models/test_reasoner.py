@@ -468,3 +468,15 @@ def test_mate_colours_solve_a_colour_that_differs_pair_by_pair():
         want = render_actions(new.test[0].input, explain_pair(new.test[0]).actions)
         solved += np.array_equal(model.answer(demos, new.test[0].input)[0][0], want)
     assert solved == 10
+
+
+def test_an_explained_outline_is_own_exactly_when_its_colour_is_the_objects():
+    from z2h.arc.models.reasoner import _own_outline
+
+    one, two = obj(0, [(1, 1, 4)]), obj(1, [(1, 1, 4), (1, 2, 5)])
+    ring = ObjectAction(spawn="outline", spawn_color=7)
+    assert _own_outline(ring, one, 4) == ObjectAction(spawn="outline_own")
+    assert _own_outline(ObjectAction(spawn="outline_own"), one, 7) == ring
+    assert _own_outline(ring, two, 4) == ObjectAction(spawn="outline", spawn_color=4)
+    fill = ObjectAction(spawn="fill", spawn_color=4)
+    assert _own_outline(fill, one, 4) == fill

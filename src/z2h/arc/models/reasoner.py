@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from z2h.arc.labels import GridLabels, PairLabels
+from z2h.arc.labels import GridLabels, ObjectLabel, PairLabels
 from z2h.arc.models import reasoner_data as D
 from z2h.arc.models.base import Candidate, GridSolver, block_config, check_sizes, init_weights
 from z2h.arc.models.encode import EncodingError
@@ -522,6 +522,10 @@ class ObjectReasoner(GridSolver):
         for b, p in enumerate(pairs):
             n = len(p.input.objects)
             acts = [self._best_action(logits, b, t) for t in range(n)]
+            ring = logits["spawn_color"][b, :n].argmax(-1).tolist()  # an outline's colour
+            acts = [
+                _own_outline(a, o, k) for a, o, k in zip(acts, p.input.objects, ring, strict=True)
+            ]
             ptr = logits["match"][b, :n].argmax(-1).tolist()
             T = logits["match"].size(-1) - 1  # the "none" column
             matches = [None if j == T else j - n for j in ptr]
@@ -634,6 +638,18 @@ class ObjectReasoner(GridSolver):
             demo_pairs = [(p.input, e) for p, e in zip(pairs, explained, strict=True)]
             out.append(self.answer(demo_pairs, D.grid_objects(query)))
         return out
+
+
+def _own_outline(a: ObjectAction, o: ObjectLabel, colour: int) -> ObjectAction:
+    """An explained outline, ``outline`` or ``outline_own`` by the rule that defines them
+    (``reasoner_actions``: own when the ring's colour, ``colour`` from the spawn-colour head
+    that reads it off the output, is the object's only colour): which of the two a ring is, is
+    a comparison, not something to learn."""
+    if a.spawn not in ("outline", "outline_own"):
+        return a
+    own = [int(k) for k in o.colors] == [colour]
+    return replace(a, spawn="outline_own" if own else "outline",
+                   spawn_color=None if own else colour)  # fmt: skip
 
 
 def _unlabelled_pair(grid_in: np.ndarray, grid_out: np.ndarray) -> PairLabels:
