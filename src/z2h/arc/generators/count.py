@@ -39,15 +39,36 @@ def counted_scene(r: Rand, counts: Sequence[int], palette: Sequence[int]) -> Sce
     r.shuffle(colours)
     masks = [polyomino(r, r.scaled(1, 5), 3, 3) for _ in colours]
     objs = scatter(r, height, width, masks, colours, ("shape",), gap=1, required=1)
+    if r.difficulty[1] > 0.5:  # harder tasks: objects of a main colour with accent cells
+        accent = r.colors(1, exclude=(*palette, background))[0]
+        _accented(r, objs, accent, r.random.random())
     return Scene(height, width, background, objs)
 
 
+def _accented(r: Rand, objs: Sequence[Obj], accent: int, share: float) -> None:
+    """Give about ``share`` of ``objs`` (three cells or more) a few cells of ``accent``, fewer
+    than half of each, so the object's main colour (the one it is counted by) stays its own."""
+    for o in objs:
+        if o.size >= 3 and r.bool(share):
+            colors = o.colors.copy()
+            at = np.flatnonzero(o.mask)
+            for i in r.sample(at.tolist(), r.randint(1, (o.size - 1) // 2)):
+                colors.flat[i] = accent
+            o.colors = colors
+
+
 def count_colors(grid: np.ndarray) -> Counter:
-    """The solvers' count: colour -> number of objects (one colour, corners connect)."""
-    return Counter(
-        int(grid[runs[0][0], runs[0][1]])
-        for _, runs in components(grid, most_common_color(grid), diagonal=True)
-    )
+    """The solvers' count: main colour -> number of objects (corners connect; an object's main
+    colour holds more than half of its cells: a few cells of an accent colour do not count)."""
+    counts: Counter = Counter()
+    for _, runs in components(grid, most_common_color(grid), diagonal=True, multicolor=True):
+        cells = np.concatenate([grid[row, a:b] for row, a, b in runs])
+        tally = np.bincount(cells, minlength=10)
+        main = int(tally.argmax())
+        if 2 * tally[main] <= cells.size:
+            raise CannotSolve("an object has no main colour")
+        counts[main] += 1
+    return counts
 
 
 @register
