@@ -160,6 +160,11 @@ def test_recolor_by_count_solver():
     grid = g("11111003 13131000 11111000 00000000 01110000 01310000 01110000")
     want = g("55555003 53535000 55555000 00000000 04440000 04340000 04440000")
     assert gen.solve(grid, demos).tolist() == want.tolist()
+    # a box with corners of a second colour holding two dots of two colours each: two dots
+    # (four one-colour pieces, a count no demonstration shows); the corners keep their colour
+    framed = g("6111116 1320321 6111116 0000000 0000000 0000000")
+    want = g("6555556 5320325 6555556 0000000 0000000 0000000")
+    assert gen.solve(framed, demos).tolist() == want.tolist()
     with pytest.raises(CannotSolve):  # no demonstration shows a box with three dots
         gen.solve(g("1111111 1303031 1111111 0000000 0000000 0000000"), demos)
 
