@@ -191,9 +191,7 @@ def test_recolor_same_count_solver_learns_holes_or_cells():
     twin = (4, 0, "11111 10101 11111")
     one = (8, 0, "222 202 222")
     decoy = (8, 5, "11111 11111 11100")
-    demo = Pair(
-        scene(ref2, twin, one, decoy), scene(ref2, (4, 0, "33333 30303 33333"), one, decoy)
-    )
+    demo = Pair(scene(ref2, twin, one, decoy), scene(ref2, (4, 0, "33333 30303 33333"), one, decoy))
     test_in = scene(ref2, (0, 6, "111111 101011 111111"), (5, 6, "2222 2222"))
     want = scene(ref2, (0, 6, "333333 303033 333333"), (5, 6, "2222 2222"))
     assert np.array_equal(gen.solve(test_in, [demo]), want)

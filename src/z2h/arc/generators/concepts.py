@@ -1,7 +1,8 @@
 """ConceptARC's missing concepts as one-rule families: the centre of an object, horizontal vs
 vertical, same vs different (by shape, by size, by a count of holes or cells), the topmost /
 bottommost / leftmost / rightmost object, the side of a reference line, colour swaps, and roles
-chosen by a property (largest, touching the edge) instead of a fixed colour. Each solver learns its rule's parameters from the demonstrations."""
+chosen by a property (largest, touching the edge) instead of a fixed colour. Each solver
+learns its rule's parameters from the demonstrations."""
 
 from __future__ import annotations
 
