@@ -6,13 +6,14 @@ learns its rule's parameters from the demonstrations."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid
+from z2h.arc.generators._solve import changed_colors, components, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -283,28 +284,14 @@ def _same(grid: np.ndarray, prop: str, color: int) -> np.ndarray:
 COUNTS = ("holes", "cells")
 
 
+@per_grid
 def holes(mask: np.ndarray) -> int:
     """The number of holes of a shape: regions of cells off ``mask`` (side neighbours join
     them) that cannot reach the edge of its box without crossing the shape."""
     h, w = mask.shape
-    free = np.ones((h + 2, w + 2), bool)
+    free = np.ones((h + 2, w + 2), np.uint8)  # a ring of free cells joins all that reach out
     free[1:-1, 1:-1] = ~mask
-    seen = np.zeros_like(free)
-    found = 0
-    for start in zip(*np.nonzero(free), strict=True):
-        if seen[start]:
-            continue
-        stack, edge = [start], False
-        seen[start] = True
-        while stack:
-            r, c = stack.pop()
-            edge |= r in (0, h + 1) or c in (0, w + 1)
-            for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
-                if 0 <= nr < h + 2 and 0 <= nc < w + 2 and free[nr, nc] and not seen[nr, nc]:
-                    seen[nr, nc] = True
-                    stack.append((nr, nc))
-        found += not edge
-    return found
+    return len(components(free, 0, diagonal=False)) - 1
 
 
 def _count_of(o: Obj, by: str) -> int:
@@ -320,19 +307,39 @@ def _holed(r: Rand, h: int, w: int, k: int) -> np.ndarray:
     return mask
 
 
-def _forms(most: int) -> list[tuple[int, int, int]]:
+@functools.cache
+def _forms(most: int) -> tuple[tuple[int, int, int], ...]:
     """Every block (height, width, holes) up to ``most`` cells a side."""
-    return [
+    return tuple(
         (h, w, k)
         for h in range(2, most + 1)
         for w in range(2, most + 1)
         for k in range(((h - 1) // 2) * ((w - 1) // 2) + 1)
-    ]
+    )
 
 
 def _form_count(form: tuple[int, int, int], by: str) -> int:
     h, w, k = form
     return k if by == "holes" else h * w - k
+
+
+@functools.cache
+def _references(most: int, by: str) -> tuple[tuple[int, int, int], ...]:
+    """The blocks that can be the reference (with a hole, when holes are counted), those
+    first that have both a decoy (unlike by ``by``, like by the other count) and a telling
+    match (like by ``by``, unlike by the other): a pair can then tell the counts apart.
+    (A pure function of its arguments, cached: it compares every pair of blocks.)"""
+    alt = "cells" if by == "holes" else "holes"
+    forms = _forms(most)
+    refs = [f for f in forms if by == "cells" or f[2] > 0]
+
+    def likeness(f: tuple[int, int, int]) -> set[tuple[bool, bool]]:
+        """For each block: (like ``f`` by ``by``, like it by the other count)."""
+        fb, fa = _form_count(f, by), _form_count(f, alt)
+        return {(_form_count(g, by) == fb, _form_count(g, alt) == fa) for g in forms}
+
+    told = [f for f in refs if {(True, False), (False, True)} <= likeness(f)]
+    return tuple(told or refs)
 
 
 @register
@@ -352,8 +359,9 @@ class RecolorSameCount(Generator):
     def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
         by, ref_color = params["by"], params["color"]
         height, width = r.scaled(8, 30), r.scaled(8, 30)
-        forms = _forms(r.scaled(3, 7))
-        ref = r.choice([f for f in forms if by == "cells" or f[2] > 0])
+        most = r.scaled(3, 7)
+        forms = _forms(most)
+        ref = r.choice(_references(most, by))
         want = _form_count(ref, by)
         same = [f for f in forms if _form_count(f, by) == want]
         other = [f for f in forms if _form_count(f, by) != want]
@@ -405,7 +413,7 @@ def _same_count(grid: np.ndarray, by: str, color: int) -> np.ndarray:
     """The objects with as many holes (or cells) as the one object all of ``color``, recoloured
     to ``color``."""
     objs = _objects(grid, True)
-    refs = [o for o in objs if o.color_set == (color,)]
+    refs = [o for o in objs if (o.colors[o.mask] == color).all()]
     if len(refs) != 1:
         raise CannotSolve(f"no single reference object of colour {color}")
     want = _count_of(refs[0], by)
