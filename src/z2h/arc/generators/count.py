@@ -60,15 +60,38 @@ def _accented(r: Rand, objs: Sequence[Obj], accent: int, share: float) -> None:
 def count_colors(grid: np.ndarray) -> Counter:
     """The solvers' count: main colour -> number of objects (corners connect; an object's main
     colour holds more than half of its cells: a few cells of an accent colour do not count)."""
-    counts: Counter = Counter()
-    for _, runs in components(grid, most_common_color(grid), diagonal=True, multicolor=True):
-        cells = np.concatenate([grid[row, a:b] for row, a, b in runs])
-        tally = np.bincount(cells, minlength=10)
-        main = int(tally.argmax())
-        if 2 * tally[main] <= cells.size:
-            raise CannotSolve("an object has no main colour")
-        counts[main] += 1
-    return counts
+    background = most_common_color(grid)
+    if not _mixed(grid, background):  # every object of one colour: its first cell tells it
+        return Counter(
+            int(grid[runs[0][0], runs[0][1]])
+            for _, runs in components(grid, background, diagonal=True)
+        )
+    found = components(grid, background, diagonal=True, multicolor=True)
+    label = np.full(grid.shape, -1, np.int32)  # each cell's object
+    for k, (_, runs) in enumerate(found):
+        for row, a, b in runs:
+            label[row, a:b] = k
+    at = label >= 0
+    # (objects, 10): each object's cells of each colour, in one count
+    tally = np.bincount(label[at] * 10 + grid[at], minlength=10 * len(found)).reshape(-1, 10)
+    main = tally.argmax(axis=1)
+    if (2 * tally.max(axis=1) <= tally.sum(axis=1)).any():
+        raise CannotSolve("an object has no main colour")
+    return Counter(main.tolist())
+
+
+def _mixed(grid: np.ndarray, background: int) -> bool:
+    """Whether two cells of different colours, neither the background, touch (corners too)."""
+    filled = grid != background
+    for a, b, fa, fb in (
+        (grid[:, :-1], grid[:, 1:], filled[:, :-1], filled[:, 1:]),
+        (grid[:-1], grid[1:], filled[:-1], filled[1:]),
+        (grid[:-1, :-1], grid[1:, 1:], filled[:-1, :-1], filled[1:, 1:]),
+        (grid[:-1, 1:], grid[1:, :-1], filled[:-1, 1:], filled[1:, :-1]),
+    ):
+        if (fa & fb & (a != b)).any():
+            return True
+    return False
 
 
 @register
