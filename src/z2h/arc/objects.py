@@ -86,12 +86,14 @@ def find_objects(
     width = grid.shape[1]
     objs = []
     for k, cells in enumerate(components(grid, connectivity, multicolor, background)):
-        rows = [i // width for i in cells]
         cols = [i % width for i in cells]
-        r0, c0 = rows[0], min(cols)  # cells are sorted, so rows[0] is the top row
-        h, w = rows[-1] - r0 + 1, max(cols) - c0 + 1
-        mask = np.zeros((h, w), bool)
-        mask[[r - r0 for r in rows], [c - c0 for c in cols]] = True
+        r0, c0 = cells[0] // width, min(cols)  # cells are sorted: the first is in the top row
+        h, w = cells[-1] // width - r0 + 1, max(cols) - c0 + 1
+        # the mask filled in a bytearray: cheaper than numpy indexing for a few cells
+        buf = bytearray(h * w)
+        for i, c in zip(cells, cols, strict=True):
+            buf[(i // width - r0) * w + c - c0] = 1
+        mask = np.frombuffer(buf, dtype=bool).reshape(h, w)
         colors = grid[r0 : r0 + h, c0 : c0 + w] * mask
         objs.append(Obj(k, mask, colors, (r0, c0), 0, ("component",)))
     return objs
