@@ -54,23 +54,48 @@ def components(
     comps = []
     # a plain stack-based flood fill from each unseen foreground cell: grids are at most 900
     # cells, and Python lists beat numpy calls at this size
-    for start in np.flatnonzero(flat != bg).tolist():
-        if seen[start]:
-            continue
-        seen[start] = 1
-        color = values[start]
-        stack = [start]
-        cells = []
-        while stack:
-            i = stack.pop()
-            cells.append(i)
-            for j in nbrs[i]:
-                if not seen[j] and (values[j] == color or (multicolor and values[j] != bg)):
-                    seen[j] = 1
-                    stack.append(j)
-        cells.sort()
-        comps.append(cells)
+    for start in (flat != bg).nonzero()[0].tolist():
+        if not seen[start]:
+            seen[start] = 1
+            cells = (
+                _fill(start, values, nbrs, seen, bg)
+                if multicolor
+                else _fill_color(start, values, nbrs, seen)
+            )
+            cells.sort()
+            comps.append(cells)
     return comps
+
+
+def _fill_color(start: int, values: list[int], nbrs: list[list[int]], seen: bytearray) -> list[int]:
+    """The cells joined to ``start`` through cells of its colour (marked in ``seen``)."""
+    color = values[start]
+    stack = [start]
+    cells = []
+    while stack:
+        i = stack.pop()
+        cells.append(i)
+        for j in nbrs[i]:
+            if values[j] == color and not seen[j]:
+                seen[j] = 1
+                stack.append(j)
+    return cells
+
+
+def _fill(
+    start: int, values: list[int], nbrs: list[list[int]], seen: bytearray, bg: int
+) -> list[int]:
+    """The cells joined to ``start`` through cells of any colour but ``bg`` (marked in ``seen``)."""
+    stack = [start]
+    cells = []
+    while stack:
+        i = stack.pop()
+        cells.append(i)
+        for j in nbrs[i]:
+            if values[j] != bg and not seen[j]:
+                seen[j] = 1
+                stack.append(j)
+    return cells
 
 
 def find_objects(

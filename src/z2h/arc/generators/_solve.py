@@ -119,10 +119,17 @@ def changed_colors(demos: Sequence[Pair], before: bool = False) -> set[int]:
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        side = p.input if before else p.output
-        counts = np.bincount(side[p.output != p.input], minlength=10)  # (unique sorts)
-        found.update(np.flatnonzero(counts).tolist())
+        found.update(_changed_in(p.output, p.input, before))
     return found
+
+
+@per_grid
+def _changed_in(output: np.ndarray, input_: np.ndarray, before: bool) -> tuple[int, ...]:
+    """``changed_colors`` of one demonstration (remembered: a task's solver check asks again
+    for each pair left out)."""
+    side = input_ if before else output
+    counts = np.bincount(side[output != input_], minlength=10)  # (unique sorts)
+    return tuple(np.flatnonzero(counts).tolist())
 
 
 def fits_all(
