@@ -39,18 +39,19 @@ class Relation(NamedTuple):
 
 class _RelationFacts:
     """What the pairwise tests need about one object, computed once, in plain Python (faster
-    than numpy calls for the few cells an ARC object has). The cell set and the shape are
-    built only when a pair's boxes say they could matter: most pairs are far apart."""
+    than numpy calls for the few cells an ARC object has). The cell keys, the cell set and the
+    shape are built only when a pair's boxes say they could matter: most pairs are far apart."""
 
     __slots__ = (
         "_cells",
+        "_keys",
+        "_listed",
         "_shape",
         "box",
         "colors",
         "corner",
         "dims",
         "id",
-        "keys",
         "size",
     )
 
@@ -61,7 +62,6 @@ class _RelationFacts:
         box: list[int] | None = None,
         colors: list[int] | None = None,
     ) -> None:
-        keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in cells]
         if box is None:
             rows = [c[0] for c in cells]
             cols = [c[1] for c in cells]
@@ -72,11 +72,19 @@ class _RelationFacts:
         self.id = obj_id
         self.box = (top, left, top + h - 1, left + w - 1)  # inclusive
         self.dims = (h, w)
-        self.keys = keys
-        self.size = len(keys)
+        self._listed = cells
+        self._keys: list[int] | None = None
+        self.size = len(cells)
         self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
         self._cells: frozenset[int] | None = None
         self._shape: frozenset[int] | None = None
+
+    @property
+    def keys(self) -> list[int]:
+        """One int per cell, row-major (cheaper to hash and offset than a pair)."""
+        if self._keys is None:
+            self._keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in self._listed]
+        return self._keys
 
     @property
     def cells(self) -> frozenset[int]:
