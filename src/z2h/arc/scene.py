@@ -229,11 +229,12 @@ def _clip(grid: np.ndarray, obj: Obj) -> tuple[tuple[slice, slice], tuple[slice,
 
 def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
     """Paint ``obj`` onto ``grid`` in place (its colours, or ``value`` everywhere it has cells)."""
-    source = obj.colors if value is None else value
     h, w = obj.mask.shape
     r0, c0 = obj.pos
     if r0 >= 0 and c0 >= 0 and r0 + h <= grid.shape[0] and c0 + w <= grid.shape[1]:
-        # wholly on the canvas (most objects): no clipping, one copyto
+        # wholly on the canvas (most objects): no clip slices to work out; the colours sliced
+        # to the mask as below, so a malformed object fails as it does there
+        source = obj.colors[:h, :w] if value is None else value
         np.copyto(grid[r0 : r0 + h, c0 : c0 + w], source, casting="unsafe", where=obj.mask)
         return
     clip = _clip(grid, obj)
