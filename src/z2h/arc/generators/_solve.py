@@ -132,6 +132,15 @@ def _changed_in(output: np.ndarray, input_: np.ndarray, before: bool) -> tuple[i
     return tuple(np.flatnonzero(counts).tolist())
 
 
+@per_grid
+def colours_in(grid: np.ndarray) -> frozenset[int]:
+    """The colours ``grid`` holds (remembered: solvers ask of each demonstration again for
+    every pair left out, and several times within one answer)."""
+    if grid.dtype == np.uint8:  # (every task grid): a count, cheaper than unique's sort
+        return frozenset(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
+    return frozenset(np.unique(grid).tolist())
+
+
 def fits_all(
     demos: Sequence[Pair], apply: Callable[[np.ndarray, R], np.ndarray | None], rule: R
 ) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fits_all, per_grid, single_answer
+from z2h.arc.generators._solve import colours_in, fits_all, per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -184,7 +184,7 @@ def _new_colours(demos: Sequence[Pair]) -> list[Any]:
     for p in demos:
         if p.output is None:
             raise CannotSolve("a demonstration has no output")
-        found &= set(np.unique(p.output).tolist()) - set(np.unique(p.input).tolist())
+        found &= colours_in(p.output) - colours_in(p.input)
     return sorted(found)
 
 
@@ -268,8 +268,10 @@ class Composed(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         rules = []
+        # each step's candidates once (chains share steps; the candidates read every demo)
+        candidates = {name: STEPS[name].candidates(demos) for name in STEPS}
         for chain in CHAINS:
-            options = [STEPS[name].candidates(demos) for name in chain]
+            options = [candidates[name] for name in chain]
             for params in itertools.product(*options):
                 rules.append(tuple(zip(chain, params, strict=True)))
         fits = [rule for rule in rules if fits_all(demos, run_chain, rule)]

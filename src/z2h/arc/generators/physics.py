@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fitting_answer, per_grid
+from z2h.arc.generators._solve import colours_in, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     DIRECTIONS,
     CannotSolve,
@@ -406,7 +406,7 @@ class Push(Generator):
         k = (infer_direction(demos) + 3) % 4  # quarter turns that take "right" to the push
         colours = set(range(10))
         for p in demos:
-            colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
+            colours &= colours_in(p.input) - {most_common_color(p.input)}
         return fitting_answer(
             grid, demos, sorted(colours), lambda g, c: _pushed(g, c, k), "pusher colour"
         )

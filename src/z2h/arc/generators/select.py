@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import colours_in, fitting_answer, per_grid
 from z2h.arc.generators._solve import components as runs_of
-from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -349,7 +349,7 @@ class KeepTouching(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         colours = set(range(10))
         for p in demos:
-            colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
+            colours &= colours_in(p.input) - {most_common_color(p.input)}
         return fitting_answer(grid, demos, sorted(colours), _keep_touching, "anchor colour")
 
 
@@ -447,7 +447,7 @@ def _two_layers(grid: np.ndarray, rule: str) -> np.ndarray:
     """Two overlapping rectangles: the back one's box filled (``"raise"``), or the front one
     cleared and the back one's box filled (``"remove"``)."""
     bg = most_common_color(grid)
-    colours = [c for c in np.unique(grid).tolist() if c != bg]
+    colours = [c for c in sorted(colours_in(grid)) if c != bg]
     if len(colours) != 2:
         raise CannotSolve("not two rectangles")
     boxes = {}
