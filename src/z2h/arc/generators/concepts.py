@@ -48,9 +48,11 @@ def _shape_key(o: Obj) -> bytes:
 
 def _recolored(grid: np.ndarray, objs: Sequence[Obj], color: int) -> np.ndarray:
     out = grid.copy()
-    for o in objs:
-        rows, cols = o.cells()
-        out[rows, cols] = color
+    for o in objs:  # (objects found on the grid: each box lies wholly on it)
+        h, w = o.mask.shape
+        top, left = o.pos
+        # the box's slice masked, not cells()' index arrays: fewer numpy calls per object
+        out[top : top + h, left : left + w][o.mask] = color
     return out
 
 
