@@ -48,6 +48,25 @@ def test_multicolour_object_box_and_cells():
     assert o.size == 3 and o.color_set == (2, 3, 4)
 
 
+def test_box_size_and_colours_match_numpy_on_random_objects():
+    # the plain-Python readings (tight-mask shortcut, counts on lists) against numpy's
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        h, w = rng.integers(1, 6, 2)
+        mask = rng.random((h, w)) < rng.random()
+        if not mask.any():
+            continue
+        colors = rng.integers(0, 10, (h, w)).astype(np.uint8)
+        o = Obj(0, mask, colors, (int(rng.integers(-3, 9)), int(rng.integers(-3, 9))))
+        rows, cols = np.nonzero(mask)
+        top, left = rows.min(), cols.min()
+        want = (o.pos[0] + top, o.pos[1] + left, rows.max() - top + 1, cols.max() - left + 1)
+        assert o.box() == want
+        assert o.size == int(mask.sum()) and type(o.size) is int
+        assert o.color == int(np.bincount(colors[mask], minlength=10).argmax())
+        assert o.color_set == tuple(np.unique(colors[mask]).tolist())
+
+
 @pytest.mark.parametrize("op, k", SYMMETRIES)
 def test_transform_scene_matches_transforming_the_grid(op, k):
     r = Rand(f"{op}{k}", (0.3, 1.0))

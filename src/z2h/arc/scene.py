@@ -91,6 +91,9 @@ class Obj:
     def box(self) -> tuple[int, int, int, int]:
         """(top, left, height, width) of the cells' bounding box."""
         rows = self.mask.tolist()  # plain lists: faster than numpy calls on a small mask
+        # most masks are tight (a cell on each edge): their box is the mask's own
+        if any(rows[0]) and any(rows[-1]) and any(r[0] for r in rows) and any(r[-1] for r in rows):
+            return self.pos[0], self.pos[1], len(rows), len(rows[0])
         filled = [i for i, row in enumerate(rows) if any(row)]
         cols = [j for j, col in enumerate(zip(*rows, strict=True)) if any(col)]
         top, left = filled[0], cols[0]
