@@ -28,6 +28,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from z2h.arc.generators.base import CannotSolve
+from z2h.arc.grid import most_common_color
+from z2h.arc.objects import find_objects
+from z2h.arc.scene import Obj
 from z2h.arc.task import Pair
 
 R = TypeVar("R")
@@ -139,6 +142,14 @@ def colours_in(grid: np.ndarray) -> frozenset[int]:
     if grid.dtype == np.uint8:  # (every task grid): a count, cheaper than unique's sort
         return frozenset(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
     return frozenset(np.unique(grid).tolist())
+
+
+@per_grid
+def objects_of(grid: np.ndarray, multicolor: bool) -> list[Obj]:
+    """8-connected objects of ``grid`` on its most common colour (of one colour unless
+    ``multicolor``), remembered: a solver trying several rules reads each grid's objects once,
+    not once per rule. Callers must not change the objects."""
+    return find_objects(grid, 8, multicolor, most_common_color(grid))
 
 
 def fits_all(
