@@ -295,20 +295,33 @@ def hidden_by(scene: Scene) -> dict[int, list[int]]:
 def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
     """Cell colours for ``mask`` from ``colors`` (two or more) in a pattern a person reads as one
     object: a border of one colour round another, stripes, or cells at random. (h, w) uint8."""
+    # plain lists into a bytearray, not numpy calls: masks are a few cells
     h, w = mask.shape
     a, b = colors[0], colors[1]
     kind = r.randint(0, 2)
     if kind == 0:  # border and inside: cells with a side off the mask or the box
-        inner = np.zeros((h + 2, w + 2), bool)
-        inner[1:-1, 1:-1] = mask
-        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
-        out = np.where(inside & mask, b, a)
+        m = mask.tolist()
+        cells = [
+            b
+            if m[i][j]
+            and 0 < i < h - 1
+            and 0 < j < w - 1
+            and m[i - 1][j]
+            and m[i + 1][j]
+            and m[i][j - 1]
+            and m[i][j + 1]
+            else a
+            for i in range(h)
+            for j in range(w)
+        ]
     elif kind == 1:  # stripes across the rows or down the columns
-        idx = np.indices((h, w))[r.randint(0, 1)]
-        out = np.where(idx % 2 == 0, a, b)
+        if r.randint(0, 1) == 0:
+            cells = [a if i % 2 == 0 else b for i in range(h) for _ in range(w)]
+        else:
+            cells = [a if j % 2 == 0 else b for _ in range(h) for j in range(w)]
     else:
-        out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
-    return out.astype(np.uint8)
+        cells = [r.choice(colors) for _ in range(h * w)]
+    return np.frombuffer(bytearray(cells), np.uint8).reshape(h, w)
 
 
 def grid_side(r: Rand, lo: int, hi: int, most: int = 30) -> int:

@@ -261,11 +261,17 @@ class KeepInside(Generator):
 
 
 @per_grid
+def _boxes_and_runs(grid: np.ndarray) -> tuple[int, list]:
+    """The background and the one-colour 8-connected objects, as boxes and runs (no masks
+    needed); remembered: ``_keep_side`` reads them for both sides."""
+    bg = most_common_color(grid)
+    return bg, runs_of(grid, bg, diagonal=True)
+
+
+@per_grid
 def _keep_side(grid: np.ndarray, inside: bool) -> np.ndarray:
     """``grid`` with the objects on the other side of the frame (the biggest box) cleared."""
-    bg = most_common_color(grid)
-    # one-colour 8-connected objects, as boxes and runs (no masks needed)
-    found = runs_of(grid, bg, diagonal=True)
+    bg, found = _boxes_and_runs(grid)
     if not found:
         raise CannotSolve("no objects")
     areas = [h * w for (_, _, h, w), _ in found]
