@@ -116,3 +116,40 @@ def test_scale_matches_numpy_kron(f):
 def test_scene_size_is_checked():
     with pytest.raises(ArcError, match="1 to 30"):
         Scene(31, 2)
+
+
+def _patterned_by_numpy(r: Rand, mask: np.ndarray, colors: list[int]) -> np.ndarray:
+    """The reference: ``patterned``'s three kinds as whole-array numpy, the same draws."""
+    h, w = mask.shape
+    a, b = colors[0], colors[1]
+    kind = r.randint(0, 2)
+    if kind == 0:
+        inner = np.zeros((h + 2, w + 2), bool)
+        inner[1:-1, 1:-1] = mask
+        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        return np.where(inside & mask, b, a).astype(np.uint8)
+    if kind == 1:
+        idx = np.indices((h, w))[r.randint(0, 1)]
+        return np.where(idx % 2 == 0, a, b).astype(np.uint8)
+    return np.array([r.choice(colors) for _ in range(h * w)], np.uint8).reshape(h, w)
+
+
+def test_patterned_matches_a_numpy_reference_draw_for_draw():
+    from z2h.arc.generators.base import patterned
+
+    rng = np.random.default_rng(3)
+    kinds = set()
+    for seed in range(600):
+        h, w = rng.integers(1, 7, 2)
+        mask = rng.random((h, w)) < 0.7
+        colors = rng.choice(10, int(rng.integers(2, 5)), replace=False).tolist()
+        got, r = patterned(Rand(seed), mask, colors), Rand(seed)
+        want = _patterned_by_numpy(r, mask, colors)
+        assert got.dtype == np.uint8 and got.tolist() == want.tolist(), seed
+        got[0, 0] = 9  # writable: generators change single cells (a dot's trim)
+        kinds.add(Rand(seed).randint(0, 2))
+        # the same draws consumed: the next draw of each source agrees
+        r2 = Rand(seed)
+        patterned(r2, mask, colors)
+        assert r2.random.random() == r.random.random()
+    assert kinds == {0, 1, 2}
