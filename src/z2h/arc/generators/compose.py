@@ -44,14 +44,26 @@ def fall_scene(objs: list[Obj], size: tuple[int, int], _: Any) -> tuple:
     """Every object falls down, one row a round, until the floor or another object stops it."""
     height = size[0]
     cells = {o.id: _cells(o) for o in objs}
+    # how many objects hold each cell, kept up to date: another object holds a cell where the
+    # count is more than this object's own share (not a union of the others at every move)
+    held: dict[tuple[int, int], int] = {}
+    for cs in cells.values():
+        for rc in cs:
+            held[rc] = held.get(rc, 0) + 1
     shift = dict.fromkeys(cells, 0)
     moved = True
     while moved:
         moved = False
         for k in sorted(cells, key=lambda k: -max(r for r, _ in cells[k])):
-            others = set().union(*(v for j, v in cells.items() if j != k))
-            down = {(r + 1, c) for r, c in cells[k]}
-            if all(r < height for r, _ in down) and not down & others:
+            mine = cells[k]
+            down = {(r + 1, c) for r, c in mine}
+            if all(r < height for r, _ in down) and not any(
+                held.get(rc, 0) > (rc in mine) for rc in down
+            ):
+                for rc in mine:
+                    held[rc] -= 1
+                for rc in down:
+                    held[rc] = held.get(rc, 0) + 1
                 cells[k], shift[k], moved = down, shift[k] + 1, True
     acts: Actions = {}
     for k, cs in cells.items():
@@ -123,10 +135,10 @@ def fall_grid(grid: np.ndarray, _: Any) -> np.ndarray:
         pieces.sort(key=lambda p: -max(r for r, _, _ in p))
         for i, p in enumerate(pieces):
             mine = {(r, c) for r, c, _ in p}
-            others = taken - mine
-            drop = min(_free_below(r, c, others, height) for r, c, _ in p)
+            drop = min(_free_below(r, c, taken, mine, height) for r, c, _ in p)
             if drop:
-                taken = others | {(r + drop, c) for r, c, _ in p}
+                taken -= mine  # (in place: the others' cells, as a new set would be)
+                taken |= {(r + drop, c) for r, c, _ in p}
                 pieces[i] = [(r + drop, c, v) for r, c, v in p]
                 changed = True
     out = np.full(grid.shape, bg, np.uint8)
@@ -136,10 +148,11 @@ def fall_grid(grid: np.ndarray, _: Any) -> np.ndarray:
     return out
 
 
-def _free_below(r: int, c: int, others: set, height: int) -> int:
-    """Empty rows below (r, c) before the floor or a cell of another piece."""
+def _free_below(r: int, c: int, taken: set, mine: set, height: int) -> int:
+    """Empty rows below (r, c) before the floor or a cell of another piece (``taken``, not
+    ``mine``)."""
     d = 0
-    while r + d + 1 < height and (r + d + 1, c) not in others:
+    while r + d + 1 < height and ((r + d + 1, c) not in taken or (r + d + 1, c) in mine):
         d += 1
     return d
 
