@@ -276,9 +276,17 @@ class RecolorSame(Generator):
 
 @per_grid
 def _same(grid: np.ndarray, prop: str, color: int) -> np.ndarray:
+    return _recolored(grid, _twins(grid, prop), color)
+
+
+@per_grid
+def _twins(grid: np.ndarray, prop: str) -> list[Obj]:
+    """The objects that share ``prop`` with another (remembered: the same for every colour a
+    solver tries)."""
     objs = _objects(grid, True)
-    counts = Counter(_key(o, prop) for o in objs)
-    return _recolored(grid, [o for o in objs if counts[_key(o, prop)] > 1], color)
+    keys = [_key(o, prop) for o in objs]
+    counts = Counter(keys)
+    return [o for o, k in zip(objs, keys, strict=True) if counts[k] > 1]
 
 
 # Same vs different by count: as many holes (or cells) as a reference object.
@@ -344,6 +352,25 @@ def _references(most: int, by: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(told or refs)
 
 
+@functools.cache
+def _kin(most: int, by: str, ref: tuple[int, int, int]) -> tuple[tuple, tuple, tuple, tuple]:
+    """The blocks like ``ref`` by ``by`` and those unlike it; among those, the decoys (unlike
+    it, like it by the other count) and the telling matches (like it, unlike it by the other
+    count; all that are like it where none is): after the reference (placed first), a pair
+    draws a decoy and a telling match where they exist, so one pair tells holes from cells;
+    then more like it and the rest. (A pure function of its arguments, cached: every pair
+    would sort every block again.)"""
+    forms = _forms(most)
+    want = _form_count(ref, by)
+    same = tuple(f for f in forms if _form_count(f, by) == want)
+    other = tuple(f for f in forms if _form_count(f, by) != want)
+    alt = "cells" if by == "holes" else "holes"
+    ref_alt = _form_count(ref, alt)
+    decoys = tuple(f for f in other if _form_count(f, alt) == ref_alt)
+    telling = tuple(f for f in same if _form_count(f, alt) != ref_alt) or same
+    return same, other, decoys, telling
+
+
 @register
 class RecolorSameCount(Generator):
     name = "recolor_same_count"
@@ -362,23 +389,14 @@ class RecolorSameCount(Generator):
         by, ref_color = params["by"], params["color"]
         height, width = r.scaled(8, 30), r.scaled(8, 30)
         most = r.scaled(3, 7)
-        forms = _forms(most)
         ref = r.choice(_references(most, by))
         want = _form_count(ref, by)
-        same = [f for f in forms if _form_count(f, by) == want]
-        other = [f for f in forms if _form_count(f, by) != want]
-        # after the reference (placed first), where they exist: a decoy like it by the other
-        # count and a match unlike it by the other count (one pair tells holes from cells);
-        # then more like it and the rest
-        alt = "cells" if by == "holes" else "holes"
-        ref_alt = _form_count(ref, alt)
-        decoys = [f for f in other if _form_count(f, alt) == ref_alt]
-        telling = [f for f in same if _form_count(f, alt) != ref_alt] or same
+        same, other, decoys, telling = _kin(most, by, ref)
         chosen = [ref, r.choice(decoys)] if decoys else [ref]
         chosen += [r.choice(telling)] + [r.choice(same) for _ in range(r.scaled(0, 2))]
         chosen += [r.choice(other) for _ in range(r.scaled(1, 4))]
         masks = [_holed(r, h, w, k) for h, w, k in chosen]
-        area = sum(int(m.sum()) for m in masks)
+        area = sum(h * w - k for h, w, k in chosen)  # (each block's cells, as chosen)
         least = min(30, round((3 * area) ** 0.5))  # room, and the background the commonest
         height, width = max(height, least), max(width, least)
         if 2 * area >= height * width:
@@ -414,12 +432,23 @@ class RecolorSameCount(Generator):
 def _same_count(grid: np.ndarray, by: str, color: int) -> np.ndarray:
     """The objects with as many holes (or cells) as the one object all of ``color``, recoloured
     to ``color``."""
-    objs = _objects(grid, True)
-    refs = [o for o in objs if (o.colors[o.mask] == color).all()]
+    objs, colour_sets, counts = _objects(grid, True), _colour_sets(grid), _counts(grid, by)
+    refs = [k for k, cs in enumerate(colour_sets) if cs == (color,)]
     if len(refs) != 1:
         raise CannotSolve(f"no single reference object of colour {color}")
-    want = _count_of(refs[0], by)
-    return _recolored(grid, [o for o in objs if _count_of(o, by) == want], color)
+    want = counts[refs[0]]
+    return _recolored(grid, [o for o, n in zip(objs, counts, strict=True) if n == want], color)
+
+
+# (remembered per grid: the same for every rule a solver tries)
+@per_grid
+def _colour_sets(grid: np.ndarray) -> list[tuple[int, ...]]:
+    return [o.color_set for o in _objects(grid, True)]
+
+
+@per_grid
+def _counts(grid: np.ndarray, by: str) -> list[int]:
+    return [_count_of(o, by) for o in _objects(grid, True)]
 
 
 # Topmost, bottommost, leftmost, rightmost.
