@@ -48,15 +48,28 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        out = p.output.ravel()
-        for cells in _objects(p.input):
-            colours = set(out[cells].tolist())
-            if len(colours) != 1:
+        for k, colour in _keyed(p.input, p.output, key):
+            if colour is None:
                 raise CannotSolve("an object does not come out in one colour")
-            k, colour = key(cells, p.input.shape), colours.pop()
             if table.setdefault(k, colour) != colour:
                 raise CannotSolve(f"objects with {k} come out in two colours")
     return table
+
+
+@per_grid
+def _keyed(input_: np.ndarray, output: np.ndarray, key: Key) -> list[tuple[Any, int | None]]:
+    """Each object of one demonstration: its key and the one colour it comes out in (None
+    where it comes out in several). Remembered: a task's solver check reads each
+    demonstration once, not once for every pair left out."""
+    out = output.ravel()
+    found: list[tuple[Any, int | None]] = []
+    for cells in _objects(input_):
+        colours = set(out[cells].tolist())
+        if len(colours) != 1:
+            found.append((None, None))
+            break  # (learn_map stops here)
+        found.append((key(cells, input_.shape), colours.pop()))
+    return found
 
 
 @per_grid
