@@ -193,9 +193,9 @@ class RecolorByOrientation(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            for o in _objects(p.input, True):
-                rows, cols = o.cells()
-                colour[_upright(o)].update(np.unique(p.output[rows, cols]).tolist())
+            upright, flat = _line_colours(p.input, p.output)
+            colour[True] |= upright
+            colour[False] |= flat
         if any(len(c) != 1 for c in colour.values()):
             raise CannotSolve("the demonstrations give no single colour per orientation")
         out = grid.copy()
@@ -203,6 +203,18 @@ class RecolorByOrientation(Generator):
             rows, cols = o.cells()
             out[rows, cols] = next(iter(colour[_upright(o)]))
         return out
+
+
+@per_grid
+def _line_colours(input_: np.ndarray, output: np.ndarray) -> tuple[frozenset, frozenset]:
+    """The colours one demonstration's upright lines and its flat ones come out in
+    (remembered: the solver check reads each demonstration once per task)."""
+    colour: dict[bool, set[int]] = {True: set(), False: set()}
+    for o in _objects(input_, True):
+        h, w = o.mask.shape
+        top, left = o.pos
+        colour[_upright(o)].update(output[top : top + h, left : left + w][o.mask].tolist())
+    return frozenset(colour[True]), frozenset(colour[False])
 
 
 def _upright(o: Obj) -> bool:
