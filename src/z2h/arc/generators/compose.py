@@ -51,10 +51,11 @@ def fall_scene(objs: list[Obj], size: tuple[int, int], _: Any) -> tuple:
         for rc in cs:
             held[rc] = held.get(rc, 0) + 1
     shift = dict.fromkeys(cells, 0)
+    bottom = {k: max(r for r, _ in cs) for k, cs in cells.items()}  # kept as objects fall
     moved = True
     while moved:
         moved = False
-        for k in sorted(cells, key=lambda k: -max(r for r, _ in cells[k])):
+        for k in sorted(cells, key=lambda k: -bottom[k]):
             mine = cells[k]
             down = {(r + 1, c) for r, c in mine}
             if all(r < height for r, _ in down) and not any(
@@ -65,6 +66,7 @@ def fall_scene(objs: list[Obj], size: tuple[int, int], _: Any) -> tuple:
                 for rc in down:
                     held[rc] = held.get(rc, 0) + 1
                 cells[k], shift[k], moved = down, shift[k] + 1, True
+                bottom[k] += 1
     acts: Actions = {}
     for k, cs in cells.items():
         if shift[k]:

@@ -40,12 +40,14 @@ def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int |
     cells = {o.id: {(r, c) for r, c, _ in o.cell_array().tolist()} for o in objs}
     owner = {rc: k for k, cs in cells.items() for rc in cs}
     shift = {o.id: 0 for o in objs}
+    # each object's lowest row and leftmost column, kept as it falls (the round's order), not
+    # found again from its cells every round
+    bottom = {k: max(r for r, _ in cs) for k, cs in cells.items()}
+    left = {k: min(c for _, c in cs) for k, cs in cells.items()}
     moving = True
     while moving:
         moving = False
-        for k in sorted(
-            cells, key=lambda k: (-max(r for r, _ in cells[k]), min(c for _, c in cells[k]))
-        ):
+        for k in sorted(cells, key=lambda k: (-bottom[k], left[k])):
             cs = cells[k]
             if all(r + 1 < height and owner.get((r + 1, c), k) == k for r, c in cs):
                 for rc in cs:
@@ -54,6 +56,7 @@ def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int |
                 cells[k] = cs
                 owner.update(dict.fromkeys(cs, k))
                 shift[k] += 1
+                bottom[k] += 1
                 moving = True
     stops: dict[int, int | str] = {}
     for k, cs in cells.items():
