@@ -209,10 +209,11 @@ class RecolorTouching(Generator):
         big = r.scaled(3, 7)  # harder: bigger shapes
         masks = [polyomino(r, r.scaled(2, big * big), big, big) for _ in range(r.scaled(2, 6))]
         objs = scatter(r, height, width, masks, [base] * len(masks), required=2)
-        owner = np.full((height, width), -1, np.int64)
+        grid_owner = np.full((height, width), -1, np.int64)
         for o in objs:
             rows, cols = o.cells()
-            owner[rows, cols] = o.id
+            grid_owner[rows, cols] = o.id
+        owner = grid_owner.tolist()  # (lists: free() reads single cells, many per object)
         marker_colours = [c for c in range(1, 10) if c != base]
         markers: list[Obj] = []
         touched: dict[int, int] = {}
@@ -220,15 +221,15 @@ class RecolorTouching(Generator):
 
         def free(rr: int, cc: int) -> bool:
             """Empty, and no side neighbour is a marker or more than one object."""
-            if not (0 <= rr < height and 0 <= cc < width) or owner[rr, cc] >= 0:
+            if not (0 <= rr < height and 0 <= cc < width) or owner[rr][cc] >= 0:
                 return False
             near = set()
             for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
                 nr, nc = rr + dr, cc + dc
                 if (nr, nc) in taken:
                     return False
-                if 0 <= nr < height and 0 <= nc < width and owner[nr, nc] >= 0:
-                    near.add(int(owner[nr, nc]))
+                if 0 <= nr < height and 0 <= nc < width and owner[nr][nc] >= 0:
+                    near.add(owner[nr][nc])
             return len(near) <= 1
 
         for o in objs:
