@@ -172,7 +172,7 @@ class Scene:
 
     def render(self) -> np.ndarray:
         """The grid: the background, then each object painted in order, clipped to the canvas."""
-        grid = np.full((self.height, self.width), self.background, np.uint8)
+        grid = _full((self.height, self.width), self.background)
         for obj in self.painted():
             paint(grid, obj)
         return grid
