@@ -471,7 +471,11 @@ SIDES = ("top", "bottom", "left", "right")
 def _extent(o: Obj, side: str) -> int:
     """How far ``o`` reaches toward ``side`` (bigger: further)."""
     top, left, h, w = o.box()
-    return {"top": -top, "bottom": top + h - 1, "left": -left, "right": left + w - 1}[side]
+    if side == "top":
+        return -top
+    if side == "bottom":
+        return top + h - 1
+    return -left if side == "left" else left + w - 1
 
 
 @register
@@ -494,8 +498,9 @@ class KeepExtreme(Generator):
             if r.bool():
                 o.colors = patterned(r, o.mask, r.sample(palette, 2))
         side = params["side"]
-        best = max(_extent(o, side) for o in objs)
-        chosen = [o for o in objs if _extent(o, side) == best]
+        extents = [_extent(o, side) for o in objs]
+        best = max(extents)
+        chosen = [o for o, e in zip(objs, extents, strict=True) if e == best]
         if len(chosen) != 1:
             raise Reject("a tie")
         keep = chosen[0]
@@ -516,14 +521,17 @@ def _keep_extreme(grid: np.ndarray, side: str) -> np.ndarray:
     objs = _objects(grid, True)
     if not objs:
         raise CannotSolve("no objects")
-    best = max(_extent(o, side) for o in objs)
-    chosen = [o for o in objs if _extent(o, side) == best]
+    extents = [_extent(o, side) for o in objs]
+    best = max(extents)
+    chosen = [o for o, e in zip(objs, extents, strict=True) if e == best]
     if len(chosen) != 1:
         raise CannotSolve("a tie")
     bg = most_common_color(grid)
     out = np.full(grid.shape, bg, np.uint8)
-    rows, cols = chosen[0].cells()
-    out[rows, cols] = grid[rows, cols]
+    keep = chosen[0]  # (found on the grid: its box lies wholly on it)
+    (top, left), (h, w) = keep.pos, keep.mask.shape
+    box = (slice(top, top + h), slice(left, left + w))
+    np.copyto(out[box], grid[box], casting="unsafe", where=keep.mask)  # (as indexing casts)
     return out
 
 
