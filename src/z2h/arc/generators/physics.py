@@ -293,21 +293,29 @@ def slide_right(occupied: set[tuple[int, int]], piece: list[tuple[int, int]], wi
     return far
 
 
+@per_grid
+def _push_pieces(grid: np.ndarray, background: int) -> tuple[list[int], list, set]:
+    """The grid's cells as a flat list, its pieces (8-connected, of any colours) as (row,
+    col) lists, and every cell they take; remembered: the solver tries each colour as the
+    pusher on the same grid. (Read only: callers make new sets from them.)"""
+    width = grid.shape[1]
+    pieces = [
+        [(i // width, i % width) for i in comp]
+        for comp in components(grid, connectivity=8, multicolor=True, background=background)
+    ]
+    return grid.ravel().tolist(), pieces, {rc for p in pieces for rc in p}
+
+
 def push_right(grid: np.ndarray, pusher_color: int, background: int) -> np.ndarray:
     """The solver's push: the piece (8-connected, of any colours) all of ``pusher_color``
     slides right until it touches another piece, which then slides right until it touches
     something or the edge."""
     width = grid.shape[1]
-    flat = grid.ravel().tolist()
-    pieces = [
-        [(i // width, i % width) for i in comp]
-        for comp in components(grid, connectivity=8, multicolor=True, background=background)
-    ]
+    flat, pieces, occupied = _push_pieces(grid, background)
     pushers = [p for p in pieces if all(flat[r * width + c] == pusher_color for r, c in p)]
     if len(pushers) != 1:
         raise CannotSolve("not exactly one pusher")
     pusher = pushers[0]
-    occupied = {rc for p in pieces for rc in p}
     d = slide_right(occupied - set(pusher), pusher, width)
     hit = {(r, c + d + 1) for r, c in pusher}
     struck = [p for p in pieces if p is not pusher and hit & set(p)]
