@@ -61,7 +61,10 @@ class Rand:
         """An integer in [lo, hi] that grows with the task's difficulty."""
         dlo, dhi = self.difficulty
         d = dlo + (dhi - dlo) * self.random.random()
-        return min(hi, max(lo, round(lo + (hi - lo) * d)))
+        v = round(lo + (hi - lo) * d)
+        # min(hi, max(lo, v)) spelt out (the same values, ties included): no two calls
+        v = v if v > lo else lo
+        return v if v < hi else hi
 
     def randint(self, lo: int, hi: int) -> int:
         """A uniform integer in [lo, hi], not scaled by difficulty."""
