@@ -11,7 +11,8 @@ parameters, so it must learn its rule from the demonstrations. The tools here do
   a run-length labelling for speed; ``z2h.arc.objects.components`` (a plain flood fill) is the
   reference it is tested against, as is the studio's ``gridops.js``.
 - ``@per_grid``: remember a function of a grid by the grid's contents (a solver check parses
-  each demonstration once per task, not once per pair).
+  each demonstration once per task, not once per pair); ``colours_in(grid)`` and
+  ``objects_of(grid, multicolor)`` are two such readings many solvers share.
 
 Shared pieces of scene building live in ``z2h.arc.scene`` (``transform_scene``) and
 ``generators/base.py`` (``DIRECTIONS``, ``box_ring``, shapes and placement); a generator module
