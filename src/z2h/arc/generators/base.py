@@ -144,20 +144,25 @@ def polyomino(r: Rand, cells: int, max_h: int = 5, max_w: int = 5) -> np.ndarray
     frontier = [(1, 0), (-1, 0), (0, 1), (0, -1)]
     rmin = rmax = cmin = cmax = 0
     rand = r.random.random
-    while len(filled) < cells and frontier:
+    n = 1  # len(filled), counted (as are the bound methods below: the loop runs for every cell)
+    add, pop = filled.add, frontier.pop
+    while n < cells and frontier:
         i = int(rand() * len(frontier))
-        nr, nc = frontier[i]
-        frontier[i] = frontier[-1]
-        frontier.pop()
-        if (nr, nc) in filled:
+        cell = frontier[i]
+        last = pop()  # the last entry fills the hole left at i (none when i was the last)
+        if i < len(frontier):
+            frontier[i] = last
+        if cell in filled:
             continue
+        nr, nc = cell
         # the box may not grow to max_h rows or max_w columns; plain comparisons, not min and
         # max calls: this loop runs for every cell of every shape
         if (nr > rmax and nr - rmin >= max_h) or (nr < rmin and rmax - nr >= max_h):
             continue
         if (nc > cmax and nc - cmin >= max_w) or (nc < cmin and cmax - nc >= max_w):
             continue
-        filled.add((nr, nc))
+        add(cell)
+        n += 1
         frontier += ((nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1))
         if nr > rmax:
             rmax = nr
