@@ -153,3 +153,34 @@ def test_patterned_matches_a_numpy_reference_draw_for_draw():
         patterned(r2, mask, colors)
         assert r2.random.random() == r.random.random()
     assert kinds == {0, 1, 2}
+
+
+def _polyomino_by_sets(r: Rand, cells: int, max_h: int, max_w: int) -> list[list[bool]]:
+    """The reference growth: a random frontier entry taken each step (swapped with the last and
+    popped), skipped if filled or if it would stretch the box to ``max_h`` x ``max_w``."""
+    cells = max(1, min(cells, max_h * max_w))
+    filled, frontier = {(0, 0)}, [(1, 0), (-1, 0), (0, 1), (0, -1)]
+    while len(filled) < cells and frontier:
+        i = int(r.random.random() * len(frontier))
+        nr, nc = frontier[i]
+        frontier[i] = frontier[-1]
+        frontier.pop()
+        rows, cols = [x for x, _ in filled] + [nr], [y for _, y in filled] + [nc]
+        if (nr, nc) in filled or max(rows) - min(rows) >= max_h or max(cols) - min(cols) >= max_w:
+            continue
+        filled.add((nr, nc))
+        frontier += [(nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1)]
+    top, left = min(x for x, _ in filled), min(y for _, y in filled)
+    h, w = max(x for x, _ in filled) - top + 1, max(y for _, y in filled) - left + 1
+    return [[(top + i, left + j) in filled for j in range(w)] for i in range(h)]
+
+
+def test_polyomino_matches_a_reference_draw_for_draw():
+    from z2h.arc.generators.base import polyomino
+
+    for seed in range(1500):
+        cells, h, w = seed % 30 + 1, seed % 6 + 1, (seed // 6) % 6 + 1
+        r, r_ref = Rand(seed), Rand(seed)
+        got = polyomino(r, cells, h, w)
+        assert got.tolist() == _polyomino_by_sets(r_ref, cells, h, w), seed
+        assert r.random.random() == r_ref.random.random()  # the same draws consumed
