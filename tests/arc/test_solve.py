@@ -17,6 +17,7 @@ from z2h.arc.generators._solve import (
     fits_all,
     fitting_answer,
     per_grid,
+    same_grid,
     single_answer,
 )
 from z2h.arc.generators.base import CannotSolve
@@ -46,6 +47,37 @@ def test_changed_colors_after_and_before():
     assert changed_colors(DEMOS, before=True) == {1, 2}
     with pytest.raises(CannotSolve, match="size"):
         changed_colors([Pair(g("1"), g("11"))])
+
+
+def test_changed_colors_are_remembered_per_demonstration():
+    # the same demonstrations asked again (as the leave-one-out solver check does), in other
+    # company, give what a fresh computation gives
+    clear_memos()
+    third = Pair(g("00 05"), g("70 05"))
+    assert changed_colors([DEMOS[0], third]) == {3, 7}
+    assert changed_colors([third, DEMOS[1]], before=True) == {0, 1}
+    assert changed_colors([DEMOS[1], third]) == {3, 7}
+    assert changed_colors([*DEMOS, third], before=True) == {0, 1, 2}
+
+
+def test_same_grid_is_array_equal():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 10, (4, 5)).astype(np.uint8)
+    cases = [
+        (a, a.copy()),
+        (a, a.astype(np.int64)),  # other dtype, same values
+        (a, a.T.copy()),  # other shape
+        (a[:, ::-1], a[:, ::-1].copy()),  # a view that is not contiguous
+        (a[:2], a[2:4]),
+        (np.zeros((2, 3), np.uint8), np.zeros((3, 2), np.uint8)),  # same bytes, other shape
+        (a.astype(bool), a.astype(bool)),
+    ]
+    b = a.copy()
+    b[3, 4] ^= 1
+    cases.append((a, b))
+    for x, y in cases:
+        assert same_grid(x, y) == np.array_equal(x, y), (x, y)
+        assert same_grid(y, x) == np.array_equal(y, x)
 
 
 def test_fits_all():
@@ -203,3 +235,21 @@ def test_gridops_js_components_match_the_reference(gridops, connectivity):
             top, left = min(rows), min(cols)
             assert o["box"] == [top, left, max(rows) - top + 1, max(cols) - left + 1]
             assert o["colors"] == [int(grid.flat[flat[0]])]
+
+
+def test_colours_in_and_objects_of_match_their_definitions():
+    from z2h.arc.generators._solve import colours_in, objects_of
+    from z2h.arc.grid import most_common_color
+    from z2h.arc.objects import find_objects
+
+    rng = np.random.default_rng(11)
+    for k in range(200):
+        grid = rng.integers(0, 10, tuple(rng.integers(1, 9, 2))) * (rng.random() < 0.8)
+        grid = grid.astype(np.uint8 if k % 4 else np.int64)  # the uint8 count and the fallback
+        assert colours_in(grid) == frozenset(np.unique(grid).tolist())
+        for multicolor in (False, True):
+            want = find_objects(grid, 8, multicolor, most_common_color(grid))
+            got = objects_of(grid, multicolor)
+            assert [(o.pos, o.mask.tolist(), o.colors.tolist()) for o in got] == [
+                (o.pos, o.mask.tolist(), o.colors.tolist()) for o in want
+            ]

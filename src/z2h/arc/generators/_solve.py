@@ -11,7 +11,8 @@ parameters, so it must learn its rule from the demonstrations. The tools here do
   a run-length labelling for speed; ``z2h.arc.objects.components`` (a plain flood fill) is the
   reference it is tested against, as is the studio's ``gridops.js``.
 - ``@per_grid``: remember a function of a grid by the grid's contents (a solver check parses
-  each demonstration once per task, not once per pair).
+  each demonstration once per task, not once per pair); ``colours_in(grid)`` and
+  ``objects_of(grid, multicolor)`` are two such readings many solvers share.
 
 Shared pieces of scene building live in ``z2h.arc.scene`` (``transform_scene``) and
 ``generators/base.py`` (``DIRECTIONS``, ``box_ring``, shapes and placement); a generator module
@@ -28,6 +29,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from z2h.arc.generators.base import CannotSolve
+from z2h.arc.grid import most_common_color
+from z2h.arc.objects import find_objects
+from z2h.arc.scene import Obj
 from z2h.arc.task import Pair
 
 R = TypeVar("R")
@@ -52,6 +56,20 @@ class _Raised:
         self.args = args
 
 
+def _content_key(a: np.ndarray) -> tuple:
+    return (a.shape, a.dtype.char, a.tobytes())
+
+
+def same_grid(a: np.ndarray, b: np.ndarray) -> bool:
+    """``np.array_equal(a, b)``, comparing the bytes where the dtypes agree: far cheaper on
+    ARC-sized grids, and the solver check compares thousands of them per task set."""
+    if a.shape != b.shape:
+        return False
+    if a.dtype == b.dtype:
+        return a.tobytes() == b.tobytes()
+    return bool(np.array_equal(a, b))
+
+
 def per_grid(fn: F) -> F:
     """``fn(grid, *args)`` remembered for the last ``MEMO_SIZE`` distinct grids and arguments
     (a ``CannotSolve`` it raises too). ``fn`` must depend on the contents of the grid and of
@@ -70,15 +88,14 @@ def per_grid(fn: F) -> F:
 
     @functools.wraps(fn)
     def memo(grid: np.ndarray, *args: Any) -> Any:
-        key = (
-            grid.shape,
-            grid.dtype.char,
-            grid.tobytes(),
-            *(
-                (a.shape, a.dtype.char, a.tobytes()) if isinstance(a, np.ndarray) else a
-                for a in args
-            ),
-        )
+        # the arguments as given where none is an array (most calls): every solver step goes
+        # through here, so building the key is a real share of a cheap step's cost
+        arg_key = args
+        for a in args:
+            if isinstance(a, np.ndarray):
+                arg_key = tuple(_content_key(x) if isinstance(x, np.ndarray) else x for x in args)
+                break
+        key = (grid.shape, grid.dtype.char, grid.tobytes(), arg_key)
         try:
             value = cache[key]
         except KeyError:
@@ -106,10 +123,34 @@ def changed_colors(demos: Sequence[Pair], before: bool = False) -> set[int]:
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        side = p.input if before else p.output
-        counts = np.bincount(side[p.output != p.input], minlength=10)  # (unique sorts)
-        found.update(np.flatnonzero(counts).tolist())
+        found.update(_changed_in(p.output, p.input, before))
     return found
+
+
+@per_grid
+def _changed_in(output: np.ndarray, input_: np.ndarray, before: bool) -> tuple[int, ...]:
+    """``changed_colors`` of one demonstration (remembered: a task's solver check asks again
+    for each pair left out)."""
+    side = input_ if before else output
+    counts = np.bincount(side[output != input_], minlength=10)  # (unique sorts)
+    return tuple(np.flatnonzero(counts).tolist())
+
+
+@per_grid
+def colours_in(grid: np.ndarray) -> frozenset[int]:
+    """The colours ``grid`` holds (remembered: solvers ask of each demonstration again for
+    every pair left out, and several times within one answer)."""
+    if grid.dtype == np.uint8:  # (every task grid): a count, cheaper than unique's sort
+        return frozenset(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
+    return frozenset(np.unique(grid).tolist())
+
+
+@per_grid
+def objects_of(grid: np.ndarray, multicolor: bool) -> list[Obj]:
+    """8-connected objects of ``grid`` on its most common colour (of one colour unless
+    ``multicolor``), remembered: a solver trying several rules reads each grid's objects once,
+    not once per rule. Callers must not change the objects."""
+    return find_objects(grid, 8, multicolor, most_common_color(grid))
 
 
 def fits_all(
@@ -124,7 +165,7 @@ def fits_all(
             got = apply(p.input, rule)
         except CannotSolve:
             return False
-        if got is None or got.shape != p.output.shape or not np.array_equal(got, p.output):
+        if got is None or not same_grid(got, p.output):
             return False
     return True
 
@@ -149,7 +190,7 @@ def single_answer(
     if not answers:
         raise CannotSolve(f"no {what} that fits the demonstrations applies to this grid")
     first = answers[0]
-    if any(a.shape != first.shape or not np.array_equal(a, first) for a in answers[1:]):
+    if any(not same_grid(a, first) for a in answers[1:]):
         raise CannotSolve(f"the demonstrations fit {what}s that disagree on this grid")
     return first
 

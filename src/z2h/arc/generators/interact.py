@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid, single_answer
+from z2h.arc.generators._solve import (
+    changed_colors,
+    colours_in,
+    fitting_answer,
+    per_grid,
+    single_answer,
+)
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -192,7 +198,7 @@ class RemoveOccluder(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            lost = set(np.unique(p.input).tolist()) - set(np.unique(p.output).tolist())
+            lost = set(colours_in(p.input) - colours_in(p.output))
             gone = lost if gone is None else gone & lost
         if not gone or len(gone) != 1:
             raise CannotSolve("the demonstrations do not lose one colour")
@@ -203,7 +209,7 @@ class RemoveOccluder(Generator):
             raise CannotSolve("nothing of the occluder's colour to lift")
         out = grid.copy()
         out[under] = background
-        for c in np.unique(grid).tolist():
+        for c in sorted(colours_in(grid)):
             if c in (background, occluder):
                 continue
             rows, cols = np.nonzero(grid == c)
@@ -571,6 +577,10 @@ class DeleteTouching(Generator):
             near[pos[0] : pos[0] + h + 2, pos[1] : pos[1] + w + 2] = True  # its box and a ring
             c = r.choice(palette)
             o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
+            # harder tasks: some of two colours (what touches is deleted whole, whatever its
+            # colours)
+            if r.difficulty[1] > 0.5 and o.size > 2 and len(palette) > 1 and r.bool(0.7):
+                o.colors = patterned(r, mask, r.sample(palette, 2))
             objs.append(o)
             if touch:
                 corr.append(Match(o.id, None, [{"op": "delete", "reason": "touching", "with": 0}]))
@@ -587,7 +597,7 @@ class DeleteTouching(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            present = set(np.unique(p.input).tolist())
+            present = set(colours_in(p.input))
             changed = changed_colors([p], before=True)
             keys = (present if keys is None else keys & present) - changed
         return fitting_answer(
