@@ -446,7 +446,7 @@ def marker_colour_pair(rng: np.random.Generator) -> PairLabels:
 def test_mate_colours_solve_a_colour_that_differs_pair_by_pair():
     """Each pair's colour is its marker's, so no demonstration holds the test's colour: the test
     grid's other objects offer it. Solved on new tasks, exactly."""
-    model = small_reasoner(max_tokens=8)
+    model = small_reasoner(max_tokens=8, mate_colours=True)
     rng = np.random.default_rng(0)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
 

@@ -74,7 +74,7 @@ class ObjectReasonerConfig:
     copy: bool = True  # solve: mix each test object's heads with a pointed demo object's action
     explain_copy: bool = True  # with copy, explaining too: output objects' colours, shifts
     align_copy: bool = True  # with copy, solving: offsets that line an object up with another
-    mate_colours: bool = True  # with copy, solving: the colours of the test grid's other objects
+    mate_colours: bool = False  # with copy, solving: the colours of the test grid's other objects
     ranks: bool = True  # embed each object's rank in its grid (objects above it, larger, ...)
     colour_kept: bool = True  # explain: embed whether the counterpart kept the main colour
 
