@@ -8,6 +8,9 @@ right answer. Tokens are ``reasoner_data``'s rows: each object's mask and colour
 small shape encoder, its box, size and colours through embeddings; pairwise relations (same
 grid, touching boxes, shared rows or columns, same colour) bias attention, head by head. The
 explain head also points each input object at the output object it became (or at "none").
+The heads are pointer-generators: solving, each test object copies the actions of the
+demonstration objects it points at (and offsets that line it up with its grid's objects);
+explaining, it reads colours and shifts off the output objects.
 The two attempts are the two best joint assignments of actions (a beam over the objects) whose
 rendered grids differ.
 """
