@@ -175,12 +175,15 @@ class ConvBody(nn.Module):
 
     def forward(self, canvas: torch.Tensor) -> torch.Tensor:
         inside = (canvas < E.N_COLOURS).unsqueeze(1).float()  # (B, 1, H, W): the grid's cells
+        # subtle: empty canvas cells hold zeros throughout, as the convolutions' padding does,
+        # so a grid's answer does not depend on how far the batch's canvas reaches past it
+        used = (canvas != E.EMPTY).unsqueeze(1).float()
         n = inside.sum((2, 3)).clamp(min=1)
-        h = self.stem(cell_features(canvas))
+        h = self.stem(cell_features(canvas) * used) * used
         for conv, norm, pool in zip(self.convs, self.norms, self.pool, strict=True):
             h = h + conv(F.gelu(norm(h.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)))
             mean = (h * inside).sum((2, 3)) / n  # (B, C)
-            h = h + pool(mean)[:, :, None, None]
+            h = (h + pool(mean)[:, :, None, None]) * used
         return h
 
 
@@ -260,8 +263,12 @@ class ObjectFinder(nn.Module):
         return torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)
 
     @torch.no_grad()
-    def find(self, grids: Sequence[np.ndarray]) -> list[set[ObjectSet]]:
-        """The objects the model sees in each grid: components of its predicted links."""
+    def find(
+        self, grids: Sequence[np.ndarray], backgrounds: Sequence[int] | None = None
+    ) -> list[set[ObjectSet]]:
+        """The objects the model sees in each grid: components of its predicted links. Given
+        ``backgrounds`` (a colour per grid, as connected components are given one), every cell
+        of another colour is an object cell and the model only links them."""
         if not grids:
             return []
         was_training = self.training
@@ -270,6 +277,10 @@ class ObjectFinder(nn.Module):
         H, W = x.shape[-2:]
         probs = torch.sigmoid(self(x)[0].float()).view(len(grids), H, W, N_OUT).cpu().numpy()
         self.train(was_training)
+        if backgrounds is not None:
+            for p, g, bg in zip(probs, grids, backgrounds, strict=True):
+                g = np.asarray(g)
+                p[: g.shape[0], : g.shape[1], 0] = g != bg
         return [_link_components(p, np.asarray(g).shape) for p, g in zip(probs, grids, strict=True)]
 
     def num_params(self) -> int:

@@ -331,7 +331,7 @@ class GridExamples(Examples):
         return self.model.example(grid, owners)
 
     def scores(self, model):
-        return {"object_f1": object_scores(self.model, self.val_grids)["object_f1"]}
+        return {"object_f1": object_scores(self.model, self.val_grids, False)["object_f1"]}
 
 
 # -- the run ---------------------------------------------------------------------------------------
