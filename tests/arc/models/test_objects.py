@@ -64,15 +64,35 @@ def test_untrained_model_is_colour_components_on_black(arch):
 
 def test_conv_reads_a_30x30_grid_and_the_batch_does_not_change_an_answer():
     """The conv body reads any ARC grid whole; a batch is cut to its largest grid, so a small
-    grid's objects must not depend on the grids beside it."""
+    grid's logits must not depend on the grids beside it."""
     torch.manual_seed(0)
-    m = ObjectFinder(ObjectFinderConfig(n_layer=2, n_embd=16))
+    m = ObjectFinder(ObjectFinderConfig(n_layer=4, n_embd=16)).eval()
     torch.nn.init.normal_(m.head.weight, std=1.0)  # a trained-looking head, far from the prior
     rng = np.random.default_rng(1)
     small, big = random_grid(rng, 4, 5), random_grid(rng, 30, 30)
-    alone, beside = m.find([small])[0], m.find([small, big])[0]
-    assert alone == beside
+    x1, _ = m.collate([m.example(small, None)])
+    x2, _ = m.collate([m.example(small, None), m.example(big, None)])
+    assert x1.shape[-2:] == (5, 6) and x2.shape[-2:] == (31, 31)
+    with torch.no_grad():
+        alone = m(x1)[0].view(5, 6, 5)[:4, :5]
+        beside = m(x2)[0][0].view(31, 31, 5)[:4, :5]
+    torch.testing.assert_close(alone, beside, rtol=1e-5, atol=1e-5)
     assert sum(len(o) for o in m.find([big])[0]) <= 900
+
+
+def test_told_the_background_the_untrained_model_is_cc8():
+    """Given each grid's background, as components are, the untrained model's objects are
+    8-connected one-colour components: on the hand-checked grids it scores exactly cc8."""
+    from z2h.arc.models.evaluate import hand_grids, object_scores
+
+    grids = hand_grids()[:60]
+    assert any(bg != 0 for _, _, bg in grids)
+    m = ObjectFinder(ObjectFinderConfig(n_layer=2, n_embd=16))
+    scores = object_scores(m, grids)
+    assert scores["object_f1_given_bg"] == scores["cc8"]
+    assert "object_f1_given_bg" not in object_scores(m, grids, given_bg=False)
+    grid = np.array([[5, 5, 2], [5, 2, 5], [3, 5, 5]], np.uint8)
+    assert m.find([grid], [5])[0] == {frozenset({2, 4}), frozenset({6})}
 
 
 def test_overfits_touching_objects_with_the_transformer_body():
