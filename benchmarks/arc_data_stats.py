@@ -145,9 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("multicolour_object_share", "two_demo_task_share", "demos_range"):
         print(f"  {key:28s} {o[key]!s:>8}")
     if args.per_generator:
-        print(f"\n{'generator':24s} {'1-col comp':>10s} {'largest p90':>11s} {'side p90':>8s}")
-        for row in result["per_generator"]:
-            print(f"{row['generator']:24s} {row['one_colour_component_share']:>10} "
+        # "share of all": the generator's objects equal to a one-colour component, over every
+        # generator's objects (what it adds to the overall share), most first
+        print(f"\n{'generator':24s} {'objects':>7s} {'1-col comp':>10s} {'share of all':>12s} "
+              f"{'largest p90':>11s} {'side p90':>8s}")  # fmt: skip
+        rows = result["per_generator"]
+        adds = {r["generator"]: r["objects"] * r["one_colour_component_share"] / o["objects"]
+                for r in rows}  # fmt: skip
+        for row in sorted(rows, key=lambda r: -adds[r["generator"]]):
+            print(f"{row['generator']:24s} {row['objects']:>7} "
+                  f"{row['one_colour_component_share']:>10} {adds[row['generator']]:>12.4f} "
                   f"{row['largest_object_p90']:>11} {row['grid_side_p90']:>8}")  # fmt: skip
     return 0
 

@@ -14,6 +14,11 @@ with its labels built (writing them to JSON is not timed: ``z2h arc generate`` p
 end-to-end rate). Rates are pairs per CPU second of this process (``time.process_time``) with
 the wall-clock rate beside it. The default difficulty range 0-0.3 is the one re-arc's
 generators were compared at (docs/arc.md).
+With ``--baseline SRC`` (the ``src`` folder of another z2h, e.g. ``git archive main src | tar x
+-C /tmp/base``, then ``--baseline /tmp/base/src``) each generator's tasks are also made by that
+z2h in a second process, the two processes taking turns generator by generator (so a slow
+spell of a shared host hits both alike); it prints each side's median and their ratio: the
+before/after figure of a change that must not change the tasks (the pair counts must agree).
 The worker comparison times what ``z2h arc generate`` runs (``make_set``: every task, label and
 shard file written) for the same set with 1 and with W processes (wall clock); it needs W idle
 cores to mean anything, so the load average is printed with it; the two alternate
@@ -67,6 +72,74 @@ def rates(names: list[str], tasks: int, repeat: int, difficulty: tuple[float, fl
     return out
 
 
+# one side of --baseline: reads "NAME TASKS LO HI" lines, makes those tasks as ``rates`` does,
+# answers "PAIRS CPU_SECONDS"
+_SIDE = """
+import sys, time
+from z2h.arc.generate import make_task
+from z2h.arc.generators import get_generator
+from z2h.arc.generators._solve import clear_memos
+for line in sys.stdin:
+    name, tasks, lo, hi = line.split()
+    gen, pairs = get_generator(name), 0
+    clear_memos()
+    start = time.process_time()
+    for index in range(int(tasks)):
+        made = make_task(gen, 0, index, (float(lo), float(hi)))
+        pairs += len(made.task.train) + len(made.task.test)
+    print(pairs, time.process_time() - start, flush=True)
+"""
+
+
+def side_by_side(names: list[str], tasks: int, repeat: int, difficulty, baseline: str) -> dict:
+    """Each generator's best CPU time for the same tasks in this z2h and in the one whose
+    ``src`` folder is ``baseline``, one process each, taking turns generator by generator (the
+    first to go alternates between rounds)."""
+    import subprocess
+
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src")
+
+    def start(src: str) -> subprocess.Popen:
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(src)}
+        return subprocess.Popen(
+            [sys.executable, "-c", _SIDE], text=True, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, env=env,
+        )  # fmt: skip
+
+    sides = {"current": start(here), "baseline": start(baseline)}
+    best: dict[str, dict[str, list]] = {label: {} for label in sides}
+    try:
+        for k in range(repeat):
+            for name in names:
+                for label in sorted(sides, reverse=k % 2 == 1):
+                    proc = sides[label]
+                    proc.stdin.write(f"{name} {tasks} {difficulty[0]} {difficulty[1]}\n")
+                    proc.stdin.flush()
+                    reply = proc.stdout.readline().split()
+                    if len(reply) != 2:
+                        raise SystemExit(f"error: the {label} side failed on {name}")
+                    pairs, cpu = int(reply[0]), float(reply[1])
+                    old = best[label].get(name)
+                    best[label][name] = [pairs, cpu if old is None else min(old[1], cpu)]
+    finally:
+        for proc in sides.values():
+            proc.stdin.close()
+            proc.wait()
+    rows = [{"generator": n, "pairs": best["current"][n][0],
+             "baseline_pairs": best["baseline"][n][0],
+             "pairs_per_cpu_s": best["current"][n][0] / best["current"][n][1],
+             "baseline_pairs_per_cpu_s": best["baseline"][n][0] / best["baseline"][n][1],
+             "speedup": best["baseline"][n][1] / best["current"][n][1]} for n in names]  # fmt: skip
+    now = statistics.median(r["pairs_per_cpu_s"] for r in rows)
+    before = statistics.median(r["baseline_pairs_per_cpu_s"] for r in rows)
+    return {"baseline": os.path.abspath(baseline), "tasks": tasks, "repeat": repeat,
+            "median_pairs_per_cpu_s": now, "baseline_median_pairs_per_cpu_s": before,
+            "median_ratio": now / before,
+            "median_speedup": statistics.median(r["speedup"] for r in rows),
+            "same_pairs": all(r["pairs"] == r["baseline_pairs"] for r in rows),
+            "generators": rows}  # fmt: skip
+
+
 def workers_ratio(names: list[str], tasks: int, difficulty, workers: int, repeat: int) -> dict:
     """Wall seconds of what ``z2h arc generate`` runs (``make_set``: making, verifying,
     labelling and writing every file of the set) with 1 and with ``workers`` processes, each
@@ -118,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                         "for the workers comparison (0: skip it)")  # fmt: skip
     parser.add_argument("--worker-repeat", type=int, default=3, help="alternations of 1 and W "
                         "processes (best of each counts)")  # fmt: skip
+    parser.add_argument("--baseline", metavar="SRC", help="the src folder of another z2h to "
+                        "time side by side with this one (before/after a change)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
 
@@ -127,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
 
     difficulty = parse_difficulty(args.difficulty)
     names = [g.name for g in resolve(args.generators)]
+    if args.baseline and not os.path.isdir(os.path.join(args.baseline, "z2h")):
+        parser.error(f"--baseline {args.baseline}: no z2h package there (give a src folder)")
+    if args.baseline:
+        return _print_side_by_side(
+            side_by_side(names, args.tasks, args.repeat, difficulty, args.baseline), args.json
+        )
     rows = rates(names, args.tasks, args.repeat, difficulty)
     median = statistics.median(r["pairs_per_cpu_s"] for r in rows)
     ratio = (
@@ -173,6 +254,23 @@ def main(argv: list[str] | None = None) -> int:
             )
     load = ", ".join(f"{x:.1f}" for x in result["load_average"])
     print(f"load average {load} on {result['cpus']} CPUs")
+    return 0
+
+
+def _print_side_by_side(result: dict, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{'generator':<24}{'pairs':>7}{'baseline/cpu-s':>16}{'current/cpu-s':>15}{'ratio':>8}")
+    for r in result["generators"]:
+        print(f"{r['generator']:<24}{r['pairs']:>7}{r['baseline_pairs_per_cpu_s']:>16,.0f}"
+              f"{r['pairs_per_cpu_s']:>15,.0f}{r['speedup']:>7.2f}x")  # fmt: skip
+    print(f"medians: baseline {result['baseline_median_pairs_per_cpu_s']:,.0f}, current "
+          f"{result['median_pairs_per_cpu_s']:,.0f} pairs per CPU s: "
+          f"{result['median_ratio']:.2f}x; median per-generator ratio "
+          f"{result['median_speedup']:.2f}x")  # fmt: skip
+    if not result["same_pairs"]:
+        print("note: the two made different numbers of pairs (the generators differ)")
     return 0
 
 

@@ -23,6 +23,27 @@ def test_benchmark_smoke():
     assert result["workers"]["tasks"] == 2
 
 
+def test_benchmark_side_by_side_with_a_baseline(tmp_path):
+    # this checkout against itself: the same tasks on both sides
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "arc_generate.py"), "--generators", "flip",
+         "--tasks", "1", "--repeat", "2", "--baseline", str(ROOT / "src"), "--json"],
+        check=True, capture_output=True, text=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""},
+    )  # fmt: skip
+    result = json.loads(out.stdout)
+    (row,) = result["generators"]
+    assert result["same_pairs"] and row["pairs"] == row["baseline_pairs"] >= 4
+    assert row["pairs_per_cpu_s"] > 0 and row["baseline_pairs_per_cpu_s"] > 0
+    assert result["median_ratio"] == row["pairs_per_cpu_s"] / row["baseline_pairs_per_cpu_s"]
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "arc_generate.py"), "--baseline",
+         str(tmp_path)],
+        capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""},
+    )  # fmt: skip
+    assert bad.returncode == 2 and "no z2h package there" in bad.stderr
+
+
 PEER = """
 def generate_aaa(lo, hi):
     import random

@@ -62,6 +62,22 @@ def test_runs_at_toy_size():
         check=True, capture_output=True, text=True, env=ENV,
     ).stdout  # fmt: skip
     assert "one_colour_component_share" in text and "target <= 0.7" in text
+    text = subprocess.run(
+        [sys.executable, str(SCRIPT), "--generators", "flip,mark_center", "--tasks", "2",
+         "--per-generator"],
+        check=True, capture_output=True, text=True, env=ENV,
+    ).stdout  # fmt: skip
+    rows = {line.split()[0]: line.split() for line in text.splitlines()[-2:]}
+    # each row: objects, share, what it adds to the overall share (the rows' adds sum to it)
+    assert set(rows) == {"flip", "mark_center"}
+    adds = sum(float(row[3]) for row in rows.values())
+    assert abs(adds - overall_of(text)) < 2e-3
+
+
+def overall_of(text: str) -> float:
+    """The overall one-colour component share the text output prints."""
+    line = next(x for x in text.splitlines() if x.strip().startswith("one_colour_component_share"))
+    return float(line.split()[1])
 
 
 def test_bad_arguments_exit_2():

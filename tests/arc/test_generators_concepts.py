@@ -12,6 +12,7 @@ NEW = [
     "mark_center",
     "recolor_by_orientation",
     "recolor_same",
+    "recolor_same_count",
     "keep_extreme",
     "recolor_beyond_line",
     "swap_colors",
@@ -150,3 +151,57 @@ def test_panel_logic_finds_separators_beside_a_panels_own_full_line():
     test = np.hstack([left2, sep, right])
     want = ((left2 != 0) & (right != 0)).astype(np.uint8) * 3
     assert np.array_equal(gen.solve(test, [demo]), want)
+
+
+def test_holes_worked_examples():
+    from z2h.arc.generators.concepts import holes
+
+    assert holes(g("111 101 111") == 1) == 1
+    assert holes(g("11111 10101 11111") == 1) == 2
+    assert holes(g("111 101 110") == 1) == 1  # a gap at a corner does not open it
+    assert holes(g("111 100 111") == 1) == 0  # open at a side
+    assert holes(g("1111 1001 1001 1111") == 1) == 1  # one hole of four cells
+    assert holes(g("11 11") == 1) == 0
+
+
+def g(text: str) -> np.ndarray:
+    """A grid from rows of digits."""
+    return np.array([[int(c) for c in row] for row in text.split()], np.uint8)
+
+
+def test_recolor_same_count_solver_learns_holes_or_cells():
+    # hand-made: the reference is the one object all of colour 3. Holes: the 5x3 block with
+    # two holes matches the reference's two (not its 13 cells); cells: the 2x4 block with no
+    # hole matches the reference's 8 cells (3x3 with one hole; not its one hole)
+    from z2h.arc.task import Pair
+
+    gen = get_generator("recolor_same_count")
+    blank = np.zeros((12, 12), np.uint8)
+
+    def scene(*objs):
+        grid = blank.copy()
+        for top, left, rows in objs:
+            block = g(rows)
+            grid[top : top + block.shape[0], left : left + block.shape[1]] = block
+        return grid
+
+    # holes: reference 3 (two holes, 13 cells), a 3x5 of 1 with two holes, a 3x3 of 2 with
+    # one, and 13 cells of 1 with no hole (it stays: the count is not of cells)
+    ref2 = (0, 0, "33333 30303 33333")
+    twin = (4, 0, "11111 10101 11111")
+    one = (8, 0, "222 202 222")
+    decoy = (8, 5, "11111 11111 11100")
+    demo = Pair(scene(ref2, twin, one, decoy), scene(ref2, (4, 0, "33333 30303 33333"), one, decoy))
+    test_in = scene(ref2, (0, 6, "111111 101011 111111"), (5, 6, "2222 2222"))
+    want = scene(ref2, (0, 6, "333333 303033 333333"), (5, 6, "2222 2222"))
+    assert np.array_equal(gen.solve(test_in, [demo]), want)
+    # cells: reference 3x3 with one hole (8 cells); the 4x2 block (8 cells) takes its colour,
+    # the 3x4 block of 2 with one hole (11 cells) would under holes, and here does not
+    ref8 = (0, 0, "333 303 333")
+    demo = Pair(
+        scene(ref8, (4, 0, "1111 1111"), (8, 0, "22222 20222 22222")),
+        scene(ref8, (4, 0, "3333 3333"), (8, 0, "22222 20222 22222")),
+    )
+    test_in = scene(ref8, (0, 6, "11 11 11 11"), (6, 6, "2222 2022 2222"))
+    want = scene(ref8, (0, 6, "33 33 33 33"), (6, 6, "2222 2022 2222"))
+    assert np.array_equal(gen.solve(test_in, [demo]), want)

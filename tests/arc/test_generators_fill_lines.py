@@ -129,18 +129,25 @@ def test_shoot_ray_solver_stops_at_contact():
 
 def test_count_solvers():
     bar, hist = get_generator("count_bar"), get_generator("count_histogram")
-    grid = g("1010 0002 1000 0202")  # three 1s and three 2s
+    grid = g("10101 00000 10002 00000 20202")  # four 1s and four 2s
     demos = [Pair(g("101 000 200"), g("11"))]
     with pytest.raises(CannotSolve):  # a tie for the most objects
         bar.solve(grid, demos)
-    grid = g("1010 0000 1000 0202")  # three 1s, two 2s
-    assert bar.solve(grid, demos).tolist() == [[1, 1, 1]]
+    grid = g("10101 00000 10000 00000 20202")  # four 1s, three 2s
+    assert bar.solve(grid, demos).tolist() == [[1, 1, 1, 1]]
     column = [Pair(g("101 000 200"), g("1 1"))]
-    assert bar.solve(grid, column).tolist() == [[1], [1], [1]]
+    assert bar.solve(grid, column).tolist() == [[1], [1], [1], [1]]
     up = [Pair(g("101 000 200"), g("10 12"))]
     right = [Pair(g("101 000 200"), g("11 20"))]
-    assert hist.solve(grid, up).tolist() == g("10 12 12").tolist()
-    assert hist.solve(grid, right).tolist() == g("111 220").tolist()
+    assert hist.solve(grid, up).tolist() == g("10 12 12 12").tolist()
+    assert hist.solve(grid, right).tolist() == g("1111 2220").tolist()
+    # objects counted by their main colour: three objects of 1 with a cell of accent 3 each
+    # (read as one-colour components, 1 and 3 would tie), two of 2
+    accented = g("1130113 0000000 1130202")
+    assert bar.solve(accented, demos).tolist() == [[1, 1, 1]]
+    assert hist.solve(accented, up).tolist() == g("10 12 12").tolist()
+    with pytest.raises(CannotSolve):  # an object of two colours, half each, has no main one
+        bar.solve(g("13000 00000 10101"), demos)
 
 
 def test_recolor_by_count_solver():
@@ -153,6 +160,11 @@ def test_recolor_by_count_solver():
     grid = g("11111003 13131000 11111000 00000000 01110000 01310000 01110000")
     want = g("55555003 53535000 55555000 00000000 04440000 04340000 04440000")
     assert gen.solve(grid, demos).tolist() == want.tolist()
+    # a box with corners of a second colour holding two dots of two colours each: two dots
+    # (four one-colour pieces, a count no demonstration shows); the corners keep their colour
+    framed = g("6111116 1320321 6111116 0000000 0000000 0000000")
+    want = g("6555556 5320325 6555556 0000000 0000000 0000000")
+    assert gen.solve(framed, demos).tolist() == want.tolist()
     with pytest.raises(CannotSolve):  # no demonstration shows a box with three dots
         gen.solve(g("1111111 1303031 1111111 0000000 0000000 0000000"), demos)
 

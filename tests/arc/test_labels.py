@@ -105,6 +105,20 @@ def test_covered_cells_are_checked(made):
     )
 
 
+def test_covered_cells_with_and_without_overlaps():
+    from z2h.arc.labels import covered_cells
+
+    apart = grid_labels(Scene(3, 5, 0, [Obj.rect(0, 2, 2, 3), Obj.rect(1, 1, 2, 4, (0, 3))]))
+    assert covered_cells(apart.objects, 5) == [[], []]
+    # a is a 2x2 square at the corner; b, a 2x2 square at (1, 1), covers a's cell (1, 1); c,
+    # the top row, covers a's (0, 0) and (0, 1) and none of b's
+    a, b = Obj.rect(0, 2, 2, 3), Obj.rect(1, 2, 2, 4, (1, 1))
+    c = Obj.rect(2, 1, 3, 5, (0, 0))
+    gl = grid_labels(Scene(3, 3, 0, [a, b, c]))
+    assert covered_cells(gl.objects, 3) == [[[0, 0], [0, 1], [1, 1]], [], []]
+    assert [o.covered for o in gl.objects] == [[[0, 0], [0, 1], [1, 1]], [], []]
+
+
 def test_version_1_files_are_read_and_upgraded():
     made = make_task(get_generator("bring_to_front"), seed=3, index=0)
     d = made.labels.to_json()

@@ -21,6 +21,24 @@ def test_cells_off_the_canvas_are_clipped():
     assert Scene(2, 2, 7, [o.at(5, 5)]).render().tolist() == [[7, 7], [7, 7]]
 
 
+def test_paint_on_and_off_the_canvas_matches_cell_by_cell():
+    # every position from wholly off the canvas, through touching each edge, to wholly on it
+    mask = np.array([[1, 1, 0], [0, 1, 1]], bool)
+    colors = np.array([[2, 3, 0], [0, 4, 5]], np.uint8)
+    for row in range(-3, 5):
+        for col in range(-4, 6):
+            o = Obj(0, mask, colors, (row, col))
+            want = np.full((3, 4), 7, np.uint8)
+            occupied = np.zeros((3, 4), bool)
+            for (i, j), on in np.ndenumerate(mask):
+                if on and 0 <= row + i < 3 and 0 <= col + j < 4:
+                    want[row + i, col + j] = colors[i, j]
+                    occupied[row + i, col + j] = True
+            scene = Scene(3, 4, 7, [o])
+            assert scene.render().tolist() == want.tolist(), (row, col)
+            assert scene.occupancy().tolist() == occupied.tolist(), (row, col)
+
+
 def test_multicolour_object_box_and_cells():
     mask = np.array([[0, 1, 0], [1, 1, 0]], bool)
     colors = np.array([[0, 2, 0], [3, 4, 0]], np.uint8)

@@ -17,6 +17,7 @@ from z2h.arc.generators._solve import (
     fits_all,
     fitting_answer,
     per_grid,
+    same_grid,
     single_answer,
 )
 from z2h.arc.generators.base import CannotSolve
@@ -46,6 +47,37 @@ def test_changed_colors_after_and_before():
     assert changed_colors(DEMOS, before=True) == {1, 2}
     with pytest.raises(CannotSolve, match="size"):
         changed_colors([Pair(g("1"), g("11"))])
+
+
+def test_changed_colors_are_remembered_per_demonstration():
+    # the same demonstrations asked again (as the leave-one-out solver check does), in other
+    # company, give what a fresh computation gives
+    clear_memos()
+    third = Pair(g("00 05"), g("70 05"))
+    assert changed_colors([DEMOS[0], third]) == {3, 7}
+    assert changed_colors([third, DEMOS[1]], before=True) == {0, 1}
+    assert changed_colors([DEMOS[1], third]) == {3, 7}
+    assert changed_colors([*DEMOS, third], before=True) == {0, 1, 2}
+
+
+def test_same_grid_is_array_equal():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 10, (4, 5)).astype(np.uint8)
+    cases = [
+        (a, a.copy()),
+        (a, a.astype(np.int64)),  # other dtype, same values
+        (a, a.T.copy()),  # other shape
+        (a[:, ::-1], a[:, ::-1].copy()),  # a view that is not contiguous
+        (a[:2], a[2:4]),
+        (np.zeros((2, 3), np.uint8), np.zeros((3, 2), np.uint8)),  # same bytes, other shape
+        (a.astype(bool), a.astype(bool)),
+    ]
+    b = a.copy()
+    b[3, 4] ^= 1
+    cases.append((a, b))
+    for x, y in cases:
+        assert same_grid(x, y) == np.array_equal(x, y), (x, y)
+        assert same_grid(y, x) == np.array_equal(y, x)
 
 
 def test_fits_all():

@@ -355,6 +355,9 @@ def _colors_box(cells: list[list[int]]) -> tuple[list[int], list[int]]:
 
 def covered_cells(objs: list[ObjectLabel], width: int) -> list[list[list[int]]]:
     """For each object (paint order), the [row, col] of its cells that a later object paints."""
+    flat = [r * width + c for o in objs for r, c, _ in o.cells]
+    if len(set(flat)) == len(flat):  # no cell painted twice (most grids): nothing covered
+        return [[] for _ in objs]
     later: set[int] = set()
     out: list[list[list[int]]] = []
     for o in reversed(objs):

@@ -54,23 +54,48 @@ def components(
     comps = []
     # a plain stack-based flood fill from each unseen foreground cell: grids are at most 900
     # cells, and Python lists beat numpy calls at this size
-    for start in np.flatnonzero(flat != bg).tolist():
-        if seen[start]:
-            continue
-        seen[start] = 1
-        color = values[start]
-        stack = [start]
-        cells = []
-        while stack:
-            i = stack.pop()
-            cells.append(i)
-            for j in nbrs[i]:
-                if not seen[j] and (values[j] == color or (multicolor and values[j] != bg)):
-                    seen[j] = 1
-                    stack.append(j)
-        cells.sort()
-        comps.append(cells)
+    for start in (flat != bg).nonzero()[0].tolist():
+        if not seen[start]:
+            seen[start] = 1
+            cells = (
+                _fill(start, values, nbrs, seen, bg)
+                if multicolor
+                else _fill_color(start, values, nbrs, seen)
+            )
+            cells.sort()
+            comps.append(cells)
     return comps
+
+
+def _fill_color(start: int, values: list[int], nbrs: list[list[int]], seen: bytearray) -> list[int]:
+    """The cells joined to ``start`` through cells of its colour (marked in ``seen``)."""
+    color = values[start]
+    stack = [start]
+    cells = []
+    while stack:
+        i = stack.pop()
+        cells.append(i)
+        for j in nbrs[i]:
+            if values[j] == color and not seen[j]:
+                seen[j] = 1
+                stack.append(j)
+    return cells
+
+
+def _fill(
+    start: int, values: list[int], nbrs: list[list[int]], seen: bytearray, bg: int
+) -> list[int]:
+    """The cells joined to ``start`` through cells of any colour but ``bg`` (marked in ``seen``)."""
+    stack = [start]
+    cells = []
+    while stack:
+        i = stack.pop()
+        cells.append(i)
+        for j in nbrs[i]:
+            if values[j] != bg and not seen[j]:
+                seen[j] = 1
+                stack.append(j)
+    return cells
 
 
 def find_objects(
@@ -86,12 +111,14 @@ def find_objects(
     width = grid.shape[1]
     objs = []
     for k, cells in enumerate(components(grid, connectivity, multicolor, background)):
-        rows = [i // width for i in cells]
         cols = [i % width for i in cells]
-        r0, c0 = rows[0], min(cols)  # cells are sorted, so rows[0] is the top row
-        h, w = rows[-1] - r0 + 1, max(cols) - c0 + 1
-        mask = np.zeros((h, w), bool)
-        mask[[r - r0 for r in rows], [c - c0 for c in cols]] = True
+        r0, c0 = cells[0] // width, min(cols)  # cells are sorted: the first is in the top row
+        h, w = cells[-1] // width - r0 + 1, max(cols) - c0 + 1
+        # the mask filled in a bytearray: cheaper than numpy indexing for a few cells
+        buf = bytearray(h * w)
+        for i, c in zip(cells, cols, strict=True):
+            buf[(i // width - r0) * w + c - c0] = 1
+        mask = np.frombuffer(buf, dtype=bool).reshape(h, w)
         colors = grid[r0 : r0 + h, c0 : c0 + w] * mask
         objs.append(Obj(k, mask, colors, (r0, c0), 0, ("component",)))
     return objs

@@ -7,6 +7,7 @@ Symmetric relations are listed once per pair, ``a`` before ``b`` in the objects'
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 from z2h.arc.scene import Obj
@@ -38,18 +39,19 @@ class Relation(NamedTuple):
 
 class _RelationFacts:
     """What the pairwise tests need about one object, computed once, in plain Python (faster
-    than numpy calls for the few cells an ARC object has). The cell set and the shape are
-    built only when a pair's boxes say they could matter: most pairs are far apart."""
+    than numpy calls for the few cells an ARC object has). The cell keys, the cell set and the
+    shape are built only when a pair's boxes say they could matter: most pairs are far apart."""
 
     __slots__ = (
         "_cells",
+        "_keys",
+        "_listed",
         "_shape",
         "box",
         "colors",
         "corner",
         "dims",
         "id",
-        "keys",
         "size",
     )
 
@@ -60,7 +62,6 @@ class _RelationFacts:
         box: list[int] | None = None,
         colors: list[int] | None = None,
     ) -> None:
-        keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in cells]
         if box is None:
             rows = [c[0] for c in cells]
             cols = [c[1] for c in cells]
@@ -71,11 +72,19 @@ class _RelationFacts:
         self.id = obj_id
         self.box = (top, left, top + h - 1, left + w - 1)  # inclusive
         self.dims = (h, w)
-        self.keys = keys
-        self.size = len(keys)
+        self._listed = cells
+        self._keys: list[int] | None = None
+        self.size = len(cells)
         self.colors = frozenset(c[2] for c in cells) if colors is None else frozenset(colors)
         self._cells: frozenset[int] | None = None
         self._shape: frozenset[int] | None = None
+
+    @property
+    def keys(self) -> list[int]:
+        """One int per cell, row-major (cheaper to hash and offset than a pair)."""
+        if self._keys is None:
+            self._keys = [(r + 64) * _STRIDE + c + 64 for r, c, _ in self._listed]
+        return self._keys
 
     @property
     def cells(self) -> frozenset[int]:
@@ -116,6 +125,8 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
     ``objs`` are scene objects (``Obj``) or object labels (anything with ``id`` and ``cells``,
     a list of [row, col, colour]); objects without cells are skipped.
     """
+    if len(objs) < 2:  # (a fifth of generated grids: nothing to pair up)
+        return []
     facts = []
     for o in objs:
         if isinstance(o, Obj):
@@ -172,4 +183,4 @@ def relations(objs: Sequence[Any]) -> list[Relation]:
                     occludes.append(new(R, ("occludes", b, a)))
             if rows_meet and cols_meet:
                 overlap.append(new(R, ("boxes_overlap", a, b)))
-    return [r for kind in RELATION_KINDS for r in out[kind]]
+    return list(chain.from_iterable(out.values()))  # (out is in RELATION_KINDS order)

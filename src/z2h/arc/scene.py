@@ -8,6 +8,7 @@ colour of each cell, a z-order and tags naming its kind. Rendering paints object
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -137,6 +138,9 @@ def transform(a: np.ndarray, op: str, k: int = 1) -> np.ndarray:
     raise ArcError(f"unknown transform {op!r}; choose rotate, flip_h, flip_v or transpose")
 
 
+_BY_Z = attrgetter("z")  # (a key read in C: every scene is sorted for rendering and labelling)
+
+
 @dataclass
 class Scene:
     height: int
@@ -152,7 +156,7 @@ class Scene:
 
     def painted(self) -> list[Obj]:
         """Objects in paint order: by z, then list order (a stable sort)."""
-        return sorted(self.objects, key=lambda o: o.z)
+        return sorted(self.objects, key=_BY_Z)
 
     def render(self) -> np.ndarray:
         """The grid: the background, then each object painted in order, clipped to the canvas."""
@@ -225,6 +229,14 @@ def _clip(grid: np.ndarray, obj: Obj) -> tuple[tuple[slice, slice], tuple[slice,
 
 def paint(grid: np.ndarray, obj: Obj, value: object = None) -> None:
     """Paint ``obj`` onto ``grid`` in place (its colours, or ``value`` everywhere it has cells)."""
+    h, w = obj.mask.shape
+    r0, c0 = obj.pos
+    if r0 >= 0 and c0 >= 0 and r0 + h <= grid.shape[0] and c0 + w <= grid.shape[1]:
+        # wholly on the canvas (most objects): no clip slices to work out; the colours sliced
+        # to the mask as below, so a malformed object fails as it does there
+        source = obj.colors[:h, :w] if value is None else value
+        np.copyto(grid[r0 : r0 + h, c0 : c0 + w], source, casting="unsafe", where=obj.mask)
+        return
     clip = _clip(grid, obj)
     if clip is None:
         return

@@ -274,8 +274,8 @@ def test_a_run_of_another_kind_and_a_corrupt_checkpoint(arc, tmp_path, capsys):
 
 
 def test_the_hand_set_on_a_task_solver(arc, gpt_run, capsys):
-    expect_error(arc, capsys, ["eval", "--run", str(gpt_run), "--data", "hand"],
-                 "--data hand scores objects; it is for the objects model")  # fmt: skip
+    says = "--data hand scores found objects (the objects model) or explanations"
+    expect_error(arc, capsys, ["eval", "--run", str(gpt_run), "--data", "hand"], says)
 
 
 def test_resuming_a_run_of_another_model(arc, gpt_run, tmp_path, capsys):

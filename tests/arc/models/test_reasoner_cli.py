@@ -102,6 +102,23 @@ def test_eval_and_predict(arc, run, tmp_path, capsys):
     assert list(read_predictions(real)) == ["007bbfb7"]
 
 
+def test_eval_scores_explanations_against_the_hand_checked_labels(arc, run, capsys):
+    from z2h.arc.models.evaluate import hand_tasks
+    from z2h.arc.models.reasoner_actions import explain_pair
+
+    hand = hand_tasks()
+    capsys.readouterr()
+    assert arc(["eval", "--json", "--run", str(run), "--data", "hand"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["tasks"] == summary["labelled"] == len(hand) == 40
+    # the share of test pairs the action space can say, worked out here from the person's labels
+    pairs = [explain_pair(pl) for _, lab in hand for pl in lab.test]
+    assert summary["representable"] == pytest.approx(
+        sum(e.representable() for e in pairs) / len(pairs)
+    )
+    assert 0.0 <= summary["action_accuracy"] <= 1.0
+
+
 @pytest.mark.parametrize(
     "argv, says",
     [

@@ -148,11 +148,22 @@ def polyomino(r: Rand, cells: int, max_h: int = 5, max_w: int = 5) -> np.ndarray
         frontier.pop()
         if (nr, nc) in filled:
             continue
-        if max(rmax, nr) - min(rmin, nr) >= max_h or max(cmax, nc) - min(cmin, nc) >= max_w:
+        # the box may not grow to max_h rows or max_w columns; plain comparisons, not min and
+        # max calls: this loop runs for every cell of every shape
+        if (nr > rmax and nr - rmin >= max_h) or (nr < rmin and rmax - nr >= max_h):
+            continue
+        if (nc > cmax and nc - cmin >= max_w) or (nc < cmin and cmax - nc >= max_w):
             continue
         filled.add((nr, nc))
         frontier += ((nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1))
-        rmin, rmax, cmin, cmax = min(rmin, nr), max(rmax, nr), min(cmin, nc), max(cmax, nc)
+        if nr > rmax:
+            rmax = nr
+        elif nr < rmin:
+            rmin = nr
+        if nc > cmax:
+            cmax = nc
+        elif nc < cmin:
+            cmin = nc
     return mask_from_cells(filled, rmin, cmin, rmax - rmin + 1, cmax - cmin + 1)
 
 
@@ -227,7 +238,11 @@ def place(
                 row = int(rand() * (height - h + 1))
                 col = int(rand() * (width - w + 1))
                 r0, c0, r1, c1 = row - gap, col - gap, row + h + gap, col + w + gap
-                if all(r1 <= t or b <= r0 or c1 <= lf or rt <= c0 for t, lf, b, rt in taken):
+                # (a loop, not all() over a generator: it runs for every try of every mask)
+                for t, lf, b, rt in taken:
+                    if r1 > t and b > r0 and c1 > lf and rt > c0:
+                        break  # overlaps a box already taken (grown by the gap)
+                else:
                     taken.append((row, col, row + h, col + w))
                     pos = (row, col)
                     break

@@ -1,17 +1,19 @@
 """ConceptARC's missing concepts as one-rule families: the centre of an object, horizontal vs
-vertical, same vs different, the topmost / bottommost / leftmost / rightmost object, the side of
-a reference line, colour swaps, and roles chosen by a property (largest, touching the edge)
-instead of a fixed colour. Each solver learns its rule's parameters from the demonstrations."""
+vertical, same vs different (by shape, by size, by a count of holes or cells), the topmost /
+bottommost / leftmost / rightmost object, the side of a reference line, colour swaps, and roles
+chosen by a property (largest, touching the edge) instead of a fixed colour. Each solver
+learns its rule's parameters from the demonstrations."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid
+from z2h.arc.generators._solve import changed_colors, components, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -275,6 +277,147 @@ def _same(grid: np.ndarray, prop: str, color: int) -> np.ndarray:
     objs = _objects(grid, True)
     counts = Counter(_key(o, prop) for o in objs)
     return _recolored(grid, [o for o in objs if counts[_key(o, prop)] > 1], color)
+
+
+# Same vs different by count: as many holes (or cells) as a reference object.
+
+COUNTS = ("holes", "cells")
+
+
+@per_grid
+def holes(mask: np.ndarray) -> int:
+    """The number of holes of a shape: regions of cells off ``mask`` (side neighbours join
+    them) that cannot reach the edge of its box without crossing the shape."""
+    h, w = mask.shape
+    free = np.ones((h + 2, w + 2), np.uint8)  # a ring of free cells joins all that reach out
+    free[1:-1, 1:-1] = ~mask
+    return len(components(free, 0, diagonal=False)) - 1
+
+
+def _count_of(o: Obj, by: str) -> int:
+    return holes(o.mask) if by == "holes" else o.size
+
+
+def _holed(r: Rand, h: int, w: int, k: int) -> np.ndarray:
+    """An ``h`` x ``w`` block with ``k`` one-cell holes, none beside another or the edge."""
+    mask = np.ones((h, w), bool)
+    lattice = [(i, j) for i in range(1, h - 1, 2) for j in range(1, w - 1, 2)]
+    for i, j in r.sample(lattice, k):
+        mask[i, j] = False
+    return mask
+
+
+@functools.cache
+def _forms(most: int) -> tuple[tuple[int, int, int], ...]:
+    """Every block (height, width, holes) up to ``most`` cells a side."""
+    return tuple(
+        (h, w, k)
+        for h in range(2, most + 1)
+        for w in range(2, most + 1)
+        for k in range(((h - 1) // 2) * ((w - 1) // 2) + 1)
+    )
+
+
+def _form_count(form: tuple[int, int, int], by: str) -> int:
+    h, w, k = form
+    return k if by == "holes" else h * w - k
+
+
+@functools.cache
+def _references(most: int, by: str) -> tuple[tuple[int, int, int], ...]:
+    """The blocks that can be the reference (with a hole, when holes are counted), those
+    first that have both a decoy (unlike by ``by``, like by the other count) and a telling
+    match (like by ``by``, unlike by the other): a pair can then tell the counts apart.
+    (A pure function of its arguments, cached: it compares every pair of blocks.)"""
+    alt = "cells" if by == "holes" else "holes"
+    forms = _forms(most)
+    refs = [f for f in forms if by == "cells" or f[2] > 0]
+
+    def likeness(f: tuple[int, int, int]) -> set[tuple[bool, bool]]:
+        """For each block: (like ``f`` by ``by``, like it by the other count)."""
+        fb, fa = _form_count(f, by), _form_count(f, alt)
+        return {(_form_count(g, by) == fb, _form_count(g, alt) == fa) for g in forms}
+
+    told = [f for f in refs if {(True, False), (False, True)} <= likeness(f)]
+    return tuple(told or refs)
+
+
+@register
+class RecolorSameCount(Generator):
+    name = "recolor_same_count"
+    concepts = ("same_different", "counting", "comparison", "recolor", "objects")
+    description = (
+        "the objects with as many holes (or cells: the task's) as the reference object, the "
+        "one of the task's colour, take its colour; the others stay"
+    )
+    color_invariant = True
+    train_pairs = DEMOS
+
+    def params(self, r: Rand) -> dict[str, Any]:
+        return {"by": r.choice(COUNTS), "color": r.colors(1, exclude=(0,))[0]}
+
+    def make_pair(self, r: Rand, params: dict[str, Any]) -> Example:
+        by, ref_color = params["by"], params["color"]
+        height, width = r.scaled(8, 30), r.scaled(8, 30)
+        most = r.scaled(3, 7)
+        forms = _forms(most)
+        ref = r.choice(_references(most, by))
+        want = _form_count(ref, by)
+        same = [f for f in forms if _form_count(f, by) == want]
+        other = [f for f in forms if _form_count(f, by) != want]
+        # after the reference (placed first), where they exist: a decoy like it by the other
+        # count and a match unlike it by the other count (one pair tells holes from cells);
+        # then more like it and the rest
+        alt = "cells" if by == "holes" else "holes"
+        ref_alt = _form_count(ref, alt)
+        decoys = [f for f in other if _form_count(f, alt) == ref_alt]
+        telling = [f for f in same if _form_count(f, alt) != ref_alt] or same
+        chosen = [ref, r.choice(decoys)] if decoys else [ref]
+        chosen += [r.choice(telling)] + [r.choice(same) for _ in range(r.scaled(0, 2))]
+        chosen += [r.choice(other) for _ in range(r.scaled(1, 4))]
+        masks = [_holed(r, h, w, k) for h, w, k in chosen]
+        area = sum(int(m.sum()) for m in masks)
+        least = min(30, round((3 * area) ** 0.5))  # room, and the background the commonest
+        height, width = max(height, least), max(width, least)
+        if 2 * area >= height * width:
+            raise Reject("crowded")
+        palette = r.colors(r.scaled(1, 4), exclude=(0, ref_color))
+        colours = [ref_color] + [r.choice(palette) for _ in masks[1:]]
+        spots = place(r, height, width, masks, gap=1, required=2)  # the reference first
+        objs: list[Obj] = []
+        for m, c, pos in zip(masks, colours, spots, strict=True):
+            if pos is not None:
+                tags = ("shape",) if objs else ("reference",)
+                objs.append(Obj.filled(len(objs), m, c, pos, 0, tags))
+        if r.difficulty[1] > 0.5:  # harder: others of two colours (the reference stays plain)
+            _two_coloured(r, objs[1:], palette)
+        out, corr = [], []
+        for o in objs:
+            if o.id and _count_of(o, by) == want:
+                out.append(o.recolored(ref_color))
+                corr.append(Match(o.id, o.id, _recolor(o, ref_color)))
+            else:
+                out.append(o)
+                corr.append(Match(o.id, o.id))
+        if all(not m.actions for m in corr) or all(m.actions for m in corr[1:]):
+            raise Reject("no object like the reference, or no other")
+        return Example(Scene(height, width, 0, objs), Scene(height, width, 0, out), corr)
+
+    def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
+        rules = [(by, c) for by in COUNTS for c in sorted(changed_colors(demos))]
+        return fitting_answer(grid, demos, rules, lambda g, rule: _same_count(g, *rule), "count")
+
+
+@per_grid
+def _same_count(grid: np.ndarray, by: str, color: int) -> np.ndarray:
+    """The objects with as many holes (or cells) as the one object all of ``color``, recoloured
+    to ``color``."""
+    objs = _objects(grid, True)
+    refs = [o for o in objs if (o.colors[o.mask] == color).all()]
+    if len(refs) != 1:
+        raise CannotSolve(f"no single reference object of colour {color}")
+    want = _count_of(refs[0], by)
+    return _recolored(grid, [o for o in objs if _count_of(o, by) == want], color)
 
 
 # Topmost, bottommost, leftmost, rightmost.

@@ -39,15 +39,59 @@ def counted_scene(r: Rand, counts: Sequence[int], palette: Sequence[int]) -> Sce
     r.shuffle(colours)
     masks = [polyomino(r, r.scaled(1, 5), 3, 3) for _ in colours]
     objs = scatter(r, height, width, masks, colours, ("shape",), gap=1, required=1)
+    if r.difficulty[1] > 0.5:  # harder tasks: objects of a main colour with accent cells
+        accent = r.colors(1, exclude=(*palette, background))[0]
+        _accented(r, objs, accent, r.random.random())
     return Scene(height, width, background, objs)
 
 
+def _accented(r: Rand, objs: Sequence[Obj], accent: int, share: float) -> None:
+    """Give about ``share`` of ``objs`` (three cells or more) a few cells of ``accent``, fewer
+    than half of each, so the object's main colour (the one it is counted by) stays its own."""
+    for o in objs:
+        if o.size >= 3 and r.bool(share):
+            colors = o.colors.copy()
+            at = np.flatnonzero(o.mask)
+            for i in r.sample(at.tolist(), r.randint(1, (o.size - 1) // 2)):
+                colors.flat[i] = accent
+            o.colors = colors
+
+
 def count_colors(grid: np.ndarray) -> Counter:
-    """The solvers' count: colour -> number of objects (one colour, corners connect)."""
-    return Counter(
-        int(grid[runs[0][0], runs[0][1]])
-        for _, runs in components(grid, most_common_color(grid), diagonal=True)
-    )
+    """The solvers' count: main colour -> number of objects (corners connect; an object's main
+    colour holds more than half of its cells: a few cells of an accent colour do not count)."""
+    background = most_common_color(grid)
+    if not _mixed(grid, background):  # every object of one colour: its first cell tells it
+        return Counter(
+            int(grid[runs[0][0], runs[0][1]])
+            for _, runs in components(grid, background, diagonal=True)
+        )
+    found = components(grid, background, diagonal=True, multicolor=True)
+    label = np.full(grid.shape, -1, np.int32)  # each cell's object
+    for k, (_, runs) in enumerate(found):
+        for row, a, b in runs:
+            label[row, a:b] = k
+    at = label >= 0
+    # (objects, 10): each object's cells of each colour, in one count
+    tally = np.bincount(label[at] * 10 + grid[at], minlength=10 * len(found)).reshape(-1, 10)
+    main = tally.argmax(axis=1)
+    if (2 * tally.max(axis=1) <= tally.sum(axis=1)).any():
+        raise CannotSolve("an object has no main colour")
+    return Counter(main.tolist())
+
+
+def _mixed(grid: np.ndarray, background: int) -> bool:
+    """Whether two cells of different colours, neither the background, touch (corners too)."""
+    filled = grid != background
+    for a, b, fa, fb in (
+        (grid[:, :-1], grid[:, 1:], filled[:, :-1], filled[:, 1:]),
+        (grid[:-1], grid[1:], filled[:-1], filled[1:]),
+        (grid[:-1, :-1], grid[1:, 1:], filled[:-1, :-1], filled[1:, 1:]),
+        (grid[:-1, 1:], grid[1:, :-1], filled[:-1, 1:], filled[1:, :-1]),
+    ):
+        if (fa & fb & (a != b)).any():
+            return True
+    return False
 
 
 @register
@@ -187,21 +231,20 @@ class RecolorByCount(Generator):
         # every count of the map in every pair (so each demonstration shows the whole map),
         # and some more boxes at difficulty
         counts = r.shuffle(list(mapping) + [r.choice(list(mapping)) for _ in range(r.scaled(0, 2))])
-        interiors = []
-        for n in counts:
-            while True:  # an interior with room for n dots a cell apart
-                ih, iw = r.randint(1, 5), r.randint(1, 5)
-                if ((ih + 1) // 2) * ((iw + 1) // 2) >= n:
-                    break
-            # dots on every other row and column, the lattice shifted where the interior
-            # leaves room: always room for n, never two dots touching
-            dr, dc = r.below(2 - ih % 2), r.below(2 - iw % 2)
-            lattice = [(i, j) for i in range(dr, ih, 2) for j in range(dc, iw, 2)]
-            interiors.append((ih, iw, r.sample(lattice, n)))
+        # harder tasks: dots of two cells, the second of a trim colour (a dot of two colours
+        # is one dot); the boxes stay of one colour, as a recolour takes all of an object
+        trim = None
+        if r.difficulty[1] > 0.5 and r.bool(0.75):
+            used = (0, params["box"], params["dot"], *mapping.values())
+            trim = r.colors(1, exclude=used)[0]
+        dw = 1 if trim is None else 2  # a dot's width
+        interiors = [_interior(r, n, dw) for n in counts]
         area = sum((ih + 3) * (iw + 3) for ih, iw, _ in interiors)
         least = min(26, max(8, round((2 * area) ** 0.5)))  # room for the boxes, twice over
         height, width = r.scaled(least, 26), r.scaled(least, 26)
         background = 0 if r.bool(0.8) else r.colors(1, exclude=(params["box"], params["dot"]))[0]
+        if trim == background:
+            raise Reject("trim colour is the background")
         rings = [box_ring(ih + 2, iw + 2) for ih, iw, _ in interiors]
         spots = place(r, height, width, rings, gap=1)
         objs: list[Obj] = []
@@ -213,16 +256,7 @@ class RecolorByCount(Generator):
             objs.append(box)
             boxes.append((box, n))
             for dr, dc in dots:
-                objs.append(
-                    Obj.filled(
-                        len(objs),
-                        np.ones((1, 1), bool),
-                        params["dot"],
-                        (top + 1 + dr, left + 1 + dc),
-                        0,
-                        ("point",),
-                    )
-                )
+                objs.append(_dot(len(objs), params["dot"], trim, dw, (top + 1 + dr, left + 1 + dc)))
         # loose dots outside every box: counted by no one
         taken = [
             (t, lf, ring.shape[0], ring.shape[1])
@@ -232,24 +266,23 @@ class RecolorByCount(Generator):
             r,
             height,
             width,
-            [np.ones((1, 1), bool)] * r.scaled(0, 3),
+            [np.ones((1, dw), bool)] * r.scaled(0, 3),
             gap=1,
             boxes=taken,
             required=0,
         )
         for spot in loose:
             if spot is not None:
-                objs.append(
-                    Obj.filled(len(objs), np.ones((1, 1), bool), params["dot"], spot, 0, ("point",))
-                )
+                objs.append(_dot(len(objs), params["dot"], trim, dw, spot))
         recolored = {box.id: box.recolored(mapping[n]) for box, n in boxes}
         out = [recolored.get(o.id, o) for o in objs]
+        held = {box.id: n for box, n in boxes}
         corr = [
             Match(
                 o.id,
                 o.id,
-                [{"op": "recolor", "from": params["box"], "to": recolored[o.id].color}]
-                if o.id in recolored
+                [{"op": "recolor", "from": params["box"], "to": mapping[held[o.id]]}]
+                if o.id in held
                 else [],
             )
             for o in objs
@@ -278,19 +311,44 @@ class RecolorByCount(Generator):
         return out
 
 
+def _interior(r: Rand, n: int, dw: int) -> tuple[int, int, list[tuple[int, int]]]:
+    """A box's interior (height, width) with room for ``n`` dots ``dw`` cells wide a cell
+    apart, and the dots' top-left cells in it."""
+    while True:  # an interior with room for n dots a cell apart
+        ih, iw = r.randint(1, 5), r.randint(dw, 4 + dw)
+        if ((ih + 1) // 2) * ((iw + 1) // (dw + 1)) >= n:
+            break
+    # dots on every other row and every (dw + 1)th column, the lattice shifted where the
+    # interior leaves room: always room for n, never two dots touching
+    dr, dc = r.below(2 - ih % 2), r.below(1 + (iw + 1) % (dw + 1))
+    lattice = [(i, j) for i in range(dr, ih, 2) for j in range(dc, iw - dw + 1, dw + 1)]
+    return ih, iw, r.sample(lattice, n)
+
+
+def _dot(i: int, color: int, trim: int | None, dw: int, pos: tuple[int, int]) -> Obj:
+    """A dot: one cell, or ``dw`` = 2 cells whose second is of the ``trim`` colour."""
+    dot = Obj.filled(i, np.ones((1, dw), bool), color, pos, 0, ("point",))
+    if dw == 2:
+        dot.colors[0, 1] = trim
+    return dot
+
+
 @per_grid
 def _containers(grid: np.ndarray) -> list[tuple[int, list[tuple[int, int, int]]]]:
-    """Each object whose box holds others strictly inside it: (how many, its runs)."""
-    found = components(grid, most_common_color(grid), diagonal=True)
+    """Each one-colour object whose box holds others strictly inside it: (how many, its
+    runs). What it holds is counted as objects of any colours (a dot of two colours is one)."""
+    background = most_common_color(grid)
+    found = components(grid, background, diagonal=True)
     out = []
     for (top, left, h, w), runs in found:
         if h < 3 or w < 3:
             continue  # no room inside
-        bottom, right = top + h - 1, left + w - 1
-        n = sum(
-            t > top and lf > left and t + hh - 1 < bottom and lf + ww - 1 < right
-            for (t, lf, hh, ww), _ in found
-        )
-        if n:
-            out.append((n, runs))
+        inside = grid[top + 1 : top + h - 1, left + 1 : left + w - 1].copy()
+        for row, a, b in runs:  # the box's own cells inside its box (a wall across) are not held
+            if top < row < top + h - 1:
+                inside[row - top - 1, max(a - left - 1, 0) : b - left - 1] = background
+        if (inside == background).all():
+            continue
+        n = len(components(inside, background, diagonal=True, multicolor=True))
+        out.append((n, runs))
     return out

@@ -571,6 +571,10 @@ class DeleteTouching(Generator):
             near[pos[0] : pos[0] + h + 2, pos[1] : pos[1] + w + 2] = True  # its box and a ring
             c = r.choice(palette)
             o = Obj.filled(len(objs), mask, c, pos, 0, ("shape",))
+            # harder tasks: some of two colours (what touches is deleted whole, whatever its
+            # colours)
+            if r.difficulty[1] > 0.5 and o.size > 2 and len(palette) > 1 and r.bool(0.7):
+                o.colors = patterned(r, mask, r.sample(palette, 2))
             objs.append(o)
             if touch:
                 corr.append(Match(o.id, None, [{"op": "delete", "reason": "touching", "with": 0}]))

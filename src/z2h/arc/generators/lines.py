@@ -16,6 +16,7 @@ from z2h.arc.generators.base import (
     Generator,
     Rand,
     Reject,
+    patterned,
     place,
     polyomino,
 )
@@ -171,6 +172,10 @@ class ShootRay(Generator):
             Obj.filled(i, m, r.choice(palette), (p[0] + 2, p[1]), 0, ("obstacle",))
             for i, (m, p) in enumerate(placed)
         ]
+        if r.difficulty[1] > 0.5 and len(palette) > 1:  # harder: obstacles of two colours
+            for o in objs:
+                if o.size > 2 and r.bool(0.7):
+                    o.colors = patterned(r, o.mask, r.sample(palette, 2))
         owner = np.full((height, width), -1, np.int16)  # the id of the object on each cell
         for o in objs:
             rows, cols = o.cells()

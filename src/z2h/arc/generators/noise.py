@@ -56,6 +56,21 @@ def corner_color(nb: np.ndarray, exclude: Sequence[int]) -> np.ndarray:
     return out
 
 
+def _diagonal_mate(
+    r: Rand, row: int, col: int, height: int, width: int, valid: set[int], blocked: bytearray
+) -> tuple[tuple[int, int], int] | None:
+    """A free cell corner to corner with (row, col) where noise may go, with its index in the
+    padded ``blocked`` buffer; None when there is none (or ``valid`` is empty)."""
+    if not valid:
+        return None
+    dr, dc = r.choice((-1, 1)), r.choice((-1, 1))
+    mr, mc = row + dr, col + dc
+    at = (mr + 1) * (width + 2) + mc + 1
+    if 0 <= mr < height and 0 <= mc < width and mr * width + mc in valid and not blocked[at]:
+        return (mr, mc), at
+    return None
+
+
 @register
 class RemoveNoise(Generator):
     name = "remove_noise"
@@ -89,17 +104,27 @@ class RemoveNoise(Generator):
         around = np.flatnonzero(on_bg & (corner < 0)).tolist()
         k = r.scaled(2, max(2, height * width // 14))
         k_over = min(len(over), r.randint(0, (k + 1) // 2))
+        # harder tasks pair some noise cells corner to corner: two objects that are one
+        # component of the noise colour (each still has clean side neighbours to restore from)
+        paired = r.random.random() * 0.8 if r.difficulty[1] > 0.5 else 0.0
+        valid = set(over).union(around) if paired else set()
         blocked = bytearray((height + 2) * (width + 2))  # 8-neighbourhoods of noise taken
         cells: list[tuple[int, int]] = []
         for pool, want in ((over, k_over), (around, k - k_over)):
             got = 0
             for i in r.sample(pool, min(len(pool), 3 * want)):
-                if got == want:
+                if got >= want:
                     break
                 row, col = divmod(i, width)
                 at = (row + 1) * (width + 2) + col + 1
                 if blocked[at]:
                     continue
+                mate = _diagonal_mate(r, row, col, height, width, valid, blocked)
+                if mate is not None and r.bool(paired):
+                    for d in _ring(width):
+                        blocked[mate[1] + d] = 1
+                    cells.append(mate[0])
+                    got += 1
                 for d in _ring(width):
                     blocked[at + d] = 1
                 cells.append((row, col))

@@ -329,6 +329,9 @@ class KeepTouching(Generator):
                     objs.append(
                         Obj.filled(len(objs), m, r.choice(palette), (rr, cc), 0, ("shape",))
                     )
+                    # harder tasks: some of two colours (deleted whole: no piece touches)
+                    if r.difficulty[1] > 0.5 and m.sum() > 2 and len(palette) > 1 and r.bool(0.7):
+                        objs[-1].colors = patterned(r, m, r.sample(palette, 2))
                     occ[rr : rr + h, cc : cc + w] |= m
                     break
         if len(kept_ids) < 2 or len(objs) == len(kept_ids):

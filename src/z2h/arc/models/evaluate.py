@@ -272,19 +272,25 @@ def hand_grids(folder: Any = None) -> list[tuple[np.ndarray, np.ndarray, int]]:
 
     The grids are painted from the labels themselves; ``tests/arc/test_hand_labels.py`` checks
     that they are ARC's grids, so scoring needs no copy of ARC."""
+    from z2h.arc.models.objects_model import labelled_grids
+
+    return [g for task, labels in hand_tasks(folder) for g in labelled_grids(task, labels)]
+
+
+def hand_tasks(folder: Any = None) -> list[tuple[Task, Any]]:
+    """(task, its labels) of every hand-checked task, the task painted from its labels."""
     from importlib import resources
     from pathlib import Path
 
     from z2h.arc.checklabels import read_labels, task_of_labels
-    from z2h.arc.models.objects_model import labelled_grids
 
     if folder is None:
         folder = Path(str(resources.files("z2h.arc") / "data" / "hand_labels"))
-    grids = []
+    out = []
     for path in sorted(Path(folder).glob("*.json")):
         labels = read_labels(path)
-        grids += labelled_grids(task_of_labels(labels), labels)
-    return grids
+        out.append((task_of_labels(labels), labels))
+    return out
 
 
 def readable_grids(finder: ObjectFinder, grids: list, skip_too_big: bool) -> tuple[list, int]:
@@ -399,11 +405,20 @@ def evaluate_run(
         if metrics:
             write_json_atomic(metrics, summary)
         return {"summary": summary}
-    if scenes or data == HAND_SET:
-        what = "--scenes are" if scenes else f"--data {HAND_SET} scores objects; it is"
-        raise Z2HError(f"{what} for the objects model; this run answers tasks")
-    check_new_tasks(run, data, generator, seed)
-    tasks, task_labels, gens = load_tasks(data, generator, n, seed, difficulty)
+    reads_labels = getattr(run.model, "reads_labels", False)
+    if scenes:
+        raise Z2HError("--scenes are for the objects model; this run answers tasks")
+    if data == HAND_SET and not reads_labels:
+        raise Z2HError(
+            f"--data {HAND_SET} scores found objects (the objects model) or explanations "
+            "(the object reasoner); this run's model gives neither"
+        )
+    if data == HAND_SET:  # the reasoner's explanations against a person's labels
+        tasks, task_labels = (list(x) for x in zip(*hand_tasks(), strict=True))
+        gens: list[str] = []
+    else:
+        check_new_tasks(run, data, generator, seed)
+        tasks, task_labels, gens = load_tasks(data, generator, n, seed, difficulty)
     tasks, task_labels = (tasks[:limit], task_labels[:limit]) if limit else (tasks, task_labels)
     if score:
         unanswered = [t.id for t in tasks if any(p.output is None for p in t.test)]
@@ -412,7 +427,7 @@ def evaluate_run(
                 f"task {unanswered[0]}: its test outputs are hidden, so it cannot be scored "
                 "(use 'z2h arc predict')"
             )
-    if getattr(run.model, "reads_labels", False):  # the object reasoner answers from labels
+    if reads_labels:  # the object reasoner answers from labels
         from z2h.arc.models.reasoner_run import evaluate_reasoner
 
         preds, summary, extra = evaluate_reasoner(run, tasks, task_labels, gens, tta, score)
