@@ -134,3 +134,20 @@ def test_objects_model_trains_on_generators_and_scenes_mixed(arc, tmp_path):
         "mixed": [{"generators": ["flip"], "difficulty": [0.0, 0.3]}, {"scenes": "touching"}]
     }
     assert 0 <= metrics["val"]["object_f1"] <= 1
+
+
+def test_the_hand_set_command_reads_every_grid(arc, tmp_path, capsys):
+    """docs/arc-models.md's issue-27 commands at toy size: a generators run, then the hand set,
+    every grid read whole (canvas 31) and scored with and without the labels' background."""
+    from z2h.arc.models.evaluate import hand_grids
+
+    out = tmp_path / "gen"
+    assert arc(["train", "--model", "objects", "--generator", "flip", "--difficulty", "0,1",
+                "--max-steps", "2", "--eval-interval", "1", "--val-tasks", "2", "--threads", "1",
+                "--set", "n_layer=1", "--set", "n_embd=16", "--batch-size", "2",
+                "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert arc(["eval", "--json", "--run", str(out), "--data", "hand"]) == 0
+    hand = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (hand["grids"], hand["skipped"]) == (len(hand_grids()), 0)
+    assert 0 <= hand["object_f1"] <= 1 and 0 <= hand["object_f1_given_bg"] <= 1
