@@ -27,9 +27,13 @@ seed); the table lists the numbers with the commands that made them, so each can
     python benchmarks/arc_models.py --quick --workdir runs/arc-bench-quick    # every row in minutes
     python benchmarks/arc_models.py --only objects --workdir runs/arc-bench
     python benchmarks/arc_models.py --only reasoner --workdir runs/arc-bench
-    # two parts side by side, one core each:
+    # two parts (or the reasoner part's two models) side by side, one core each:
     python benchmarks/arc_models.py --only one-rule --threads 1 --workdir runs/arc-bench &
     python benchmarks/arc_models.py --only in-context --threads 1 --workdir runs/arc-bench
+    python benchmarks/arc_models.py --only reasoner --reasoner-models object-reasoner \
+        --threads 1 --workdir runs/arc-bench &
+    python benchmarks/arc_models.py --only reasoner --reasoner-models grid-gpt \
+        --threads 1 --workdir runs/arc-bench
 
 Run it on an otherwise idle machine: the budgets are wall-clock seconds.
 """
@@ -191,7 +195,8 @@ def reasoner(a: argparse.Namespace, work: Path) -> list[dict]:
     seen, held = ",".join(SEEN_GENERATORS), ",".join(HELD_OUT_GENERATORS)
     diff = ["--difficulty", REASONER_DIFFICULTY]
     rows = []
-    for model, flags in (("object-reasoner", REASONER), ("grid-gpt", GPT)):
+    models = (("object-reasoner", REASONER), ("grid-gpt", GPT))
+    for model, flags in [(m, f) for m, f in models if m in a.reasoner_models.split(",")]:
         out = str(work / f"reasoner-{model}")
         train = ["train", "--out", out, "--generator", seen, *flags, *diff,
                  "--time-budget", str(a.reasoner_budget), *a.extra]  # fmt: skip
@@ -216,6 +221,18 @@ def reasoner(a: argparse.Namespace, work: Path) -> list[dict]:
                 "per_generator": s.get("per_generator"),
                 "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
             })  # fmt: skip
+        if model == "object-reasoner":  # the hand-checked tasks: explanations against a person's
+            ev = ["eval", "--run", out, "--data", "hand", *a.threads]
+            s = z2h(*ev)
+            rows.append({
+                "row": "reasoner: hand-checked ARC-AGI-1 (40)", "model": model,
+                "train_s": trained["seconds"], "steps": trained["steps"], "tasks": s["tasks"],
+                "skipped": s["skipped"], "pass1": s["pass1"], "pass2": s["pass2"],
+                "action_accuracy": s.get("action_accuracy"),
+                "correspondence_accuracy": s.get("correspondence_accuracy"),
+                "representable": s.get("representable"), "target": "(reported)", "met": None,
+                "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
+            })  # fmt: skip
         if model == "object-reasoner":  # real tasks: the labeller's objects, answers withheld
             ev = ["eval", "--run", out, "--data", "arcagi1-eval", "--limit", str(a.real_limit),
                   *a.threads]  # fmt: skip
@@ -227,7 +244,7 @@ def reasoner(a: argparse.Namespace, work: Path) -> list[dict]:
                 "target": "(reported)", "met": None,
                 "commands": [shlex.join(["z2h", "arc", *train]), shlex.join(["z2h", "arc", *ev])],
             })  # fmt: skip
-    return rows + real_explained(a)
+    return rows + (real_explained(a) if "object-reasoner" in a.reasoner_models else [])
 
 
 def real_explained(a: argparse.Namespace) -> list[dict]:
@@ -291,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
         "--reasoner-tasks", type=int, default=48, help="new tasks per generator (48 x 21: ~1,000)"
     )
     p.add_argument(
+        "--reasoner-models",
+        default="object-reasoner,grid-gpt",
+        help="which of the two the reasoner part trains (one each: two processes side by side)",
+    )
+    p.add_argument(
         "--real-limit", type=int, default=400, help="ARC-AGI-1 tasks per split (reasoner part)"
     )
     p.add_argument("--no-tta", action="store_true", help="skip the TTA evaluations")
@@ -308,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
         a.mix = ",".join(n for n in known if n not in unseen)
     named = {*a.one_rule.split(","), *a.mix.split(","), *unseen, *a.describe_mix.split(",")}
     missing = sorted(named - set(known))
+    bad = set(a.reasoner_models.split(",")) - {"object-reasoner", "grid-gpt"}
+    if bad:
+        p.error(f"--reasoner-models: no model {', '.join(sorted(bad))} (object-reasoner, grid-gpt)")
     if missing:
         p.error(f"no generator(s) {', '.join(missing)}; the registry has: {', '.join(known)} "
                 "(choose with --one-rule, --mix and --unseen)")  # fmt: skip
@@ -330,11 +355,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [{**r, "machine": info} for r in rows]
     # one results file per choice of parts, so parts run side by side (one core each) keep theirs
     name = "arc_models" + "".join(f"-{part}" for part in a.only or [])
+    if a.reasoner_models != p.get_default("reasoner_models"):  # one model of the reasoner part
+        name += "-" + a.reasoner_models.replace(",", "-")
     (work / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     print(describe(info))
     cols = ["row", "model", "train_s", "steps", "tasks", "skipped", "pass1", "pass2", "pass2_tta",
             "val_loss", "object_f1", "components_f1_best", "action_accuracy",
-            "correspondence_accuracy", "explained_share", "target", "met"]  # fmt: skip
+            "correspondence_accuracy", "representable", "explained_share", "target",
+            "met"]  # fmt: skip
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:

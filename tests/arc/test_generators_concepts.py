@@ -205,3 +205,43 @@ def test_recolor_same_count_solver_learns_holes_or_cells():
     test_in = scene(ref8, (0, 6, "11 11 11 11"), (6, 6, "2222 2022 2222"))
     want = scene(ref8, (0, 6, "33 33 33 33"), (6, 6, "2222 2022 2222"))
     assert np.array_equal(gen.solve(test_in, [demo]), want)
+
+
+def _fall_by_unions(objs, height):
+    """The reference gravity: each round, lowest first, an object drops a row if the row below
+    is on the canvas and in no other object (the others' cells gathered afresh every time)."""
+    cells = {o.id: {(r, c) for r, c, _ in o.cell_array().tolist()} for o in objs}
+    shift = dict.fromkeys(cells, 0)
+    moved = True
+    while moved:
+        moved = False
+        for k in sorted(cells, key=lambda k: -max(r for r, _ in cells[k])):
+            others = set().union(*(v for j, v in cells.items() if j != k))
+            down = {(r + 1, c) for r, c in cells[k]}
+            if all(r < height for r, _ in down) and not down & others:
+                cells[k], shift[k], moved = down, shift[k] + 1, True
+    return shift
+
+
+def test_composed_gravity_matches_a_reference_with_overlapping_objects():
+    from z2h.arc.generators.base import Rand, place, polyomino
+    from z2h.arc.generators.compose import fall_scene
+    from z2h.arc.scene import Obj
+
+    rng = np.random.default_rng(5)
+    moved = 0
+    for seed in range(300):
+        r = Rand(seed)
+        height, width = int(rng.integers(4, 12)), int(rng.integers(4, 12))
+        masks = [polyomino(r, int(rng.integers(1, 7)), 4, 4) for _ in range(4)]
+        spots = place(r, height, width, masks, 0, required=0)
+        objs = [
+            Obj.filled(i, m, 1, p) for i, (m, p) in enumerate(zip(masks, spots, strict=True)) if p
+        ]
+        if seed % 3 == 0 and len(objs) > 1:  # two objects on one spot: counted cells
+            objs[1] = objs[1].at(*objs[0].pos)
+        shift = _fall_by_unions(objs, height)
+        got, _, _ = fall_scene(objs, (height, width), None)
+        assert [o.pos for o in got] == [(o.pos[0] + shift[o.id], o.pos[1]) for o in objs]
+        moved += any(shift.values())
+    assert moved > 100

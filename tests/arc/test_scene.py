@@ -48,6 +48,25 @@ def test_multicolour_object_box_and_cells():
     assert o.size == 3 and o.color_set == (2, 3, 4)
 
 
+def test_box_size_and_colours_match_numpy_on_random_objects():
+    # the plain-Python readings (tight-mask shortcut, counts on lists) against numpy's
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        h, w = rng.integers(1, 6, 2)
+        mask = rng.random((h, w)) < rng.random()
+        if not mask.any():
+            continue
+        colors = rng.integers(0, 10, (h, w)).astype(np.uint8)
+        o = Obj(0, mask, colors, (int(rng.integers(-3, 9)), int(rng.integers(-3, 9))))
+        rows, cols = np.nonzero(mask)
+        top, left = rows.min(), cols.min()
+        want = (o.pos[0] + top, o.pos[1] + left, rows.max() - top + 1, cols.max() - left + 1)
+        assert o.box() == want
+        assert o.size == int(mask.sum()) and type(o.size) is int
+        assert o.color == int(np.bincount(colors[mask], minlength=10).argmax())
+        assert o.color_set == tuple(np.unique(colors[mask]).tolist())
+
+
 @pytest.mark.parametrize("op, k", SYMMETRIES)
 def test_transform_scene_matches_transforming_the_grid(op, k):
     r = Rand(f"{op}{k}", (0.3, 1.0))
@@ -97,3 +116,71 @@ def test_scale_matches_numpy_kron(f):
 def test_scene_size_is_checked():
     with pytest.raises(ArcError, match="1 to 30"):
         Scene(31, 2)
+
+
+def _patterned_by_numpy(r: Rand, mask: np.ndarray, colors: list[int]) -> np.ndarray:
+    """The reference: ``patterned``'s three kinds as whole-array numpy, the same draws."""
+    h, w = mask.shape
+    a, b = colors[0], colors[1]
+    kind = r.randint(0, 2)
+    if kind == 0:
+        inner = np.zeros((h + 2, w + 2), bool)
+        inner[1:-1, 1:-1] = mask
+        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        return np.where(inside & mask, b, a).astype(np.uint8)
+    if kind == 1:
+        idx = np.indices((h, w))[r.randint(0, 1)]
+        return np.where(idx % 2 == 0, a, b).astype(np.uint8)
+    return np.array([r.choice(colors) for _ in range(h * w)], np.uint8).reshape(h, w)
+
+
+def test_patterned_matches_a_numpy_reference_draw_for_draw():
+    from z2h.arc.generators.base import patterned
+
+    rng = np.random.default_rng(3)
+    kinds = set()
+    for seed in range(600):
+        h, w = rng.integers(1, 7, 2)
+        mask = rng.random((h, w)) < 0.7
+        colors = rng.choice(10, int(rng.integers(2, 5)), replace=False).tolist()
+        got, r = patterned(Rand(seed), mask, colors), Rand(seed)
+        want = _patterned_by_numpy(r, mask, colors)
+        assert got.dtype == np.uint8 and got.tolist() == want.tolist(), seed
+        got[0, 0] = 9  # writable: generators change single cells (a dot's trim)
+        kinds.add(Rand(seed).randint(0, 2))
+        # the same draws consumed: the next draw of each source agrees
+        r2 = Rand(seed)
+        patterned(r2, mask, colors)
+        assert r2.random.random() == r.random.random()
+    assert kinds == {0, 1, 2}
+
+
+def _polyomino_by_sets(r: Rand, cells: int, max_h: int, max_w: int) -> list[list[bool]]:
+    """The reference growth: a random frontier entry taken each step (swapped with the last and
+    popped), skipped if filled or if it would stretch the box to ``max_h`` x ``max_w``."""
+    cells = max(1, min(cells, max_h * max_w))
+    filled, frontier = {(0, 0)}, [(1, 0), (-1, 0), (0, 1), (0, -1)]
+    while len(filled) < cells and frontier:
+        i = int(r.random.random() * len(frontier))
+        nr, nc = frontier[i]
+        frontier[i] = frontier[-1]
+        frontier.pop()
+        rows, cols = [x for x, _ in filled] + [nr], [y for _, y in filled] + [nc]
+        if (nr, nc) in filled or max(rows) - min(rows) >= max_h or max(cols) - min(cols) >= max_w:
+            continue
+        filled.add((nr, nc))
+        frontier += [(nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1)]
+    top, left = min(x for x, _ in filled), min(y for _, y in filled)
+    h, w = max(x for x, _ in filled) - top + 1, max(y for _, y in filled) - left + 1
+    return [[(top + i, left + j) in filled for j in range(w)] for i in range(h)]
+
+
+def test_polyomino_matches_a_reference_draw_for_draw():
+    from z2h.arc.generators.base import polyomino
+
+    for seed in range(1500):
+        cells, h, w = seed % 30 + 1, seed % 6 + 1, (seed // 6) % 6 + 1
+        r, r_ref = Rand(seed), Rand(seed)
+        got = polyomino(r, cells, h, w)
+        assert got.tolist() == _polyomino_by_sets(r_ref, cells, h, w), seed
+        assert r.random.random() == r_ref.random.random()  # the same draws consumed

@@ -235,3 +235,21 @@ def test_gridops_js_components_match_the_reference(gridops, connectivity):
             top, left = min(rows), min(cols)
             assert o["box"] == [top, left, max(rows) - top + 1, max(cols) - left + 1]
             assert o["colors"] == [int(grid.flat[flat[0]])]
+
+
+def test_colours_in_and_objects_of_match_their_definitions():
+    from z2h.arc.generators._solve import colours_in, objects_of
+    from z2h.arc.grid import most_common_color
+    from z2h.arc.objects import find_objects
+
+    rng = np.random.default_rng(11)
+    for k in range(200):
+        grid = rng.integers(0, 10, tuple(rng.integers(1, 9, 2))) * (rng.random() < 0.8)
+        grid = grid.astype(np.uint8 if k % 4 else np.int64)  # the uint8 count and the fallback
+        assert colours_in(grid) == frozenset(np.unique(grid).tolist())
+        for multicolor in (False, True):
+            want = find_objects(grid, 8, multicolor, most_common_color(grid))
+            got = objects_of(grid, multicolor)
+            assert [(o.pos, o.mask.tolist(), o.colors.tolist()) for o in got] == [
+                (o.pos, o.mask.tolist(), o.colors.tolist()) for o in want
+            ]

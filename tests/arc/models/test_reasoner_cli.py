@@ -165,23 +165,32 @@ def test_two_ranks_match_one_process(tmp_path, arc, arc_two_ranks):
 
 @pytest.mark.slow
 def test_benchmark_reasoner_part_runs_at_toy_size(benchmark, tmp_path, capsys, monkeypatch):
-    """benchmarks/arc_models.py --quick --only reasoner: both models, seen and held-out rows."""
+    """benchmarks/arc_models.py --quick --only reasoner, its two models as two runs (as side by
+    side on two cores): seen, held-out, hand-checked and real rows."""
     src = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
     monkeypatch.setenv("Z2H_PROGRESS", "0")
     bench = benchmark("arc_models")
-    assert bench.main(["--workdir", str(tmp_path), "--quick", "--only", "reasoner",
-                       "--threads", "1"]) == 0  # fmt: skip
-    rows = json.loads((tmp_path / "arc_models-reasoner.json").read_text())
-    assert rows[2]["row"] == "reasoner: ARC-AGI-1 evaluation" and rows[2]["tasks"] == 3
-    real, rows = rows[5:], rows[:2] + rows[3:5]
-    assert [r["tasks"] for r in real] == [3, 3] and all(0 <= r["explained"] <= 3 for r in real)
-    assert [(r["model"], r["row"].split(":")[1].split("(")[0].strip()) for r in rows] == [
-        ("object-reasoner", "seen generators"), ("object-reasoner", "held out generators"),
-        ("grid-gpt", "seen generators"), ("grid-gpt", "held out generators"),
-    ]  # fmt: skip
-    assert all(0.0 <= r["action_accuracy"] <= 1.0 for r in rows[:2])
-    assert "| reasoner: seen generators (21) | object-reasoner |" in capsys.readouterr().out
+    base = ["--workdir", str(tmp_path), "--quick", "--only", "reasoner", "--threads", "1"]
+    for model in ("object-reasoner", "grid-gpt"):
+        assert bench.main([*base, "--reasoner-models", model]) == 0
+    rows = json.loads((tmp_path / "arc_models-reasoner-object-reasoner.json").read_text())
+    rows += json.loads((tmp_path / "arc_models-reasoner-grid-gpt.json").read_text())
+    by_row = {(r["model"], r["row"].split(" (")[0]): r for r in rows}
+    assert len(by_row) == len(rows) == 8
+    hand = by_row["object-reasoner", "reasoner: hand-checked ARC-AGI-1"]
+    assert hand["tasks"] == 40 and 0.0 <= hand["action_accuracy"] <= 1.0
+    assert by_row["object-reasoner", "reasoner: ARC-AGI-1 evaluation"]["tasks"] == 3
+    for split in ("training", "evaluation"):
+        real = by_row["(labels)", f"real ARC-AGI-1 {split}: demonstrations explained"]
+        assert real["tasks"] == 3 and 0 <= real["explained"] <= 3
+    for model in ("object-reasoner", "grid-gpt"):
+        for which in ("seen", "held out"):
+            assert by_row[model, f"reasoner: {which} generators"]["tasks"] > 0
+    assert 0.0 <= by_row["object-reasoner", "reasoner: seen generators"]["action_accuracy"] <= 1
+    assert "| reasoner: seen generators (" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bench.main([*base, "--reasoner-models", "grid-vit"])
 
 
 def test_bf16_autocast_trains(arc, tmp_path):

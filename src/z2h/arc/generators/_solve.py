@@ -11,7 +11,8 @@ parameters, so it must learn its rule from the demonstrations. The tools here do
   a run-length labelling for speed; ``z2h.arc.objects.components`` (a plain flood fill) is the
   reference it is tested against, as is the studio's ``gridops.js``.
 - ``@per_grid``: remember a function of a grid by the grid's contents (a solver check parses
-  each demonstration once per task, not once per pair).
+  each demonstration once per task, not once per pair); ``colours_in(grid)`` and
+  ``objects_of(grid, multicolor)`` are two such readings many solvers share.
 
 Shared pieces of scene building live in ``z2h.arc.scene`` (``transform_scene``) and
 ``generators/base.py`` (``DIRECTIONS``, ``box_ring``, shapes and placement); a generator module
@@ -28,6 +29,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from z2h.arc.generators.base import CannotSolve
+from z2h.arc.grid import most_common_color
+from z2h.arc.objects import find_objects
+from z2h.arc.scene import Obj
 from z2h.arc.task import Pair
 
 R = TypeVar("R")
@@ -130,6 +134,23 @@ def _changed_in(output: np.ndarray, input_: np.ndarray, before: bool) -> tuple[i
     side = input_ if before else output
     counts = np.bincount(side[output != input_], minlength=10)  # (unique sorts)
     return tuple(np.flatnonzero(counts).tolist())
+
+
+@per_grid
+def colours_in(grid: np.ndarray) -> frozenset[int]:
+    """The colours ``grid`` holds (remembered: solvers ask of each demonstration again for
+    every pair left out, and several times within one answer)."""
+    if grid.dtype == np.uint8:  # (every task grid): a count, cheaper than unique's sort
+        return frozenset(np.flatnonzero(np.bincount(grid.ravel(), minlength=10)).tolist())
+    return frozenset(np.unique(grid).tolist())
+
+
+@per_grid
+def objects_of(grid: np.ndarray, multicolor: bool) -> list[Obj]:
+    """8-connected objects of ``grid`` on its most common colour (of one colour unless
+    ``multicolor``), remembered: a solver trying several rules reads each grid's objects once,
+    not once per rule. Callers must not change the objects."""
+    return find_objects(grid, 8, multicolor, most_common_color(grid))
 
 
 def fits_all(

@@ -61,7 +61,10 @@ class Rand:
         """An integer in [lo, hi] that grows with the task's difficulty."""
         dlo, dhi = self.difficulty
         d = dlo + (dhi - dlo) * self.random.random()
-        return min(hi, max(lo, round(lo + (hi - lo) * d)))
+        v = round(lo + (hi - lo) * d)
+        # min(hi, max(lo, v)) spelt out (the same values, ties included): no two calls
+        v = v if v > lo else lo
+        return v if v < hi else hi
 
     def randint(self, lo: int, hi: int) -> int:
         """A uniform integer in [lo, hi], not scaled by difficulty."""
@@ -141,20 +144,25 @@ def polyomino(r: Rand, cells: int, max_h: int = 5, max_w: int = 5) -> np.ndarray
     frontier = [(1, 0), (-1, 0), (0, 1), (0, -1)]
     rmin = rmax = cmin = cmax = 0
     rand = r.random.random
-    while len(filled) < cells and frontier:
+    n = 1  # len(filled), counted (as are the bound methods below: the loop runs for every cell)
+    add, pop = filled.add, frontier.pop
+    while n < cells and frontier:
         i = int(rand() * len(frontier))
-        nr, nc = frontier[i]
-        frontier[i] = frontier[-1]
-        frontier.pop()
-        if (nr, nc) in filled:
+        cell = frontier[i]
+        last = pop()  # the last entry fills the hole left at i (none when i was the last)
+        if i < len(frontier):
+            frontier[i] = last
+        if cell in filled:
             continue
+        nr, nc = cell
         # the box may not grow to max_h rows or max_w columns; plain comparisons, not min and
         # max calls: this loop runs for every cell of every shape
         if (nr > rmax and nr - rmin >= max_h) or (nr < rmin and rmax - nr >= max_h):
             continue
         if (nc > cmax and nc - cmin >= max_w) or (nc < cmin and cmax - nc >= max_w):
             continue
-        filled.add((nr, nc))
+        add(cell)
+        n += 1
         frontier += ((nr + 1, nc), (nr - 1, nc), (nr, nc + 1), (nr, nc - 1))
         if nr > rmax:
             rmax = nr
@@ -295,20 +303,33 @@ def hidden_by(scene: Scene) -> dict[int, list[int]]:
 def patterned(r: Rand, mask: np.ndarray, colors: Sequence[int]) -> np.ndarray:
     """Cell colours for ``mask`` from ``colors`` (two or more) in a pattern a person reads as one
     object: a border of one colour round another, stripes, or cells at random. (h, w) uint8."""
+    # plain lists into a bytearray, not numpy calls: masks are a few cells
     h, w = mask.shape
     a, b = colors[0], colors[1]
     kind = r.randint(0, 2)
     if kind == 0:  # border and inside: cells with a side off the mask or the box
-        inner = np.zeros((h + 2, w + 2), bool)
-        inner[1:-1, 1:-1] = mask
-        inside = inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
-        out = np.where(inside & mask, b, a)
+        m = mask.tolist()
+        cells = [
+            b
+            if m[i][j]
+            and 0 < i < h - 1
+            and 0 < j < w - 1
+            and m[i - 1][j]
+            and m[i + 1][j]
+            and m[i][j - 1]
+            and m[i][j + 1]
+            else a
+            for i in range(h)
+            for j in range(w)
+        ]
     elif kind == 1:  # stripes across the rows or down the columns
-        idx = np.indices((h, w))[r.randint(0, 1)]
-        out = np.where(idx % 2 == 0, a, b)
+        if r.randint(0, 1) == 0:
+            cells = [a if i % 2 == 0 else b for i in range(h) for _ in range(w)]
+        else:
+            cells = [a if j % 2 == 0 else b for _ in range(h) for j in range(w)]
     else:
-        out = np.array([r.choice(colors) for _ in range(h * w)]).reshape(h, w)
-    return out.astype(np.uint8)
+        cells = [r.choice(colors) for _ in range(h * w)]
+    return np.frombuffer(bytearray(cells), np.uint8).reshape(h, w)
 
 
 def grid_side(r: Rand, lo: int, hi: int, most: int = 30) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fits_all, per_grid, single_answer
+from z2h.arc.generators._solve import colours_in, fits_all, per_grid, single_answer
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -44,15 +44,29 @@ def fall_scene(objs: list[Obj], size: tuple[int, int], _: Any) -> tuple:
     """Every object falls down, one row a round, until the floor or another object stops it."""
     height = size[0]
     cells = {o.id: _cells(o) for o in objs}
+    # how many objects hold each cell, kept up to date: another object holds a cell where the
+    # count is more than this object's own share (not a union of the others at every move)
+    held: dict[tuple[int, int], int] = {}
+    for cs in cells.values():
+        for rc in cs:
+            held[rc] = held.get(rc, 0) + 1
     shift = dict.fromkeys(cells, 0)
+    bottom = {k: max(r for r, _ in cs) for k, cs in cells.items()}  # kept as objects fall
     moved = True
     while moved:
         moved = False
-        for k in sorted(cells, key=lambda k: -max(r for r, _ in cells[k])):
-            others = set().union(*(v for j, v in cells.items() if j != k))
-            down = {(r + 1, c) for r, c in cells[k]}
-            if all(r < height for r, _ in down) and not down & others:
+        for k in sorted(cells, key=lambda k: -bottom[k]):
+            mine = cells[k]
+            down = {(r + 1, c) for r, c in mine}
+            if all(r < height for r, _ in down) and not any(
+                held.get(rc, 0) > (rc in mine) for rc in down
+            ):
+                for rc in mine:
+                    held[rc] -= 1
+                for rc in down:
+                    held[rc] = held.get(rc, 0) + 1
                 cells[k], shift[k], moved = down, shift[k] + 1, True
+                bottom[k] += 1
     acts: Actions = {}
     for k, cs in cells.items():
         if shift[k]:
@@ -123,10 +137,10 @@ def fall_grid(grid: np.ndarray, _: Any) -> np.ndarray:
         pieces.sort(key=lambda p: -max(r for r, _, _ in p))
         for i, p in enumerate(pieces):
             mine = {(r, c) for r, c, _ in p}
-            others = taken - mine
-            drop = min(_free_below(r, c, others, height) for r, c, _ in p)
+            drop = min(_free_below(r, c, taken, mine, height) for r, c, _ in p)
             if drop:
-                taken = others | {(r + drop, c) for r, c, _ in p}
+                taken -= mine  # (in place: the others' cells, as a new set would be)
+                taken |= {(r + drop, c) for r, c, _ in p}
                 pieces[i] = [(r + drop, c, v) for r, c, v in p]
                 changed = True
     out = np.full(grid.shape, bg, np.uint8)
@@ -136,10 +150,11 @@ def fall_grid(grid: np.ndarray, _: Any) -> np.ndarray:
     return out
 
 
-def _free_below(r: int, c: int, others: set, height: int) -> int:
-    """Empty rows below (r, c) before the floor or a cell of another piece."""
+def _free_below(r: int, c: int, taken: set, mine: set, height: int) -> int:
+    """Empty rows below (r, c) before the floor or a cell of another piece (``taken``, not
+    ``mine``)."""
     d = 0
-    while r + d + 1 < height and (r + d + 1, c) not in others:
+    while r + d + 1 < height and ((r + d + 1, c) not in taken or (r + d + 1, c) in mine):
         d += 1
     return d
 
@@ -184,7 +199,7 @@ def _new_colours(demos: Sequence[Pair]) -> list[Any]:
     for p in demos:
         if p.output is None:
             raise CannotSolve("a demonstration has no output")
-        found &= set(np.unique(p.output).tolist()) - set(np.unique(p.input).tolist())
+        found &= colours_in(p.output) - colours_in(p.input)
     return sorted(found)
 
 
@@ -268,8 +283,10 @@ class Composed(Generator):
 
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         rules = []
+        # each step's candidates once (chains share steps; the candidates read every demo)
+        candidates = {name: STEPS[name].candidates(demos) for name in STEPS}
         for chain in CHAINS:
-            options = [STEPS[name].candidates(demos) for name in chain]
+            options = [candidates[name] for name in chain]
             for params in itertools.product(*options):
                 rules.append(tuple(zip(chain, params, strict=True)))
         fits = [rule for rule in rules if fits_all(demos, run_chain, rule)]

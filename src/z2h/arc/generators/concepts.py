@@ -48,9 +48,11 @@ def _shape_key(o: Obj) -> bytes:
 
 def _recolored(grid: np.ndarray, objs: Sequence[Obj], color: int) -> np.ndarray:
     out = grid.copy()
-    for o in objs:
-        rows, cols = o.cells()
-        out[rows, cols] = color
+    for o in objs:  # (objects found on the grid: each box lies wholly on it)
+        h, w = o.mask.shape
+        top, left = o.pos
+        # the box's slice masked, not cells()' index arrays: fewer numpy calls per object
+        out[top : top + h, left : left + w][o.mask] = color
     return out
 
 
@@ -191,9 +193,9 @@ class RecolorByOrientation(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            for o in _objects(p.input, True):
-                rows, cols = o.cells()
-                colour[_upright(o)].update(np.unique(p.output[rows, cols]).tolist())
+            upright, flat = _line_colours(p.input, p.output)
+            colour[True] |= upright
+            colour[False] |= flat
         if any(len(c) != 1 for c in colour.values()):
             raise CannotSolve("the demonstrations give no single colour per orientation")
         out = grid.copy()
@@ -201,6 +203,18 @@ class RecolorByOrientation(Generator):
             rows, cols = o.cells()
             out[rows, cols] = next(iter(colour[_upright(o)]))
         return out
+
+
+@per_grid
+def _line_colours(input_: np.ndarray, output: np.ndarray) -> tuple[frozenset, frozenset]:
+    """The colours one demonstration's upright lines and its flat ones come out in
+    (remembered: the solver check reads each demonstration once per task)."""
+    colour: dict[bool, set[int]] = {True: set(), False: set()}
+    for o in _objects(input_, True):
+        h, w = o.mask.shape
+        top, left = o.pos
+        colour[_upright(o)].update(output[top : top + h, left : left + w][o.mask].tolist())
+    return frozenset(colour[True]), frozenset(colour[False])
 
 
 def _upright(o: Obj) -> bool:
@@ -274,9 +288,17 @@ class RecolorSame(Generator):
 
 @per_grid
 def _same(grid: np.ndarray, prop: str, color: int) -> np.ndarray:
+    return _recolored(grid, _twins(grid, prop), color)
+
+
+@per_grid
+def _twins(grid: np.ndarray, prop: str) -> list[Obj]:
+    """The objects that share ``prop`` with another (remembered: the same for every colour a
+    solver tries)."""
     objs = _objects(grid, True)
-    counts = Counter(_key(o, prop) for o in objs)
-    return _recolored(grid, [o for o in objs if counts[_key(o, prop)] > 1], color)
+    keys = [_key(o, prop) for o in objs]
+    counts = Counter(keys)
+    return [o for o, k in zip(objs, keys, strict=True) if counts[k] > 1]
 
 
 # Same vs different by count: as many holes (or cells) as a reference object.
@@ -342,6 +364,25 @@ def _references(most: int, by: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(told or refs)
 
 
+@functools.cache
+def _kin(most: int, by: str, ref: tuple[int, int, int]) -> tuple[tuple, tuple, tuple, tuple]:
+    """The blocks like ``ref`` by ``by`` and those unlike it; among those, the decoys (unlike
+    it, like it by the other count) and the telling matches (like it, unlike it by the other
+    count; all that are like it where none is): after the reference (placed first), a pair
+    draws a decoy and a telling match where they exist, so one pair tells holes from cells;
+    then more like it and the rest. (A pure function of its arguments, cached: every pair
+    would sort every block again.)"""
+    forms = _forms(most)
+    want = _form_count(ref, by)
+    same = tuple(f for f in forms if _form_count(f, by) == want)
+    other = tuple(f for f in forms if _form_count(f, by) != want)
+    alt = "cells" if by == "holes" else "holes"
+    ref_alt = _form_count(ref, alt)
+    decoys = tuple(f for f in other if _form_count(f, alt) == ref_alt)
+    telling = tuple(f for f in same if _form_count(f, alt) != ref_alt) or same
+    return same, other, decoys, telling
+
+
 @register
 class RecolorSameCount(Generator):
     name = "recolor_same_count"
@@ -360,23 +401,14 @@ class RecolorSameCount(Generator):
         by, ref_color = params["by"], params["color"]
         height, width = r.scaled(8, 30), r.scaled(8, 30)
         most = r.scaled(3, 7)
-        forms = _forms(most)
         ref = r.choice(_references(most, by))
         want = _form_count(ref, by)
-        same = [f for f in forms if _form_count(f, by) == want]
-        other = [f for f in forms if _form_count(f, by) != want]
-        # after the reference (placed first), where they exist: a decoy like it by the other
-        # count and a match unlike it by the other count (one pair tells holes from cells);
-        # then more like it and the rest
-        alt = "cells" if by == "holes" else "holes"
-        ref_alt = _form_count(ref, alt)
-        decoys = [f for f in other if _form_count(f, alt) == ref_alt]
-        telling = [f for f in same if _form_count(f, alt) != ref_alt] or same
+        same, other, decoys, telling = _kin(most, by, ref)
         chosen = [ref, r.choice(decoys)] if decoys else [ref]
         chosen += [r.choice(telling)] + [r.choice(same) for _ in range(r.scaled(0, 2))]
         chosen += [r.choice(other) for _ in range(r.scaled(1, 4))]
         masks = [_holed(r, h, w, k) for h, w, k in chosen]
-        area = sum(int(m.sum()) for m in masks)
+        area = sum(h * w - k for h, w, k in chosen)  # (each block's cells, as chosen)
         least = min(30, round((3 * area) ** 0.5))  # room, and the background the commonest
         height, width = max(height, least), max(width, least)
         if 2 * area >= height * width:
@@ -412,12 +444,23 @@ class RecolorSameCount(Generator):
 def _same_count(grid: np.ndarray, by: str, color: int) -> np.ndarray:
     """The objects with as many holes (or cells) as the one object all of ``color``, recoloured
     to ``color``."""
-    objs = _objects(grid, True)
-    refs = [o for o in objs if (o.colors[o.mask] == color).all()]
+    objs, colour_sets, counts = _objects(grid, True), _colour_sets(grid), _counts(grid, by)
+    refs = [k for k, cs in enumerate(colour_sets) if cs == (color,)]
     if len(refs) != 1:
         raise CannotSolve(f"no single reference object of colour {color}")
-    want = _count_of(refs[0], by)
-    return _recolored(grid, [o for o in objs if _count_of(o, by) == want], color)
+    want = counts[refs[0]]
+    return _recolored(grid, [o for o, n in zip(objs, counts, strict=True) if n == want], color)
+
+
+# (remembered per grid: the same for every rule a solver tries)
+@per_grid
+def _colour_sets(grid: np.ndarray) -> list[tuple[int, ...]]:
+    return [o.color_set for o in _objects(grid, True)]
+
+
+@per_grid
+def _counts(grid: np.ndarray, by: str) -> list[int]:
+    return [_count_of(o, by) for o in _objects(grid, True)]
 
 
 # Topmost, bottommost, leftmost, rightmost.
@@ -428,7 +471,11 @@ SIDES = ("top", "bottom", "left", "right")
 def _extent(o: Obj, side: str) -> int:
     """How far ``o`` reaches toward ``side`` (bigger: further)."""
     top, left, h, w = o.box()
-    return {"top": -top, "bottom": top + h - 1, "left": -left, "right": left + w - 1}[side]
+    if side == "top":
+        return -top
+    if side == "bottom":
+        return top + h - 1
+    return -left if side == "left" else left + w - 1
 
 
 @register
@@ -451,8 +498,9 @@ class KeepExtreme(Generator):
             if r.bool():
                 o.colors = patterned(r, o.mask, r.sample(palette, 2))
         side = params["side"]
-        best = max(_extent(o, side) for o in objs)
-        chosen = [o for o in objs if _extent(o, side) == best]
+        extents = [_extent(o, side) for o in objs]
+        best = max(extents)
+        chosen = [o for o, e in zip(objs, extents, strict=True) if e == best]
         if len(chosen) != 1:
             raise Reject("a tie")
         keep = chosen[0]
@@ -473,14 +521,17 @@ def _keep_extreme(grid: np.ndarray, side: str) -> np.ndarray:
     objs = _objects(grid, True)
     if not objs:
         raise CannotSolve("no objects")
-    best = max(_extent(o, side) for o in objs)
-    chosen = [o for o in objs if _extent(o, side) == best]
+    extents = [_extent(o, side) for o in objs]
+    best = max(extents)
+    chosen = [o for o, e in zip(objs, extents, strict=True) if e == best]
     if len(chosen) != 1:
         raise CannotSolve("a tie")
     bg = most_common_color(grid)
     out = np.full(grid.shape, bg, np.uint8)
-    rows, cols = chosen[0].cells()
-    out[rows, cols] = grid[rows, cols]
+    keep = chosen[0]  # (found on the grid: its box lies wholly on it)
+    (top, left), (h, w) = keep.pos, keep.mask.shape
+    box = (slice(top, top + h), slice(left, left + w))
+    np.copyto(out[box], grid[box], casting="unsafe", where=keep.mask)  # (as indexing casts)
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fitting_answer, per_grid
+from z2h.arc.generators._solve import fitting_answer, objects_of, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -24,7 +24,6 @@ from z2h.arc.generators.base import (
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import find_objects
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
@@ -111,7 +110,7 @@ def _rays(grid: np.ndarray, direction: str) -> np.ndarray:
     bg = most_common_color(grid)
     blocked = grid != bg
     out = grid.copy()
-    singles = [o for o in find_objects(grid, 8, True, bg) if o.size == 1]
+    singles = [o for o in objects_of(grid, True) if o.size == 1]  # (read once per grid)
     if not singles:
         raise CannotSolve("no single-cell markers")
     for o in singles:

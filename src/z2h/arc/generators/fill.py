@@ -237,12 +237,18 @@ class BoxAround(Generator):
 
 
 @per_grid
+def _pieces(grid: np.ndarray) -> list:
+    """The objects ``_boxed`` outlines (remembered: read once for every outline colour)."""
+    return components(grid, most_common_color(grid), multicolor=True)
+
+
+@per_grid
 def _boxed(grid: np.ndarray, color: int | None) -> np.ndarray | None:
     """``grid`` with an outline one cell outside each object's box, in ``color`` or (None) the
     object's most common colour; None if an outline would leave the grid."""
     height, width = grid.shape
     out = grid.copy()
-    for (top, left, h, w), runs in components(grid, most_common_color(grid), multicolor=True):
+    for (top, left, h, w), runs in _pieces(grid):
         t, lf, b, rt = top - 1, left - 1, top + h, left + w  # the outline's rows and columns
         if t < 0 or lf < 0 or b >= height or rt >= width:
             return None

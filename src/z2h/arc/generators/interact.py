@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import changed_colors, fitting_answer, per_grid, single_answer
+from z2h.arc.generators._solve import (
+    changed_colors,
+    colours_in,
+    fitting_answer,
+    per_grid,
+    single_answer,
+)
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -192,7 +198,7 @@ class RemoveOccluder(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            lost = set(np.unique(p.input).tolist()) - set(np.unique(p.output).tolist())
+            lost = set(colours_in(p.input) - colours_in(p.output))
             gone = lost if gone is None else gone & lost
         if not gone or len(gone) != 1:
             raise CannotSolve("the demonstrations do not lose one colour")
@@ -203,7 +209,7 @@ class RemoveOccluder(Generator):
             raise CannotSolve("nothing of the occluder's colour to lift")
         out = grid.copy()
         out[under] = background
-        for c in np.unique(grid).tolist():
+        for c in sorted(colours_in(grid)):
             if c in (background, occluder):
                 continue
             rows, cols = np.nonzero(grid == c)
@@ -591,7 +597,7 @@ class DeleteTouching(Generator):
         for p in demos:
             if p.output is None or p.output.shape != p.input.shape:
                 raise CannotSolve("a demonstration changes the grid's size")
-            present = set(np.unique(p.input).tolist())
+            present = set(colours_in(p.input))
             changed = changed_colors([p], before=True)
             keys = (present if keys is None else keys & present) - changed
         return fitting_answer(

@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fitting_answer, per_grid
+from z2h.arc.generators._solve import fitting_answer, objects_of, per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, Reject, polyomino
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import find_objects
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
@@ -89,7 +88,7 @@ def _sorted(grid: np.ndarray, axis: str, order: str) -> np.ndarray:
     ``order``: the k-th in order takes the k-th slot (the k-th box edge from the start)."""
     g = grid if axis == "row" else grid.T
     bg = most_common_color(g)
-    objs = sorted(find_objects(g, 8, True, bg), key=lambda o: o.box()[1])
+    objs = sorted(objects_of(g, True), key=lambda o: o.box()[1])  # (the same for both orders)
     if len(objs) < 2:
         raise CannotSolve("fewer than two objects")
     sizes = [o.size for o in objs]

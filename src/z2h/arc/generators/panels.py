@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fitting_answer, per_grid
+from z2h.arc.generators._solve import colours_in, fitting_answer, per_grid
 from z2h.arc.generators.base import CannotSolve, Example, Generator, Rand, Reject
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
@@ -103,7 +103,7 @@ class PanelLogic(Generator):
         for p in demos:
             if p.output is None:
                 raise CannotSolve("a demonstration has no output")
-            colours.update(np.unique(p.output).tolist())
+            colours.update(colours_in(p.output))
         rules = [(how, c) for how in HOWS[:3] for c in sorted(colours)] + [("overlay", -1)]
         return fitting_answer(grid, demos, rules, lambda g, rule: _combined(g, *rule), "logic")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from z2h.arc.generators._solve import fitting_answer, per_grid
+from z2h.arc.generators._solve import colours_in, fitting_answer, per_grid
 from z2h.arc.generators.base import (
     DIRECTIONS,
     CannotSolve,
@@ -40,12 +40,14 @@ def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int |
     cells = {o.id: {(r, c) for r, c, _ in o.cell_array().tolist()} for o in objs}
     owner = {rc: k for k, cs in cells.items() for rc in cs}
     shift = {o.id: 0 for o in objs}
+    # each object's lowest row and leftmost column, kept as it falls (the round's order), not
+    # found again from its cells every round
+    bottom = {k: max(r for r, _ in cs) for k, cs in cells.items()}
+    left = {k: min(c for _, c in cs) for k, cs in cells.items()}
     moving = True
     while moving:
         moving = False
-        for k in sorted(
-            cells, key=lambda k: (-max(r for r, _ in cells[k]), min(c for _, c in cells[k]))
-        ):
+        for k in sorted(cells, key=lambda k: (-bottom[k], left[k])):
             cs = cells[k]
             if all(r + 1 < height and owner.get((r + 1, c), k) == k for r, c in cs):
                 for rc in cs:
@@ -54,6 +56,7 @@ def fall_steps(objs: list[Obj], height: int) -> tuple[list[Obj], dict[int, int |
                 cells[k] = cs
                 owner.update(dict.fromkeys(cs, k))
                 shift[k] += 1
+                bottom[k] += 1
                 moving = True
     stops: dict[int, int | str] = {}
     for k, cs in cells.items():
@@ -290,21 +293,29 @@ def slide_right(occupied: set[tuple[int, int]], piece: list[tuple[int, int]], wi
     return far
 
 
+@per_grid
+def _push_pieces(grid: np.ndarray, background: int) -> tuple[list[int], list, set]:
+    """The grid's cells as a flat list, its pieces (8-connected, of any colours) as (row,
+    col) lists, and every cell they take; remembered: the solver tries each colour as the
+    pusher on the same grid. (Read only: callers make new sets from them.)"""
+    width = grid.shape[1]
+    pieces = [
+        [(i // width, i % width) for i in comp]
+        for comp in components(grid, connectivity=8, multicolor=True, background=background)
+    ]
+    return grid.ravel().tolist(), pieces, {rc for p in pieces for rc in p}
+
+
 def push_right(grid: np.ndarray, pusher_color: int, background: int) -> np.ndarray:
     """The solver's push: the piece (8-connected, of any colours) all of ``pusher_color``
     slides right until it touches another piece, which then slides right until it touches
     something or the edge."""
     width = grid.shape[1]
-    flat = grid.ravel().tolist()
-    pieces = [
-        [(i // width, i % width) for i in comp]
-        for comp in components(grid, connectivity=8, multicolor=True, background=background)
-    ]
+    flat, pieces, occupied = _push_pieces(grid, background)
     pushers = [p for p in pieces if all(flat[r * width + c] == pusher_color for r, c in p)]
     if len(pushers) != 1:
         raise CannotSolve("not exactly one pusher")
     pusher = pushers[0]
-    occupied = {rc for p in pieces for rc in p}
     d = slide_right(occupied - set(pusher), pusher, width)
     hit = {(r, c + d + 1) for r, c in pusher}
     struck = [p for p in pieces if p is not pusher and hit & set(p)]
@@ -406,7 +417,7 @@ class Push(Generator):
         k = (infer_direction(demos) + 3) % 4  # quarter turns that take "right" to the push
         colours = set(range(10))
         for p in demos:
-            colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
+            colours &= colours_in(p.input) - {most_common_color(p.input)}
         return fitting_answer(
             grid, demos, sorted(colours), lambda g, c: _pushed(g, c, k), "pusher colour"
         )

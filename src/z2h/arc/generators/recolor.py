@@ -48,15 +48,28 @@ def learn_map(demos: Sequence[Pair], key: Key) -> dict[Any, int]:
     for p in demos:
         if p.output is None or p.output.shape != p.input.shape:
             raise CannotSolve("a demonstration changes the grid's size")
-        out = p.output.ravel()
-        for cells in _objects(p.input):
-            colours = set(out[cells].tolist())
-            if len(colours) != 1:
+        for k, colour in _keyed(p.input, p.output, key):
+            if colour is None:
                 raise CannotSolve("an object does not come out in one colour")
-            k, colour = key(cells, p.input.shape), colours.pop()
             if table.setdefault(k, colour) != colour:
                 raise CannotSolve(f"objects with {k} come out in two colours")
     return table
+
+
+@per_grid
+def _keyed(input_: np.ndarray, output: np.ndarray, key: Key) -> list[tuple[Any, int | None]]:
+    """Each object of one demonstration: its key and the one colour it comes out in (None
+    where it comes out in several). Remembered: a task's solver check reads each
+    demonstration once, not once for every pair left out."""
+    out = output.ravel()
+    found: list[tuple[Any, int | None]] = []
+    for cells in _objects(input_):
+        colours = set(out[cells].tolist())
+        if len(colours) != 1:
+            found.append((None, None))
+            break  # (learn_map stops here)
+        found.append((key(cells, input_.shape), colours.pop()))
+    return found
 
 
 @per_grid
@@ -196,10 +209,11 @@ class RecolorTouching(Generator):
         big = r.scaled(3, 7)  # harder: bigger shapes
         masks = [polyomino(r, r.scaled(2, big * big), big, big) for _ in range(r.scaled(2, 6))]
         objs = scatter(r, height, width, masks, [base] * len(masks), required=2)
-        owner = np.full((height, width), -1, np.int64)
+        grid_owner = np.full((height, width), -1, np.int64)
         for o in objs:
             rows, cols = o.cells()
-            owner[rows, cols] = o.id
+            grid_owner[rows, cols] = o.id
+        owner = grid_owner.tolist()  # (lists: free() reads single cells, many per object)
         marker_colours = [c for c in range(1, 10) if c != base]
         markers: list[Obj] = []
         touched: dict[int, int] = {}
@@ -207,15 +221,15 @@ class RecolorTouching(Generator):
 
         def free(rr: int, cc: int) -> bool:
             """Empty, and no side neighbour is a marker or more than one object."""
-            if not (0 <= rr < height and 0 <= cc < width) or owner[rr, cc] >= 0:
+            if not (0 <= rr < height and 0 <= cc < width) or owner[rr][cc] >= 0:
                 return False
             near = set()
             for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
                 nr, nc = rr + dr, cc + dc
                 if (nr, nc) in taken:
                     return False
-                if 0 <= nr < height and 0 <= nc < width and owner[nr, nc] >= 0:
-                    near.add(int(owner[nr, nc]))
+                if 0 <= nr < height and 0 <= nc < width and owner[nr][nc] >= 0:
+                    near.add(owner[nr][nc])
             return len(near) <= 1
 
         for o in objs:

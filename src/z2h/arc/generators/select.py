@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from z2h.arc.generators._solve import colours_in, fitting_answer, objects_of, per_grid
 from z2h.arc.generators._solve import components as runs_of
-from z2h.arc.generators._solve import fitting_answer, per_grid
 from z2h.arc.generators.base import (
     CannotSolve,
     Example,
@@ -28,7 +28,7 @@ from z2h.arc.generators.base import (
 from z2h.arc.generators.registry import register
 from z2h.arc.grid import most_common_color
 from z2h.arc.labels import Match
-from z2h.arc.objects import components, find_objects
+from z2h.arc.objects import components
 from z2h.arc.scene import Obj, Scene
 from z2h.arc.task import Pair
 
@@ -106,7 +106,7 @@ def _crop_by_size(grid: np.ndarray, sign: int) -> np.ndarray:
     """The largest (``sign`` 1) or smallest (-1) 8-connected object (of any colours), cut
     out."""
     bg = most_common_color(grid)
-    objs = find_objects(grid, connectivity=8, multicolor=True, background=bg)
+    objs = objects_of(grid, True)  # (read once for both orders)
     if not objs:
         raise CannotSolve("no objects")
     return crop_to(grid, _unique_best(objs, lambda o: sign * o.size), bg)
@@ -198,7 +198,7 @@ def _odd_crop(grid: np.ndarray, prop: str) -> np.ndarray:
     """The one object (8-connected, of any colours) whose ``prop`` no other object shares, all
     others sharing one, cut out."""
     bg = most_common_color(grid)
-    objs = find_objects(grid, connectivity=8, multicolor=True, background=bg)
+    objs = objects_of(grid, True)  # (read once for every property)
     counts = Counter(_property(o, prop) for o in objs)
     odd = [o for o in objs if counts[_property(o, prop)] == 1]
     if len(odd) != 1 or len(counts) != 2:
@@ -261,11 +261,17 @@ class KeepInside(Generator):
 
 
 @per_grid
+def _boxes_and_runs(grid: np.ndarray) -> tuple[int, list]:
+    """The background and the one-colour 8-connected objects, as boxes and runs (no masks
+    needed); remembered: ``_keep_side`` reads them for both sides."""
+    bg = most_common_color(grid)
+    return bg, runs_of(grid, bg, diagonal=True)
+
+
+@per_grid
 def _keep_side(grid: np.ndarray, inside: bool) -> np.ndarray:
     """``grid`` with the objects on the other side of the frame (the biggest box) cleared."""
-    bg = most_common_color(grid)
-    # one-colour 8-connected objects, as boxes and runs (no masks needed)
-    found = runs_of(grid, bg, diagonal=True)
+    bg, found = _boxes_and_runs(grid)
     if not found:
         raise CannotSolve("no objects")
     areas = [h * w for (_, _, h, w), _ in found]
@@ -349,7 +355,7 @@ class KeepTouching(Generator):
     def solve(self, grid: np.ndarray, demos: Sequence[Pair]) -> np.ndarray:
         colours = set(range(10))
         for p in demos:
-            colours &= set(np.unique(p.input).tolist()) - {most_common_color(p.input)}
+            colours &= colours_in(p.input) - {most_common_color(p.input)}
         return fitting_answer(grid, demos, sorted(colours), _keep_touching, "anchor colour")
 
 
@@ -364,12 +370,19 @@ def _side_cells(occ: np.ndarray) -> list[tuple[int, int]]:
 
 
 @per_grid
+def _pieces(grid: np.ndarray) -> tuple[int, list]:
+    """The background and the pieces ``_keep_touching`` reads (remembered: read once for every
+    anchor colour tried)."""
+    bg = most_common_color(grid)
+    return bg, components(grid, connectivity=8, background=bg)
+
+
+@per_grid
 def _keep_touching(grid: np.ndarray, anchor: int) -> np.ndarray:
     """The solver's rule: keep the pieces of ``anchor`` colour and those sharing a side with
     them; clear every other piece (pieces: 8-connected one-colour components)."""
-    bg = most_common_color(grid)
+    bg, comps = _pieces(grid)
     width = grid.shape[1]
-    comps = components(grid, connectivity=8, background=bg)
     flat = grid.ravel()
     anchor_cells = {i for comp in comps if flat[comp[0]] == anchor for i in comp}
     if not anchor_cells:
@@ -447,7 +460,7 @@ def _two_layers(grid: np.ndarray, rule: str) -> np.ndarray:
     """Two overlapping rectangles: the back one's box filled (``"raise"``), or the front one
     cleared and the back one's box filled (``"remove"``)."""
     bg = most_common_color(grid)
-    colours = [c for c in np.unique(grid).tolist() if c != bg]
+    colours = [c for c in sorted(colours_in(grid)) if c != bg]
     if len(colours) != 2:
         raise CannotSolve("not two rectangles")
     boxes = {}
