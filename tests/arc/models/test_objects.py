@@ -151,3 +151,23 @@ def test_the_hand_set_command_reads_every_grid(arc, tmp_path, capsys):
     hand = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (hand["grids"], hand["skipped"]) == (len(hand_grids()), 0)
     assert 0 <= hand["object_f1"] <= 1 and 0 <= hand["object_f1_given_bg"] <= 1
+
+
+def test_a_checkpoint_from_before_the_conv_body_still_loads(arc, tmp_path):
+    """Runs saved before ``arch`` and ``prior`` existed are the transformer body, no prior."""
+    import torch
+
+    from z2h.arc.models.registry import load_run
+
+    out = tmp_path / "old"
+    assert arc(["train", "--out", str(out), "--model", "objects", "--scenes", "touching",
+                "--set", "arch=transformer", "--set", "prior=0", "--set", "canvas=16",
+                "--set", "n_layer=1", "--set", "n_embd=16", "--batch-size", "2",
+                "--max-steps", "1", "--val-tasks", "2", "--threads", "1"]) == 0  # fmt: skip
+    for name in ("best.pt", "last.pt"):
+        ckpt = torch.load(out / name, weights_only=True)
+        for key in ("arch", "prior"):
+            del ckpt["model_config"][key]
+        torch.save(ckpt, out / name)
+    model = load_run(out).model
+    assert (model.config.arch, model.config.prior, model.config.canvas) == ("transformer", 0, 16)
