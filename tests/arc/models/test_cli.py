@@ -121,6 +121,7 @@ def test_objects_model_and_components(arc, tmp_path, capsys):
     out = tmp_path / "objects"
     assert arc(["train", "--out", str(out), "--model", "objects", "--scenes", "touching",
                 "--set", "n_layer=1", "--set", "n_embd=16", "--set", "n_head=2",
+                "--set", "canvas=16",
                 "--batch-size", "4", "--max-steps", "2", "--val-tasks", "4",
                 "--threads", "1"]) == 0  # fmt: skip
     capsys.readouterr()

@@ -205,9 +205,10 @@ def test_edge_positions_count_from_the_far_edges():
 def test_local_neighbourhood_values():
     from z2h.arc.models.base import NEIGHBOURS
 
-    m = ObjectFinder(ObjectFinderConfig(canvas=3, n_layer=1, n_head=2, n_embd=16))
+    cfg = ObjectFinderConfig(arch="transformer", canvas=3, n_layer=1, n_head=2, n_embd=16)
+    m = ObjectFinder(cfg)
     x, _ = m.collate([m.example(np.array([[1, 2], [3, 4]], np.uint8), None)])
-    around = dict(zip(NEIGHBOURS, m.encoder._neighbours(x[:, 0]), strict=True))
+    around = dict(zip(NEIGHBOURS, m.encoder._neighbours(x[:, 0].reshape(1, 9)), strict=True))
     assert around[(0, 1)].view(3, 3)[0].tolist() == [2, E.BORDER, E.EMPTY]  # right of row 0
     assert around[(-1, 0)].view(3, 3)[0].tolist() == [E.EMPTY] * 3  # above the canvas
     assert around[(1, 1)].view(3, 3)[0, 0].item() == 4

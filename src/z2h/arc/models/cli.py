@@ -45,7 +45,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model", default="grid-gpt", help="grid-gpt, grid-vit, objects or object-reasoner"
     )
-    src = p.add_argument_group("tasks (give one)")
+    src = p.add_argument_group("tasks (give one; the objects model may mix them)")
     src.add_argument("--data", help="a folder made by 'z2h arc generate' (or of ARC JSON files)")
     src.add_argument("--generator", help="generator names, comma-separated, or 'all' (on the fly)")
     src.add_argument("--scenes", help="'touching': object scenes for the objects model")

@@ -182,18 +182,24 @@ def component_sets(grid: np.ndarray, connectivity: int, multicolor: bool, backgr
 
 
 def object_scores(
-    finder: ObjectFinder | None, scenes: Sequence[tuple[np.ndarray, np.ndarray, int]]
+    finder: ObjectFinder | None,
+    scenes: Sequence[tuple[np.ndarray, np.ndarray, int]],
+    given_bg: bool = True,
 ) -> dict[str, float]:
-    """Object F1 of the finder (if given) and of each connected-components variant on
-    ``scenes`` of (grid, owner map, background colour)."""
+    """Object F1 of the finder (if given; ``given_bg``: also when told each grid's background)
+    and of each connected-components variant on ``scenes`` of (grid, owner map, background)."""
     out: dict[str, float] = {"grids": len(scenes)}
     truth = [visible_objects(owners) for _, owners, _ in scenes]
     out["objects"] = sum(len(t) for t in truth)
     if finder is not None:
-        found: list[set] = []
-        for start in range(0, len(scenes), 64):
-            found += finder.find([g for g, _, _ in scenes[start : start + 64]])
-        out["object_f1"] = f1_score([object_f1(f, t) for f, t in zip(found, truth, strict=True)])
+        # its own background, then told the label's background as the components are
+        for key, told in (("object_f1", False), ("object_f1_given_bg", True))[: 1 + given_bg]:
+            found: list[set] = []
+            for start in range(0, len(scenes), 64):
+                batch = scenes[start : start + 64]
+                bgs = [bg for _, _, bg in batch] if told else None
+                found += finder.find([g for g, _, _ in batch], bgs)
+            out[key] = f1_score([object_f1(f, t) for f, t in zip(found, truth, strict=True)])
     for name, (conn, multi) in CC_VARIANTS.items():
         counts = [
             object_f1(component_sets(g, conn, multi, bg), t)

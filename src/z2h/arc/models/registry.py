@@ -101,7 +101,11 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     for key in ("model", "model_config", "model_state"):
         if key not in ckpt:
             raise CheckpointError(f"{run_dir}: ARC checkpoint lacks {key!r} (corrupted?)")
-    model = build(ckpt["model"], make_config(ckpt["model"], **ckpt["model_config"]))
+    settings = dict(ckpt["model_config"])
+    if ckpt["model"] == "objects" and "arch" not in settings:
+        # saved before the conv body and its components start: the transformer, no prior
+        settings.update(arch="transformer", prior=0.0)
+    model = build(ckpt["model"], make_config(ckpt["model"], **settings))
     try:
         model.load_state_dict(ckpt["model_state"])
     except RuntimeError as e:

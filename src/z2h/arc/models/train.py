@@ -218,17 +218,41 @@ class SceneSource(TaskSource):
         return {"scenes": self.name}
 
 
-def make_source(s: ArcTrainSettings, need_labels: bool) -> TaskSource:
+class MixedSource(TaskSource):
+    """For the objects model: grids drawn from several sources in turn (each draw picks one
+    at random), held-out grids split evenly between them."""
+
+    def __init__(self, sources: list[TaskSource]):
+        self.sources = sources
+        self.generators = sorted({g for src in sources for g in src.generators})
+
+    def draw_grid(self, rng):
+        return self.sources[int(rng.integers(len(self.sources)))].draw_grid(rng)
+
+    def held_out_grids(self, n):
+        k = len(self.sources)
+        return [g for i, src in enumerate(self.sources) for g in src.held_out_grids(-(-n // k))]
+
+    def identity(self):
+        return {"mixed": [src.identity() for src in self.sources]}
+
+
+def make_source(s: ArcTrainSettings, need_labels: bool, grids_only: bool = False) -> TaskSource:
+    """The one source given, or (``grids_only``: the objects model) a mix of those given."""
     given = [x for x in (s.data, s.generator, s.scenes) if x]
-    if len(given) != 1:
-        raise Z2HError("give exactly one of --data DIR, --generator NAMES or --scenes touching")
+    if not given or (len(given) > 1 and not grids_only):
+        what = "one or more" if grids_only else "exactly one"
+        raise Z2HError(f"give {what} of --data DIR, --generator NAMES or --scenes touching")
+    sources: list[TaskSource] = []
+    if s.data:
+        sources.append(SetSource(s.data, need_labels))
+    if s.generator:
+        sources.append(GeneratorSource(s.generator, s.difficulty, s.seed))
     if s.scenes:
         if not need_labels:
             raise Z2HError("--scenes makes object scenes: train the objects model with it")
-        return SceneSource(s.scenes, s.seed)
-    if s.data:
-        return SetSource(s.data, need_labels)
-    return GeneratorSource(s.generator, s.difficulty, s.seed)
+        sources.append(SceneSource(s.scenes, s.seed))
+    return sources[0] if len(sources) == 1 else MixedSource(sources)
 
 
 # -- examples ----------------------------------------------------------------------------------
@@ -307,7 +331,7 @@ class GridExamples(Examples):
         return self.model.example(grid, owners)
 
     def scores(self, model):
-        return {"object_f1": object_scores(self.model, self.val_grids)["object_f1"]}
+        return {"object_f1": object_scores(self.model, self.val_grids, False)["object_f1"]}
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -357,7 +381,8 @@ def _run(s: ArcTrainSettings, device: torch.device) -> dict[str, Any]:
     run_dir = _check_settings(s, world)
     entry = registry.get_entry(s.model)
     config = registry.make_config(s.model, **s.config)
-    source = make_source(s, need_labels=not entry.solves_tasks or entry.reads_labels)
+    needs = not entry.solves_tasks or entry.reads_labels
+    source = make_source(s, need_labels=needs, grids_only=not entry.solves_tasks)
     torch.manual_seed(s.seed)
     model = registry.build(s.model, config).to(device)
     kind: type[Examples] = TaskExamples if entry.solves_tasks else GridExamples
