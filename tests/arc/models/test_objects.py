@@ -90,6 +90,8 @@ def test_told_the_background_the_untrained_model_is_cc8():
     m = ObjectFinder(ObjectFinderConfig(n_layer=2, n_embd=16))
     scores = object_scores(m, grids)
     assert scores["object_f1_given_bg"] == scores["cc8"]
+    # untold, it assumes black, as the like-for-like components do
+    assert scores["object_f1"] == scores["cc8_black_bg"] < scores["cc8"]
     assert "object_f1_given_bg" not in object_scores(m, grids, given_bg=False)
     grid = np.array([[5, 5, 2], [5, 2, 5], [3, 5, 5]], np.uint8)
     assert m.find([grid], [5])[0] == {frozenset({2, 4}), frozenset({6})}
