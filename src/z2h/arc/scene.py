@@ -121,7 +121,7 @@ class Obj:
 
 def _full(shape: tuple[int, ...], color: int) -> np.ndarray:
     """``np.full(shape, color, np.uint8)`` (the same errors for a colour out of range), by
-    empty and fill: half the cost, and every object is made through here."""
+    empty and fill, which is cheaper on tiny arrays; every object is made through here."""
     out = np.empty(shape, np.uint8)
     out.fill(color)
     return out
