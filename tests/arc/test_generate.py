@@ -31,7 +31,8 @@ def test_generator_that_cannot_make_a_pair_is_named():
     with pytest.raises(
         GenerationError,
         match=r"generator hopeless made no valid task "
-        r"hopeless-0-000000 in 10 attempts \(rejected pairs: generator:no_room 10\)",
+        r"hopeless-0-000000 in 10 attempts \(rejected pairs: generator:no_room 10; 3 random "
+        r"streams tried\)",
     ):
         make_task(Hopeless(), 0, 0, max_attempts=10)
 
@@ -39,6 +40,33 @@ def test_generator_that_cannot_make_a_pair_is_named():
 def test_pairs_the_solver_misses_are_rejected():
     with pytest.raises(GenerationError, match="solver"):
         make_task(LyingSolver(), 0, 0, max_attempts=30)
+
+
+class FirstStreamHopeless(Flip):
+    """Flip, but the first task parameters it draws make no pair."""
+
+    name = "first_hopeless"
+    drawn = 0
+
+    def params(self, r):
+        self.drawn += 1
+        return {**super().params(r), "first": self.drawn == 1}
+
+    def make_pair(self, r, params):
+        if params["first"]:
+            raise Reject("no_room")
+        return super().make_pair(r, params)
+
+
+def test_a_task_no_draw_of_which_verifies_is_drawn_from_a_second_stream():
+    made = make_task(FirstStreamHopeless(), 0, 0, max_attempts=10)
+    assert made.task.id == "first_hopeless-0-000000" and made.labels.params["first"] is False
+    # a real case: this task's two demonstrations alone never told its rule in the first stream
+    from z2h.arc.generators.registry import get_generator
+
+    gen = get_generator("recolor_same")
+    made = make_task(gen, 1, 89, (0.0, 0.3))
+    assert made.task.id == "recolor_same-1-000089" and len(made.task.train) >= 2
 
 
 @pytest.mark.parametrize("bad", [(-0.1, 0.5), (0.2, 1.5), (0.8, 0.2)])

@@ -98,12 +98,36 @@ def make_task(
     max_attempts: int = MAX_ATTEMPTS,
 ) -> GeneratedTask:
     """A verified, labelled task; raises ``GenerationError`` naming the generator and the
-    rejection reasons if ``max_attempts`` pair draws do not make one."""
+    rejection reasons if ``max_attempts`` pair draws make none, from each of ``STREAMS``
+    random streams in turn."""
     difficulty = check_difficulty(difficulty)
     if hasattr(gen, "make_task"):  # a sketch makes its whole task in its own runtime
         return gen.make_task(seed, index, difficulty, max_attempts)
     tid = task_id(gen.name, seed, index)
-    r = Rand(f"{gen.name}:{seed}:{index}", difficulty)
+    stream = f"{gen.name}:{seed}:{index}"
+    for retry in range(STREAMS):
+        # subtle: a task's parameters and demonstration count can leave no pair that teaches
+        # the rule (e.g. two demonstrations, each alone ambiguous), so every draw is rejected;
+        # such a task is drawn again from a second stream. Every other task is unchanged.
+        try:
+            r = Rand(stream + f":{retry}" * bool(retry), difficulty)
+            return _make_from(gen, (tid, seed, index), r, max_attempts)
+        except GenerationError:
+            if retry == STREAMS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+STREAMS = 3  # random streams a task is drawn from before its generator is said to fail
+
+
+def _make_from(
+    gen: Generator, ident: tuple[str, int, int], r: Rand, max_attempts: int
+) -> GeneratedTask:
+    """Task ``ident`` (id, seed, index) drawn from the random stream ``r``, or
+    ``GenerationError`` after ``max_attempts`` pair draws."""
+    tid, seed, index = ident
+    difficulty = r.difficulty
     params = gen.params(r)
     n_train = r.randint(*gen.train_pairs)
     n = n_train + gen.test_pairs
@@ -117,7 +141,7 @@ def make_task(
                 reasons = ", ".join(f"{k} {v}" for k, v in rejected.most_common()) or "none"
                 raise GenerationError(
                     f"generator {gen.name} made no valid task {tid} in {max_attempts} attempts "
-                    f"(rejected pairs: {reasons})"
+                    f"(rejected pairs: {reasons}; {STREAMS} random streams tried)"
                 )
             attempts += 1
             c = _draw(gen, r, params, seen, rejected)
