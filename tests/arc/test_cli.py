@@ -257,17 +257,18 @@ def test_generator_that_cannot_make_a_task(capsys, tmp_path):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_failed_run_leaves_exactly_the_tasks_before_it(capsys, tmp_path, workers):
-    # flip at seed 2 with 6 attempts makes tasks 0-4 and fails on task 5; workers make tasks
-    # past it before the main process reads the failure, and those files must go again
-    line = error(capsys, "generate", "--generator", "flip", "--tasks", "40", "--seed", "2",
-                 "--difficulty", "0,1", "--max-attempts", "6", "--workers", workers,
+    # flip at seed 5 with 4 attempts (per random stream) makes tasks 0-10 and fails on task
+    # 11; workers make tasks past it before the main process reads the failure, and those
+    # files must go again
+    line = error(capsys, "generate", "--generator", "flip", "--tasks", "40", "--seed", "5",
+                 "--difficulty", "0,1", "--max-attempts", "4", "--workers", workers,
                  "--out", str(tmp_path))  # fmt: skip
-    assert "made no valid task flip-2-000005" in line
-    made = [f"flip-2-{i:06d}.json" for i in range(5)]
+    assert "made no valid task flip-5-000011" in line
+    made = [f"flip-5-{i:06d}.json" for i in range(11)]
     assert sorted(p.name for p in (tmp_path / "tasks").iterdir()) == made
     assert sorted(p.name for p in (tmp_path / "labels").iterdir()) == made
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["status"] == "failed" and manifest["tasks"] == 5
+    assert manifest["status"] == "failed" and manifest["tasks"] == 11
     rows = (tmp_path / "shards" / "shard-00000-of-00001.jsonl").read_text().splitlines()
     assert [json.loads(r)["id"] + ".json" for r in rows] == made
 
