@@ -334,25 +334,30 @@ def test_copy_gate_open_takes_the_pointed_demonstrations_action():
     torch.testing.assert_close(logits["op"][0, :2], theirs["op"][0, :2])
 
 
+def fit(model, make_task, rng, max_tokens: int = 8, steps: int = 150):
+    """Train ``model`` on batches of 8 training examples of fresh tasks (AdamW, lr 1e-2)."""
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        batch = [D.training_example(make_task(), rng, 0.0, max_tokens) for _ in range(8)]
+        _, loss = model(*model.collate(batch))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
 def test_copy_solves_a_colour_never_seen_in_training():
     """Trained on tasks whose blue cells turn 2..6, the reasoner solves a task whose blue cells
     turn 9 (a colour no training target had): it copies the demonstrations' colour."""
     model = small_reasoner()
     rng = np.random.default_rng(0)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
 
     def task(colour: int) -> TaskLabels:
         spots = [(int(r), int(c)) for r, c in rng.integers(0, 5, (3, 2))]
         pairs = [colour_pair(colour, [spots[i]]) for i in range(3)]
         return TaskLabels("c", None, None, None, None, {}, pairs[:2], pairs[2:], provenance="human")
 
-    for _ in range(150):
-        batch = [D.training_example(task(int(rng.integers(2, 7))), rng, 0.0, 16) for _ in range(8)]
-        _, loss = model(*model.collate(batch))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
+    fit(model, lambda: task(int(rng.integers(2, 7))), rng, max_tokens=16)
     new = task(9)
     demos = [(pl.input, explain_pair(pl)) for pl in new.train]
     attempts = model.answer(demos, new.test[0].input)
@@ -392,19 +397,12 @@ def test_align_copy_solves_moves_that_differ_object_by_object():
     holds the test's value: the alignment pointer offers it. Solved on new tasks, exactly."""
     model = small_reasoner(max_tokens=8)
     rng = np.random.default_rng(0)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
 
     def task() -> TaskLabels:
         pairs = [marker_pair(rng) for _ in range(3)]
         return TaskLabels("m", None, None, None, None, {}, pairs[:2], pairs[2:], provenance="human")
 
-    for _ in range(150):
-        batch = [D.training_example(task(), rng, 0.0, 8) for _ in range(8)]
-        _, loss = model(*model.collate(batch))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
+    fit(model, task, rng)
     solved = 0
     for _ in range(10):
         new = task()
@@ -448,19 +446,12 @@ def test_mate_colours_solve_a_colour_that_differs_pair_by_pair():
     grid's other objects offer it. Solved on new tasks, exactly."""
     model = small_reasoner(max_tokens=8, mate_colours=True)
     rng = np.random.default_rng(0)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
 
     def task() -> TaskLabels:
         pairs = [marker_colour_pair(rng) for _ in range(3)]
         return TaskLabels("k", None, None, None, None, {}, pairs[:2], pairs[2:], provenance="human")
 
-    for _ in range(150):
-        batch = [D.training_example(task(), rng, 0.0, 8) for _ in range(8)]
-        _, loss = model(*model.collate(batch))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
+    fit(model, task, rng)
     solved = 0
     for _ in range(10):
         new = task()

@@ -395,10 +395,7 @@ class ObjectReasoner(GridSolver):
         alignments offer it."""
         B, T, _ = x.shape
         col = {name: i for i, name in enumerate(D.FEATURES)}
-        role, pair = x[..., col["role"]], x[..., col["pair"]]
-        test = role == D.ROLES.index("test_in")
-        mates = (test[:, :, None] & test[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
-        mates = mates & ~torch.eye(T, dtype=torch.bool, device=x.device)  # (B, T, T)
+        mates = _test_mates(x, col)  # (B, T, T)
         C = h.size(-1)
         q = self.align_q(h).view(B, T, 2 * len(ALIGNMENTS), C)
         k = self.align_k(h)  # (B, T, C)
@@ -427,10 +424,7 @@ class ObjectReasoner(GridSolver):
         holds; the objects of the test grid offer it."""
         B, T, _ = x.shape
         col = {name: i for i, name in enumerate(D.FEATURES)}
-        role, pair = x[..., col["role"]], x[..., col["pair"]]
-        test = role == D.ROLES.index("test_in")
-        mates = (test[:, :, None] & test[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
-        mates = mates & ~torch.eye(T, dtype=torch.bool, device=x.device)  # (B, T, T)
+        mates = _test_mates(x, col)  # (B, T, T)
         C = h.size(-1)
         q = self.mate_q(h).view(B, T, 2, C)
         k = self.mate_k(h)  # (B, T, C)
@@ -662,3 +656,12 @@ def _unlabelled_pair(grid_in: np.ndarray, grid_out: np.ndarray) -> PairLabels:
 def action_accuracy(predicted: Sequence[ObjectAction], truth: Sequence[ObjectAction]) -> int:
     """How many objects' actions are exactly right (op, parameters, spawn and its colour)."""
     return sum(p == t for p, t in zip(predicted, truth, strict=True))
+
+
+def _test_mates(x: torch.Tensor, col: dict[str, int]) -> torch.Tensor:
+    """(B, T, T): whether token j is another object of token i's test grid."""
+    T = x.size(1)
+    role, pair = x[..., col["role"]], x[..., col["pair"]]
+    test = role == D.ROLES.index("test_in")
+    mates = (test[:, :, None] & test[:, None, :]) & (pair[:, :, None] == pair[:, None, :])
+    return mates & ~torch.eye(T, dtype=torch.bool, device=x.device)
