@@ -31,8 +31,8 @@ def test_generator_that_cannot_make_a_pair_is_named():
     with pytest.raises(
         GenerationError,
         match=r"generator hopeless made no valid task "
-        r"hopeless-0-000000 in 10 attempts \(rejected pairs: generator:no_room 10; 3 random "
-        r"streams tried\)",
+        r"hopeless-0-000000 in 10 attempts from each of 3 random streams \(rejected pairs: "
+        r"generator:no_room 30\)",
     ):
         make_task(Hopeless(), 0, 0, max_attempts=10)
 
@@ -61,6 +61,7 @@ class FirstStreamHopeless(Flip):
 def test_a_task_no_draw_of_which_verifies_is_drawn_from_a_second_stream():
     made = make_task(FirstStreamHopeless(), 0, 0, max_attempts=10)
     assert made.task.id == "first_hopeless-0-000000" and made.labels.params["first"] is False
+    assert made.rejected["generator:no_room"] == 10  # the first stream's draws still count
     # a real case: this task's two demonstrations alone never told its rule in the first stream
     from z2h.arc.generators.registry import get_generator
 

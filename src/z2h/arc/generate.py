@@ -105,13 +105,14 @@ def make_task(
         return gen.make_task(seed, index, difficulty, max_attempts)
     tid = task_id(gen.name, seed, index)
     stream = f"{gen.name}:{seed}:{index}"
+    rejected: Counter = Counter()  # every stream's rejections, counted together
     for retry in range(STREAMS):
         # subtle: a task's parameters and demonstration count can leave no pair that teaches
         # the rule (e.g. two demonstrations, each alone ambiguous), so every draw is rejected;
         # such a task is drawn again from a second stream. Every other task is unchanged.
         try:
             r = Rand(stream + f":{retry}" * bool(retry), difficulty)
-            return _make_from(gen, (tid, seed, index), r, max_attempts)
+            return _make_from(gen, (tid, seed, index), r, max_attempts, rejected)
         except GenerationError:
             if retry == STREAMS - 1:
                 raise
@@ -122,16 +123,15 @@ STREAMS = 3  # random streams a task is drawn from before its generator is said 
 
 
 def _make_from(
-    gen: Generator, ident: tuple[str, int, int], r: Rand, max_attempts: int
+    gen: Generator, ident: tuple[str, int, int], r: Rand, max_attempts: int, rejected: Counter
 ) -> GeneratedTask:
     """Task ``ident`` (id, seed, index) drawn from the random stream ``r``, or
-    ``GenerationError`` after ``max_attempts`` pair draws."""
+    ``GenerationError`` after ``max_attempts`` pair draws; rejected draws add to ``rejected``."""
     tid, seed, index = ident
     difficulty = r.difficulty
     params = gen.params(r)
     n_train = r.randint(*gen.train_pairs)
     n = n_train + gen.test_pairs
-    rejected: Counter = Counter()
     seen: set[bytes] = set()
     cands: list[_Candidate] = []
     attempts = 0
@@ -141,7 +141,7 @@ def _make_from(
                 reasons = ", ".join(f"{k} {v}" for k, v in rejected.most_common()) or "none"
                 raise GenerationError(
                     f"generator {gen.name} made no valid task {tid} in {max_attempts} attempts "
-                    f"(rejected pairs: {reasons}; {STREAMS} random streams tried)"
+                    f"from each of {STREAMS} random streams (rejected pairs: {reasons})"
                 )
             attempts += 1
             c = _draw(gen, r, params, seen, rejected)

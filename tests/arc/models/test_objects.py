@@ -173,3 +173,18 @@ def test_a_checkpoint_from_before_the_conv_body_still_loads(arc, tmp_path):
         torch.save(ckpt, out / name)
     model = load_run(out).model
     assert (model.config.arch, model.config.prior, model.config.canvas) == ("transformer", 0, 16)
+
+
+def test_a_mix_splits_its_held_out_grids_as_asked():
+    from z2h.arc.models.train import MixedSource
+
+    class Source:
+        generators = ()
+
+        def __init__(self, name):
+            self.name = name
+
+        def held_out_grids(self, n):
+            return [self.name] * n
+
+    assert MixedSource([Source("a"), Source("b")]).held_out_grids(7) == ["a"] * 4 + ["b"] * 3

@@ -231,7 +231,9 @@ class MixedSource(TaskSource):
 
     def held_out_grids(self, n):
         k = len(self.sources)
-        return [g for i, src in enumerate(self.sources) for g in src.held_out_grids(-(-n // k))]
+        # n split as evenly as it goes, the first sources one more
+        return [g for i, src in enumerate(self.sources)
+                for g in src.held_out_grids(n // k + (i < n % k))]  # fmt: skip
 
     def identity(self):
         return {"mixed": [src.identity() for src in self.sources]}
