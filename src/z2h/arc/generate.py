@@ -104,19 +104,20 @@ def make_task(
     if hasattr(gen, "make_task"):  # a sketch makes its whole task in its own runtime
         return gen.make_task(seed, index, difficulty, max_attempts)
     tid = task_id(gen.name, seed, index)
-    stream = f"{gen.name}:{seed}:{index}"
+    # subtle: a task's parameters and demonstration count can leave no pair that teaches the
+    # rule (e.g. two demonstrations, each alone ambiguous), so every draw is rejected; such a
+    # task is drawn again from a second stream. Every other task is its first stream's.
+    first = f"{gen.name}:{seed}:{index}"
+    streams = [first] + [f"{first}:{k}" for k in range(1, STREAMS)]
     rejected: Counter = Counter()  # every stream's rejections, counted together
-    for retry in range(STREAMS):
-        # subtle: a task's parameters and demonstration count can leave no pair that teaches
-        # the rule (e.g. two demonstrations, each alone ambiguous), so every draw is rejected;
-        # such a task is drawn again from a second stream. Every other task is unchanged.
+    for stream in streams[:-1]:
         try:
-            r = Rand(stream + f":{retry}" * bool(retry), difficulty)
-            return _make_from(gen, (tid, seed, index), r, max_attempts, rejected)
+            return _make_from(gen, (tid, seed, index), Rand(stream, difficulty), max_attempts,
+                              rejected)  # fmt: skip
         except GenerationError:
-            if retry == STREAMS - 1:
-                raise
-    raise AssertionError("unreachable")
+            pass
+    return _make_from(gen, (tid, seed, index), Rand(streams[-1], difficulty), max_attempts,
+                      rejected)  # fmt: skip
 
 
 STREAMS = 3  # random streams a task is drawn from before its generator is said to fail
