@@ -1043,6 +1043,13 @@
       }
     }
 
+    // The task's parameters as plain data ({} without params()), or an error.
+    _taskParams() {
+      if (this.params === null) return {};
+      const got = this._guard("in params()", () => this.params());
+      return got.error ? got : plainParams(got.value);
+    }
+
     // One pair as plain data, or a rejection reason, or an error.
     drawPair(params, difficulty) {
       this.rt.begin(difficulty);
@@ -1086,13 +1093,8 @@
       rt.setDifficulty(difficulty);
       const rejected = {};
       const count = (reason) => { rejected[reason] = (rejected[reason] || 0) + 1; };
-      let params = {};
-      if (this.params !== null) {
-        const got = this._guard("in params()", () => this.params());
-        if (got.error) return got;
-        params = plainParams(got.value);
-        if (params.error) return params;
-      }
+      const params = this._taskParams();
+      if (params.error) return params;
       const [lo, hi] = this.train;
       const nTrain = rt.api.randomInt(lo, hi);
       const n = nTrain + this.test;
@@ -1154,13 +1156,8 @@
       const rt = this.rt;
       rt.seed(`${this.name}:preview:${seed}`);
       rt.setDifficulty(difficulty);
-      let params = {};
-      if (this.params !== null) {
-        const got = this._guard("in params()", () => this.params());
-        if (got.error) return got;
-        params = plainParams(got.value);
-        if (params.error) return params;
-      }
+      const params = this._taskParams();
+      if (params.error) return params;
       const rejected = {};
       for (let i = 0; i < (attempts || 50); i++) {
         const got = this.drawPair(params, difficulty);
