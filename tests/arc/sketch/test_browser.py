@@ -8,12 +8,11 @@ instead, so CI cannot pass by skipping them.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sketch_helpers import sketch
+from studio_helpers import launched_browser
 from test_verbs import VERBS
 
 from z2h.arc.labels import ACTIONS
@@ -24,24 +23,12 @@ from z2h.arc.task import dumps_task
 
 @pytest.fixture(scope="module")
 def page():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    reason = None if chromium else "no chromium on PATH (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "the playwright Python package is not installed (pip install playwright)"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with launched_browser() as browser:
         p = browser.new_page()
         p.set_content("<!doctype html><title>sketch runtime</title>")
         p.add_script_tag(content=runtime_source())
         p.evaluate("ops => Z2HSketch.setActions(ops)", sorted(ACTIONS))
         yield p
-        browser.close()
 
 
 def headless(fn):

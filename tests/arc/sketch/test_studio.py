@@ -7,13 +7,12 @@ instead."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sketch_helpers import fnv1a32
+from studio_helpers import launched_browser
 
 from z2h.arc.studio.api import Studio
 from z2h.arc.studio.server import StudioServer
@@ -31,20 +30,8 @@ MOVER = """function pair() {
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    reason = None if chromium else "no chromium on PATH (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "the playwright Python package is not installed (pip install playwright)"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with launched_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

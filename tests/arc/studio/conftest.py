@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from studio_helpers import GENERATOR, SQUARE
+from studio_helpers import GENERATOR, SQUARE, launched_browser
 
 from z2h.arc.generate import make_task
 from z2h.arc.generators.registry import get_generator
@@ -103,30 +101,11 @@ def serve() -> Iterator[Callable[..., Client]]:
         server.server_close()
 
 
-def _browser_or_reason():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        return None, "no chromium on PATH (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None, "the playwright Python package is not installed (pip install playwright)"
-    return (sync_playwright, chromium), None
-
-
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for every browser test; skips (fails under CI=true) without one."""
-    found, reason = _browser_or_reason()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-    sync_playwright, chromium = found
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    """One headless Chromium for every studio page test."""
+    with launched_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

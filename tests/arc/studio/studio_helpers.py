@@ -1,9 +1,17 @@
-"""Shared constants and helpers of the studio's tests (conftest.py holds the fixtures)."""
+"""Shared constants and helpers of the studio's tests (conftest.py holds the fixtures), and the
+browser that the sketch tests' pages use too."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from z2h.arc.grid import PALETTE
 
@@ -101,3 +109,24 @@ def settle(page) -> None:
 
 def grid_of(page, split: str, index: int, side: str) -> list:
     return page.evaluate(f"studio.state.task.{split}[{index}].{side}")
+
+
+@contextmanager
+def launched_browser() -> Iterator[Any]:
+    """Headless Chromium; skips (fails under CI=true) without one. The studio keeps one for the
+    session; the sketch modules close theirs, since mini-racer refuses a timed call while
+    Playwright's loop runs on the thread."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    reason = None if chromium else "no chromium on PATH (Debian: apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright Python package is not installed (pip install playwright)"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
