@@ -60,8 +60,13 @@ def init_from_env(device: torch.device) -> bool:
     return True
 
 
-def shutdown() -> None:
+def shutdown(finished: bool = False) -> None:
+    """Leave the process group. ``finished``: every rank got here the same way, so they first
+    meet at a barrier (gloo aborts a rank that tears its pairs down while a peer is still
+    using them); after an error a rank leaves at once, since the others may never arrive."""
     if dist.is_available() and dist.is_initialized():
+        if finished:
+            dist.barrier()
         dist.destroy_process_group()
 
 

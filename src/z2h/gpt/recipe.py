@@ -239,15 +239,17 @@ def run_training(settings: TrainSettings) -> dict[str, Any]:
     train_config(s).validate()  # the loop's ranges too, before the text is read
     set_threads(s.threads, who="z2h gpt", quiet=s.quiet)
     device = dist.pick_device(s.device)
-    joined = dist.init_from_env(device)
+    joined, finished = dist.init_from_env(device), False
     try:
         if s.out is None:
             s.out = settings.out = _shared_run_dir(s)
         check_run_dir(s.out, resume=s.resume)  # before the text is read and tokenized
-        return _run(s, device)
+        result = _run(s, device)
+        finished = True
+        return result
     finally:
         if joined:
-            dist.shutdown()
+            dist.shutdown(finished)
 
 
 def _shared_run_dir(s: TrainSettings) -> str:

@@ -341,12 +341,14 @@ def run_training(settings: ArcTrainSettings) -> dict[str, Any]:
     """Train as ``settings`` say; returns (and on rank 0 writes) the run's metrics."""
     set_threads(settings.threads, who="z2h arc", quiet=settings.quiet)
     device = dist.pick_device(settings.device)
-    joined = dist.init_from_env(device)
+    joined, finished = dist.init_from_env(device), False
     try:
-        return _run(settings, device)
+        result = _run(settings, device)
+        finished = True
+        return result
     finally:
         if joined:
-            dist.shutdown()
+            dist.shutdown(finished)
 
 
 def _check_settings(s: ArcTrainSettings, world: int) -> Path:
